@@ -1,0 +1,180 @@
+"""Typed settings and the app's paths. No globals: callers build and pass these in.
+
+``WRITER_APP_HOME`` overrides the whole data dir (settings included); tests and
+benchmarks always set it. Otherwise platformdirs picks the per-user folders.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tempfile
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import tomli_w
+
+from writer_app.errors import WriterAppError
+
+APP_NAME = "writer-companion"
+HOME_ENV = "WRITER_APP_HOME"
+
+
+def physical_cores() -> int:
+    """Physical CPU cores (not hyper-threads); llama.cpp runs best with one thread per core."""
+    cores: set[tuple[str, str]] = set()
+    base = Path("/sys/devices/system/cpu")
+    try:
+        for cpu in base.glob("cpu[0-9]*"):
+            topo = cpu / "topology"
+            core = (topo / "core_id").read_text().strip()
+            pkg = (topo / "physical_package_id").read_text().strip()
+            cores.add((pkg, core))
+    except OSError:
+        cores.clear()
+    if cores:
+        return len(cores)
+    return max(1, (os.cpu_count() or 2) // 2) if (os.cpu_count() or 1) > 2 else (os.cpu_count() or 1)
+
+
+@dataclass
+class EngineSettings:
+    """What the local inference engine needs. 0 means "choose for me"."""
+
+    model: str = ""  # a catalog name, an added model's name, or a path to a .gguf
+    n_ctx: int = 0  # 0: min(the model's training context, 8192)
+    n_threads: int = 0  # 0: physical cores
+    n_gpu_layers: int = 0
+    n_batch: int = 512
+    temperature: float = 0.8
+    top_p: float = 0.95
+    repeat_penalty: float = 1.1
+    seed: int = -1  # -1: random
+
+    def resolved_threads(self) -> int:
+        return self.n_threads if self.n_threads > 0 else physical_cores()
+
+
+@dataclass
+class Settings:
+    engine: EngineSettings = field(default_factory=EngineSettings)
+    author: str = ""
+    language: str = "auto"
+
+
+@dataclass(frozen=True)
+class AppPaths:
+    """Every folder the app writes to. Build with :meth:`from_env` or pass a tmp dir."""
+
+    data_dir: Path
+    config_dir: Path
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> AppPaths:
+        env = os.environ if env is None else env
+        home = env.get(HOME_ENV)
+        if home:
+            root = Path(home).expanduser()
+            return cls(data_dir=root, config_dir=root)
+        import platformdirs
+
+        return cls(
+            data_dir=Path(platformdirs.user_data_dir(APP_NAME, appauthor=False)),
+            config_dir=Path(platformdirs.user_config_dir(APP_NAME, appauthor=False)),
+        )
+
+    @property
+    def models_dir(self) -> Path:
+        return self.data_dir / "models"
+
+    @property
+    def downloads_dir(self) -> Path:
+        return self.data_dir / "downloads"
+
+    @property
+    def logs_dir(self) -> Path:
+        return self.data_dir / "logs"
+
+    @property
+    def settings_file(self) -> Path:
+        return self.config_dir / "settings.toml"
+
+    @property
+    def added_models_file(self) -> Path:
+        return self.data_dir / "models.toml"
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    """Write to a temp file in the same folder, fsync, then rename over ``path``."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
+def _fill(cls: type, raw: Mapping[str, object], where: str, warnings: list[str]) -> object:
+    """Build dataclass ``cls`` from ``raw``, keeping defaults for unknown or ill-typed keys."""
+    kwargs: dict[str, object] = {}
+    defaults = cls()
+    for f in dataclasses.fields(cls):
+        if f.name not in raw:
+            continue
+        value = raw[f.name]
+        default = getattr(defaults, f.name)
+        if dataclasses.is_dataclass(default):
+            if isinstance(value, Mapping):
+                kwargs[f.name] = _fill(type(default), value, f"{where}{f.name}.", warnings)
+            else:
+                warnings.append(f"设置项 {where}{f.name} 应为表格，已忽略 (expected a table, ignored)")
+            continue
+        expected = type(default)
+        if expected is float and isinstance(value, int) and not isinstance(value, bool):
+            value = float(value)
+        if type(value) is not expected:
+            warnings.append(
+                f"设置项 {where}{f.name} 类型应为 {expected.__name__}，已使用默认值"
+                f" (setting {where}{f.name} should be {expected.__name__}; default used)"
+            )
+            continue
+        kwargs[f.name] = value
+    return cls(**kwargs)
+
+
+def load_settings(path: Path) -> tuple[Settings, list[str]]:
+    """Read settings; a missing file gives defaults. Returns (settings, warnings).
+
+    A malformed file raises :class:`WriterAppError` and is never overwritten by us.
+    """
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        return Settings(), []
+    except OSError as exc:
+        raise WriterAppError(f"无法读取设置文件 {path}：{exc.strerror} (cannot read settings)") from exc
+    try:
+        raw = tomllib.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise WriterAppError(f"设置文件格式错误 {path}：{exc} (malformed settings file)") from exc
+    warnings: list[str] = []
+    settings = _fill(Settings, raw, "", warnings)
+    assert isinstance(settings, Settings)
+    return settings, warnings
+
+
+def save_settings(path: Path, settings: Settings) -> None:
+    try:
+        atomic_write_bytes(path, tomli_w.dumps(dataclasses.asdict(settings)).encode("utf-8"))
+    except OSError as exc:
+        raise WriterAppError(f"无法保存设置 {path}：{exc.strerror} (cannot save settings)") from exc

@@ -1,0 +1,187 @@
+"""The small interface the rest of the app uses to talk to a language model.
+
+``Engine.stream(messages, params, cancel)`` yields :class:`Chunk` objects: text chunks that
+always hold whole characters, then exactly one final chunk with a :class:`FinishReason`
+and :class:`GenerationStats`.
+"""
+
+from __future__ import annotations
+
+import copy
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass, field
+from enum import Enum
+from typing import Any, Protocol, TypedDict
+
+
+class FinishReason(str, Enum):
+    STOP = "stop"  # the model ended its answer (end-of-generation token or stop string)
+    LENGTH = "length"  # max_tokens reached, or the context window is full
+    CANCELLED = "cancelled"  # the caller asked us to stop
+    LOOP = "loop"  # the loop guard saw degenerate repetition
+    ERROR = "error"  # something failed; Chunk.message says what
+
+
+class Message(TypedDict):
+    role: str  # "system" | "user" | "assistant"
+    content: str
+
+
+DEFAULT_STRING_MAX_LENGTH = 2000
+
+
+@dataclass
+class GenerationParams:
+    max_tokens: int = 512
+    temperature: float = 0.8
+    top_p: float = 0.95
+    top_k: int = 40
+    min_p: float = 0.05
+    repeat_penalty: float = 1.1
+    seed: int = -1  # -1: random; fixed seeds repeat exactly
+    stop: list[str] = field(default_factory=list)
+    json_schema: dict[str, Any] | None = None  # constrain the output to this JSON schema
+    loop_guard: bool = True
+    loop_min_repeats: int = 4
+    # Continue the last assistant message instead of starting a new one (drafting from a cursor).
+    continue_last: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class GenerationStats:
+    prompt_tokens: int = 0  # the whole prompt
+    prompt_tokens_cached: int = 0  # reused from the previous request (prefix reuse)
+    prompt_tokens_evaluated: int = 0  # actually processed this time
+    completion_tokens: int = 0
+    load_s: float = 0.0  # model load time paid by this request (0 when already loaded)
+    ttft_s: float = 0.0  # request start → first text
+    prompt_s: float = 0.0  # prompt processing time
+    gen_s: float = 0.0  # first token → last token
+    total_s: float = 0.0
+
+    @property
+    def gen_tps(self) -> float:
+        """Generation tokens/s, first token excluded (its time is prompt processing)."""
+        return (self.completion_tokens - 1) / self.gen_s if self.completion_tokens > 1 and self.gen_s > 0 else 0.0
+
+    @property
+    def prompt_tps(self) -> float:
+        return self.prompt_tokens_evaluated / self.prompt_s if self.prompt_s > 0 else 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["gen_tps"] = round(self.gen_tps, 2)
+        d["prompt_tps"] = round(self.prompt_tps, 2)
+        return d
+
+
+@dataclass
+class Chunk:
+    """Streamed text (whole characters only) or, when ``finish_reason`` is set, the end."""
+
+    text: str = ""
+    tokens: int = 0
+    finish_reason: FinishReason | None = None
+    stats: GenerationStats | None = None
+    message: str = ""  # the one-line reason for ERROR or LOOP
+
+    @property
+    def done(self) -> bool:
+        return self.finish_reason is not None
+
+
+class CancelToken:
+    """Thread-safe cancel flag. ``cancel()`` may be called from any thread (a GUI's Stop button).
+
+    Engines register a callback so a cancel reaches native code at once, not at the next poll.
+    """
+
+    def __init__(self) -> None:
+        self._event = threading.Event()
+        self._lock = threading.Lock()
+        self._callbacks: list[Callable[[], None]] = []
+
+    def cancel(self) -> None:
+        with self._lock:
+            if self._event.is_set():
+                return
+            self._event.set()
+            callbacks = list(self._callbacks)
+        for cb in callbacks:
+            cb()
+
+    @property
+    def cancelled(self) -> bool:
+        return self._event.is_set()
+
+    def on_cancel(self, callback: Callable[[], None]) -> Callable[[], None]:
+        """Run ``callback`` when cancelled (at once if already). Returns an unregister function."""
+        with self._lock:
+            if not self._event.is_set():
+                self._callbacks.append(callback)
+
+                def remove() -> None:
+                    with self._lock:
+                        if callback in self._callbacks:
+                            self._callbacks.remove(callback)
+
+                return remove
+        callback()
+        return lambda: None
+
+
+class Engine(Protocol):
+    def stream(
+        self,
+        messages: list[Message] | str,
+        params: GenerationParams | None = None,
+        cancel: CancelToken | None = None,
+    ) -> Iterator[Chunk]: ...
+
+    def close(self) -> None: ...
+
+
+@dataclass
+class Completion:
+    text: str
+    finish_reason: FinishReason
+    stats: GenerationStats
+    message: str = ""
+
+
+def collect(chunks: Iterator[Chunk]) -> Completion:
+    """Drain a stream into one :class:`Completion`."""
+    parts: list[str] = []
+    for chunk in chunks:
+        if chunk.done:
+            assert chunk.finish_reason is not None
+            return Completion("".join(parts), chunk.finish_reason, chunk.stats or GenerationStats(), chunk.message)
+        parts.append(chunk.text)
+    return Completion("".join(parts), FinishReason.ERROR, GenerationStats(), "stream ended without a result")
+
+
+def with_string_limits(schema: dict[str, Any], default_max: int = DEFAULT_STRING_MAX_LENGTH) -> dict[str, Any]:
+    """Return a copy of ``schema`` where every ``"type": "string"`` has a ``maxLength``.
+
+    Small models can loop forever inside a JSON string; a length bound in the grammar stops that.
+    """
+    out = copy.deepcopy(schema)
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            t = node.get("type")
+            is_string = t == "string" or (isinstance(t, list) and "string" in t)
+            if is_string and "enum" not in node and "const" not in node and "maxLength" not in node:
+                node["maxLength"] = default_max
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(out)
+    return out

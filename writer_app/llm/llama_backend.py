@@ -1,0 +1,304 @@
+"""The one module that imports ``llama_cpp`` (lazily). It runs inside the worker process.
+
+It turns a prompt into a stream of events:
+``{"op": "text", "text", "tokens"}`` … then one ``{"op": "done", "reason", "stats", "message"}``.
+Text events hold whole UTF-8 characters only: token bytes go through an incremental decoder.
+"""
+
+from __future__ import annotations
+
+import codecs
+import ctypes
+import json
+import random
+import time
+from collections import deque
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from writer_app.llm.engine import FinishReason, GenerationParams, GenerationStats, with_string_limits
+from writer_app.llm.loopguard import LoopGuard
+
+_LOG_LINES: deque[str] = deque(maxlen=30)
+_LOG_CALLBACK: Any = None  # keep the ctypes callback alive
+
+
+def _install_log_capture(llama_cpp: Any) -> None:
+    """Route llama.cpp's log into a small ring buffer, so load errors can name their cause."""
+    global _LOG_CALLBACK
+    if _LOG_CALLBACK is not None:
+        return
+
+    @llama_cpp.llama_log_callback
+    def _log(level: int, text: bytes, _user: ctypes.c_void_p) -> None:
+        if level in (2, 3):  # WARN, ERROR
+            line = text.decode("utf-8", "replace").strip()
+            if line:
+                _LOG_LINES.append(line)
+
+    _LOG_CALLBACK = _log
+    llama_cpp.llama_log_set(_log, ctypes.c_void_p(0))
+
+
+def last_native_error() -> str:
+    for line in reversed(_LOG_LINES):
+        if "error" in line.lower() or "failed" in line.lower():
+            return line
+    return _LOG_LINES[-1] if _LOG_LINES else ""
+
+
+def gpu_offload_supported() -> bool:
+    import llama_cpp
+
+    return bool(llama_cpp.llama_supports_gpu_offload())
+
+
+def split_at_stop(pending: str, stops: list[str]) -> tuple[str, str, bool]:
+    """Split decoded text into (safe to emit, held back, stop string found).
+
+    Text before a stop string is emitted and the rest dropped; otherwise only a tail that could
+    still grow into a stop string is held back.
+    """
+    if not stops:
+        return pending, "", False
+    hits = [i for i in (pending.find(s) for s in stops) if i >= 0]
+    if hits:
+        return pending[: min(hits)], "", True
+    keep = 0
+    for s in stops:
+        for k in range(min(len(s) - 1, len(pending)), keep, -1):
+            if pending.endswith(s[:k]):
+                keep = k
+                break
+    return pending[: len(pending) - keep], pending[len(pending) - keep :], False
+
+
+class PromptTooLong(Exception):
+    def __init__(self, prompt_tokens: int, n_ctx: int) -> None:
+        super().__init__(prompt_tokens, n_ctx)
+        self.prompt_tokens = prompt_tokens
+        self.n_ctx = n_ctx
+
+
+class LlamaBackend:
+    """Owns one ``llama_cpp.Llama``. Not thread-safe: the worker calls it from one thread."""
+
+    def __init__(
+        self,
+        model_path: str,
+        *,
+        n_ctx: int,
+        n_threads: int,
+        n_gpu_layers: int = 0,
+        n_batch: int = 512,
+        fallback_chat_template: str = "",
+    ) -> None:
+        import llama_cpp
+        from llama_cpp import llama_chat_format
+
+        _install_log_capture(llama_cpp)
+        self._llama_cpp = llama_cpp
+        t0 = time.perf_counter()
+        try:
+            self.llm = llama_cpp.Llama(
+                model_path=model_path,
+                n_ctx=n_ctx,
+                n_threads=n_threads,
+                n_threads_batch=n_threads,
+                n_gpu_layers=n_gpu_layers,
+                n_batch=n_batch,
+                n_ubatch=n_batch,
+                verbose=False,
+            )
+        except (ValueError, RuntimeError, OSError) as exc:
+            detail = last_native_error() or str(exc)
+            raise RuntimeError(f"llama.cpp 无法加载模型 (cannot load model): {detail}") from exc
+        self.load_s = time.perf_counter() - t0
+        self.n_ctx = self.llm.n_ctx()
+        self.n_ctx_train = self.llm._model.n_ctx_train()
+        self._vocab = self.llm._model.vocab
+        self._piece_buf = ctypes.create_string_buffer(256)
+        template = self.llm.metadata.get("tokenizer.chat_template") or fallback_chat_template
+        eos = self.llm.token_eos()
+        bos = self.llm.token_bos()
+        self._formatter = None
+        if template:
+            self._formatter = llama_chat_format.Jinja2ChatFormatter(
+                template=template,
+                eos_token=self.llm._model.token_get_text(eos) if eos != -1 else "",
+                bos_token=self.llm._model.token_get_text(bos) if bos != -1 else "",
+                stop_token_ids=[eos],
+            )
+        self._abort_flag: Callable[[], bool] = lambda: False
+        self._abort_cb = llama_cpp.ggml_abort_callback(lambda _data: bool(self._abort_flag()))
+        self._abort_on = False
+
+    # -- info ---------------------------------------------------------------------------------
+    def info(self) -> dict[str, Any]:
+        return {
+            "n_ctx": self.n_ctx,
+            "n_ctx_train": self.n_ctx_train,
+            "n_vocab": self.llm.n_vocab(),
+            "load_s": round(self.load_s, 4),
+            "has_chat_template": self._formatter is not None,
+            "gpu_offload_supported": bool(self._llama_cpp.llama_supports_gpu_offload()),
+        }
+
+    def close(self) -> None:
+        self._set_abort(False)
+        self.llm.close()
+
+    # -- helpers ------------------------------------------------------------------------------
+    def _set_abort(self, on: bool) -> None:
+        """The abort callback lets a cancel interrupt prompt processing between graph nodes.
+
+        It runs Python on every graph node, so it is switched off once tokens stream
+        (between tokens, cancel is checked after each token anyway).
+        """
+        if on == self._abort_on:
+            return
+        cb = self._abort_cb if on else self._llama_cpp.ggml_abort_callback()
+        self._llama_cpp.llama_set_abort_callback(self.llm.ctx, cb, None)
+        self._abort_on = on
+
+    def _piece(self, token: int) -> bytes:
+        n = self._llama_cpp.llama_token_to_piece(self._vocab, token, self._piece_buf, 256, 0, False)
+        return self._piece_buf.raw[:n] if n > 0 else b""
+
+    def tokenize_prompt(self, prompt: list[dict[str, str]] | str, continue_last: bool) -> tuple[list[int], list[str]]:
+        """Chat messages → tokens with the model's own template (or the fallback); str → raw."""
+        if isinstance(prompt, str):
+            return self.llm.tokenize(prompt.encode("utf-8"), add_bos=True, special=False), []
+        messages = list(prompt)
+        tail = ""
+        if continue_last and messages and messages[-1]["role"] == "assistant":
+            tail = messages.pop()["content"]
+        if self._formatter is None:
+            raise RuntimeError("模型没有对话模板 (the model has no chat template)")
+        result = self._formatter(messages=messages)
+        text = result.prompt + tail
+        stops = result.stop if isinstance(result.stop, list) else ([result.stop] if result.stop else [])
+        tokens = self.llm.tokenize(text.encode("utf-8"), add_bos=not result.added_special, special=True)
+        return tokens, [s for s in stops if s]
+
+    def cached_prefix(self, tokens: list[int]) -> int:
+        """How many prompt tokens ``Llama.generate`` will reuse from the KV cache (same rule)."""
+        llm = self.llm
+        if llm.n_tokens <= 0:
+            return 0
+        longest = 0
+        for a, b in zip(llm._input_ids, tokens, strict=False):
+            if a != b:
+                break
+            longest += 1
+        consumed = longest == len(tokens)
+        if consumed and llm.n_tokens == len(tokens) and not llm._requires_eval:
+            return len(tokens)
+        reuse = longest - 1 if consumed else longest
+        return max(reuse, 0)
+
+    # -- generation ---------------------------------------------------------------------------
+    def generate(
+        self,
+        prompt: list[dict[str, str]] | str,
+        params: GenerationParams,
+        is_cancelled: Callable[[], bool],
+    ) -> Iterator[dict[str, Any]]:
+        t_start = time.perf_counter()
+        stats = GenerationStats()
+        tokens, template_stops = self.tokenize_prompt(prompt, params.continue_last)
+        stats.prompt_tokens = len(tokens)
+        if len(tokens) >= self.n_ctx:
+            raise PromptTooLong(len(tokens), self.n_ctx)
+        max_tokens = min(params.max_tokens, self.n_ctx - len(tokens))
+        stats.prompt_tokens_cached = self.cached_prefix(tokens)
+        stats.prompt_tokens_evaluated = len(tokens) - stats.prompt_tokens_cached
+
+        grammar = None
+        if params.json_schema is not None:
+            from llama_cpp import LlamaGrammar
+
+            schema = with_string_limits(params.json_schema)
+            grammar = LlamaGrammar.from_json_schema(json.dumps(schema, ensure_ascii=False), verbose=False)
+
+        seed = params.seed if params.seed >= 0 else random.randrange(2**31)
+        self.llm.set_seed(seed)
+        stops = [s for s in (*params.stop, *template_stops) if s]
+        guard = LoopGuard(min_repeats=params.loop_min_repeats) if params.loop_guard else None
+        decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+        vocab_is_eog = self._llama_cpp.llama_vocab_is_eog
+
+        pending = ""  # decoded text held back while it might be the start of a stop string
+        unsent = 0  # tokens whose text has not been sent yet
+        reason = FinishReason.LENGTH
+        message = ""
+        t_first = t_last = 0.0
+        self._abort_flag = is_cancelled
+        self._set_abort(True)
+        gen = self.llm.generate(
+            tokens,
+            top_k=params.top_k,
+            top_p=params.top_p,
+            min_p=params.min_p,
+            temp=params.temperature,
+            repeat_penalty=params.repeat_penalty,
+            grammar=grammar,
+        )
+        try:
+            if max_tokens <= 0:
+                reason = FinishReason.LENGTH
+            else:
+                for token in gen:
+                    now = time.perf_counter()
+                    if stats.completion_tokens == 0:
+                        t_first = now
+                        stats.prompt_s = now - t_start
+                        self._set_abort(False)
+                    t_last = now
+                    if vocab_is_eog(self._vocab, token):
+                        reason = FinishReason.STOP
+                        break
+                    stats.completion_tokens += 1
+                    unsent += 1
+                    # an incomplete UTF-8 sequence decodes to "" until its last byte arrives
+                    text = decoder.decode(self._piece(token))
+                    if text:
+                        pending += text
+                        out, pending, hit = split_at_stop(pending, stops)
+                        if hit:
+                            reason = FinishReason.STOP
+                        if out:
+                            yield {"op": "text", "text": out, "tokens": unsent}
+                            unsent = 0
+                            if guard is not None and guard.feed(out):
+                                reason = FinishReason.LOOP
+                                message = f"检测到重复循环 (repetition loop): {guard.unit!r}"
+                                break
+                    if reason is FinishReason.STOP:
+                        break
+                    if stats.completion_tokens >= max_tokens:
+                        reason = FinishReason.LENGTH
+                        if max_tokens < params.max_tokens:
+                            message = f"上下文已满 (context window of {self.n_ctx} tokens is full)"
+                        break
+                    if is_cancelled():
+                        reason = FinishReason.CANCELLED
+                        break
+        except RuntimeError as exc:
+            if is_cancelled():
+                reason = FinishReason.CANCELLED
+            else:
+                reason = FinishReason.ERROR
+                message = f"llama.cpp 推理失败 (inference failed): {last_native_error() or exc}"
+        finally:
+            gen.close()
+            self._set_abort(False)
+            self._abort_flag = lambda: False
+        if pending and reason is not FinishReason.STOP:
+            yield {"op": "text", "text": pending, "tokens": unsent}
+        if reason is FinishReason.CANCELLED and stats.completion_tokens == 0:
+            # aborted inside prompt processing: only finished batches stay cached
+            stats.prompt_tokens_evaluated = max(0, self.llm.n_tokens - stats.prompt_tokens_cached)
+        stats.gen_s = (t_last - t_first) if stats.completion_tokens > 1 else 0.0
+        stats.total_s = time.perf_counter() - t_start
+        yield {"op": "done", "reason": reason.value, "stats": stats.to_dict(), "message": message}

@@ -1,0 +1,55 @@
+"""Detect degenerate repetition in streamed text (a common failure of small models on Chinese).
+
+A loop is the same unit (2–200 characters) repeated at least ``min_repeats`` times in a row at
+the end of the text, covering at least ``min_span`` characters; so "哈哈哈" or "……" in normal
+writing never trips it, while "我爱我的祖国。我爱我的祖国。我爱我的祖国。我爱我的祖国。" does.
+"""
+
+from __future__ import annotations
+
+
+class LoopGuard:
+    def __init__(
+        self,
+        min_repeats: int = 4,
+        min_unit: int = 2,
+        max_unit: int = 200,
+        min_span: int = 12,
+    ) -> None:
+        if min_repeats < 2 or min_unit < 1 or max_unit < min_unit:
+            raise ValueError("invalid loop guard bounds")
+        self.min_repeats = min_repeats
+        self.min_unit = min_unit
+        self.max_unit = max_unit
+        self.min_span = min_span
+        self._keep = max(min_repeats * max_unit, min_span) + max_unit
+        self._tail = ""
+        self.unit: str | None = None
+
+    def feed(self, text: str) -> bool:
+        """Add streamed text; True once the end of the text is a loop (``self.unit`` holds it)."""
+        if not text:
+            return self.unit is not None
+        tail = self._tail + text
+        if len(tail) > 2 * self._keep:
+            tail = tail[-self._keep :]
+        self._tail = tail
+        if self.unit is None:
+            self.unit = self._find(tail)
+        return self.unit is not None
+
+    def _find(self, tail: str) -> str | None:
+        n = len(tail)
+        for p in range(self.min_unit, self.max_unit + 1):
+            need = max(self.min_repeats * p, self.min_span)
+            if need > n:
+                if self.min_repeats * p > n:
+                    break
+                continue
+            unit = tail[-p:]
+            if not unit.strip():
+                continue  # runs of blank lines or spaces are layout, not a loop
+            reps = -(-need // p)
+            if tail[-need:] == (unit * reps)[-need:]:
+                return unit
+        return None

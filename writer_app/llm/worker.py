@@ -1,0 +1,359 @@
+"""The inference worker process and the parent-side :class:`LocalEngine` that drives it.
+
+The worker owns the one ``Llama`` and keeps it loaded between requests. If it is killed or
+crashes in native code, the current request ends with a clear error, the caller's process keeps
+running, and the next request starts a fresh worker. A cancel is written to shared memory that
+the worker reads between tokens and inside prompt processing (llama.cpp's abort callback).
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import os
+import signal
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import Any
+
+from writer_app.errors import ContextOverflowError, ModelError, WriterAppError
+from writer_app.llm.engine import (
+    CancelToken,
+    Chunk,
+    FinishReason,
+    GenerationParams,
+    GenerationStats,
+    Message,
+)
+
+POLL_S = 0.02
+
+
+@dataclass(frozen=True)
+class WorkerConfig:
+    """Everything the worker needs to load a model; resolved (no zeros meaning "auto")."""
+
+    model_path: str
+    n_ctx: int
+    n_threads: int
+    n_gpu_layers: int = 0
+    n_batch: int = 512
+    fallback_chat_template: str = ""
+
+
+# --------------------------------------------------------------------------------------------
+# worker side
+# --------------------------------------------------------------------------------------------
+def _redirect_stderr(log_path: str | None) -> None:
+    """Native code prints to fd 2; keep it out of the user's terminal, in a log file instead."""
+    if not log_path:
+        return
+    try:
+        Path(log_path).parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+        os.dup2(fd, 2)
+        os.close(fd)
+    except OSError:
+        pass
+
+
+def worker_main(conn: Connection, cancel_id: Any, log_path: str | None) -> None:
+    """Entry point of the worker process. Serves requests until told to stop or the pipe closes."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    _redirect_stderr(log_path)
+    backend = None
+    while True:
+        try:
+            msg = conn.recv()
+        except (EOFError, OSError):
+            break
+        op = msg.get("op")
+        try:
+            if op == "shutdown":
+                break
+            if op == "load":
+                if backend is not None:  # switching models frees the old one first
+                    backend.close()
+                    backend = None
+                from writer_app.llm.llama_backend import LlamaBackend
+
+                backend = LlamaBackend(**msg["config"])
+                conn.send({"op": "loaded", "info": backend.info()})
+            elif op == "generate":
+                rid = msg["id"]
+                if backend is None:
+                    conn.send({"op": "done", "id": rid, "reason": "error", "stats": {}, "message": "no model loaded"})
+                    continue
+                from writer_app.llm.llama_backend import PromptTooLong
+
+                params = GenerationParams(**msg["params"])
+                try:
+                    for event in backend.generate(msg["prompt"], params, lambda rid=rid: cancel_id.value == rid):
+                        event["id"] = rid
+                        conn.send(event)
+                except PromptTooLong as exc:
+                    conn.send(
+                        {
+                            "op": "done",
+                            "id": rid,
+                            "reason": "error",
+                            "stats": {},
+                            "message": "",
+                            "overflow": [exc.prompt_tokens, exc.n_ctx],
+                        }
+                    )
+        except Exception as exc:  # report, keep serving: the parent decides what to do
+            try:
+                conn.send({"op": "error", "id": msg.get("id"), "message": f"{type(exc).__name__}: {exc}"})
+            except (OSError, ValueError):
+                break
+    if backend is not None:
+        backend.close()
+
+
+# --------------------------------------------------------------------------------------------
+# parent side
+# --------------------------------------------------------------------------------------------
+class WorkerDied(WriterAppError):
+    pass
+
+
+def _death_message(proc: mp.process.BaseProcess) -> str:
+    code = proc.exitcode
+    if code is not None and code < 0:
+        try:
+            name = signal.Signals(-code).name
+        except ValueError:
+            name = f"signal {-code}"
+        how = f"被信号 {name} 终止 (killed by {name})"
+    else:
+        how = f"退出码 {code} (exit code {code})"
+    return f"推理进程意外退出，{how}；下一次请求会自动重启 (the inference worker died; the next request restarts it)"
+
+
+class LocalEngine:
+    """Runs generation in a worker process. One request at a time; safe to call from any thread."""
+
+    def __init__(
+        self,
+        config: WorkerConfig,
+        *,
+        log_path: Path | None = None,
+        cancel_grace_s: float = 5.0,
+    ) -> None:
+        self._config = config
+        self._log_path = str(log_path) if log_path else None
+        self._ctx = mp.get_context("spawn")
+        self._cancel_id = self._ctx.RawValue("q", 0)
+        self._proc: mp.process.BaseProcess | None = None
+        self._conn: Connection | None = None
+        self._loaded = False
+        self._info: dict[str, Any] = {}
+        self._next_id = 0
+        self._lock = threading.RLock()
+        self.cancel_grace_s = cancel_grace_s
+
+    # -- lifecycle ------------------------------------------------------------------------------
+    @property
+    def config(self) -> WorkerConfig:
+        return self._config
+
+    @property
+    def worker_pid(self) -> int | None:
+        return self._proc.pid if self._proc is not None and self._proc.is_alive() else None
+
+    @property
+    def info(self) -> dict[str, Any]:
+        return dict(self._info)
+
+    def _start_worker(self) -> None:
+        parent, child = self._ctx.Pipe(duplex=True)
+        proc = self._ctx.Process(
+            target=worker_main,
+            args=(child, self._cancel_id, self._log_path),
+            name="writer-app-llm-worker",
+            daemon=True,
+        )
+        proc.start()
+        child.close()
+        self._proc, self._conn, self._loaded = proc, parent, False
+
+    def _kill_worker(self) -> None:
+        proc, conn = self._proc, self._conn
+        self._proc, self._conn, self._loaded = None, None, False
+        if conn is not None:
+            conn.close()
+        if proc is not None:
+            if proc.is_alive():
+                proc.kill()
+            proc.join(timeout=5)
+
+    def _recv(self, cancel: CancelToken | None = None, deadline: float | None = None) -> dict[str, Any]:
+        """Next message from the worker; raises WorkerDied if it is gone."""
+        assert self._conn is not None and self._proc is not None
+        while True:
+            try:
+                if self._conn.poll(POLL_S):
+                    return self._conn.recv()
+            except (EOFError, OSError) as exc:
+                proc = self._proc
+                self._kill_worker()
+                raise WorkerDied(_death_message(proc)) from exc
+            if not self._proc.is_alive():
+                proc = self._proc
+                self._kill_worker()
+                raise WorkerDied(_death_message(proc))
+            if deadline is not None and time.monotonic() > deadline:
+                raise TimeoutError
+            if cancel is not None and cancel.cancelled and deadline is None:
+                raise InterruptedError
+
+    def load(self, cancel: CancelToken | None = None) -> dict[str, Any]:
+        """Start the worker and load the model if needed. Returns model info; raises ModelError."""
+        with self._lock:
+            if self._loaded and self._proc is not None and self._proc.is_alive():
+                return self.info
+            if self._proc is None or not self._proc.is_alive():
+                self._kill_worker()
+                self._start_worker()
+            assert self._conn is not None
+            t0 = time.perf_counter()
+            self._conn.send({"op": "load", "config": asdict(self._config)})
+            try:
+                reply = self._recv(cancel)
+            except InterruptedError:
+                self._kill_worker()  # a load cannot be interrupted politely
+                raise WriterAppError("已取消加载模型 (model load cancelled)") from None
+            except WorkerDied as exc:
+                raise ModelError(
+                    f"加载模型时推理进程崩溃，文件可能已损坏：{Path(self._config.model_path).name}"
+                    f" (the worker crashed while loading the model; the file may be corrupt): {exc}"
+                ) from None
+            if reply.get("op") != "loaded":
+                raise ModelError(str(reply.get("message", "unknown error")))
+            self._loaded = True
+            self._info = dict(reply["info"], app_load_s=round(time.perf_counter() - t0, 4))
+            return self.info
+
+    def switch_model(self, config: WorkerConfig) -> dict[str, Any]:
+        """Load another model in the same worker; the old one is freed first."""
+        with self._lock:
+            self._config = config
+            self._loaded = False
+            return self.load()
+
+    def close(self) -> None:
+        with self._lock:
+            if self._conn is not None and self._proc is not None and self._proc.is_alive():
+                try:
+                    self._conn.send({"op": "shutdown"})
+                    self._proc.join(timeout=5)
+                except (OSError, ValueError):
+                    pass
+            self._kill_worker()
+
+    def __enter__(self) -> LocalEngine:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- generation -----------------------------------------------------------------------------
+    def stream(
+        self,
+        messages: list[Message] | str,
+        params: GenerationParams | None = None,
+        cancel: CancelToken | None = None,
+    ) -> Iterator[Chunk]:
+        params = params or GenerationParams()
+        cancel = cancel or CancelToken()
+        with self._lock:
+            yield from self._stream_locked(messages, params, cancel)
+
+    def _stream_locked(self, messages: list[Message] | str, params: GenerationParams, cancel: CancelToken) -> Iterator[Chunk]:
+        t0 = time.perf_counter()
+        load_s = 0.0
+        if not self._loaded:
+            try:
+                load_s = self.load(cancel).get("app_load_s", 0.0)
+            except WriterAppError as exc:
+                if cancel.cancelled:
+                    yield Chunk(finish_reason=FinishReason.CANCELLED, stats=GenerationStats(total_s=time.perf_counter() - t0))
+                else:
+                    yield Chunk(finish_reason=FinishReason.ERROR, message=str(exc), stats=GenerationStats())
+                return
+        assert self._conn is not None
+        self._next_id += 1
+        rid = self._next_id
+        cancel_id = self._cancel_id
+
+        def on_cancel() -> None:
+            cancel_id.value = rid
+
+        unregister = cancel.on_cancel(on_cancel)
+        done = False
+        first_text_at = 0.0
+        try:
+            self._conn.send({"op": "generate", "id": rid, "prompt": messages, "params": params.to_dict()})
+            deadline: float | None = None
+            while True:
+                if cancel.cancelled and deadline is None:
+                    deadline = time.monotonic() + self.cancel_grace_s
+                try:
+                    msg = self._recv(cancel if deadline is None else None, deadline)
+                except InterruptedError:
+                    continue  # cancel was just requested: wait for the worker to acknowledge
+                except TimeoutError:
+                    self._kill_worker()  # hung in native code: a fresh worker serves the next request
+                    done = True
+                    yield Chunk(
+                        finish_reason=FinishReason.CANCELLED,
+                        message="推理进程没有响应，已重启 (the worker did not respond and was restarted)",
+                        stats=GenerationStats(total_s=time.perf_counter() - t0),
+                    )
+                    return
+                except WorkerDied as exc:
+                    done = True
+                    yield Chunk(finish_reason=FinishReason.ERROR, message=str(exc), stats=GenerationStats())
+                    return
+                if msg.get("id") != rid:
+                    continue  # a stale message from an abandoned request
+                op = msg["op"]
+                if op == "text":
+                    if msg["text"] and not first_text_at:
+                        first_text_at = time.perf_counter()
+                    yield Chunk(text=msg["text"], tokens=msg["tokens"])
+                elif op == "done":
+                    done = True
+                    if "overflow" in msg:
+                        n_prompt, n_ctx = msg["overflow"]
+                        err = ContextOverflowError(n_prompt, n_ctx)
+                        yield Chunk(finish_reason=FinishReason.ERROR, message=str(err), stats=GenerationStats(prompt_tokens=n_prompt))
+                        return
+                    fields = {k: v for k, v in msg["stats"].items() if k in GenerationStats.__dataclass_fields__}
+                    stats = GenerationStats(**fields)
+                    stats.load_s = load_s
+                    stats.total_s = time.perf_counter() - t0
+                    stats.ttft_s = (first_text_at - t0) if first_text_at else 0.0
+                    yield Chunk(finish_reason=FinishReason(msg["reason"]), stats=stats, message=msg.get("message", ""))
+                    return
+                elif op == "error":
+                    done = True
+                    yield Chunk(finish_reason=FinishReason.ERROR, message=msg.get("message", "error"), stats=GenerationStats())
+                    return
+        finally:
+            unregister()
+            if not done and self._proc is not None:
+                # the caller stopped iterating: cancel and drain so the next request starts clean
+                cancel_id.value = rid
+                try:
+                    deadline = time.monotonic() + self.cancel_grace_s
+                    while True:
+                        msg = self._recv(None, deadline)
+                        if msg.get("id") == rid and msg.get("op") in ("done", "error"):
+                            break
+                except (TimeoutError, WorkerDied):
+                    self._kill_worker()
