@@ -11,11 +11,11 @@ import copy
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
-from enum import Enum
+from enum import StrEnum
 from typing import Any, Protocol, TypedDict
 
 
-class FinishReason(str, Enum):
+class FinishReason(StrEnum):
     STOP = "stop"  # the model ended its answer (end-of-generation token or stop string)
     LENGTH = "length"  # max_tokens reached, or the context window is full
     CANCELLED = "cancelled"  # the caller asked us to stop
@@ -28,7 +28,10 @@ class Message(TypedDict):
     content: str
 
 
-DEFAULT_STRING_MAX_LENGTH = 2000
+# llama-cpp-python unrolls maxLength into nested grammar rules; llama.cpp refuses (and the
+# sampler crashes) somewhere between 1000 and 1500 nested levels. Stay at or below 1000.
+MAX_STRING_MAX_LENGTH = 1000
+DEFAULT_STRING_MAX_LENGTH = 1000
 
 
 @dataclass
@@ -168,15 +171,22 @@ def with_string_limits(schema: dict[str, Any], default_max: int = DEFAULT_STRING
     """Return a copy of ``schema`` where every ``"type": "string"`` has a ``maxLength``.
 
     Small models can loop forever inside a JSON string; a length bound in the grammar stops that.
+    Raises ValueError for a bound the grammar engine cannot take.
     """
+    if not isinstance(schema, dict):
+        raise ValueError("JSON schema must be an object")
     out = copy.deepcopy(schema)
 
     def walk(node: Any) -> None:
         if isinstance(node, dict):
             t = node.get("type")
             is_string = t == "string" or (isinstance(t, list) and "string" in t)
-            if is_string and "enum" not in node and "const" not in node and "maxLength" not in node:
-                node["maxLength"] = default_max
+            if is_string and "enum" not in node and "const" not in node:
+                limit = node.setdefault("maxLength", default_max)
+                if not isinstance(limit, int) or limit > MAX_STRING_MAX_LENGTH:
+                    raise ValueError(
+                        f"JSON schema string maxLength={limit!r} is over the grammar limit of {MAX_STRING_MAX_LENGTH}"
+                    )
             for value in node.values():
                 walk(value)
         elif isinstance(node, list):

@@ -73,6 +73,20 @@ def split_at_stop(pending: str, stops: list[str]) -> tuple[str, str, bool]:
     return pending[: len(pending) - keep], pending[len(pending) - keep :], False
 
 
+# llama-cpp-python's converter lets raw control characters into strings; strict JSON forbids them
+_LOOSE_CHAR = 'char ::= [^"\\\\] |'
+_STRICT_CHAR = 'char ::= [^"\\\\\\x7F\\x00-\\x1F] |'
+
+
+def json_grammar(schema: dict[str, Any]) -> Any:
+    """A GBNF grammar for ``schema`` whose output always parses with strict ``json.loads``."""
+    from llama_cpp import LlamaGrammar
+    from llama_cpp.llama_grammar import json_schema_to_gbnf
+
+    text = json_schema_to_gbnf(json.dumps(with_string_limits(schema), ensure_ascii=False))
+    return LlamaGrammar.from_string(text.replace(_LOOSE_CHAR, _STRICT_CHAR), verbose=False)
+
+
 class PromptTooLong(Exception):
     def __init__(self, prompt_tokens: int, n_ctx: int) -> None:
         super().__init__(prompt_tokens, n_ctx)
@@ -214,12 +228,7 @@ class LlamaBackend:
         stats.prompt_tokens_cached = self.cached_prefix(tokens)
         stats.prompt_tokens_evaluated = len(tokens) - stats.prompt_tokens_cached
 
-        grammar = None
-        if params.json_schema is not None:
-            from llama_cpp import LlamaGrammar
-
-            schema = with_string_limits(params.json_schema)
-            grammar = LlamaGrammar.from_json_schema(json.dumps(schema, ensure_ascii=False), verbose=False)
+        grammar = json_grammar(params.json_schema) if params.json_schema is not None else None
 
         seed = params.seed if params.seed >= 0 else random.randrange(2**31)
         self.llm.set_seed(seed)
@@ -302,3 +311,55 @@ class LlamaBackend:
         stats.gen_s = (t_last - t_first) if stats.completion_tokens > 1 else 0.0
         stats.total_s = time.perf_counter() - t_start
         yield {"op": "done", "reason": reason.value, "stats": stats.to_dict(), "message": message}
+
+
+def raw_benchmark(
+    model_path: str,
+    *,
+    n_ctx: int,
+    n_threads: int,
+    n_batch: int,
+    pp_text: str,
+    tg_prompt: str,
+    n_gen: int,
+    params: GenerationParams,
+    repeats: int = 1,
+) -> dict[str, float]:
+    """Plain llama-cpp-python, in this process, no worker and no app code: the reference figures."""
+    import llama_cpp
+
+    _install_log_capture(llama_cpp)
+    t0 = time.perf_counter()
+    llm = llama_cpp.Llama(
+        model_path=model_path, n_ctx=n_ctx, n_threads=n_threads, n_threads_batch=n_threads,
+        n_batch=n_batch, n_ubatch=n_batch, verbose=False,
+    )
+    load_s = time.perf_counter() - t0
+    try:
+        pp_tokens = llm.tokenize(pp_text.encode("utf-8"))
+        llm.reset()
+        t0 = time.perf_counter()
+        llm.eval(pp_tokens)
+        pp_s = time.perf_counter() - t0
+        best_tps = 0.0
+        tokens = llm.tokenize(tg_prompt.encode("utf-8"))
+        for _ in range(repeats):
+            llm.reset()
+            llm.set_seed(params.seed if params.seed >= 0 else 0)
+            n = 0
+            t_first = t_last = 0.0
+            for _tok in llm.generate(
+                tokens, top_k=params.top_k, top_p=params.top_p, min_p=params.min_p,
+                temp=params.temperature, repeat_penalty=params.repeat_penalty,
+            ):
+                t_last = time.perf_counter()
+                if n == 0:
+                    t_first = t_last
+                n += 1
+                if n >= n_gen:
+                    break
+            if n > 1:
+                best_tps = max(best_tps, (n - 1) / (t_last - t_first))
+        return {"load_s": load_s, "pp_tokens": len(pp_tokens), "pp_tps": len(pp_tokens) / pp_s, "tg_tps": best_tps}
+    finally:
+        llm.close()

@@ -40,11 +40,14 @@ class LoopGuard:
 
     def _find(self, tail: str) -> str | None:
         n = len(tail)
+        last = tail[-1]
         for p in range(self.min_unit, self.max_unit + 1):
             need = max(self.min_repeats * p, self.min_span)
             if need > n:
                 if self.min_repeats * p > n:
                     break
+                continue
+            if tail[-1 - p] != last:  # cheap necessary condition for period p
                 continue
             unit = tail[-p:]
             if not unit.strip():

@@ -14,7 +14,7 @@ import signal
 import threading
 import time
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
@@ -27,6 +27,7 @@ from writer_app.llm.engine import (
     GenerationParams,
     GenerationStats,
     Message,
+    with_string_limits,
 )
 
 POLL_S = 0.02
@@ -65,6 +66,7 @@ def worker_main(conn: Connection, cancel_id: Any, log_path: str | None) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     _redirect_stderr(log_path)
     backend = None
+    conn.send({"op": "ready", "pid": os.getpid()})
     while True:
         try:
             msg = conn.recv()
@@ -180,6 +182,14 @@ class LocalEngine:
         proc.start()
         child.close()
         self._proc, self._conn, self._loaded = proc, parent, False
+        try:
+            reply = self._recv(deadline=time.monotonic() + 60)
+        except (WorkerDied, TimeoutError) as exc:
+            self._kill_worker()
+            raise WriterAppError(f"推理进程无法启动 (the inference worker could not start): {exc}") from None
+        if reply.get("op") != "ready":
+            self._kill_worker()
+            raise WriterAppError(f"推理进程启动异常 (unexpected worker greeting): {reply!r}")
 
     def _kill_worker(self) -> None:
         proc, conn = self._proc, self._conn
@@ -270,6 +280,12 @@ class LocalEngine:
     ) -> Iterator[Chunk]:
         params = params or GenerationParams()
         cancel = cancel or CancelToken()
+        if params.json_schema is not None:
+            try:
+                params = replace(params, json_schema=with_string_limits(params.json_schema))
+            except ValueError as exc:
+                yield Chunk(finish_reason=FinishReason.ERROR, message=f"JSON schema 无效 (invalid schema): {exc}", stats=GenerationStats())
+                return
         with self._lock:
             yield from self._stream_locked(messages, params, cancel)
 

