@@ -32,7 +32,12 @@ def vocab(duplicate: bool = False) -> tuple[list[str], list[float], list[int]]:
     for b in range(256):
         tokens.append(f"<0x{b:02X}>")
         types.append(TokenType.BYTE)
-    pieces = ["▁"] + [f"▁{w}" for w in _WORDS] + list("abcdefghijklmnopqrstuvwxyz") + [f"▁{c}" for c in "abcdefghijklmnopqrstuvwxyz"]
+    pieces = (
+        ["▁"]
+        + [f"▁{w}" for w in _WORDS]
+        + list("abcdefghijklmnopqrstuvwxyz")
+        + [f"▁{c}" for c in "abcdefghijklmnopqrstuvwxyz"]
+    )
     pieces += list("，。！？、；：“”") + list(dict.fromkeys(_HAN))
     for p in dict.fromkeys(pieces):
         tokens.append(p)
@@ -59,6 +64,7 @@ def build_gguf(
     chat_template: str | None = CHAT_TEMPLATE,
     logit_scale: float = 4.0,
     duplicate_token: bool = False,
+    claimed_block_count: int | None = None,
 ) -> Path:
     rng = np.random.default_rng(seed)
     tokens, scores, types = vocab(duplicate_token)
@@ -67,7 +73,7 @@ def build_gguf(
     w.add_name(name)
     w.add_context_length(context_length)
     w.add_embedding_length(n_embd)
-    w.add_block_count(n_layer)
+    w.add_block_count(claimed_block_count if claimed_block_count is not None else n_layer)
     w.add_feed_forward_length(n_ff)
     w.add_head_count(n_head)
     w.add_head_count_kv(n_head)
@@ -93,7 +99,9 @@ def build_gguf(
     w.add_tensor("token_embd.weight", mat(n_vocab, n_embd, 1.0))
     w.add_tensor("output_norm.weight", np.ones(n_embd, dtype=np.float32))
     out = mat(n_vocab, n_embd, logit_scale / np.sqrt(n_embd))
-    out[2, :] = 0.0  # EOS logit 0: outside top-k, so free generation runs to max_tokens; grammars can still end
+    out[2, :] = (
+        0.0  # EOS logit 0: outside top-k, so free generation runs to max_tokens; grammars can still end
+    )
     w.add_tensor("output.weight", out)
     for i in range(n_layer):
         w.add_tensor(f"blk.{i}.attn_norm.weight", np.ones(n_embd, dtype=np.float32))
@@ -119,4 +127,6 @@ def build_tiny(path: Path) -> Path:
 
 def build_slow(path: Path) -> Path:
     """Bigger and with a long context, so prompt processing of a few thousand tokens takes seconds."""
-    return build_gguf(path, n_embd=256, n_layer=6, n_ff=1024, n_head=4, context_length=16384, seed=1, name="slow-test")
+    return build_gguf(
+        path, n_embd=256, n_layer=6, n_ff=1024, n_head=4, context_length=16384, seed=1, name="slow-test"
+    )

@@ -101,7 +101,9 @@ def cmd_models_pull(ctx: Context, args: argparse.Namespace) -> int:
     registry = make_registry(ctx.paths)
     entry = registry.catalog.get(args.name)
     if entry is None:
-        raise BadInputError(f"目录中没有模型 {args.name}；可选：{', '.join(registry.catalog)} (unknown catalog model)")
+        raise BadInputError(
+            f"目录中没有模型 {args.name}；可选：{', '.join(registry.catalog)} (unknown catalog model)"
+        )
     existing = registry.installed_path(entry)
     if existing:
         print(f"已安装 (already installed): {existing}")
@@ -115,7 +117,10 @@ def cmd_models_pull(ctx: Context, args: argparse.Namespace) -> int:
 
     try:
         path = pull_model(
-            registry, entry, source=args.source, progress_for=progress_for,
+            registry,
+            entry,
+            source=args.source,
+            progress_for=progress_for,
             on_status=lambda m: print(m, file=sys.stderr),
         )
     finally:
@@ -129,7 +134,9 @@ def cmd_models_add(ctx: Context, args: argparse.Namespace) -> int:
     from writer_app.llm.local import make_registry
 
     name, info = make_registry(ctx.paths).add(Path(args.path), args.name)
-    print(f"已添加 (added) {name}: {info.name} · {info.architecture} · {info.quantization} · 上下文 {info.context_length}")
+    print(
+        f"已添加 (added) {name}: {info.name} · {info.architecture} · {info.quantization} · 上下文 {info.context_length}"
+    )
     return 0
 
 
@@ -144,10 +151,17 @@ def cmd_models_info(ctx: Context, args: argparse.Namespace) -> int:
         return 0
     d = info.to_dict()
     labels = {
-        "name": "名称 (name)", "architecture": "架构 (architecture)", "quantization": "量化 (quantization)",
-        "context_length": "上下文长度 (context length)", "parameters": "参数量 (parameters)",
-        "block_count": "层数 (layers)", "embedding_length": "维度 (embedding)", "vocab_size": "词表 (vocab)",
-        "size_bytes": "大小 (bytes)", "has_chat_template": "对话模板 (chat template)", "path": "路径 (path)",
+        "name": "名称 (name)",
+        "architecture": "架构 (architecture)",
+        "quantization": "量化 (quantization)",
+        "context_length": "上下文长度 (context length)",
+        "parameters": "参数量 (parameters)",
+        "block_count": "层数 (layers)",
+        "embedding_length": "维度 (embedding)",
+        "vocab_size": "词表 (vocab)",
+        "size_bytes": "大小 (bytes)",
+        "has_chat_template": "对话模板 (chat template)",
+        "path": "路径 (path)",
     }
     for key, label in labels.items():
         print(f"{label:<28} {d[key]}")
@@ -163,7 +177,11 @@ def _engine_settings(ctx: Context, args: argparse.Namespace) -> Any:
     from dataclasses import replace
 
     s = ctx.settings.engine
-    overrides = {k: getattr(args, k) for k in ("n_ctx", "n_threads", "n_gpu_layers") if getattr(args, k, None) is not None}
+    overrides = {
+        k: getattr(args, k)
+        for k in ("n_ctx", "n_threads", "n_gpu_layers")
+        if getattr(args, k, None) is not None
+    }
     return replace(s, **overrides)
 
 
@@ -201,6 +219,13 @@ def cmd_generate(ctx: Context, args: argparse.Namespace) -> int:
     final = None
     try:
         with engine:
+            try:
+                engine.load(cancel)
+            except WriterAppError:
+                if cancel.cancelled:
+                    print("已取消 (cancelled)", file=sys.stderr)
+                    return EXIT_CANCELLED
+                raise
             for chunk in engine.stream(messages, params, cancel):
                 if chunk.done:
                     final = chunk
@@ -224,7 +249,7 @@ def cmd_generate(ctx: Context, args: argparse.Namespace) -> int:
         )
     else:
         print()
-        if stats:
+        if stats and final.finish_reason is not FinishReason.ERROR:
             print(
                 f"[{final.finish_reason.value}] {stats.completion_tokens} tokens · {stats.gen_tps:.1f} tok/s · "
                 f"首字 (TTFT) {stats.ttft_s:.2f} s · 提示 (prompt) {stats.prompt_tokens} tokens",
@@ -248,23 +273,45 @@ def cmd_bench(ctx: Context, args: argparse.Namespace) -> int:
     model = args.model or settings.model or "demo"
     config, info = worker_config(make_registry(ctx.paths), settings, model)
     result = run_bench(
-        config, info, n_gen=args.tokens, prefix_tokens=args.prefix_tokens, repeats=args.repeats,
+        config,
+        info,
+        n_gen=args.tokens,
+        prefix_tokens=args.prefix_tokens,
+        repeats=args.repeats,
         log=lambda m: print(m, file=sys.stderr),
     )
     if args.json:
         print(json.dumps(result, ensure_ascii=False))
         return 0
     rows = [
-        ("模型 (model)", f"{result['model']} · {result['quantization']} · {result['model_bytes'] / 1e6:.0f} MB"),
+        (
+            "模型 (model)",
+            f"{result['model']} · {result['quantization']} · {result['model_bytes'] / 1e6:.0f} MB",
+        ),
         ("线程 (threads)", result["n_threads"]),
-        ("加载 (load)", f"{result['load_s']:.2f} s raw · {result['app_load_s']:.2f} s app (worker start + load)"),
+        (
+            "加载 (load)",
+            f"{result['load_s']:.2f} s raw · {result['app_load_s']:.2f} s app (worker start + load)",
+        ),
         ("提示处理 (prompt)", f"{result['raw_pp_tps']:.1f} tok/s raw"),
-        ("生成 (generation)", f"{result['raw_tg_tps']:.1f} tok/s raw · {result['app_tg_tps']:.1f} tok/s app · ratio {result['tg_ratio']:.3f}"),
-        ("首字 (TTFT)", f"cold {result['ttft_cold_s']:.3f} s · warm {result['ttft_warm_s']:.3f} s "
-         f"({result['prefix_tokens']}-token prefix, ratio {result['ttft_warm_ratio']:.3f})"),
-        ("取消 (cancel)", f"{result['cancel_ms']} ms generating · {result['cancel_pp_ms']} ms in prompt processing"),
-        ("带宽上限 (bandwidth bound)", f"{result['mem_bw_gbs']} GB/s measured → {result['bw_bound_tps']} tok/s; "
-         f"app reaches {result['app_vs_bw_bound'] * 100:.0f} %"),
+        (
+            "生成 (generation)",
+            f"{result['raw_tg_tps']:.1f} tok/s raw · {result['app_tg_tps']:.1f} tok/s app · ratio {result['tg_ratio']:.3f}",
+        ),
+        (
+            "首字 (TTFT)",
+            f"cold {result['ttft_cold_s']:.3f} s · warm {result['ttft_warm_s']:.3f} s "
+            f"({result['prefix_tokens']}-token prefix, ratio {result['ttft_warm_ratio']:.3f})",
+        ),
+        (
+            "取消 (cancel)",
+            f"{result['cancel_ms']} ms generating · {result['cancel_pp_ms']} ms in prompt processing",
+        ),
+        (
+            "带宽上限 (bandwidth bound)",
+            f"{result['mem_bw_gbs']} GB/s measured → {result['bw_bound_tps']} tok/s; "
+            f"app reaches {result['app_vs_bw_bound'] * 100:.0f} %",
+        ),
     ]
     for k, v in rows:
         print(f"{k:<26} {v}")
@@ -276,9 +323,13 @@ def cmd_bench(ctx: Context, args: argparse.Namespace) -> int:
 # --------------------------------------------------------------------------------------------
 def _add_engine_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--model", "-m", help="模型名称或 .gguf 路径 (catalog name, added name or path)")
-    p.add_argument("--n-ctx", type=int, dest="n_ctx", help="上下文长度 (context tokens; default: model's, max 8192)")
+    p.add_argument(
+        "--n-ctx", type=int, dest="n_ctx", help="上下文长度 (context tokens; default: model's, max 8192)"
+    )
     p.add_argument("--threads", type=int, dest="n_threads", help="线程数 (threads; default: physical cores)")
-    p.add_argument("--gpu-layers", type=int, dest="n_gpu_layers", help="放到 GPU 的层数 (layers offloaded to GPU)")
+    p.add_argument(
+        "--gpu-layers", type=int, dest="n_gpu_layers", help="放到 GPU 的层数 (layers offloaded to GPU)"
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -315,7 +366,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--temperature", type=float)
     p.add_argument("--seed", type=int)
     p.add_argument("--system", help="系统提示 (system prompt)")
-    p.add_argument("--json", action="store_true", help="结束时输出一个 JSON 对象 (print one JSON object at the end)")
+    p.add_argument(
+        "--json", action="store_true", help="结束时输出一个 JSON 对象 (print one JSON object at the end)"
+    )
     p.set_defaults(func=cmd_generate)
 
     p = sub.add_parser("bench", help="性能基准 (benchmark the engine against raw llama-cpp-python)")
@@ -364,5 +417,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     except Exception as exc:  # the last line of defence: one line for the user, details in a log
         where = _log_crash(paths)
-        print(f"内部错误 (internal error): {type(exc).__name__}: {exc}；详情见 (details in) {where}", file=sys.stderr)
+        print(
+            f"内部错误 (internal error): {type(exc).__name__}: {exc}；详情见 (details in) {where}",
+            file=sys.stderr,
+        )
         return 1

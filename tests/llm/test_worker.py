@@ -25,12 +25,16 @@ def test_streaming_joins_multibyte_characters_before_emitting(tiny_engine):
     assert final.finish_reason is FinishReason.STOP
     assert "".join(texts) == '"中文写作很有趣"'
     assert all("\ufffd" not in t for t in texts)
-    assert any(c.tokens >= 3 and c.text in "中文写作" for c in chunks[:-1]), "bytes of one character arrive as one chunk"
+    assert any(c.tokens >= 3 and c.text in "中文写作" for c in chunks[:-1]), (
+        "bytes of one character arrive as one chunk"
+    )
     assert final.stats.completion_tokens == sum(c.tokens for c in chunks[:-1])
 
 
 def test_free_generation_reports_counts_and_timing(tiny_engine):
-    c = collect(tiny_engine.stream([{"role": "user", "content": "写一句话"}], GenerationParams(max_tokens=40, seed=1)))
+    c = collect(
+        tiny_engine.stream([{"role": "user", "content": "写一句话"}], GenerationParams(max_tokens=40, seed=1))
+    )
     assert c.finish_reason is FinishReason.LENGTH
     assert c.stats.completion_tokens == 40
     assert c.stats.prompt_tokens > 0
@@ -49,14 +53,21 @@ def test_json_schema_output_parses(tiny_engine):
         "type": "object",
         "properties": {
             "title": {"type": "string"},  # gets the default bound
-            "parts": {"type": "array", "items": {"type": "string", "maxLength": 12}, "minItems": 1, "maxItems": 3},
+            "parts": {
+                "type": "array",
+                "items": {"type": "string", "maxLength": 12},
+                "minItems": 1,
+                "maxItems": 3,
+            },
             "words": {"type": "integer"},
             "tone": {"enum": ["平实", "抒情"]},
         },
         "required": ["title", "parts", "words", "tone"],
     }
     for seed in (1, 2, 3):
-        c = collect(tiny_engine.stream("构思", GenerationParams(json_schema=schema, max_tokens=1500, seed=seed)))
+        c = collect(
+            tiny_engine.stream("构思", GenerationParams(json_schema=schema, max_tokens=1500, seed=seed))
+        )
         assert c.finish_reason is FinishReason.STOP, c.message
         data = json.loads(c.text)
         assert set(data) == {"title", "parts", "words", "tone"}
@@ -70,7 +81,11 @@ def test_loop_guard_stops_a_repeated_phrase(tiny_engine):
     assert looped.finish_reason is FinishReason.LOOP
     assert "我爱我的祖国" in looped.message
     assert looped.text.count("我爱我的祖国") < 12
-    free = collect(tiny_engine.stream("循环", GenerationParams(json_schema=schema, max_tokens=400, seed=1, loop_guard=False)))
+    free = collect(
+        tiny_engine.stream(
+            "循环", GenerationParams(json_schema=schema, max_tokens=400, seed=1, loop_guard=False)
+        )
+    )
     assert free.finish_reason is FinishReason.STOP
     assert free.text.count("我爱我的祖国") == 12
 
@@ -84,12 +99,18 @@ def test_stop_string_ends_generation_and_is_not_emitted(tiny_engine):
 
 def test_prefix_reuse_skips_the_shared_prompt(tiny_engine):
     system = "你是写作老师。" + "请认真阅读下面的材料。" * 40
-    first = collect(tiny_engine.stream(
-        [{"role": "system", "content": system}, {"role": "user", "content": "写提纲"}], GenerationParams(max_tokens=4)
-    ))
-    second = collect(tiny_engine.stream(
-        [{"role": "system", "content": system}, {"role": "user", "content": "写正文"}], GenerationParams(max_tokens=4)
-    ))
+    first = collect(
+        tiny_engine.stream(
+            [{"role": "system", "content": system}, {"role": "user", "content": "写提纲"}],
+            GenerationParams(max_tokens=4),
+        )
+    )
+    second = collect(
+        tiny_engine.stream(
+            [{"role": "system", "content": system}, {"role": "user", "content": "写正文"}],
+            GenerationParams(max_tokens=4),
+        )
+    )
     assert first.stats.prompt_tokens > 200
     assert second.stats.prompt_tokens_cached > 0.9 * first.stats.prompt_tokens
     assert second.stats.prompt_tokens_evaluated < first.stats.prompt_tokens_evaluated / 5
@@ -100,7 +121,9 @@ def test_prompt_longer_than_context_is_refused_with_token_counts(tiny_engine):
     assert c.finish_reason is FinishReason.ERROR
     assert "2048" in c.message and "n_ctx" in c.message
     assert c.stats.prompt_tokens > 2048
-    assert collect(tiny_engine.stream("短", GenerationParams(max_tokens=4))).finish_reason is FinishReason.LENGTH
+    assert (
+        collect(tiny_engine.stream("短", GenerationParams(max_tokens=4))).finish_reason is FinishReason.LENGTH
+    )
 
 
 def test_generation_stops_when_the_context_is_full(tiny_engine):
@@ -179,7 +202,9 @@ def _maps(pid: int) -> str:
 @pytest.mark.skipif(not Path("/proc/self/maps").exists(), reason="needs /proc")
 def test_switching_models_frees_the_old_one(slow_model, tiny_model):
     with LocalEngine(WorkerConfig(str(slow_model), n_ctx=4096, n_threads=2)) as engine:
-        assert collect(engine.stream("一", GenerationParams(max_tokens=2))).finish_reason is FinishReason.LENGTH
+        assert (
+            collect(engine.stream("一", GenerationParams(max_tokens=2))).finish_reason is FinishReason.LENGTH
+        )
         pid = engine.worker_pid
         assert str(slow_model) in _maps(pid)
         info = engine.switch_model(WorkerConfig(str(tiny_model), n_ctx=2048, n_threads=2))
@@ -188,7 +213,9 @@ def test_switching_models_frees_the_old_one(slow_model, tiny_model):
         maps = _maps(pid)
         assert str(slow_model) not in maps
         assert str(tiny_model) in maps
-        assert collect(engine.stream("二", GenerationParams(max_tokens=2))).finish_reason is FinishReason.LENGTH
+        assert (
+            collect(engine.stream("二", GenerationParams(max_tokens=2))).finish_reason is FinishReason.LENGTH
+        )
 
 
 def test_close_stops_the_worker(tiny_model):
@@ -213,4 +240,6 @@ def test_schema_string_bound_over_grammar_limit_is_refused_before_native_code(ti
     schema = {"type": "object", "properties": {"a": {"type": "string", "maxLength": 5000}}}
     c = collect(tiny_engine.stream("x", GenerationParams(json_schema=schema, max_tokens=10)))
     assert c.finish_reason is FinishReason.ERROR and "maxLength" in c.message
-    assert collect(tiny_engine.stream("y", GenerationParams(max_tokens=3))).finish_reason is FinishReason.LENGTH
+    assert (
+        collect(tiny_engine.stream("y", GenerationParams(max_tokens=3))).finish_reason is FinishReason.LENGTH
+    )

@@ -85,9 +85,15 @@ def run_bench(
 
     log("原始 llama-cpp-python 基准 (raw llama-cpp-python)…")
     raw = llama_backend.raw_benchmark(
-        config.model_path, n_ctx=config.n_ctx, n_threads=config.n_threads, n_batch=config.n_batch,
-        pp_text=_text_of_tokens(passage, prefix_tokens), tg_prompt=tg_prompt, n_gen=n_gen,
-        params=params, repeats=repeats,
+        config.model_path,
+        n_ctx=config.n_ctx,
+        n_threads=config.n_threads,
+        n_batch=config.n_batch,
+        pp_text=_text_of_tokens(passage, prefix_tokens),
+        tg_prompt=tg_prompt,
+        n_gen=n_gen,
+        params=params,
+        repeats=repeats,
     )
     out["load_s"] = round(raw["load_s"], 4)
     out["raw_pp_tps"] = round(raw["pp_tps"], 2)
@@ -108,10 +114,20 @@ def run_bench(
             app_best = max(app_best, c.stats.gen_tps)
             out["app_tg_tokens"] = c.stats.completion_tokens
             if i + 1 < repeats:  # interleave raw runs so drift on a shared machine hits both sides
-                raw_best = max(raw_best, llama_backend.raw_benchmark(
-                    config.model_path, n_ctx=config.n_ctx, n_threads=config.n_threads, n_batch=config.n_batch,
-                    pp_text="。", tg_prompt=tg_prompt, n_gen=n_gen, params=params, repeats=1,
-                )["tg_tps"])
+                raw_best = max(
+                    raw_best,
+                    llama_backend.raw_benchmark(
+                        config.model_path,
+                        n_ctx=config.n_ctx,
+                        n_threads=config.n_threads,
+                        n_batch=config.n_batch,
+                        pp_text="。",
+                        tg_prompt=tg_prompt,
+                        n_gen=n_gen,
+                        params=params,
+                        repeats=1,
+                    )["tg_tps"],
+                )
         out["raw_tg_tps"] = round(raw_best, 2)
         out["app_tg_tps"] = round(app_best, 2)
         out["tg_ratio"] = round(app_best / raw_best, 4) if raw_best else 0.0
@@ -122,7 +138,10 @@ def run_bench(
         collect(engine.stream("无关的提示，清空缓存。", one))  # make the next request cold
 
         def ask(question: str) -> Any:
-            msgs: list[Message] = [{"role": "system", "content": prefix}, {"role": "user", "content": question}]
+            msgs: list[Message] = [
+                {"role": "system", "content": prefix},
+                {"role": "user", "content": question},
+            ]
             return collect(engine.stream(msgs, one)).stats
 
         cold = ask("请概括上文的主旨。")
@@ -131,7 +150,9 @@ def run_bench(
         out["ttft_cold_s"] = round(cold.ttft_s or cold.total_s, 4)
         out["ttft_warm_s"] = round(warm.ttft_s or warm.total_s, 4)
         out["warm_prompt_tokens_evaluated"] = warm.prompt_tokens_evaluated
-        out["ttft_warm_ratio"] = round(out["ttft_warm_s"] / out["ttft_cold_s"], 4) if out["ttft_cold_s"] else 0.0
+        out["ttft_warm_ratio"] = (
+            round(out["ttft_warm_s"] / out["ttft_cold_s"], 4) if out["ttft_cold_s"] else 0.0
+        )
 
         log("取消延迟 (cancel latency)…")
         token = CancelToken()

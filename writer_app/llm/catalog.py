@@ -119,7 +119,9 @@ def load_catalog(path: Path) -> list[CatalogEntry]:
 class ModelRegistry:
     """Catalog entries plus models the user added by path. All paths come from the caller."""
 
-    def __init__(self, paths: AppPaths, catalog: list[CatalogEntry], extra_dirs: list[Path] | None = None) -> None:
+    def __init__(
+        self, paths: AppPaths, catalog: list[CatalogEntry], extra_dirs: list[Path] | None = None
+    ) -> None:
         self.paths = paths
         self.catalog = {e.name: e for e in catalog}
         self.extra_dirs = [d for d in (extra_dirs or []) if d is not None]
@@ -140,11 +142,15 @@ class ModelRegistry:
         info = read_info(path)
         name = name or path.stem
         if name in self.catalog:
-            raise BadInputError(f"名称 {name} 已被模型目录占用，请用 --name 另起一个 (name taken by the catalog)")
+            raise BadInputError(
+                f"名称 {name} 已被模型目录占用，请用 --name 另起一个 (name taken by the catalog)"
+            )
         models = {k: str(v) for k, v in self.added().items()}
         models[name] = str(path)
         try:
-            atomic_write_bytes(self.paths.added_models_file, tomli_w.dumps({"models": models}).encode("utf-8"))
+            atomic_write_bytes(
+                self.paths.added_models_file, tomli_w.dumps({"models": models}).encode("utf-8")
+            )
         except OSError as exc:
             raise WriterAppError(f"无法保存模型列表：{exc.strerror} (cannot save the model list)") from exc
         return name, info

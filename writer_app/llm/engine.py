@@ -69,7 +69,11 @@ class GenerationStats:
     @property
     def gen_tps(self) -> float:
         """Generation tokens/s, first token excluded (its time is prompt processing)."""
-        return (self.completion_tokens - 1) / self.gen_s if self.completion_tokens > 1 and self.gen_s > 0 else 0.0
+        return (
+            (self.completion_tokens - 1) / self.gen_s
+            if self.completion_tokens > 1 and self.gen_s > 0
+            else 0.0
+        )
 
     @property
     def prompt_tps(self) -> float:
@@ -162,12 +166,16 @@ def collect(chunks: Iterator[Chunk]) -> Completion:
     for chunk in chunks:
         if chunk.done:
             assert chunk.finish_reason is not None
-            return Completion("".join(parts), chunk.finish_reason, chunk.stats or GenerationStats(), chunk.message)
+            return Completion(
+                "".join(parts), chunk.finish_reason, chunk.stats or GenerationStats(), chunk.message
+            )
         parts.append(chunk.text)
     return Completion("".join(parts), FinishReason.ERROR, GenerationStats(), "stream ended without a result")
 
 
-def with_string_limits(schema: dict[str, Any], default_max: int = DEFAULT_STRING_MAX_LENGTH) -> dict[str, Any]:
+def with_string_limits(
+    schema: dict[str, Any], default_max: int = DEFAULT_STRING_MAX_LENGTH
+) -> dict[str, Any]:
     """Return a copy of ``schema`` where every ``"type": "string"`` has a ``maxLength``.
 
     Small models can loop forever inside a JSON string; a length bound in the grammar stops that.

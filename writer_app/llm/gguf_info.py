@@ -84,7 +84,19 @@ class _Tensor:
         return n
 
 
-_SCALARS = {0: "<B", 1: "<b", 2: "<H", 3: "<h", 4: "<I", 5: "<i", 6: "<f", 7: "<?", 10: "<Q", 11: "<q", 12: "<d"}
+_SCALARS = {
+    0: "<B",
+    1: "<b",
+    2: "<H",
+    3: "<h",
+    4: "<I",
+    5: "<i",
+    6: "<f",
+    7: "<?",
+    10: "<Q",
+    11: "<q",
+    12: "<d",
+}
 _STRING, _ARRAY = 8, 9
 _MAX_COUNT = 1 << 24  # no real file has more keys, tensors or array items than this
 
@@ -184,10 +196,36 @@ def _tensor_bytes(t: _Tensor) -> int:
 
 
 _QUANT_NAMES = {
-    0: "F32", 1: "F16", 2: "Q4_0", 3: "Q4_1", 7: "Q8_0", 8: "Q5_0", 9: "Q5_1", 10: "Q2_K", 11: "Q3_K_S",
-    12: "Q3_K_M", 13: "Q3_K_L", 14: "Q4_K_S", 15: "Q4_K_M", 16: "Q5_K_S", 17: "Q5_K_M", 18: "Q6_K",
-    19: "IQ2_XXS", 20: "IQ2_XS", 21: "Q2_K_S", 22: "IQ3_XS", 23: "IQ3_XXS", 24: "IQ1_S", 25: "IQ4_NL",
-    26: "IQ3_S", 27: "IQ3_M", 28: "IQ2_S", 29: "IQ2_M", 30: "IQ4_XS", 31: "IQ1_M", 32: "BF16",
+    0: "F32",
+    1: "F16",
+    2: "Q4_0",
+    3: "Q4_1",
+    7: "Q8_0",
+    8: "Q5_0",
+    9: "Q5_1",
+    10: "Q2_K",
+    11: "Q3_K_S",
+    12: "Q3_K_M",
+    13: "Q3_K_L",
+    14: "Q4_K_S",
+    15: "Q4_K_M",
+    16: "Q5_K_S",
+    17: "Q5_K_M",
+    18: "Q6_K",
+    19: "IQ2_XXS",
+    20: "IQ2_XS",
+    21: "Q2_K_S",
+    22: "IQ3_XS",
+    23: "IQ3_XXS",
+    24: "IQ1_S",
+    25: "IQ4_NL",
+    26: "IQ3_S",
+    27: "IQ3_M",
+    28: "IQ2_S",
+    29: "IQ2_M",
+    30: "IQ4_XS",
+    31: "IQ1_M",
+    32: "BF16",
 }
 
 
@@ -217,11 +255,17 @@ def read_info(path: Path | str) -> GGUFInfo:
 
     block_count = meta.get(f"{arch}.block_count")
     blocks = {int(m.group(1)) for t in tensors if (m := re.match(r"blk\.(\d+)\.", t.name))}
-    if isinstance(block_count, int) and blocks and (block_count != len(blocks) or max(blocks) != block_count - 1):
+    if (
+        isinstance(block_count, int)
+        and blocks
+        and (block_count != len(blocks) or max(blocks) != block_count - 1)
+    ):
         raise lie(f"block_count={block_count}, tensors have {len(blocks)} blocks")
     n_embd = meta.get(f"{arch}.embedding_length")
     tokens = meta.get("tokenizer.ggml.tokens")
-    vocab_size = int(tokens) if isinstance(tokens, _ArrayLen) else len(tokens) if isinstance(tokens, list) else 0
+    vocab_size = (
+        int(tokens) if isinstance(tokens, _ArrayLen) else len(tokens) if isinstance(tokens, list) else 0
+    )
     embd = next((t for t in tensors if t.name == "token_embd.weight"), None)
     if embd is not None:
         shape = embd.shape

@@ -179,7 +179,9 @@ class LlamaBackend:
         n = self._llama_cpp.llama_token_to_piece(self._vocab, token, self._piece_buf, 256, 0, False)
         return self._piece_buf.raw[:n] if n > 0 else b""
 
-    def tokenize_prompt(self, prompt: list[dict[str, str]] | str, continue_last: bool) -> tuple[list[int], list[str]]:
+    def tokenize_prompt(
+        self, prompt: list[dict[str, str]] | str, continue_last: bool
+    ) -> tuple[list[int], list[str]]:
         """Chat messages → tokens with the model's own template (or the fallback); str → raw."""
         if isinstance(prompt, str):
             return self.llm.tokenize(prompt.encode("utf-8"), add_bos=True, special=False), []
@@ -331,8 +333,13 @@ def raw_benchmark(
     _install_log_capture(llama_cpp)
     t0 = time.perf_counter()
     llm = llama_cpp.Llama(
-        model_path=model_path, n_ctx=n_ctx, n_threads=n_threads, n_threads_batch=n_threads,
-        n_batch=n_batch, n_ubatch=n_batch, verbose=False,
+        model_path=model_path,
+        n_ctx=n_ctx,
+        n_threads=n_threads,
+        n_threads_batch=n_threads,
+        n_batch=n_batch,
+        n_ubatch=n_batch,
+        verbose=False,
     )
     load_s = time.perf_counter() - t0
     try:
@@ -349,8 +356,12 @@ def raw_benchmark(
             n = 0
             t_first = t_last = 0.0
             for _tok in llm.generate(
-                tokens, top_k=params.top_k, top_p=params.top_p, min_p=params.min_p,
-                temp=params.temperature, repeat_penalty=params.repeat_penalty,
+                tokens,
+                top_k=params.top_k,
+                top_p=params.top_p,
+                min_p=params.min_p,
+                temp=params.temperature,
+                repeat_penalty=params.repeat_penalty,
             ):
                 t_last = time.perf_counter()
                 if n == 0:
@@ -360,6 +371,11 @@ def raw_benchmark(
                     break
             if n > 1:
                 best_tps = max(best_tps, (n - 1) / (t_last - t_first))
-        return {"load_s": load_s, "pp_tokens": len(pp_tokens), "pp_tps": len(pp_tokens) / pp_s, "tg_tps": best_tps}
+        return {
+            "load_s": load_s,
+            "pp_tokens": len(pp_tokens),
+            "pp_tps": len(pp_tokens) / pp_s,
+            "tg_tps": best_tps,
+        }
     finally:
         llm.close()

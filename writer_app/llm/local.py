@@ -32,7 +32,9 @@ def resolve_n_ctx(requested: int, info: GGUFInfo) -> int:
     return requested
 
 
-def worker_config(registry: ModelRegistry, settings: EngineSettings, model: str | None = None) -> tuple[WorkerConfig, GGUFInfo]:
+def worker_config(
+    registry: ModelRegistry, settings: EngineSettings, model: str | None = None
+) -> tuple[WorkerConfig, GGUFInfo]:
     path = registry.resolve(model or settings.model)
     info = read_info(path)
     if settings.n_gpu_layers < 0:
@@ -48,7 +50,9 @@ def worker_config(registry: ModelRegistry, settings: EngineSettings, model: str 
     return config, info
 
 
-def make_engine(paths: AppPaths, registry: ModelRegistry, settings: EngineSettings, model: str | None = None) -> tuple[LocalEngine, GGUFInfo]:
+def make_engine(
+    paths: AppPaths, registry: ModelRegistry, settings: EngineSettings, model: str | None = None
+) -> tuple[LocalEngine, GGUFInfo]:
     config, info = worker_config(registry, settings, model)
     return LocalEngine(config, log_path=paths.logs_dir / "worker.log"), info
 

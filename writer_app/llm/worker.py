@@ -87,13 +87,23 @@ def worker_main(conn: Connection, cancel_id: Any, log_path: str | None) -> None:
             elif op == "generate":
                 rid = msg["id"]
                 if backend is None:
-                    conn.send({"op": "done", "id": rid, "reason": "error", "stats": {}, "message": "no model loaded"})
+                    conn.send(
+                        {
+                            "op": "done",
+                            "id": rid,
+                            "reason": "error",
+                            "stats": {},
+                            "message": "no model loaded",
+                        }
+                    )
                     continue
                 from writer_app.llm.llama_backend import PromptTooLong
 
                 params = GenerationParams(**msg["params"])
                 try:
-                    for event in backend.generate(msg["prompt"], params, lambda rid=rid: cancel_id.value == rid):
+                    for event in backend.generate(
+                        msg["prompt"], params, lambda rid=rid: cancel_id.value == rid
+                    ):
                         event["id"] = rid
                         conn.send(event)
                 except PromptTooLong as exc:
@@ -120,20 +130,18 @@ def worker_main(conn: Connection, cancel_id: Any, log_path: str | None) -> None:
 # parent side
 # --------------------------------------------------------------------------------------------
 class WorkerDied(WriterAppError):
-    pass
-
-
-def _death_message(proc: mp.process.BaseProcess) -> str:
-    code = proc.exitcode
-    if code is not None and code < 0:
-        try:
-            name = signal.Signals(-code).name
-        except ValueError:
-            name = f"signal {-code}"
-        how = f"被信号 {name} 终止 (killed by {name})"
-    else:
-        how = f"退出码 {code} (exit code {code})"
-    return f"推理进程意外退出，{how}；下一次请求会自动重启 (the inference worker died; the next request restarts it)"
+    def __init__(self, proc: mp.process.BaseProcess) -> None:
+        code = proc.exitcode
+        if code is not None and code < 0:
+            try:
+                self.how = signal.Signals(-code).name
+            except ValueError:
+                self.how = f"signal {-code}"
+        else:
+            self.how = f"exit code {code}"
+        super().__init__(
+            f"推理进程意外退出（{self.how}），下一次请求会自动重启 (the inference worker died; the next request restarts it)"
+        )
 
 
 class LocalEngine:
@@ -211,11 +219,11 @@ class LocalEngine:
             except (EOFError, OSError) as exc:
                 proc = self._proc
                 self._kill_worker()
-                raise WorkerDied(_death_message(proc)) from exc
+                raise WorkerDied(proc) from exc
             if not self._proc.is_alive():
                 proc = self._proc
                 self._kill_worker()
-                raise WorkerDied(_death_message(proc))
+                raise WorkerDied(proc)
             if deadline is not None and time.monotonic() > deadline:
                 raise TimeoutError
             if cancel is not None and cancel.cancelled and deadline is None:
@@ -239,8 +247,8 @@ class LocalEngine:
                 raise WriterAppError("已取消加载模型 (model load cancelled)") from None
             except WorkerDied as exc:
                 raise ModelError(
-                    f"加载模型时推理进程崩溃，文件可能已损坏：{Path(self._config.model_path).name}"
-                    f" (the worker crashed while loading the model; the file may be corrupt): {exc}"
+                    f"加载模型时推理进程崩溃（{exc.how}），文件可能已损坏：{Path(self._config.model_path).name}"
+                    f" (the worker crashed while loading the model; the file may be corrupt)"
                 ) from None
             if reply.get("op") != "loaded":
                 raise ModelError(str(reply.get("message", "unknown error")))
@@ -284,12 +292,18 @@ class LocalEngine:
             try:
                 params = replace(params, json_schema=with_string_limits(params.json_schema))
             except ValueError as exc:
-                yield Chunk(finish_reason=FinishReason.ERROR, message=f"JSON schema 无效 (invalid schema): {exc}", stats=GenerationStats())
+                yield Chunk(
+                    finish_reason=FinishReason.ERROR,
+                    message=f"JSON schema 无效 (invalid schema): {exc}",
+                    stats=GenerationStats(),
+                )
                 return
         with self._lock:
             yield from self._stream_locked(messages, params, cancel)
 
-    def _stream_locked(self, messages: list[Message] | str, params: GenerationParams, cancel: CancelToken) -> Iterator[Chunk]:
+    def _stream_locked(
+        self, messages: list[Message] | str, params: GenerationParams, cancel: CancelToken
+    ) -> Iterator[Chunk]:
         t0 = time.perf_counter()
         load_s = 0.0
         if not self._loaded:
@@ -297,7 +311,10 @@ class LocalEngine:
                 load_s = self.load(cancel).get("app_load_s", 0.0)
             except WriterAppError as exc:
                 if cancel.cancelled:
-                    yield Chunk(finish_reason=FinishReason.CANCELLED, stats=GenerationStats(total_s=time.perf_counter() - t0))
+                    yield Chunk(
+                        finish_reason=FinishReason.CANCELLED,
+                        stats=GenerationStats(total_s=time.perf_counter() - t0),
+                    )
                 else:
                     yield Chunk(finish_reason=FinishReason.ERROR, message=str(exc), stats=GenerationStats())
                 return
@@ -347,18 +364,30 @@ class LocalEngine:
                     if "overflow" in msg:
                         n_prompt, n_ctx = msg["overflow"]
                         err = ContextOverflowError(n_prompt, n_ctx)
-                        yield Chunk(finish_reason=FinishReason.ERROR, message=str(err), stats=GenerationStats(prompt_tokens=n_prompt))
+                        yield Chunk(
+                            finish_reason=FinishReason.ERROR,
+                            message=str(err),
+                            stats=GenerationStats(prompt_tokens=n_prompt),
+                        )
                         return
-                    fields = {k: v for k, v in msg["stats"].items() if k in GenerationStats.__dataclass_fields__}
+                    fields = {
+                        k: v for k, v in msg["stats"].items() if k in GenerationStats.__dataclass_fields__
+                    }
                     stats = GenerationStats(**fields)
                     stats.load_s = load_s
                     stats.total_s = time.perf_counter() - t0
                     stats.ttft_s = (first_text_at - t0) if first_text_at else 0.0
-                    yield Chunk(finish_reason=FinishReason(msg["reason"]), stats=stats, message=msg.get("message", ""))
+                    yield Chunk(
+                        finish_reason=FinishReason(msg["reason"]), stats=stats, message=msg.get("message", "")
+                    )
                     return
                 elif op == "error":
                     done = True
-                    yield Chunk(finish_reason=FinishReason.ERROR, message=msg.get("message", "error"), stats=GenerationStats())
+                    yield Chunk(
+                        finish_reason=FinishReason.ERROR,
+                        message=msg.get("message", "error"),
+                        stats=GenerationStats(),
+                    )
                     return
         finally:
             unregister()

