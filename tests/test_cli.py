@@ -160,3 +160,16 @@ def test_ctrl_c_cancels_generation_cleanly(slow_model):
             proc.kill()
     assert proc.returncode == 130
     assert "已取消" in err and "Traceback" not in err
+
+
+def test_models_use_sets_the_default_for_generate(tiny_model):
+    assert run("models", "use", str(tiny_model)).returncode == 0
+    proc = run("generate", "--max-tokens", "3", "--json", "你好")
+    assert proc.returncode == 0, proc.stderr
+    assert "保持" in run("models", "use", "demo", "--if-unset").stdout
+
+
+def test_models_use_refuses_a_bad_file(tmp_path):
+    bad = tmp_path / "x.gguf"
+    bad.write_text("nope")
+    assert_one_line_error(run("models", "use", str(bad)))

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from writer_app import __version__
-from writer_app.config import AppPaths, Settings, load_settings
+from writer_app.config import AppPaths, Settings, load_settings, save_settings
 from writer_app.errors import BadInputError, WriterAppError
 
 EXIT_CANCELLED = 130
@@ -137,6 +137,23 @@ def cmd_models_add(ctx: Context, args: argparse.Namespace) -> int:
     print(
         f"已添加 (added) {name}: {info.name} · {info.architecture} · {info.quantization} · 上下文 {info.context_length}"
     )
+    return 0
+
+
+def cmd_models_use(ctx: Context, args: argparse.Namespace) -> int:
+    from writer_app.llm.gguf_info import read_info
+    from writer_app.llm.local import make_registry
+
+    registry = make_registry(ctx.paths)
+    if args.if_unset and ctx.settings.engine.model:
+        print(f"默认模型保持为 (default model stays) {ctx.settings.engine.model}")
+        return 0
+    path = registry.resolve(args.model)
+    info = read_info(path)
+    is_name = args.model in registry.catalog or args.model in registry.added()
+    ctx.settings.engine.model = args.model if is_name else str(path.resolve())
+    save_settings(ctx.paths.settings_file, ctx.settings)
+    print(f"默认模型 (default model): {ctx.settings.engine.model} · {info.name}")
     return 0
 
 
@@ -353,6 +370,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("path")
     p.add_argument("--name", help="名称 (name; default: file name)")
     p.set_defaults(func=cmd_models_add)
+    p = msub.add_parser("use", help="设为默认模型 (make it the default model)")
+    p.add_argument("model", help="名称或路径 (NAME|PATH)")
+    p.add_argument("--if-unset", action="store_true", help="仅在尚未设置时 (only if none is set)")
+    p.set_defaults(func=cmd_models_use)
     p = msub.add_parser("info", help="显示模型元数据 (show GGUF metadata)")
     p.add_argument("model", help="名称或路径 (NAME|PATH)")
     p.add_argument("--json", action="store_true")

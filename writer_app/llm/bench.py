@@ -8,6 +8,7 @@ machines are shared and noisy. Keys of the JSON object are stable: ``raw_tg_tps`
 
 from __future__ import annotations
 
+import statistics
 import threading
 import time
 from collections.abc import Callable
@@ -98,6 +99,9 @@ def run_bench(
     out["load_s"] = round(raw["load_s"], 4)
     out["raw_pp_tps"] = round(raw["pp_tps"], 2)
     out["raw_pp_tokens"] = raw["pp_tokens"]
+    for key in ("decode_ms_per_token", "sample_ms_per_token"):
+        if key in raw:
+            out[key] = round(raw[key], 3)
 
     log("应用引擎基准 (app engine: worker process, streaming, loop guard)…")
     with LocalEngine(config) as engine:
@@ -155,18 +159,24 @@ def run_bench(
         )
 
         log("取消延迟 (cancel latency)…")
-        token = CancelToken()
-        cancel_at = 0.0
-        n = 0
-        for chunk in engine.stream(tg_prompt, GenerationParams(max_tokens=100000, seed=1), token):
-            if chunk.done:
-                cancelled = chunk.finish_reason is FinishReason.CANCELLED and cancel_at
-                out["cancel_ms"] = round((time.perf_counter() - cancel_at) * 1000, 2) if cancelled else None
-                break
-            n += 1
-            if n == 16:
-                cancel_at = time.perf_counter()
-                token.cancel()
+        # cancel at several points: the latency depends on where in a token's compute it lands
+        latencies = []
+        for k, at in enumerate((5, 9, 14, 20, 27)):
+            token = CancelToken()
+            cancel_at = 0.0
+            n = 0
+            for chunk in engine.stream(tg_prompt, GenerationParams(max_tokens=100000, seed=k), token):
+                if chunk.done:
+                    if chunk.finish_reason is FinishReason.CANCELLED and cancel_at:
+                        latencies.append((time.perf_counter() - cancel_at) * 1000)
+                    break
+                n += 1
+                if n == at:
+                    cancel_at = time.perf_counter()
+                    token.cancel()
+        out["cancel_ms"] = round(max(latencies), 2) if latencies else None
+        out["cancel_ms_median"] = round(statistics.median(latencies), 2) if latencies else None
+        out["cancel_samples"] = len(latencies)
         # cancel while a long, uncached prompt is being processed
         long_prompt = _text_of_tokens(passage[::-1], min(3000, config.n_ctx // 2))
         token = CancelToken()
@@ -187,4 +197,8 @@ def run_bench(
     out["bw_bound_tps"] = round(bound, 2)
     out["nominal_bw_bound_tps"] = round(NOMINAL_BW_GBS * 1e9 / info.size_bytes, 2)
     out["app_vs_bw_bound"] = round(out["app_tg_tps"] / bound, 4) if bound else 0.0
+    if out["raw_tg_tps"]:
+        out["token_ms"] = round(1000 / out["raw_tg_tps"], 3)
+        # the weights streamed once per token at the measured bandwidth
+        out["weights_read_ms_at_bw"] = round(info.size_bytes / (bw * 1e9) * 1000, 3) if bw > 0 else None
     return out

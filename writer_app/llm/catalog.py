@@ -165,6 +165,16 @@ class ModelRegistry:
                 return d / entry.main_file.name
         return None
 
+    def default_model(self) -> str:
+        """With no model configured: the first installed catalog model, else the first added one."""
+        for e in self.catalog.values():
+            if self.installed_path(e) is not None:
+                return e.name
+        for name, p in self.added().items():
+            if p.is_file():
+                return name
+        return ""
+
     def resolve(self, name_or_path: str) -> Path:
         """A catalog name, an added name, or a path → the .gguf to load. Raises ModelError."""
         if not name_or_path:

@@ -349,10 +349,12 @@ def raw_benchmark(
         llm.eval(pp_tokens)
         pp_s = time.perf_counter() - t0
         best_tps = 0.0
+        breakdown: dict[str, float] = {}
         tokens = llm.tokenize(tg_prompt.encode("utf-8"))
         for _ in range(repeats):
             llm.reset()
             llm.set_seed(params.seed if params.seed >= 0 else 0)
+            llama_cpp.llama_perf_context_reset(llm.ctx)
             n = 0
             t_first = t_last = 0.0
             for _tok in llm.generate(
@@ -369,13 +371,20 @@ def raw_benchmark(
                 n += 1
                 if n >= n_gen:
                     break
-            if n > 1:
-                best_tps = max(best_tps, (n - 1) / (t_last - t_first))
+            if n > 1 and (n - 1) / (t_last - t_first) > best_tps:
+                best_tps = (n - 1) / (t_last - t_first)
+                # where a token's time goes: llama_decode vs the sampler chain vs the rest (Python)
+                ctx_perf = llama_cpp.llama_perf_context(llm.ctx)
+                breakdown["decode_ms_per_token"] = ctx_perf.t_eval_ms / max(1, ctx_perf.n_eval)
+                if llm._sampler is not None:
+                    smp = llama_cpp.llama_perf_sampler(llm._sampler.sampler)
+                    breakdown["sample_ms_per_token"] = smp.t_sample_ms / max(1, smp.n_sample)
         return {
             "load_s": load_s,
             "pp_tokens": len(pp_tokens),
             "pp_tps": len(pp_tokens) / pp_s,
             "tg_tps": best_tps,
+            **breakdown,
         }
     finally:
         llm.close()

@@ -35,7 +35,7 @@ def resolve_n_ctx(requested: int, info: GGUFInfo) -> int:
 def worker_config(
     registry: ModelRegistry, settings: EngineSettings, model: str | None = None
 ) -> tuple[WorkerConfig, GGUFInfo]:
-    path = registry.resolve(model or settings.model)
+    path = registry.resolve(model or settings.model or registry.default_model())
     info = read_info(path)
     if settings.n_gpu_layers < 0:
         raise ModelError("n_gpu_layers 不能为负数 (n_gpu_layers must be >= 0)")
