@@ -322,7 +322,13 @@ def cmd_bench(ctx: Context, args: argparse.Namespace) -> int:
         ),
         (
             "取消 (cancel)",
-            f"{result['cancel_ms']} ms generating · {result['cancel_pp_ms']} ms in prompt processing",
+            f"max {result['cancel_ms']} ms (median {result['cancel_ms_median']}, {result['cancel_samples']} stops "
+            f"at random moments) generating · {result['cancel_pp_ms']} ms in prompt processing",
+        ),
+        (
+            "每个 token (per token)",
+            f"{result.get('token_ms')} ms, of which llama_decode {result.get('decode_ms_per_token')} ms; "
+            f"reading the weights once at the measured bandwidth takes {result.get('weights_read_ms_at_bw')} ms",
         ),
         (
             "带宽上限 (bandwidth bound)",

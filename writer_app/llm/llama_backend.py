@@ -373,12 +373,9 @@ def raw_benchmark(
                     break
             if n > 1 and (n - 1) / (t_last - t_first) > best_tps:
                 best_tps = (n - 1) / (t_last - t_first)
-                # where a token's time goes: llama_decode vs the sampler chain vs the rest (Python)
+                # where a token's time goes: llama_decode vs everything else (sampling, Python)
                 ctx_perf = llama_cpp.llama_perf_context(llm.ctx)
                 breakdown["decode_ms_per_token"] = ctx_perf.t_eval_ms / max(1, ctx_perf.n_eval)
-                if llm._sampler is not None:
-                    smp = llama_cpp.llama_perf_sampler(llm._sampler.sampler)
-                    breakdown["sample_ms_per_token"] = smp.t_sample_ms / max(1, smp.n_sample)
         return {
             "load_s": load_s,
             "pp_tokens": len(pp_tokens),
