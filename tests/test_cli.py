@@ -27,12 +27,18 @@ def run(*args: str, input: str | None = None, timeout: float = 120) -> subproces
     )
 
 
-def assert_one_line_error(proc: subprocess.CompletedProcess, code: int = 2) -> str:
+def assert_one_line_error(
+    proc: subprocess.CompletedProcess, code: int = 2, *, after_progress: bool = False
+) -> str:
+    """The failure is exactly one line; with ``after_progress``, progress/status lines may precede it."""
     assert proc.returncode == code, proc.stderr
     assert "Traceback" not in proc.stderr
-    lines = [ln for ln in proc.stderr.splitlines() if ln.strip()]
-    assert len(lines) == 1, proc.stderr
-    return lines[0]
+    lines = [ln for ln in proc.stderr.replace("\r", "\n").splitlines() if ln.strip()]
+    errors = [ln for ln in lines if ln.startswith("错误 (error)")]
+    assert len(errors) == 1 and lines[-1] == errors[0], proc.stderr
+    if not after_progress:
+        assert len(lines) == 1, proc.stderr
+    return errors[0]
 
 
 def test_version_matches_the_package():
@@ -173,3 +179,55 @@ def test_models_use_refuses_a_bad_file(tmp_path):
     bad = tmp_path / "x.gguf"
     bad.write_text("nope")
     assert_one_line_error(run("models", "use", str(bad)))
+
+
+def _catalog_root(tmp_path: Path, base_url: str, sha256: str) -> Path:
+    root = tmp_path / "res"
+    (root / "models").mkdir(parents=True)
+    (root / "models" / "catalog.toml").write_text(
+        f"""
+[[model]]
+name = "local"
+title = "Local test model"
+files = [{{ name = "local.gguf", size = 0, sha256 = "{sha256}" }}]
+  [[model.sources]]
+  label = "lan"
+  kind = "url"
+  base_url = "{base_url}/"
+""",
+        encoding="utf-8",
+    )
+    return root
+
+
+def test_pull_checksum_mismatch_is_one_line_and_installs_nothing(tmp_path, tiny_model, monkeypatch, app_home):
+    from http_server import FileServer
+
+    with FileServer({"/local.gguf": tiny_model.read_bytes()}) as server:
+        monkeypatch.setenv("WRITER_APP_RESOURCES", str(_catalog_root(tmp_path, server.base_url, "ab" * 32)))
+        line = assert_one_line_error(run("models", "pull", "local"), code=1, after_progress=True)
+    assert "sha256" in line
+    assert not (app_home / "models" / "local.gguf").exists()
+
+
+def test_pull_then_use_a_model_from_a_lan_server(tmp_path, tiny_model, monkeypatch):
+    import hashlib
+
+    from http_server import FileServer
+
+    sha = hashlib.sha256(tiny_model.read_bytes()).hexdigest()
+    with FileServer({"/local.gguf": tiny_model.read_bytes()}) as server:
+        monkeypatch.setenv("WRITER_APP_RESOURCES", str(_catalog_root(tmp_path, server.base_url, sha)))
+        assert run("models", "pull", "local").returncode == 0
+    proc = run("generate", "-m", "local", "--max-tokens", "3", "--json", "你好")
+    assert proc.returncode == 0, proc.stderr
+
+
+def test_pull_while_offline_is_one_line(tmp_path, monkeypatch):
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    monkeypatch.setenv("WRITER_APP_RESOURCES", str(_catalog_root(tmp_path, f"http://127.0.0.1:{port}", "")))
+    assert "无法连接" in assert_one_line_error(run("models", "pull", "local"), code=1, after_progress=True)
