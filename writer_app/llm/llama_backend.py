@@ -87,6 +87,42 @@ def json_grammar(schema: dict[str, Any]) -> Any:
     return LlamaGrammar.from_string(text.replace(_LOOSE_CHAR, _STRICT_CHAR), verbose=False)
 
 
+def sampling_kwargs(params: GenerationParams) -> dict[str, Any]:
+    """``Llama.generate`` sampler arguments; the engine and the raw benchmark share them."""
+    return {
+        "top_k": params.top_k,
+        "top_p": params.top_p,
+        "min_p": params.min_p,
+        "temp": params.temperature,
+        "repeat_penalty": params.repeat_penalty,
+    }
+
+
+def open_llama(
+    model_path: str, *, n_ctx: int, n_threads: int, n_gpu_layers: int = 0, n_batch: int = 512
+) -> tuple[Any, float]:
+    """Load a model with the app's settings. Returns (Llama, seconds); raises RuntimeError with llama.cpp's reason."""
+    import llama_cpp
+
+    _install_log_capture(llama_cpp)
+    t0 = time.perf_counter()
+    try:
+        llm = llama_cpp.Llama(
+            model_path=model_path,
+            n_ctx=n_ctx,
+            n_threads=n_threads,
+            n_threads_batch=n_threads,
+            n_gpu_layers=n_gpu_layers,
+            n_batch=n_batch,
+            n_ubatch=n_batch,
+            verbose=False,
+        )
+    except (ValueError, RuntimeError, OSError) as exc:
+        detail = last_native_error() or str(exc)
+        raise RuntimeError(f"llama.cpp 无法加载模型 (cannot load model): {detail}") from exc
+    return llm, time.perf_counter() - t0
+
+
 class PromptTooLong(Exception):
     def __init__(self, prompt_tokens: int, n_ctx: int) -> None:
         super().__init__(prompt_tokens, n_ctx)
@@ -110,24 +146,10 @@ class LlamaBackend:
         import llama_cpp
         from llama_cpp import llama_chat_format
 
-        _install_log_capture(llama_cpp)
         self._llama_cpp = llama_cpp
-        t0 = time.perf_counter()
-        try:
-            self.llm = llama_cpp.Llama(
-                model_path=model_path,
-                n_ctx=n_ctx,
-                n_threads=n_threads,
-                n_threads_batch=n_threads,
-                n_gpu_layers=n_gpu_layers,
-                n_batch=n_batch,
-                n_ubatch=n_batch,
-                verbose=False,
-            )
-        except (ValueError, RuntimeError, OSError) as exc:
-            detail = last_native_error() or str(exc)
-            raise RuntimeError(f"llama.cpp 无法加载模型 (cannot load model): {detail}") from exc
-        self.load_s = time.perf_counter() - t0
+        self.llm, self.load_s = open_llama(
+            model_path, n_ctx=n_ctx, n_threads=n_threads, n_gpu_layers=n_gpu_layers, n_batch=n_batch
+        )
         self.n_ctx = self.llm.n_ctx()
         self.n_ctx_train = self.llm._model.n_ctx_train()
         self._vocab = self.llm._model.vocab
@@ -246,15 +268,7 @@ class LlamaBackend:
         t_first = t_last = 0.0
         self._abort_flag = is_cancelled
         self._set_abort(True)
-        gen = self.llm.generate(
-            tokens,
-            top_k=params.top_k,
-            top_p=params.top_p,
-            min_p=params.min_p,
-            temp=params.temperature,
-            repeat_penalty=params.repeat_penalty,
-            grammar=grammar,
-        )
+        gen = self.llm.generate(tokens, grammar=grammar, **sampling_kwargs(params))
         try:
             if max_tokens <= 0:
                 reason = FinishReason.LENGTH
@@ -330,18 +344,7 @@ def raw_benchmark(
     """Plain llama-cpp-python, in this process, no worker and no app code: the reference figures."""
     import llama_cpp
 
-    _install_log_capture(llama_cpp)
-    t0 = time.perf_counter()
-    llm = llama_cpp.Llama(
-        model_path=model_path,
-        n_ctx=n_ctx,
-        n_threads=n_threads,
-        n_threads_batch=n_threads,
-        n_batch=n_batch,
-        n_ubatch=n_batch,
-        verbose=False,
-    )
-    load_s = time.perf_counter() - t0
+    llm, load_s = open_llama(model_path, n_ctx=n_ctx, n_threads=n_threads, n_batch=n_batch)
     try:
         pp_tokens = llm.tokenize(pp_text.encode("utf-8"))
         llm.reset()
@@ -357,14 +360,7 @@ def raw_benchmark(
             llama_cpp.llama_perf_context_reset(llm.ctx)
             n = 0
             t_first = t_last = 0.0
-            for _tok in llm.generate(
-                tokens,
-                top_k=params.top_k,
-                top_p=params.top_p,
-                min_p=params.min_p,
-                temp=params.temperature,
-                repeat_penalty=params.repeat_penalty,
-            ):
+            for _tok in llm.generate(tokens, **sampling_kwargs(params)):
                 t_last = time.perf_counter()
                 if n == 0:
                     t_first = t_last
