@@ -231,3 +231,43 @@ def test_pull_while_offline_is_one_line(tmp_path, monkeypatch):
         port = s.getsockname()[1]
     monkeypatch.setenv("WRITER_APP_RESOURCES", str(_catalog_root(tmp_path, f"http://127.0.0.1:{port}", "")))
     assert "无法连接" in assert_one_line_error(run("models", "pull", "local"), code=1, after_progress=True)
+
+
+ANALYZE_KEYS = {
+    "chars",
+    "han_chars",
+    "punctuation",
+    "paragraphs",
+    "sentences",
+    "avg_sentence_chars",
+    "words",
+    "ttr",
+    "mattr",
+    "repeated_ngrams",
+    "connectives_per_100",
+    "idioms",
+    "keywords",
+    "gaokao_length_ok",
+}
+
+
+def test_analyze_json_keeps_the_contract_keys(tmp_path):
+    essay = tmp_path / "essay.txt"
+    essay.write_bytes("我的老师笑容可掬。因为下雨，所以我们没有出去。\n第二段。".encode("gbk"))
+    proc = run("analyze", "--json", str(essay))
+    assert proc.returncode == 0, proc.stderr
+    out = json.loads(proc.stdout)
+    assert ANALYZE_KEYS <= set(out)
+    assert "笑容可掬" in out["idioms"] and out["paragraphs"] == 2
+
+
+def test_analyze_reads_stdin_and_prints_a_table():
+    proc = run("analyze", "-", input="春天来了，花开了。")
+    assert proc.returncode == 0 and "字数" in proc.stdout
+
+
+@pytest.mark.parametrize("content", [b"", b"   \n  ", b"\x00\x00binary\x00"])
+def test_analyze_bad_input_is_one_line(tmp_path, content):
+    f = tmp_path / "bad.txt"
+    f.write_bytes(content)
+    assert_one_line_error(run("analyze", str(f)))

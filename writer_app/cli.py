@@ -341,6 +341,44 @@ def cmd_bench(ctx: Context, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_analyze(ctx: Context, args: argparse.Namespace) -> int:
+    from writer_app.analysis.metrics import Analyzer
+    from writer_app.resources import resources_dir
+    from writer_app.textio import read_text_file
+
+    text = read_text_file(args.essay)
+    if not text.strip():
+        raise BadInputError("文章为空 (the essay is empty)")
+    prompt = read_text_file(args.query) if args.query else ""
+    result = Analyzer(resources_dir()).analyze(text, prompt=prompt, target_chars=args.length)
+    if args.json:
+        _print_json(result.to_dict())
+        return 0
+    r = result
+    ok = "达标" if r.gaokao_length_ok else "不足"
+    rows = [
+        ("字数 (characters)", f"{r.chars} / {r.target_chars} {ok}"),
+        ("汉字 / 标点 (Han / punctuation)", f"{r.han_chars} / {r.punctuation}"),
+        ("段落 / 句子 (paragraphs / sentences)", f"{r.paragraphs} / {r.sentences}"),
+        ("句长 (sentence length)", f"平均 {r.avg_sentence_chars} 字，标准差 {r.sentence_chars_sd}"),
+        ("词数 (words)", r.words),
+        ("词汇多样性 (TTR / MATTR)", f"{r.ttr} / {r.mattr}（仅供参考，不计分 (information only)）"),
+        ("关联词 (connectives)", f"{r.connectives}（每百字 {r.connectives_per_100}）"),
+        ("成语 (idioms)", "、".join(r.idioms) or "-"),
+        ("关键词 (keywords)", "、".join(r.keywords) or "-"),
+        (
+            "重复片段 (repeated phrases)",
+            "、".join(f"{g['ngram']}×{g['count']}" for g in r.repeated_ngrams) or "-",
+        ),
+        ("循环 (loops)", "、".join(repr(u) for u in r.loops) or "-"),
+    ]
+    if r.prompt_overlap is not None:
+        rows.append(("切题 (prompt keyword overlap)", f"{r.prompt_overlap:.0%}"))
+    for k, v in rows:
+        print(f"{k:<34} {v}")
+    return 0
+
+
 # --------------------------------------------------------------------------------------------
 # parser and main
 # --------------------------------------------------------------------------------------------
@@ -397,6 +435,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--json", action="store_true", help="结束时输出一个 JSON 对象 (print one JSON object at the end)"
     )
     p.set_defaults(func=cmd_generate)
+
+    p = sub.add_parser("analyze", help="分析文章（不需要模型）(analyze an essay; no model needed)")
+    p.add_argument("essay", help="文章文件，- 表示标准输入 (ESSAY_FILE, - for stdin); UTF-8 or GBK")
+    p.add_argument("--query", help="题目文件，用于切题度 (prompt file, for relevance)")
+    p.add_argument("--length", type=int, default=800, help="目标字数 (target characters; default 800)")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_analyze)
 
     p = sub.add_parser("bench", help="性能基准 (benchmark the engine against raw llama-cpp-python)")
     _add_engine_args(p)

@@ -45,3 +45,14 @@ def test_min_repeats_is_configurable():
     g = LoopGuard(min_repeats=6)
     assert not feed_all(g, "我爱我的祖国。" * 5)
     assert g.feed("我爱我的祖国。")
+
+
+def test_find_loops_agrees_with_the_streaming_guard_on_a_whole_text():
+    from writer_app.llm.loopguard import find_loops
+
+    text = "开头。" + "我爱我的祖国。" * 5 + "中间正常的句子。" + "哈哈" * 8 + "结尾"
+    rotations = {"我爱我的祖国。"[i:] + "我爱我的祖国。"[:i] for i in range(7)}
+    loops = find_loops(text)
+    assert len(loops) == 2 and loops[0] == "哈哈" and loops[1] in rotations
+    assert find_loops("我爱春天的花，我爱夏天的雨，我爱秋天的月。") == []
+    assert find_loops("短") == []

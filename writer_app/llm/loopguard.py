@@ -56,3 +56,40 @@ class LoopGuard:
             if tail[-need:] == (unit * reps)[-need:]:
                 return unit
         return None
+
+
+def find_loops(
+    text: str,
+    min_repeats: int = 4,
+    min_unit: int = 2,
+    max_unit: int = 200,
+    min_span: int = 12,
+) -> list[str]:
+    """Every loop anywhere in ``text`` under :class:`LoopGuard`'s rule, shortest unit first.
+
+    For each period p, a run of positions where ``text[i] == text[i + p]`` of length L means a
+    stretch of L + p characters with period p; numpy finds those runs in one pass per period.
+    """
+    import numpy as np
+
+    n = len(text)
+    if n < max(min_span, min_repeats * min_unit):
+        return []
+    codes = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+    covered = np.zeros(n, dtype=bool)
+    found: list[str] = []
+    for p in range(min_unit, min(max_unit, n // min_repeats) + 1):
+        same = codes[p:] == codes[:-p]
+        need = max((min_repeats - 1) * p, min_span - p)
+        edges = np.diff(np.concatenate(([0], same.view(np.int8), [0])))
+        starts, ends = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
+        for s, e in zip(starts[ends - starts >= need], ends[ends - starts >= need], strict=True):
+            if covered[s : e + p].mean() > 0.5:
+                continue  # the same stretch, already explained by a shorter unit
+            unit = text[s : s + p]
+            if not unit.strip():
+                continue
+            covered[s : e + p] = True
+            if unit not in found:
+                found.append(unit)
+    return found

@@ -1,0 +1,1 @@
+"""Deterministic Chinese text analysis (jieba, no model)."""
