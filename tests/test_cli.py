@@ -271,3 +271,9 @@ def test_analyze_bad_input_is_one_line(tmp_path, content):
     f = tmp_path / "bad.txt"
     f.write_bytes(content)
     assert_one_line_error(run("analyze", str(f)))
+
+
+def test_genres_lists_gaokao_first():
+    rows = json.loads(run("genres", "--json").stdout)
+    assert rows[0]["name"] == "议论文" and len(rows) == 54
+    assert "高考" in run("genres").stdout

@@ -341,6 +341,25 @@ def cmd_bench(ctx: Context, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_genres(ctx: Context, args: argparse.Namespace) -> int:
+    from dataclasses import asdict
+
+    from writer_app.domain import load_genres
+    from writer_app.resources import resources_dir
+
+    genres = load_genres(resources_dir())
+    if args.json:
+        _print_json([asdict(g) for g in genres])
+        return 0
+    group = None
+    for g in genres:
+        if g.group != group:
+            group = g.group
+            print(f"\n{group.split('|')[-1]} ({group.split('|')[0]})")
+        print(f"  {g.name:<16} {g.target_chars:>5} 字  评分：{g.rubric}")
+    return 0
+
+
 def cmd_analyze(ctx: Context, args: argparse.Namespace) -> int:
     from writer_app.analysis.metrics import Analyzer
     from writer_app.resources import resources_dir
@@ -435,6 +454,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--json", action="store_true", help="结束时输出一个 JSON 对象 (print one JSON object at the end)"
     )
     p.set_defaults(func=cmd_generate)
+
+    p = sub.add_parser("genres", help="列出文体 (list genres / query types)")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_genres)
 
     p = sub.add_parser("analyze", help="分析文章（不需要模型）(analyze an essay; no model needed)")
     p.add_argument("essay", help="文章文件，- 表示标准输入 (ESSAY_FILE, - for stdin); UTF-8 or GBK")
