@@ -1,0 +1,1 @@
+"""The writing pipeline: outline (thought), draft and critique. Qt-free."""
