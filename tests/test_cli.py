@@ -277,3 +277,13 @@ def test_genres_lists_gaokao_first():
     rows = json.loads(run("genres", "--json").stdout)
     assert rows[0]["name"] == "议论文" and len(rows) == 54
     assert "高考" in run("genres").stdout
+
+
+def test_generate_reads_a_gbk_prompt_file_and_reports_a_missing_one(tmp_path, tiny_model):
+    f = tmp_path / "prompt.txt"
+    f.write_bytes("以“坚持”为题写作文".encode("gbk"))
+    proc = run("generate", "-m", str(tiny_model), "--max-tokens", "3", "--json", f"@{f}")
+    assert proc.returncode == 0 and json.loads(proc.stdout)["stats"]["prompt_tokens"] > 5
+    assert "找不到" in assert_one_line_error(
+        run("generate", "-m", str(tiny_model), f"@{tmp_path / 'none.txt'}")
+    )

@@ -35,25 +35,13 @@ def _print_json(obj: Any) -> None:
 
 
 def _read_text_arg(value: str) -> str:
-    """A literal string, ``-`` for stdin, or ``@FILE`` for a UTF-8 file."""
+    """A literal string, ``-`` for stdin, or ``@FILE`` for a UTF-8 or GBK text file."""
+    from writer_app.textio import read_text_file
+
     if value == "-":
-        data = sys.stdin.buffer.read()
-        try:
-            return data.decode("utf-8")
-        except UnicodeDecodeError:
-            raise BadInputError("标准输入不是 UTF-8 文本 (stdin is not UTF-8 text)") from None
+        return read_text_file("-")
     if value.startswith("@"):
-        p = Path(value[1:])
-        try:
-            return p.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            raise BadInputError(f"找不到文件 {p} (file not found)") from None
-        except IsADirectoryError:
-            raise BadInputError(f"{p} 是文件夹 (is a directory)") from None
-        except UnicodeDecodeError:
-            raise BadInputError(f"{p} 不是 UTF-8 文本 (not UTF-8 text)") from None
-        except OSError as exc:
-            raise BadInputError(f"无法读取 {p}：{exc.strerror} (cannot read)") from None
+        return read_text_file(value[1:])
     return value
 
 
