@@ -251,15 +251,19 @@ def _one_line(value: Any) -> str:
     return re.sub(r"\s+", " ", str(value)).strip()
 
 
+def _string_list(max_length: int, max_items: int) -> dict[str, Any]:
+    return {
+        "type": "array",
+        "items": {"type": "string", "maxLength": max_length},
+        "minItems": 1,
+        "maxItems": max_items,
+    }
+
+
 def thought_schema(keys: tuple[str, ...] | None = None) -> dict[str, Any]:
     """JSON schema for generating a Thought, or only some sections (regenerating one)."""
     props: dict[str, Any] = {
-        "requirements": {
-            "type": "array",
-            "items": {"type": "string", "maxLength": 60},
-            "minItems": 1,
-            "maxItems": 8,
-        },
+        "requirements": _string_list(max_length=60, max_items=8),
         "intent": {"type": "string", "maxLength": 200},
         "structure": {
             "type": "array",
@@ -275,19 +279,9 @@ def thought_schema(keys: tuple[str, ...] | None = None) -> dict[str, Any]:
                 "required": ["title", "purpose", "chars"],
             },
         },
-        "materials": {
-            "type": "array",
-            "items": {"type": "string", "maxLength": 80},
-            "minItems": 1,
-            "maxItems": 6,
-        },
+        "materials": _string_list(max_length=80, max_items=6),
         "style": {"type": "string", "maxLength": 150},
-        "self_check": {
-            "type": "array",
-            "items": {"type": "string", "maxLength": 60},
-            "minItems": 1,
-            "maxItems": 6,
-        },
+        "self_check": _string_list(max_length=60, max_items=6),
     }
     keys = keys or tuple(k for k, _ in SECTIONS)
     return {"type": "object", "properties": {k: props[k] for k in keys}, "required": list(keys)}

@@ -10,14 +10,13 @@ jieba's dictionary (~0.5–1.2 s); call :meth:`Analyzer.warm_up_in_background` a
 
 from __future__ import annotations
 
-import math
 import re
 import statistics
 import threading
 import tomllib
 import unicodedata
 from collections import Counter
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -54,12 +53,9 @@ class Analysis:
     prompt_overlap: float | None  # share of the prompt's keywords found in the text
     gaokao_length_ok: bool
     target_chars: int = GAOKAO_MIN_CHARS
-    extra: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        d = asdict(self)
-        d.pop("extra")
-        return d
+        return asdict(self)
 
 
 class Analyzer:
@@ -194,4 +190,4 @@ def _mattr(words: list[str], window: int) -> float:
         counts[inn] += 1
         ratios += len(counts)
     n_windows = len(words) - window + 1
-    return ratios / (window * n_windows) if n_windows > 0 and not math.isnan(ratios) else 0.0
+    return ratios / (window * n_windows) if n_windows > 0 else 0.0

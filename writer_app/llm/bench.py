@@ -56,6 +56,38 @@ def _text_of_tokens(unit: str, target_tokens: int) -> str:
     return "\n".join(parts)
 
 
+def _cancel_latency_ms(
+    engine: LocalEngine, prompt: str, params: GenerationParams, delay_s: float, *, after_first_text: bool
+) -> float | None:
+    """Cancel ``delay_s`` after the request starts (or after its first text); ms until the stream ends.
+
+    None when there was nothing to measure: the stream ended some other way, or, when timing a
+    cancel inside prompt processing, tokens were already generated.
+    """
+    token = CancelToken()
+    fired: list[float] = []
+    token.on_cancel(lambda: fired.append(time.perf_counter()))
+    timer = threading.Timer(delay_s, token.cancel)
+    started = not after_first_text
+    if started:
+        timer.start()
+    final = None
+    for chunk in engine.stream(prompt, params, token):
+        if chunk.done:
+            final = chunk
+            break
+        if not started:
+            timer.start()
+            started = True
+    done_at = time.perf_counter()
+    timer.cancel()
+    if final is None or final.finish_reason is not FinishReason.CANCELLED or not fired:
+        return None
+    if not after_first_text and final.stats is not None and final.stats.completion_tokens:
+        return None
+    return (done_at - fired[0]) * 1000
+
+
 def run_bench(
     config: WorkerConfig,
     info: GGUFInfo,
@@ -96,10 +128,10 @@ def run_bench(
             tg_prompt=tg_prompt,
             n_gen=n_gen,
             params=params,
-            repeats=1,
         )
 
-    raw = raw_run(_text_of_tokens(passage, prefix_tokens))
+    prefix = _text_of_tokens(passage, prefix_tokens)
+    raw = raw_run(prefix)
     out["load_s"] = round(raw["load_s"], 4)
     out["raw_pp_tps"] = round(raw["pp_tps"], 2)
     out["raw_pp_tokens"] = raw["pp_tokens"]
@@ -127,11 +159,9 @@ def run_bench(
         out["app_tg_tps"] = round(app_best, 2)
         out["tg_ratio"] = round(app_best / raw_best, 4) if raw_best else 0.0
         out["tg_samples"] = repeats
-        if "decode_ms_per_token" in best_raw:
-            out["decode_ms_per_token"] = round(best_raw["decode_ms_per_token"], 3)
+        out["decode_ms_per_token"] = round(best_raw["decode_ms_per_token"], 3)
 
         log("前缀复用 (prefix reuse: cold vs warm time to first token)…")
-        prefix = _text_of_tokens(passage, prefix_tokens)
         one = GenerationParams(max_tokens=1, temperature=0.0, loop_guard=False)
         collect(engine.stream("无关的提示，清空缓存。", one))  # make the next request cold
 
@@ -154,40 +184,27 @@ def run_bench(
 
         log("取消延迟 (cancel latency)…")
         # Stop pressed at arbitrary moments (a timer, not aligned with token arrival)
-        latencies = []
-        for k in range(5):
-            token = CancelToken()
-            fired_at: list[float] = []
-            token.on_cancel(lambda fired_at=fired_at: fired_at.append(time.perf_counter()))
-            timer = None
-            for chunk in engine.stream(tg_prompt, GenerationParams(max_tokens=100000, seed=k), token):
-                if chunk.done:
-                    if chunk.finish_reason is FinishReason.CANCELLED and fired_at:
-                        latencies.append((time.perf_counter() - fired_at[0]) * 1000)
-                    break
-                if timer is None:
-                    timer = threading.Timer(0.15 + 0.0173 * k, token.cancel)
-                    timer.start()
-            if timer is not None:
-                timer.cancel()
+        samples = [
+            _cancel_latency_ms(
+                engine,
+                tg_prompt,
+                GenerationParams(max_tokens=100000, seed=k),
+                0.15 + 0.0173 * k,
+                after_first_text=True,
+            )
+            for k in range(5)
+        ]
+        latencies = [ms for ms in samples if ms is not None]
         out["cancel_ms"] = round(max(latencies), 2) if latencies else None
         out["cancel_ms_median"] = round(statistics.median(latencies), 2) if latencies else None
         out["cancel_samples"] = len(latencies)
 
-        # cancel while a long, uncached prompt is being processed
+        # cancel while a long, uncached prompt is being processed (None if it finished first)
         long_prompt = _text_of_tokens(passage[::-1], min(3000, config.n_ctx // 2))
-        token = CancelToken()
-        fired: list[float] = []
-        token.on_cancel(lambda: fired.append(time.perf_counter()))
-        timer = threading.Timer(0.3, token.cancel)
-        timer.start()
-        c = collect(engine.stream(long_prompt, GenerationParams(max_tokens=4), token))
-        done_at = time.perf_counter()
-        timer.cancel()
-        if c.finish_reason is FinishReason.CANCELLED and fired and c.stats.completion_tokens == 0:
-            out["cancel_pp_ms"] = round((done_at - fired[0]) * 1000, 2)
-        else:  # the prompt was processed before the cancel fired: nothing to measure
-            out["cancel_pp_ms"] = None
+        pp_ms = _cancel_latency_ms(
+            engine, long_prompt, GenerationParams(max_tokens=4), 0.3, after_first_text=False
+        )
+        out["cancel_pp_ms"] = round(pp_ms, 2) if pp_ms is not None else None
         measured = [v for v in (out.get("cancel_ms"), out["cancel_pp_ms"]) if v is not None]
         out["cancel_max_ms"] = max(measured) if measured else None
     bound = (bw if bw > 0 else NOMINAL_BW_GBS) * 1e9 / info.size_bytes

@@ -339,7 +339,6 @@ def raw_benchmark(
     tg_prompt: str,
     n_gen: int,
     params: GenerationParams,
-    repeats: int = 1,
 ) -> dict[str, float]:
     """Plain llama-cpp-python, in this process, no worker and no app code: the reference figures."""
     import llama_cpp
@@ -351,33 +350,27 @@ def raw_benchmark(
         t0 = time.perf_counter()
         llm.eval(pp_tokens)
         pp_s = time.perf_counter() - t0
-        best_tps = 0.0
-        breakdown: dict[str, float] = {}
         tokens = llm.tokenize(tg_prompt.encode("utf-8"))
-        for _ in range(repeats):
-            llm.reset()
-            llm.set_seed(params.seed if params.seed >= 0 else 0)
-            llama_cpp.llama_perf_context_reset(llm.ctx)
-            n = 0
-            t_first = t_last = 0.0
-            for _tok in llm.generate(tokens, **sampling_kwargs(params)):
-                t_last = time.perf_counter()
-                if n == 0:
-                    t_first = t_last
-                n += 1
-                if n >= n_gen:
-                    break
-            if n > 1 and (n - 1) / (t_last - t_first) > best_tps:
-                best_tps = (n - 1) / (t_last - t_first)
-                # where a token's time goes: llama_decode vs everything else (sampling, Python)
-                ctx_perf = llama_cpp.llama_perf_context(llm.ctx)
-                breakdown["decode_ms_per_token"] = ctx_perf.t_eval_ms / max(1, ctx_perf.n_eval)
+        llm.reset()
+        llm.set_seed(params.seed if params.seed >= 0 else 0)
+        llama_cpp.llama_perf_context_reset(llm.ctx)
+        n = 0
+        t_first = t_last = 0.0
+        for _tok in llm.generate(tokens, **sampling_kwargs(params)):
+            t_last = time.perf_counter()
+            if n == 0:
+                t_first = t_last
+            n += 1
+            if n >= n_gen:
+                break
+        # where a token's time goes: llama_decode vs everything else (sampling, Python)
+        ctx_perf = llama_cpp.llama_perf_context(llm.ctx)
         return {
             "load_s": load_s,
             "pp_tokens": len(pp_tokens),
             "pp_tps": len(pp_tokens) / pp_s,
-            "tg_tps": best_tps,
-            **breakdown,
+            "tg_tps": (n - 1) / (t_last - t_first) if n > 1 else 0.0,
+            "decode_ms_per_token": ctx_perf.t_eval_ms / max(1, ctx_perf.n_eval),
         }
     finally:
         llm.close()

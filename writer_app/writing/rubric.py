@@ -44,6 +44,11 @@ class Rubric:
     tiers: tuple[Tier, ...]
     deduction_rules: dict[str, int] = field(default_factory=dict)
 
+    @property
+    def tier_scale(self) -> int:
+        """The score the tiers are defined on (20 for each Gaokao block); other maxima get no tier."""
+        return max((t.high for t in self.tiers), default=0)
+
     def tier_for(self, score: float) -> str:
         for t in self.tiers:
             if t.low <= round(score) <= t.high:
@@ -183,7 +188,7 @@ def repair_quote(quote: str, text: str, threshold: float = 0.6) -> str | None:
 def score_text(rubric: Rubric, total: int, dimensions: list[dict[str, Any]], deductions: Deductions) -> str:
     lines = [f"总分：{total}/{rubric.max_total}（{rubric.title}）"]
     for d in dimensions:
-        tier = rubric.tier_for(d["score"]) if d["max"] == 20 or rubric.name != "gaokao" else ""
+        tier = rubric.tier_for(d["score"]) if d["max"] == rubric.tier_scale else ""
         tier_text = f"，{tier}" if tier else ""
         reason = f"：{d['reason']}" if d.get("reason") else ""
         lines.append(f"{d['name']} {d['score']}/{d['max']}{tier_text}{reason}")
