@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import signal
 import sys
 import time
 import traceback
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -387,6 +388,258 @@ def cmd_analyze(ctx: Context, args: argparse.Namespace) -> int:
 
 
 # --------------------------------------------------------------------------------------------
+# the writing pipeline: outline, draft, critique
+# --------------------------------------------------------------------------------------------
+@contextlib.contextmanager
+def _ctrl_c_cancels() -> Iterator[Any]:
+    """Ctrl-C cancels the running request (a second Ctrl-C interrupts)."""
+    from writer_app.llm.engine import CancelToken
+
+    cancel = CancelToken()
+
+    def on_sigint(_sig: int, _frame: object) -> None:
+        if cancel.cancelled:
+            raise KeyboardInterrupt
+        cancel.cancel()
+
+    previous = signal.signal(signal.SIGINT, on_sigint)
+    try:
+        yield cancel
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def _read_prompt_or_file(value: str) -> str:
+    """PROMPT_OR_FILE: ``-`` (stdin), ``@FILE``, an existing file, or the prompt text itself."""
+    from writer_app.textio import read_text_file
+
+    if value == "-" or value.startswith("@"):
+        return _read_text_arg(value)
+    if len(value) < 1024 and "\n" not in value:
+        try:
+            if Path(value).is_file():
+                return read_text_file(value)
+        except OSError:
+            pass
+    return value
+
+
+def _genre(args: argparse.Namespace) -> Any:
+    from writer_app.domain import find_genre, load_genres
+    from writer_app.resources import resources_dir
+
+    genres = load_genres(resources_dir())
+    return find_genre(genres, args.type) if args.type else genres[0]
+
+
+def _writing_engine(ctx: Context, args: argparse.Namespace) -> tuple[Any, Any]:
+    """(engine, params) for a writing command; the engine must be closed."""
+    from writer_app.llm.local import default_params, make_engine, make_registry
+
+    settings = _engine_settings(ctx, args)
+    engine, _info = make_engine(ctx.paths, make_registry(ctx.paths), settings, args.model)
+    overrides: dict[str, Any] = {}
+    if args.temperature is not None:
+        overrides["temperature"] = args.temperature
+    if args.seed is not None:
+        overrides["seed"] = args.seed
+    return engine, default_params(settings, **overrides)
+
+
+def _status(msg: str) -> None:
+    print(msg, file=sys.stderr, flush=True)
+
+
+def cmd_outline(ctx: Context, args: argparse.Namespace) -> int:
+    from writer_app.domain import Thought
+    from writer_app.resources import resources_dir
+    from writer_app.writing.outline import check_query, generate_outline, regenerate_section
+    from writer_app.writing.prompts import load_prompts
+
+    prompts = load_prompts(resources_dir(), "outline")
+    query = check_query(_read_prompt_or_file(args.prompt), prompts)
+    genre = _genre(args)
+    if args.length is not None and args.length <= 0:
+        raise BadInputError("--length 必须大于 0 (must be positive)")
+    if args.section and not args.thought:
+        raise BadInputError("--section 需要同时给出 --thought 文件 (--section needs --thought FILE)")
+    exemplar = None
+    if args.exemplars:
+        from writer_app.analysis.metrics import Analyzer
+        from writer_app.writing.exemplars import BM25Index, load_jsonl
+
+        index = BM25Index(load_jsonl(Path(args.exemplars)), Analyzer(resources_dir()).words)
+        exemplar = index.best(query)
+        _status(f"参考范例 (exemplar): {exemplar.query[:40] if exemplar else '无匹配 (none matched)'}")
+    engine, params = _writing_engine(ctx, args)
+    with engine, _ctrl_c_cancels() as cancel:
+        _status("构思中… (thinking)")
+        if args.section:
+            from writer_app.textio import read_text_file
+
+            base = Thought.from_markdown(read_text_file(args.thought))
+            thought = regenerate_section(
+                engine,
+                prompts,
+                query,
+                genre,
+                base,
+                args.section,
+                params,
+                target_chars=args.length,
+                cancel=cancel,
+            )
+        else:
+            thought = generate_outline(
+                engine,
+                prompts,
+                query,
+                genre,
+                params,
+                target_chars=args.length,
+                exemplar=exemplar,
+                cancel=cancel,
+            )
+    md = thought.to_markdown()
+    if args.json:
+        _print_json(
+            {"query_type": genre.name, "query": query, "thought": thought.to_dict(), "thought_markdown": md}
+        )
+    else:
+        sys.stdout.write(md if md.endswith("\n") else md + "\n")
+    return 0
+
+
+def cmd_draft(ctx: Context, args: argparse.Namespace) -> int:
+    from writer_app.domain import Thought
+    from writer_app.resources import resources_dir
+    from writer_app.textio import read_text_file
+    from writer_app.writing.draft import collect_draft, draft
+    from writer_app.writing.prompts import load_prompts
+
+    if args.query == "-" and args.thought == "-":
+        raise BadInputError("--query 和 --thought 不能都读标准输入 (only one of them may be -)")
+    if args.length is not None and args.length <= 0:
+        raise BadInputError("--length 必须大于 0 (must be positive)")
+    prompts = load_prompts(resources_dir(), "draft")
+    query = read_text_file(args.query)
+    thought_text = read_text_file(args.thought)
+    if args.thought.endswith(".json") or thought_text.lstrip().startswith("{"):
+        thought = _thought_from_json(thought_text)
+    else:
+        thought = Thought.from_markdown(thought_text)
+    missing = thought.missing_sections()
+    if "structure" in missing:
+        _status("注意：构思缺少「结构」，按文体默认结构写 (no structure plan: using the genre's)")
+    genre = _genre(args)
+    engine, params = _writing_engine(ctx, args)
+    with engine, _ctrl_c_cancels() as cancel:
+        events = draft(
+            engine, prompts, query, thought, genre, params, target_chars=args.length, cancel=cancel
+        )
+
+        def shown() -> Iterator[Any]:
+            for ev in events:
+                if ev.kind == "progress":
+                    _status(f"\n[{ev.text}]")
+                elif ev.kind in ("restart", "warning"):
+                    _status(f"\n注意 (note): {ev.text}")
+                elif ev.kind == "text" and not args.json:
+                    sys.stdout.write(ev.text)
+                    sys.stdout.flush()
+                yield ev
+
+        result = collect_draft(shown())
+    if args.json:
+        _print_json(result.to_dict())
+    else:
+        print()
+        _status(f"[{result.finish_reason}] {result.chars} 字 / 目标 {result.target_chars} 字")
+    if result.finish_reason == "cancelled":
+        _status("已取消 (cancelled)")
+        return EXIT_CANCELLED
+    return 0
+
+
+def _thought_from_json(text: str) -> Any:
+    from writer_app.domain import Thought
+
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise BadInputError(
+            f"构思 JSON 格式错误 (malformed thought JSON): {exc.msg}，第 {exc.lineno} 行"
+        ) from None
+    if isinstance(data, dict) and isinstance(data.get("thought"), dict):
+        data = data["thought"]  # the whole `outline --json` answer
+    if not isinstance(data, dict):
+        raise BadInputError("构思 JSON 应是一个对象 (the thought JSON must be an object)")
+    try:
+        return Thought.from_dict(data)
+    except (TypeError, ValueError, AttributeError) as exc:
+        raise BadInputError(f"构思 JSON 内容不对 (unexpected thought JSON): {exc}") from None
+
+
+def cmd_critique(ctx: Context, args: argparse.Namespace) -> int:
+    from writer_app.analysis.metrics import Analyzer
+    from writer_app.resources import resources_dir
+    from writer_app.textio import read_text_file
+    from writer_app.writing.critique import check_essay, critique, load_feature_model
+    from writer_app.writing.prompts import load_prompts
+    from writer_app.writing.rubric import load_rubric
+
+    if args.query == "-" and args.essay == "-":
+        raise BadInputError("--query 和文章不能都读标准输入 (only one of them may be -)")
+    essay = read_text_file(args.essay)
+    query = read_text_file(args.query) if args.query else ""
+    prompts = load_prompts(resources_dir(), "critique")
+    check_essay(essay, prompts)
+    genre = _genre(args)
+    rubric = load_rubric(resources_dir(), genre.rubric)
+    target = args.length or genre.target_chars
+    analyzer = Analyzer(resources_dir())
+    analyzer.warm_up_in_background()
+    if args.no_model:
+        result = critique(
+            essay,
+            rubric,
+            analyzer,
+            query=query,
+            target_chars=target,
+            features=load_feature_model(resources_dir()),
+        )
+    else:
+        engine, params = _writing_engine(ctx, args)
+        with engine, _ctrl_c_cancels() as cancel:
+            result = critique(
+                essay,
+                rubric,
+                analyzer,
+                query=query,
+                target_chars=target,
+                engine=engine,
+                prompts=prompts,
+                params=params,
+                features=load_feature_model(resources_dir()),
+                cancel=cancel,
+                on_progress=lambda i, n, name: _status(f"[第{i}/{n}项：{name}]"),
+            )
+    if args.json:
+        _print_json(result.to_dict())
+        return 0
+    print(result.score_text)
+    if result.estimate is not None:
+        print(
+            f"（文本特征估分，供参考 (analysis-only estimate): {result.estimate['total']}/{rubric.max_total}）"
+        )
+    if result.suggestions:
+        print("\n修改建议 (suggestions):")
+        for i, s in enumerate(result.suggestions, 1):
+            print(f"{i}. 「{s['quote']}」\n   问题：{s['issue']}\n   建议：{s['fix']}")
+    return 0
+
+
+# --------------------------------------------------------------------------------------------
 # parser and main
 # --------------------------------------------------------------------------------------------
 def _add_engine_args(p: argparse.ArgumentParser) -> None:
@@ -398,6 +651,15 @@ def _add_engine_args(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--gpu-layers", type=int, dest="n_gpu_layers", help="放到 GPU 的层数 (layers offloaded to GPU)"
     )
+
+
+def _add_writing_args(p: argparse.ArgumentParser) -> None:
+    _add_engine_args(p)
+    p.add_argument("--type", "-t", help="文体 (query_type; see `writer-app genres`; default 议论文)")
+    p.add_argument("--length", type=int, help="目标字数 (target characters; default: the genre's)")
+    p.add_argument("--temperature", type=float)
+    p.add_argument("--seed", type=int)
+    p.add_argument("--json", action="store_true", help="输出 JSON (print JSON)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -453,6 +715,36 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--length", type=int, default=800, help="目标字数 (target characters; default 800)")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_analyze)
+
+    p = sub.add_parser("outline", help="生成构思 (write a thought / plan for a prompt)")
+    p.add_argument("prompt", help="题目文本或文件，- 表示标准输入 (PROMPT_OR_FILE, - for stdin)")
+    _add_writing_args(p)
+    p.add_argument("--exemplars", help="COIG-Writer 格式的范例 JSONL (exemplars to retrieve from)")
+    p.add_argument(
+        "--section", help="只重新生成这一项 (regenerate one section: requirements|intent|structure|…)"
+    )
+    p.add_argument("--thought", help="与 --section 一起：现有构思的 Markdown 文件 (existing thought)")
+    p.set_defaults(func=cmd_outline)
+
+    p = sub.add_parser("draft", help="按构思成文 (write the text from a prompt and a thought)")
+    p.add_argument("--query", required=True, help="题目文件 (prompt FILE, - for stdin)")
+    p.add_argument(
+        "--thought", required=True, help="构思文件：Markdown 或 outline --json 的结果 (thought FILE)"
+    )
+    _add_writing_args(p)
+    p.set_defaults(func=cmd_draft)
+
+    p = sub.add_parser("critique", help="按评分标准评改文章 (score and critique an essay)")
+    p.add_argument("essay", help="文章文件，- 表示标准输入 (ESSAY_FILE, - for stdin)")
+    p.add_argument("--query", help="题目文件 (prompt FILE)")
+    p.add_argument(
+        "--no-model",
+        action="store_true",
+        dest="no_model",
+        help="不用模型，只按文本特征估分 (analysis-only estimate)",
+    )
+    _add_writing_args(p)
+    p.set_defaults(func=cmd_critique)
 
     p = sub.add_parser("bench", help="性能基准 (benchmark the engine against raw llama-cpp-python)")
     _add_engine_args(p)

@@ -260,28 +260,51 @@ def _string_list(max_length: int, max_items: int) -> dict[str, Any]:
     }
 
 
-def thought_schema(keys: tuple[str, ...] | None = None) -> dict[str, Any]:
-    """JSON schema for generating a Thought, or only some sections (regenerating one)."""
+SCHEMA_LIMITS: dict[str, int] = {
+    "requirements_items": 6,
+    "requirements_chars": 30,
+    "intent_chars": 80,
+    "parts_min": 3,
+    "parts_max": 5,
+    "part_title_chars": 16,
+    "part_purpose_chars": 40,
+    "materials_items": 4,
+    "materials_chars": 40,
+    "style_chars": 60,
+    "self_check_items": 3,
+    "self_check_chars": 40,
+}
+
+
+def thought_schema(
+    keys: tuple[str, ...] | None = None, limits: dict[str, int] | None = None
+) -> dict[str, Any]:
+    """JSON schema for generating a Thought, or only some sections (regenerating one).
+
+    Tight string and list bounds keep a small model short and out of loops; ``limits`` overrides
+    :data:`SCHEMA_LIMITS` (resources/prompts/outline.toml ``[limits.schema]``).
+    """
+    lim = {**SCHEMA_LIMITS, **(limits or {})}
     props: dict[str, Any] = {
-        "requirements": _string_list(max_length=60, max_items=8),
-        "intent": {"type": "string", "maxLength": 200},
+        "requirements": _string_list(lim["requirements_chars"], lim["requirements_items"]),
+        "intent": {"type": "string", "maxLength": lim["intent_chars"]},
         "structure": {
             "type": "array",
-            "minItems": 2,
-            "maxItems": 8,
+            "minItems": lim["parts_min"],
+            "maxItems": lim["parts_max"],
             "items": {
                 "type": "object",
                 "properties": {
-                    "title": {"type": "string", "maxLength": 30},
-                    "purpose": {"type": "string", "maxLength": 80},
+                    "title": {"type": "string", "maxLength": lim["part_title_chars"]},
+                    "purpose": {"type": "string", "maxLength": lim["part_purpose_chars"]},
                     "chars": {"type": "integer"},
                 },
                 "required": ["title", "purpose", "chars"],
             },
         },
-        "materials": _string_list(max_length=80, max_items=6),
-        "style": {"type": "string", "maxLength": 150},
-        "self_check": _string_list(max_length=60, max_items=6),
+        "materials": _string_list(lim["materials_chars"], lim["materials_items"]),
+        "style": {"type": "string", "maxLength": lim["style_chars"]},
+        "self_check": _string_list(lim["self_check_chars"], lim["self_check_items"]),
     }
     keys = keys or tuple(k for k, _ in SECTIONS)
     return {"type": "object", "properties": {k: props[k] for k in keys}, "required": list(keys)}

@@ -44,3 +44,10 @@ class ContextOverflowError(WriterAppError):
 
 class DownloadError(WriterAppError):
     """A download failed; any partial file is kept for resuming."""
+
+
+class CancelledError(WriterAppError):
+    """The user stopped a request; callers keep whatever they already had."""
+
+    def __init__(self) -> None:
+        super().__init__("已取消 (cancelled)", exit_code=130)

@@ -25,7 +25,7 @@ from writer_app.llm.loopguard import find_loops
 GAOKAO_MIN_CHARS = 800
 MATTR_WINDOW = 50
 _SENTENCE_END = re.compile(r"(?:[。！？!?…]+|\.(?=\s|$))[”’」』）)\"']*|\n+")
-_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+HAN_RE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 
 
 def is_punctuation(ch: str) -> bool:
@@ -125,7 +125,7 @@ class Analyzer:
     # -- the analysis ---------------------------------------------------------------------------
     def analyze(self, text: str, prompt: str = "", target_chars: int = GAOKAO_MIN_CHARS) -> Analysis:
         chars = sum(1 for c in text if not c.isspace())
-        han = len(_HAN.findall(text))
+        han = len(HAN_RE.findall(text))
         punct = sum(1 for c in text if is_punctuation(c))
         paragraphs = sum(1 for line in text.splitlines() if line.strip())
         sentences = [s for s in (p.strip() for p in _SENTENCE_END.split(text)) if s]

@@ -1,0 +1,187 @@
+"""outline → draft → critique from the command line, with the tiny model and prompt limits it can fill."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tomllib
+from pathlib import Path
+
+import pytest
+import tomli_w
+from test_cli import assert_one_line_error, run
+
+from writer_app.resources import app_root
+
+QUERY = "以“坚持”为话题，写一篇议论文，自拟标题，不少于800字。"
+ESSAY = (
+    "坚持的意义\n" + "清晨的操场上，我一圈又一圈地奔跑。汗水湿透了衣背，可我知道，坚持才能看见远方。\n" * 12
+)
+
+
+@pytest.fixture
+def small_resources(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A copy of resources/ whose JSON bounds suit the random tiny model (it fills every string)."""
+    root = tmp_path / "app"
+    shutil.copytree(app_root() / "resources", root / "resources")
+    shutil.copytree(app_root() / "models", root / "models", ignore=shutil.ignore_patterns("*.gguf"))
+    prompts = root / "resources" / "prompts"
+    outline = tomllib.loads((prompts / "outline.toml").read_text(encoding="utf-8"))
+    outline["limits"]["schema"] = {
+        k: (2 if k.endswith(("items", "max", "min")) else 4) for k in outline["limits"]["schema"]
+    }
+    outline["limits"]["max_tokens"] = 700
+    (prompts / "outline.toml").write_text(tomli_w.dumps(outline), encoding="utf-8")
+    critique = tomllib.loads((prompts / "critique.toml").read_text(encoding="utf-8"))
+    critique["limits"].update(reason_chars=4, quote_chars=4, issue_chars=4, fix_chars=4, max_suggestions=1)
+    (prompts / "critique.toml").write_text(tomli_w.dumps(critique), encoding="utf-8")
+    monkeypatch.setenv("WRITER_APP_RESOURCES", str(root))
+    return root
+
+
+def test_outline_then_draft_then_critique_keep_the_json_contract(tmp_path, tiny_model, small_resources):
+    q = tmp_path / "q.txt"
+    q.write_text(QUERY, encoding="utf-8")
+    proc = run("outline", "-m", str(tiny_model), "--seed", "3", "--type", "议论文", "--json", str(q))
+    assert proc.returncode == 0, proc.stderr
+    outline = json.loads(proc.stdout)
+    assert set(outline) == {"query_type", "query", "thought", "thought_markdown"}
+    assert outline["query"] == QUERY and outline["query_type"] == "议论文"
+    assert set(outline["thought"]) >= {
+        "requirements",
+        "intent",
+        "structure",
+        "materials",
+        "style",
+        "self_check",
+    }
+
+    thought = tmp_path / "thought.json"
+    thought.write_text(proc.stdout, encoding="utf-8")  # the whole outline answer is accepted as a thought
+    proc = run(
+        "draft",
+        "-m",
+        str(tiny_model),
+        "--seed",
+        "1",
+        "--query",
+        str(q),
+        "--thought",
+        str(thought),
+        "--length",
+        "40",
+        "--type",
+        "议论文",
+        "--json",
+    )
+    assert proc.returncode == 0, proc.stderr
+    d = json.loads(proc.stdout)
+    assert set(d) >= {"answer", "parts", "chars", "finish_reason"}
+    assert d["finish_reason"] in ("stop", "loop") and len(d["parts"]) == len(outline["thought"]["structure"])
+    assert "第1/" in proc.stderr
+
+    essay = tmp_path / "essay.txt"
+    essay.write_text(ESSAY, encoding="utf-8")
+    proc = run("critique", "-m", str(tiny_model), "--seed", "1", "--query", str(q), "--json", str(essay))
+    assert proc.returncode == 0, proc.stderr
+    c = json.loads(proc.stdout)
+    assert set(c) >= {
+        "total",
+        "max_total",
+        "dimensions",
+        "deductions",
+        "suggestions",
+        "metrics",
+        "score_text",
+    }
+    assert [set(x) >= {"name", "score", "max", "reason"} for x in c["dimensions"]] == [True] * 3
+    assert all(set(x) == {"rule", "points"} for x in c["deductions"])
+    assert all(set(s) >= {"quote", "issue", "fix"} and s["quote"] in ESSAY for s in c["suggestions"])
+    assert 0 <= c["total"] <= 60 and c["score_text"].startswith("总分")
+
+
+def test_outline_markdown_regenerates_one_section_in_place(tmp_path, tiny_model, small_resources):
+    md = "## 审题\n- 议论文\n\n## 立意\n坚持\n\n我的批注：别忘了举例\n\n## 风格\n朴实\n"
+    f = tmp_path / "t.md"
+    f.write_text(md, encoding="utf-8")
+    proc = run(
+        "outline", "-m", str(tiny_model), "--seed", "2", "--section", "style", "--thought", str(f), QUERY
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.startswith("## 审题\n- 议论文\n\n## 立意\n坚持\n\n我的批注：别忘了举例\n\n## 风格\n")
+
+
+def test_critique_without_a_model_prints_scores_and_suggestions(tmp_path):
+    essay = tmp_path / "e.txt"
+    essay.write_text(
+        ESSAY.replace("坚持才能看见远方。", "坚持才能看见远方。" + "我跑啊跑。" * 6, 1), encoding="gbk"
+    )
+    proc = run("critique", "--no-model", str(essay))
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.startswith("总分：") and "内容" in proc.stdout and "同一内容接连重复" in proc.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (["outline", ""], "题目为空"),
+        (["outline", "--type", "不存在的文体", "写作"], "未知文体"),
+        (["critique", "--no-model", "-"], "文章为空"),
+        (["draft", "--query", "-", "--thought", "-"], "标准输入"),
+    ],
+)
+def test_bad_writing_input_is_one_line(args, needle):
+    line = assert_one_line_error(run(*args, input=""))
+    assert needle in line
+
+
+def test_huge_prompt_english_and_binary_essays_are_one_line(tmp_path):
+    big = tmp_path / "big.txt"
+    big.write_text("题" * 20000, encoding="utf-8")
+    assert "题目太长" in assert_one_line_error(run("outline", str(big)))
+    eng = tmp_path / "eng.txt"
+    eng.write_text(
+        "My Holiday\nI went to the beach with my family and we swam all day.\n" * 5, encoding="utf-8"
+    )
+    assert "中文" in assert_one_line_error(run("critique", "--no-model", str(eng)))
+    binary = tmp_path / "essay.docx"
+    binary.write_bytes(b"PK\x03\x04" + bytes(range(256)) * 4)
+    assert_one_line_error(run("critique", "--no-model", str(binary)))
+
+
+def test_a_malformed_thought_is_one_line_and_a_partial_one_still_drafts(tmp_path, tiny_model):
+    q = tmp_path / "q.txt"
+    q.write_text(QUERY, encoding="utf-8")
+    bad = tmp_path / "t.json"
+    bad.write_text('{"intent": "坚持", ', encoding="utf-8")
+    line = assert_one_line_error(
+        run("draft", "-m", str(tiny_model), "--query", str(q), "--thought", str(bad))
+    )
+    assert "JSON" in line
+    partial = tmp_path / "t.md"  # sections out of order, structure missing: the genre's plan is used
+    partial.write_text("## 风格\n朴实\n\n## 立意\n坚持\n", encoding="utf-8")
+    proc = run(
+        "draft",
+        "-m",
+        str(tiny_model),
+        "--seed",
+        "1",
+        "--query",
+        str(q),
+        "--thought",
+        str(partial),
+        "--length",
+        "30",
+        "--type",
+        "记叙文",
+        "--json",
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "缺少「结构」" in proc.stderr and len(json.loads(proc.stdout)["parts"]) == 4
+
+
+def test_exemplars_file_errors_are_one_line(tmp_path, tiny_model):
+    f = tmp_path / "ex.jsonl"
+    f.write_text("{not json\n", encoding="utf-8")
+    line = assert_one_line_error(run("outline", "-m", str(tiny_model), "--exemplars", str(f), QUERY))
+    assert "第 1 行" in line

@@ -1,0 +1,148 @@
+import json
+
+import pytest
+from scripted_engine import ScriptedEngine
+
+from writer_app.analysis.metrics import Analyzer
+from writer_app.errors import BadInputError
+from writer_app.llm.engine import GenerationParams
+from writer_app.resources import resources_dir
+from writer_app.writing.critique import critique, dimension_schema, load_feature_model
+from writer_app.writing.prompts import load_prompts
+from writer_app.writing.rubric import load_rubric
+
+PARA = "清晨的操场上，我一圈又一圈地奔跑。汗水湿透了衣背，可我知道，坚持才能看见远方。"
+ESSAY = "坚持的意义\n" + "\n".join([PARA] * 10)  # ~400 characters with a title
+
+
+@pytest.fixture(scope="module")
+def analyzer():
+    return Analyzer(resources_dir())
+
+
+@pytest.fixture
+def rubric():
+    return load_rubric(resources_dir(), "gaokao")
+
+
+@pytest.fixture
+def prompts():
+    return load_prompts(resources_dir(), "critique")
+
+
+@pytest.fixture
+def features():
+    return load_feature_model(resources_dir())
+
+
+def answer(score, quote="汗水湿透了衣背", **extra):
+    s = {"quote": quote, "issue": "描写平淡", "fix": "加入细节"}
+    return json.dumps(
+        {"reason": "中心明确，但内容单薄，", "score": score, "suggestions": [s], **extra}, ensure_ascii=False
+    )
+
+
+def test_the_model_judges_each_dimension_and_deductions_are_computed(analyzer, rubric, prompts, features):
+    engine = ScriptedEngine(
+        [answer(12), answer(11, quote="汗水湿透了衣服，可我知道"), answer(9, quote="这句话原文里没有出现过")]
+    )
+    r = critique(
+        ESSAY, rubric, analyzer, engine=engine, prompts=prompts, params=GenerationParams(), features=features
+    )
+    d = r.to_dict()
+    assert [x["score"] for x in d["dimensions"]] == [12, 11, 9]
+    assert d["max_total"] == 60 and d["source"] == "model" and d["title"] == "坚持的意义"
+    # 400-ish characters: 8 points short per 50, and the total is capped at 20 under 400
+    assert any("字数不足" in x["rule"] for x in d["deductions"])
+    assert any("不足400字" in x["rule"] for x in d["deductions"])
+    assert d["total"] == 20  # 32 − 9 = 23, over the cap
+    quotes = [s["quote"] for s in d["suggestions"]]
+    assert quotes[0] == "汗水湿透了衣背"
+    assert quotes[1] == "汗水湿透了衣背，可我知道，坚持才能看见远方。"  # repaired to the sentence it meant
+    assert len(quotes) == 2  # the invented quote is dropped, never shown
+    assert all(q in ESSAY for q in quotes)
+    assert d["dimensions"][0]["reason"] == "中心明确，但内容单薄。"  # a cut-off reason ends as a sentence
+    assert "内容 12/20" in d["score_text"] and "扣分" in d["score_text"]
+    assert d["estimate"]["total"] >= 0 and len(d["estimate"]["dimensions"]) == 3
+    assert set(d) >= {
+        "total",
+        "max_total",
+        "dimensions",
+        "deductions",
+        "suggestions",
+        "metrics",
+        "score_text",
+    }
+    assert set(d["metrics"]) >= {"chars", "ttr", "mattr", "idioms", "keywords", "gaokao_length_ok"}
+
+
+def test_every_dimension_shares_the_essay_prefix_and_asks_last(analyzer, rubric, prompts):
+    engine = ScriptedEngine([answer(10)] * 3)
+    critique(ESSAY, rubric, analyzer, engine=engine, prompts=prompts, query="以坚持为题写作")
+    users = [m[-1]["content"] for m, _ in engine.requests]
+    prefix = users[0][: users[0].index("【文章结束】")]
+    assert ESSAY.split("\n")[1] in prefix and "以坚持为题写作" in prefix
+    assert all(u.startswith(prefix) for u in users)
+    assert ["内容" in users[0], "表达" in users[1], "发展" in users[2]] == [True, True, True]
+    assert all(p.temperature == prompts.limit("temperature") for _, p in engine.requests)
+
+
+def test_scores_are_bounded_by_the_schema(rubric, prompts):
+    schema = dimension_schema(rubric.dimensions[0], prompts)
+    assert schema["properties"]["score"]["enum"] == list(range(21))
+    assert schema["properties"]["suggestions"]["maxItems"] == 5
+
+
+def test_analysis_only_estimate_explains_itself_and_flags_loops(analyzer, rubric, features):
+    plain = critique(ESSAY, rubric, analyzer, features=features)
+    looped = critique(ESSAY.replace(PARA, PARA + "我跑啊跑。" * 8, 1), rubric, analyzer, features=features)
+    assert plain.source == "analysis" and all("文本特征估计" in d["reason"] for d in plain.dimensions)
+    assert looped.dimensions[1]["score"] < plain.dimensions[1]["score"]
+    assert any(s["issue"] == "同一内容接连重复" for s in looped.suggestions)
+    looped_text = ESSAY.replace(PARA, PARA + "我跑啊跑。" * 8, 1)
+    assert all(s["quote"] in looped_text for s in looped.suggestions)
+
+
+def test_general_genres_use_the_general_rubric(analyzer, features):
+    general = load_rubric(resources_dir(), "general")
+    r = critique(ESSAY, general, analyzer, features=features, target_chars=300)
+    assert r.rubric.max_total == 100 and [d["key"] for d in r.dimensions] == [
+        d.key for d in general.dimensions
+    ]
+
+
+@pytest.mark.parametrize(
+    ("essay", "message"),
+    [
+        ("", "为空"),
+        ("   \n\n", "为空"),
+        ("My Summer Holiday\nThis summer I went to the sea with my family. " * 5, "没有中文"),
+        ("长" * 7000, "太长"),
+    ],
+)
+def test_unusable_essays_get_a_clear_message(analyzer, rubric, features, essay, message):
+    with pytest.raises(BadInputError, match=message):
+        critique(essay, rubric, analyzer, features=features)
+
+
+def test_critique_through_the_real_llama_path_reuses_the_essay_prefix(tiny_engine, analyzer, rubric, prompts):
+    import dataclasses
+
+    small = dataclasses.replace(
+        prompts,
+        limits={
+            **prompts.limits,
+            "reason_chars": 4,
+            "quote_chars": 4,
+            "issue_chars": 4,
+            "fix_chars": 4,
+            "max_suggestions": 1,
+        },
+    )
+    r = critique(ESSAY, rubric, analyzer, engine=tiny_engine, prompts=small, params=GenerationParams(seed=1))
+    assert r.source == "model" and len(r.dimensions) == 3
+    assert all(0 <= d["score"] <= d["max"] for d in r.dimensions)
+    assert all(s["quote"] in ESSAY for s in r.suggestions)
+    later = r.stats[1:]
+    # the essay is processed once: later dimensions only evaluate their own question
+    assert all(s["prompt_tokens_cached"] > 0.6 * s["prompt_tokens"] for s in later), r.stats
