@@ -108,6 +108,7 @@ def main() -> int:
     ap.add_argument("--cache", type=Path, help="JSONL of results, reused and appended")
     ap.add_argument("--model", help="model name or path (default: the configured one)")
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--with-suggestions", action="store_true", help="generate suggestions too (slower)")
     args = ap.parse_args()
 
     res = resources_dir()
@@ -147,6 +148,7 @@ def main() -> int:
             prompts=prompts if engine else None,
             params=params,
             features=features,
+            suggestions=args.with_suggestions,  # scores only: same prompt, same scores, faster
         )
         row = {
             "key": key,

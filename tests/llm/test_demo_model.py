@@ -68,3 +68,22 @@ def test_demo_cancel_during_prompt_processing(demo_engine):
         )
     )
     assert c.finish_reason is FinishReason.CANCELLED and c.stats.completion_tokens == 0
+
+
+def test_demo_outline_then_an_800_character_draft_lands_within_15_percent(demo_engine):
+    from writer_app.domain import find_genre, load_genres
+    from writer_app.resources import resources_dir
+    from writer_app.writing.draft import collect_draft, draft
+    from writer_app.writing.outline import generate_outline
+    from writer_app.writing.prompts import load_prompts
+
+    res = resources_dir()
+    genre = find_genre(load_genres(res), "议论文")
+    query = "以“坚持与变通”为话题，写一篇议论文，自拟标题，不少于800字。"
+    params = GenerationParams(seed=1, temperature=0.7)
+    thought = generate_outline(demo_engine, load_prompts(res, "outline"), query, genre, params)
+    assert len(thought.parts()) >= 2 and thought.section_text("intent")
+    result = collect_draft(draft(demo_engine, load_prompts(res, "draft"), query, thought, genre, params))
+    assert result.finish_reason in ("stop", "loop") and result.title
+    assert abs(result.chars - 800) <= 120, result.to_dict()
+    assert "#" not in result.answer and "**" not in result.answer

@@ -146,3 +146,12 @@ def test_critique_through_the_real_llama_path_reuses_the_essay_prefix(tiny_engin
     later = r.stats[1:]
     # the essay is processed once: later dimensions only evaluate their own question
     assert all(s["prompt_tokens_cached"] > 0.6 * s["prompt_tokens"] for s in later), r.stats
+
+
+def test_scores_only_keeps_the_prompt_and_asks_for_no_suggestions(analyzer, rubric, prompts):
+    full, quick = ScriptedEngine([answer(10)] * 3), ScriptedEngine([answer(10, quote="汗水")] * 3)
+    critique(ESSAY, rubric, analyzer, engine=full, prompts=prompts)
+    r = critique(ESSAY, rubric, analyzer, engine=quick, prompts=prompts, suggestions=False)
+    assert [m for m, _ in full.requests] == [m for m, _ in quick.requests]
+    assert all(p.json_schema["properties"]["suggestions"]["maxItems"] == 0 for _, p in quick.requests)
+    assert [d["score"] for d in r.dimensions] == [10, 10, 10]

@@ -166,7 +166,7 @@ class CritiqueResult:
         }
 
 
-def dimension_schema(dim: Dimension, prompts: PromptSet) -> dict[str, Any]:
+def dimension_schema(dim: Dimension, prompts: PromptSet, suggestions: bool = True) -> dict[str, Any]:
     lim = prompts.limits
     return {
         "type": "object",
@@ -175,7 +175,7 @@ def dimension_schema(dim: Dimension, prompts: PromptSet) -> dict[str, Any]:
             "score": {"type": "integer", "enum": list(range(dim.max + 1))},
             "suggestions": {
                 "type": "array",
-                "maxItems": int(lim.get("max_suggestions", 5)),
+                "maxItems": int(lim.get("max_suggestions", 5)) if suggestions else 0,
                 "items": {
                     "type": "object",
                     "properties": {
@@ -226,8 +226,13 @@ def critique(
     features: FeatureModel | None = None,
     cancel: CancelToken | None = None,
     on_progress: Callable[[int, int, str], None] | None = None,
+    suggestions: bool = True,
 ) -> CritiqueResult:
-    """Model critique when ``engine`` and ``prompts`` are given, else the analysis-only estimate."""
+    """Model critique when ``engine`` and ``prompts`` are given, else the analysis-only estimate.
+
+    ``suggestions=False`` scores only: the prompt is unchanged and the schema puts the score before
+    the suggestions, so the scores are the ones a full critique gives, in a fraction of the time.
+    """
     check_essay(essay, prompts)
     title, body = split_title(essay)
     analysis = analyzer.analyze(body, prompt=query, target_chars=target_chars)
@@ -252,7 +257,9 @@ def critique(
         if on_progress:
             on_progress(i, n, dim.name)
         messages = _dimension_messages(prompts, rubric, dim, essay, query)
-        data, completion = generate_json(engine, messages, dimension_schema(dim, prompts), params, cancel)
+        data, completion = generate_json(
+            engine, messages, dimension_schema(dim, prompts, suggestions), params, cancel
+        )
         st = completion.stats
         stats.append(
             {
