@@ -243,15 +243,15 @@ def critique(
             raise BadInputError("没有模型时需要特征模型 (the analysis-only critique needs a feature model)")
         dims = _feature_dimensions(rubric, features, feature_values(analysis, body), len(analysis.loops))
         total = final_total(rubric, [d["score"] for d in dims], deductions)
-        suggestions = metric_suggestions(body, analysis)
-        return CritiqueResult(rubric, total, dims, deductions, suggestions, metrics, "analysis", title)
+        found = metric_suggestions(body, analysis)
+        return CritiqueResult(rubric, total, dims, deductions, found, metrics, "analysis", title)
 
     params = replace(
         params or GenerationParams(),
         max_tokens=int(prompts.limit("max_tokens", 900)),
         temperature=float(prompts.limit("temperature", (params or GenerationParams()).temperature)),
     )
-    dims, suggestions, stats = [], [], []
+    dims, found, stats = [], [], []
     n = len(rubric.dimensions)
     for i, dim in enumerate(rubric.dimensions, 1):
         if on_progress:
@@ -284,13 +284,13 @@ def critique(
             quote = repair_quote(s["quote"], essay)
             if quote is None or not s["issue"].strip():
                 continue  # never show a quote that is not in the text
-            if any(x["quote"] == quote for x in suggestions):
+            if any(x["quote"] == quote for x in found):
                 continue
-            suggestions.append(
+            found.append(
                 {"quote": quote, "issue": s["issue"].strip(), "fix": s["fix"].strip(), "dimension": dim.name}
             )
     total = final_total(rubric, [d["score"] for d in dims], deductions)
-    result = CritiqueResult(rubric, total, dims, deductions, suggestions, metrics, "model", title, stats)
+    result = CritiqueResult(rubric, total, dims, deductions, found, metrics, "model", title, stats)
     if features is not None:
         est = _feature_dimensions(rubric, features, feature_values(analysis, body), len(analysis.loops))
         est_total = final_total(rubric, [d["score"] for d in est], deductions)
