@@ -98,6 +98,14 @@ class AppPaths:
         return self.data_dir / "logs"
 
     @property
+    def database_file(self) -> Path:
+        return self.data_dir / "writer.db"
+
+    @property
+    def backups_dir(self) -> Path:
+        return self.data_dir / "backups"
+
+    @property
     def settings_file(self) -> Path:
         return self.config_dir / "settings.toml"
 

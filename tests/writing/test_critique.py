@@ -149,7 +149,10 @@ def test_critique_through_the_real_llama_path_reuses_the_essay_prefix(tiny_engin
 
 
 def test_scores_only_keeps_the_prompt_and_asks_for_no_suggestions(analyzer, rubric, prompts):
-    full, quick = ScriptedEngine([answer(10)] * 3), ScriptedEngine([json.dumps({"reason": "好。", "score": 10, "suggestions": []})] * 3)
+    full, quick = (
+        ScriptedEngine([answer(10)] * 3),
+        ScriptedEngine([json.dumps({"reason": "好。", "score": 10, "suggestions": []})] * 3),
+    )
     critique(ESSAY, rubric, analyzer, engine=full, prompts=prompts)
     r = critique(ESSAY, rubric, analyzer, engine=quick, prompts=prompts, suggestions=False)
     assert [m for m, _ in full.requests] == [m for m, _ in quick.requests]

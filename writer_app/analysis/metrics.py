@@ -107,6 +107,10 @@ class Analyzer:
             self._warm_thread.start()
         return self._warm_thread
 
+    def tokens(self, text: str) -> list[str]:
+        """jieba's segmentation of all of ``text``: joined, the tokens give the text back (diffs)."""
+        return self._ensure_loaded().lcut(text)
+
     def words(self, text: str) -> list[str]:
         """jieba words without whitespace or punctuation."""
         tokenizer = self._ensure_loaded()

@@ -1,0 +1,132 @@
+import sqlite3
+
+import pytest
+
+from writer_app.storage import db as dbmod
+from writer_app.storage.db import SCHEMA_VERSION, StorageError, list_backups, open_database
+
+
+def test_a_new_database_has_the_schema_in_wal_mode(tmp_path):
+    with open_database(tmp_path / "w.db") as d:
+        assert {
+            "projects",
+            "revisions",
+            "annotations",
+            "critiques",
+            "exemplars",
+            "generations",
+            "search_index",
+        } <= set(d.db.table_names())
+        assert d.conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+        assert d.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        assert d.conn.execute("PRAGMA foreign_keys").fetchone()[0] == 1
+
+
+def test_a_transaction_stores_all_or_nothing(tmp_path):
+    with open_database(tmp_path / "w.db") as d:
+        with pytest.raises(RuntimeError), d.transaction() as conn:
+            conn.execute("INSERT INTO projects (uid, created, updated) VALUES ('a', 0, 0)")
+            raise RuntimeError("boom")
+        assert d.conn.execute("SELECT count(*) FROM projects").fetchone()[0] == 0
+
+
+def test_a_database_from_a_newer_app_is_refused_and_untouched(tmp_path):
+    path = tmp_path / "w.db"
+    with open_database(path):
+        pass
+    conn = sqlite3.connect(path)
+    conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 5}")
+    conn.close()
+    before = path.read_bytes()
+    with pytest.raises(StorageError, match="更新版本"):
+        open_database(path)
+    assert path.read_bytes() == before
+
+
+def test_a_garbage_file_is_moved_aside_and_the_newest_backup_offered(tmp_path):
+    path = tmp_path / "w.db"
+    with open_database(path) as d:
+        d.conn.execute("INSERT INTO projects (uid, created, updated) VALUES ('a', 0, 0)")
+        backup = d.backup("manual")
+    path.write_bytes(b"this is not a database" * 100)
+    with pytest.raises(StorageError, match="已损坏") as exc:
+        open_database(path)
+    assert backup.name in str(exc.value)
+    assert not path.exists()
+    aside = list(tmp_path.glob("w.db.corrupt-*"))
+    assert len(aside) == 1 and aside[0].read_bytes().startswith(b"this is not")
+    with open_database(path) as fresh:  # a fresh database; the backup still holds the project
+        assert fresh.conn.execute("SELECT count(*) FROM projects").fetchone()[0] == 0
+    assert sqlite3.connect(backup).execute("SELECT count(*) FROM projects").fetchone()[0] == 1
+
+
+def test_migration_from_an_older_version_takes_a_backup_first(tmp_path, monkeypatch):
+    path = tmp_path / "w.db"
+    with open_database(path) as d:
+        d.conn.execute("INSERT INTO projects (uid, created, updated) VALUES ('old', 0, 0)")
+
+    def v2(db):
+        db.conn.execute("ALTER TABLE projects ADD COLUMN word_goal INTEGER NOT NULL DEFAULT 0")
+
+    monkeypatch.setattr(dbmod, "MIGRATIONS", [*dbmod.MIGRATIONS, v2])
+    monkeypatch.setattr(dbmod, "SCHEMA_VERSION", 2)
+    with open_database(path) as d:
+        assert d.conn.execute("PRAGMA user_version").fetchone()[0] == 2
+        assert d.conn.execute("SELECT uid, word_goal FROM projects").fetchall() == [("old", 0)]
+    pre = list_backups(tmp_path / "backups", "pre-migration-v1")
+    assert len(pre) == 1
+    assert sqlite3.connect(pre[0]).execute("PRAGMA user_version").fetchone()[0] == 1
+
+
+def test_a_failing_migration_leaves_the_old_version_intact(tmp_path, monkeypatch):
+    path = tmp_path / "w.db"
+    with open_database(path):
+        pass
+
+    def broken(db):
+        db.conn.execute("ALTER TABLE projects ADD COLUMN x INTEGER")
+        db.conn.execute("THIS IS NOT SQL")
+
+    monkeypatch.setattr(dbmod, "MIGRATIONS", [*dbmod.MIGRATIONS, broken])
+    monkeypatch.setattr(dbmod, "SCHEMA_VERSION", 2)
+    with pytest.raises(StorageError):
+        open_database(path)
+    conn = sqlite3.connect(path)
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == 1
+    assert "x" not in [r[1] for r in conn.execute("PRAGMA table_info(projects)")]
+
+
+def test_backups_rotate_daily_and_keep_n(tmp_path):
+    with open_database(tmp_path / "w.db") as d:
+        assert d.rotate_backups(keep=2) is not None
+        assert d.rotate_backups(keep=2) is None  # already one today
+        for _ in range(3):
+            d.rotate_backups(keep=2, every_s=0)
+        assert len(list_backups(tmp_path / "backups", "auto")) == 2
+
+
+def test_two_connections_on_one_file_both_work(tmp_path):
+    a = open_database(tmp_path / "w.db")
+    b = open_database(tmp_path / "w.db")
+    with a.transaction() as conn:
+        conn.execute("INSERT INTO projects (uid, created, updated) VALUES ('a', 0, 0)")
+    with b.transaction() as conn:
+        conn.execute("INSERT INTO projects (uid, created, updated) VALUES ('b', 0, 0)")
+    assert a.conn.execute("SELECT count(*) FROM projects").fetchone()[0] == 2
+    a.close()
+    b.close()
+
+
+def test_a_read_only_data_dir_is_one_clear_error(tmp_path):
+    import os
+
+    if os.geteuid() == 0:
+        pytest.skip("root ignores directory permissions")
+    ro = tmp_path / "ro"
+    ro.mkdir()
+    ro.chmod(0o500)
+    try:
+        with pytest.raises(StorageError):
+            open_database(ro / "w.db")
+    finally:
+        ro.chmod(0o700)

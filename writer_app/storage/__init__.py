@@ -1,0 +1,1 @@
+"""Storage: one SQLite file owned by :mod:`writer_app.storage.db`."""

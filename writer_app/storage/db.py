@@ -1,0 +1,325 @@
+"""The one module that owns the SQLite schema, its migrations and the connection policy.
+
+- One file in the data dir, WAL mode, a busy timeout so two app instances on one data dir both
+  work (SQLite serialises their writes; each user action is one transaction).
+- ``PRAGMA user_version`` is the schema version. Opening runs the forward migrations after a
+  backup of the old file; a database from a newer app is refused and left untouched.
+- ``PRAGMA quick_check`` on open; a corrupt file is moved aside (never overwritten) and the
+  newest backup is named in the message.
+- Rotating backups through SQLite's backup API: at most one a day, the newest N kept.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sqlite3
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import sqlite_utils
+
+from writer_app.errors import WriterAppError
+
+BUSY_TIMEOUT_MS = 5000
+KEEP_BACKUPS = 7
+BACKUP_EVERY_S = 24 * 3600
+
+
+class StorageError(WriterAppError):
+    """A storage problem with a one-line message for the user."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, exit_code=1)
+
+
+# --------------------------------------------------------------------------------------------
+# schema
+# --------------------------------------------------------------------------------------------
+def _run_script(db: sqlite_utils.Database, sql: str) -> None:
+    """Run DDL statement by statement: ``executescript`` would commit the migration's transaction."""
+    lines = [line.split("--", 1)[0] for line in sql.splitlines()]
+    for statement in "\n".join(lines).split(";"):
+        if statement.strip():
+            db.conn.execute(statement)
+
+
+def _v1(db: sqlite_utils.Database) -> None:
+    _run_script(
+        db,
+        """
+        CREATE TABLE projects (
+            id INTEGER PRIMARY KEY,
+            uid TEXT NOT NULL UNIQUE,            -- stable across machines (bundles)
+            title TEXT NOT NULL DEFAULT '',
+            query_type TEXT NOT NULL DEFAULT '',
+            query TEXT NOT NULL DEFAULT '',
+            thought TEXT NOT NULL DEFAULT '',    -- the current 构思 (Markdown)
+            answer TEXT NOT NULL DEFAULT '',     -- the current text
+            tags TEXT NOT NULL DEFAULT '[]',     -- JSON array
+            created REAL NOT NULL,
+            updated REAL NOT NULL,
+            trashed REAL                         -- NULL unless in the trash
+        );
+        CREATE INDEX projects_updated ON projects(updated DESC);
+
+        CREATE TABLE generations (               -- what produced what: model, params, timings
+            id INTEGER PRIMARY KEY,
+            project_id INTEGER REFERENCES projects(id) ON DELETE SET NULL,
+            kind TEXT NOT NULL,                  -- outline | draft | critique | continue | rewrite | section
+            model TEXT NOT NULL DEFAULT '',
+            params TEXT NOT NULL DEFAULT '{}',
+            stats TEXT NOT NULL DEFAULT '{}',
+            created REAL NOT NULL
+        );
+
+        CREATE TABLE revisions (
+            id INTEGER PRIMARY KEY,
+            uid TEXT NOT NULL UNIQUE,
+            project_id INTEGER NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+            field TEXT NOT NULL,                 -- query | thought | answer
+            text TEXT NOT NULL,
+            kind TEXT NOT NULL,                  -- autosave | snapshot | generation | restore | import | conflict
+            label TEXT NOT NULL DEFAULT '',
+            generation_id INTEGER REFERENCES generations(id) ON DELETE SET NULL,
+            created REAL NOT NULL
+        );
+        CREATE INDEX revisions_project ON revisions(project_id, field, created DESC);
+
+        CREATE TABLE annotations (
+            id INTEGER PRIMARY KEY,
+            uid TEXT NOT NULL UNIQUE,
+            project_id INTEGER NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+            field TEXT NOT NULL,                 -- thought | answer
+            start INTEGER NOT NULL,
+            end INTEGER NOT NULL,
+            quote TEXT NOT NULL,
+            body TEXT NOT NULL,
+            author TEXT NOT NULL DEFAULT '',
+            created REAL NOT NULL,
+            resolved INTEGER NOT NULL DEFAULT 0,
+            detached INTEGER NOT NULL DEFAULT 0
+        );
+        CREATE INDEX annotations_project ON annotations(project_id);
+
+        CREATE TABLE critiques (
+            id INTEGER PRIMARY KEY,
+            project_id INTEGER NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+            revision_id INTEGER REFERENCES revisions(id) ON DELETE SET NULL,
+            rubric TEXT NOT NULL,
+            total INTEGER NOT NULL,
+            max_total INTEGER NOT NULL,
+            source TEXT NOT NULL,                -- model | analysis
+            data TEXT NOT NULL,                  -- the whole critique JSON
+            created REAL NOT NULL
+        );
+
+        CREATE TABLE exemplars (                 -- imported COIG-Writer records
+            id INTEGER PRIMARY KEY,
+            source_id TEXT,                      -- the record's own id, when it has one
+            content_hash TEXT NOT NULL UNIQUE,
+            query_type TEXT NOT NULL DEFAULT '',
+            query TEXT NOT NULL,
+            thought TEXT NOT NULL DEFAULT '',
+            answer TEXT NOT NULL,
+            link TEXT NOT NULL DEFAULT '',
+            score TEXT NOT NULL DEFAULT '',
+            score_value REAL,                    -- the first number found in score, if any
+            imported REAL NOT NULL
+        );
+        CREATE UNIQUE INDEX exemplars_source ON exemplars(source_id) WHERE source_id IS NOT NULL;
+
+        -- full text over jieba-segmented words (space separated), ranked with bm25()
+        CREATE VIRTUAL TABLE search_index USING fts5(
+            doc_type UNINDEXED, doc_id UNINDEXED, title, body, tokenize = 'unicode61'
+        );
+        """,
+    )
+
+
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1]
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+# --------------------------------------------------------------------------------------------
+# opening
+# --------------------------------------------------------------------------------------------
+@dataclass
+class Database:
+    """An open database. ``db`` is the sqlite-utils handle; ``transaction()`` wraps one user action."""
+
+    path: Path
+    db: sqlite_utils.Database
+    backups_dir: Path
+
+    @property
+    def conn(self) -> sqlite3.Connection:
+        return self.db.conn
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """One user action: all of it is stored or none of it. Write errors become StorageError."""
+        conn = self.conn
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            raise _storage_error(exc) from None
+        try:
+            yield conn
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        try:
+            conn.execute("COMMIT")
+        except sqlite3.Error as exc:
+            with contextlib.suppress(sqlite3.Error):
+                conn.execute("ROLLBACK")
+            raise _storage_error(exc) from None
+
+    def close(self) -> None:
+        with contextlib.suppress(sqlite3.Error):
+            self.conn.close()
+
+    def __enter__(self) -> Database:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- backups -----------------------------------------------------------------------------
+    def backup(self, reason: str = "auto") -> Path:
+        """Copy the live database with SQLite's backup API (consistent while in use)."""
+        self.backups_dir.mkdir(parents=True, exist_ok=True)
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+        target = self.backups_dir / f"writer-{stamp}-{reason}.db"
+        n = 1
+        while target.exists():
+            n += 1
+            target = self.backups_dir / f"writer-{stamp}-{reason}-{n}.db"
+        tmp = target.with_suffix(".db.part")
+        try:
+            dest = sqlite3.connect(tmp)
+            try:
+                self.conn.backup(dest)
+            finally:
+                dest.close()
+            tmp.replace(target)
+        except (sqlite3.Error, OSError) as exc:
+            with contextlib.suppress(OSError):
+                tmp.unlink()
+            raise _storage_error(exc) from None
+        return target
+
+    def rotate_backups(self, keep: int = KEEP_BACKUPS, every_s: float = BACKUP_EVERY_S) -> Path | None:
+        """A backup if the newest automatic one is older than ``every_s``; keep the newest ``keep``."""
+        autos = list_backups(self.backups_dir, "auto")
+        if autos and time.time() - autos[0].stat().st_mtime < every_s:
+            return None
+        made = self.backup("auto")
+        for old in list_backups(self.backups_dir, "auto")[keep:]:
+            with contextlib.suppress(OSError):
+                old.unlink()
+        return made
+
+
+def list_backups(backups_dir: Path, reason: str | None = None) -> list[Path]:
+    """Backups, newest first."""
+    if not backups_dir.is_dir():
+        return []
+    found = [p for p in backups_dir.glob("writer-*.db") if reason is None or f"-{reason}" in p.stem]
+    return sorted(found, key=lambda p: p.stat().st_mtime, reverse=True)
+
+
+def _storage_error(exc: BaseException) -> StorageError:
+    text = str(exc)
+    if "database or disk is full" in text or getattr(exc, "errno", None) == 28:
+        return StorageError(
+            "磁盘已满，未能保存；已保存的内容不受影响 (disk full: not saved; stored work is intact)"
+        )
+    if "readonly" in text or "read-only" in text or isinstance(exc, PermissionError):
+        return StorageError(f"数据目录只读，无法保存 (the data folder is read-only): {text}")
+    if "locked" in text or "busy" in text:
+        return StorageError("数据库正被另一个程序占用，请稍后再试 (the database is busy in another window)")
+    return StorageError(f"数据库错误 (database error): {text}")
+
+
+def _connect(path: Path) -> sqlite3.Connection:
+    conn = sqlite3.connect(
+        path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None, check_same_thread=False
+    )
+    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    conn.execute("PRAGMA foreign_keys = ON")
+    return conn
+
+
+def _move_aside(path: Path) -> Path:
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    aside = path.with_name(f"{path.name}.corrupt-{stamp}")
+    path.replace(aside)
+    for suffix in ("-wal", "-shm"):
+        side = path.with_name(path.name + suffix)
+        if side.exists():
+            with contextlib.suppress(OSError):
+                side.replace(aside.with_name(aside.name + suffix))
+    return aside
+
+
+def open_database(path: Path, backups_dir: Path | None = None, *, check: bool = True) -> Database:
+    """Open (creating or migrating) the database at ``path``. Raises StorageError with one line."""
+    backups = backups_dir or path.parent / "backups"
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise StorageError(
+            f"无法创建数据目录 (cannot create the data folder {path.parent}): {exc.strerror}"
+        ) from None
+    existed = path.exists() and path.stat().st_size > 0
+    try:
+        conn = _connect(path)
+        if check and existed:
+            row = conn.execute("PRAGMA quick_check").fetchone()
+            if not row or row[0] != "ok":
+                raise sqlite3.DatabaseError(f"quick_check: {row[0] if row else 'no answer'}")
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+    except sqlite3.DatabaseError as exc:
+        with contextlib.suppress(Exception):
+            conn.close()  # type: ignore[possibly-undefined]
+        if isinstance(exc, sqlite3.OperationalError) and ("locked" in str(exc) or "readonly" in str(exc)):
+            raise _storage_error(exc) from None
+        aside = _move_aside(path)
+        newest = list_backups(backups)
+        offer = (
+            f"最新的备份是 {newest[0]}，可用 `writer-app restore-backup` 恢复" if newest else "没有可用的备份"
+        )
+        raise StorageError(
+            f"数据库已损坏，已移到 {aside.name}，不会被覆盖；{offer} (the database is damaged and was moved aside)"
+        ) from None
+    if version > SCHEMA_VERSION:
+        conn.close()
+        raise StorageError(
+            f"数据库来自更新版本的写作伴侣（结构版本 {version}，本程序支持 {SCHEMA_VERSION}），未做任何改动；请升级程序"
+            f" (the database is from a newer app version; nothing was changed)"
+        )
+    database = Database(path, sqlite_utils.Database(conn), backups)
+    try:
+        if version < SCHEMA_VERSION:
+            if existed and version > 0:
+                database.backup(f"pre-migration-v{version}")
+            if existed or version == 0:
+                conn.execute("PRAGMA journal_mode = WAL")
+            _migrate(database, version)
+        else:
+            conn.execute("PRAGMA journal_mode = WAL")
+    except sqlite3.Error as exc:
+        database.close()
+        raise _storage_error(exc) from None
+    return database
+
+
+def _migrate(database: Database, version: int) -> None:
+    """Each migration and its version bump commit together, so a killed process leaves either."""
+    for target in range(version + 1, SCHEMA_VERSION + 1):
+        with database.transaction() as conn:
+            MIGRATIONS[target - 1](database.db)
+            conn.execute(f"PRAGMA user_version = {target}")

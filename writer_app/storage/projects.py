@@ -1,0 +1,376 @@
+"""Projects, their revisions (autosave coalescing, snapshots, restore, word-level diff) and the
+generation log. Every method is one transaction; nothing outside :mod:`db` knows the SQL schema
+beyond the column names used here."""
+
+from __future__ import annotations
+
+import difflib
+import json
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from writer_app.storage.db import Database, StorageError
+
+FIELDS = ("query", "thought", "answer")
+AUTOSAVE_EVERY_S = 120.0  # typing becomes an autosave revision at most this often per field
+
+
+@dataclass
+class Project:
+    id: int
+    uid: str
+    title: str
+    query_type: str
+    query: str
+    thought: str
+    answer: str
+    tags: list[str]
+    created: float
+    updated: float
+    trashed: float | None = None
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> Project:
+        return cls(
+            id=row["id"],
+            uid=row["uid"],
+            title=row["title"],
+            query_type=row["query_type"],
+            query=row["query"],
+            thought=row["thought"],
+            answer=row["answer"],
+            tags=json.loads(row["tags"] or "[]"),
+            created=row["created"],
+            updated=row["updated"],
+            trashed=row["trashed"],
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {k: getattr(self, k) for k in self.__dataclass_fields__}
+
+
+@dataclass
+class Revision:
+    id: int
+    uid: str
+    project_id: int
+    field: str
+    text: str
+    kind: str
+    label: str
+    created: float
+    generation_id: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {k: getattr(self, k) for k in self.__dataclass_fields__}
+
+
+@dataclass
+class DiffOp:
+    op: str  # equal | insert | delete
+    text: str
+
+
+@dataclass
+class ProjectStore:
+    database: Database
+    tokenize: Callable[[str], list[str]] | None = None  # jieba cut for word-level diffs
+    autosave_every_s: float = AUTOSAVE_EVERY_S
+    clock: Callable[[], float] = time.time
+    _last_autosave: dict[tuple[int, str], float] = field(default_factory=dict)
+
+    @property
+    def _conn(self):  # noqa: ANN202 - sqlite3.Connection
+        return self.database.conn
+
+    # -- projects ------------------------------------------------------------------------------
+    def create(
+        self, title: str = "", query_type: str = "", query: str = "", tags: list[str] | None = None
+    ) -> Project:
+        now = self.clock()
+        with self.database.transaction() as conn:
+            cur = conn.execute(
+                "INSERT INTO projects (uid, title, query_type, query, tags, created, updated)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (
+                    uuid.uuid4().hex,
+                    title.strip(),
+                    query_type,
+                    query,
+                    json.dumps(tags or [], ensure_ascii=False),
+                    now,
+                    now,
+                ),
+            )
+            pid = int(cur.lastrowid or 0)
+        return self.get(pid)
+
+    def get(self, project_id: int) -> Project:
+        row = self._row("SELECT * FROM projects WHERE id = ?", (project_id,))
+        if row is None:
+            raise StorageError(f"没有编号为 {project_id} 的项目 (no project {project_id})")
+        return Project.from_row(row)
+
+    def find(self, ref: str) -> Project:
+        """A project by id, uid or exact title (the CLI's PROJECT argument)."""
+        if ref.isdigit():
+            return self.get(int(ref))
+        row = self._row("SELECT * FROM projects WHERE uid = ? OR title = ? ORDER BY updated DESC", (ref, ref))
+        if row is None:
+            raise StorageError(f"找不到项目 {ref} (no such project)")
+        return Project.from_row(row)
+
+    def list_projects(
+        self,
+        limit: int = 100,
+        *,
+        trashed: bool = False,
+        query_type: str | None = None,
+        tag: str | None = None,
+        since: float | None = None,
+    ) -> list[Project]:
+        where = ["trashed IS NOT NULL" if trashed else "trashed IS NULL"]
+        args: list[Any] = []
+        if query_type:
+            where.append("query_type = ?")
+            args.append(query_type)
+        if tag:
+            where.append("EXISTS (SELECT 1 FROM json_each(projects.tags) WHERE value = ?)")
+            args.append(tag)
+        if since is not None:
+            where.append("updated >= ?")
+            args.append(since)
+        sql = f"SELECT * FROM projects WHERE {' AND '.join(where)} ORDER BY updated DESC, id DESC LIMIT ?"
+        return [Project.from_row(r) for r in self._rows(sql, (*args, limit))]
+
+    def update(self, project_id: int, **values: Any) -> Project:
+        """Set title, query_type or tags (the texts go through :meth:`autosave` or :meth:`set_text`)."""
+        allowed = {"title", "query_type", "tags"}
+        bad = set(values) - allowed
+        if bad:
+            raise ValueError(f"cannot update {bad}")
+        if "tags" in values:
+            values["tags"] = json.dumps(sorted(set(values["tags"])), ensure_ascii=False)
+        sets = ", ".join(f"{k} = ?" for k in values)
+        with self.database.transaction() as conn:
+            self._touch(conn, project_id, f"{sets}, updated = ?", (*values.values(), self.clock()))
+        return self.get(project_id)
+
+    def trash(self, project_id: int) -> None:
+        with self.database.transaction() as conn:
+            self._touch(conn, project_id, "trashed = ?", (self.clock(),))
+
+    def untrash(self, project_id: int) -> None:
+        with self.database.transaction() as conn:
+            self._touch(conn, project_id, "trashed = NULL", ())
+
+    def delete(self, project_id: int) -> None:
+        """Gone for good (revisions and annotations too); only projects already in the trash."""
+        p = self.get(project_id)
+        if p.trashed is None:
+            raise StorageError("只能永久删除回收站里的项目 (only projects in the trash can be deleted)")
+        with self.database.transaction() as conn:
+            conn.execute("DELETE FROM projects WHERE id = ?", (project_id,))
+
+    # -- texts and revisions -------------------------------------------------------------------
+    def autosave(self, project_id: int, field_name: str, text: str) -> bool:
+        """Typing: store the current text at once; a revision at most every ``autosave_every_s``.
+
+        Cheap enough to call on every pause in typing. Returns True when a revision was made.
+        """
+        _check_field(field_name)
+        now = self.clock()
+        key = (project_id, field_name)
+        with self.database.transaction() as conn:
+            self._touch(conn, project_id, f"{field_name} = ?, updated = ?", (text, now))
+            last = self._last_autosave.get(key)
+            if last is None:
+                row = conn.execute(
+                    "SELECT created, text FROM revisions WHERE project_id = ? AND field = ? ORDER BY id DESC LIMIT 1",
+                    (project_id, field_name),
+                ).fetchone()
+                last = row[0] if row else 0.0
+                if row and row[1] == text:
+                    self._last_autosave[key] = now
+                    return False
+            if now - last < self.autosave_every_s:
+                return False
+            self._insert_revision(conn, project_id, field_name, text, "autosave", "", None, now)
+            self._last_autosave[key] = now
+        return True
+
+    def set_text(
+        self,
+        project_id: int,
+        field_name: str,
+        text: str,
+        kind: str = "snapshot",
+        label: str = "",
+        generation_id: int | None = None,
+    ) -> Revision:
+        """Replace a field and record it as a revision (a generation, a named snapshot, …)."""
+        _check_field(field_name)
+        now = self.clock()
+        with self.database.transaction() as conn:
+            self._touch(conn, project_id, f"{field_name} = ?, updated = ?", (text, now))
+            rid = self._insert_revision(conn, project_id, field_name, text, kind, label, generation_id, now)
+        self._last_autosave[(project_id, field_name)] = now
+        return self.revision(rid)
+
+    def snapshot(self, project_id: int, label: str = "") -> list[Revision]:
+        """A named snapshot of every non-empty field as it is now."""
+        p = self.get(project_id)
+        now = self.clock()
+        out = []
+        with self.database.transaction() as conn:
+            for f in FIELDS:
+                text = getattr(p, f)
+                if text:
+                    out.append(self._insert_revision(conn, project_id, f, text, "snapshot", label, None, now))
+        return [self.revision(r) for r in out]
+
+    def revisions(self, project_id: int, field_name: str | None = None) -> list[Revision]:
+        """Newest first."""
+        if field_name:
+            _check_field(field_name)
+            rows = self._rows(
+                "SELECT * FROM revisions WHERE project_id = ? AND field = ? ORDER BY id DESC",
+                (project_id, field_name),
+            )
+        else:
+            rows = self._rows("SELECT * FROM revisions WHERE project_id = ? ORDER BY id DESC", (project_id,))
+        return [_revision(r) for r in rows]
+
+    def revision(self, revision_id: int) -> Revision:
+        row = self._row("SELECT * FROM revisions WHERE id = ?", (revision_id,))
+        if row is None:
+            raise StorageError(f"没有编号为 {revision_id} 的版本 (no revision {revision_id})")
+        return _revision(row)
+
+    def restore(self, revision_id: int) -> Revision:
+        """Make an old revision current. The text it replaces becomes a revision first."""
+        rev = self.revision(revision_id)
+        current = getattr(self.get(rev.project_id), rev.field)
+        now = self.clock()
+        with self.database.transaction() as conn:
+            latest = conn.execute(
+                "SELECT text FROM revisions WHERE project_id = ? AND field = ? ORDER BY id DESC LIMIT 1",
+                (rev.project_id, rev.field),
+            ).fetchone()
+            if current and (latest is None or latest[0] != current):
+                self._insert_revision(
+                    conn, rev.project_id, rev.field, current, "autosave", "恢复前", None, now
+                )
+            self._touch(conn, rev.project_id, f"{rev.field} = ?, updated = ?", (rev.text, now))
+            rid = self._insert_revision(
+                conn, rev.project_id, rev.field, rev.text, "restore", f"恢复自版本 {rev.id}", None, now
+            )
+        self._last_autosave[(rev.project_id, rev.field)] = now
+        return self.revision(rid)
+
+    def diff(self, old: str, new: str) -> list[DiffOp]:
+        """Word-level diff (jieba words when a tokenizer is given, else characters), merged runs."""
+        a = self.tokenize(old) if self.tokenize else list(old)
+        b = self.tokenize(new) if self.tokenize else list(new)
+        ops: list[DiffOp] = []
+
+        def add(op: str, text: str) -> None:
+            if not text:
+                return
+            if ops and ops[-1].op == op:
+                ops[-1].text += text
+            else:
+                ops.append(DiffOp(op, text))
+
+        for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
+            if tag == "equal":
+                add("equal", "".join(a[i1:i2]))
+            else:
+                add("delete", "".join(a[i1:i2]))
+                add("insert", "".join(b[j1:j2]))
+        return ops
+
+    # -- generation log ------------------------------------------------------------------------
+    def log_generation(
+        self,
+        project_id: int | None,
+        kind: str,
+        model: str,
+        params: dict[str, Any],
+        stats: dict[str, Any],
+    ) -> int:
+        with self.database.transaction() as conn:
+            cur = conn.execute(
+                "INSERT INTO generations (project_id, kind, model, params, stats, created) VALUES (?, ?, ?, ?, ?, ?)",
+                (
+                    project_id,
+                    kind,
+                    model,
+                    json.dumps(params, ensure_ascii=False, default=str),
+                    json.dumps(stats, ensure_ascii=False, default=str),
+                    self.clock(),
+                ),
+            )
+            return int(cur.lastrowid or 0)
+
+    def generations(self, project_id: int) -> list[dict[str, Any]]:
+        rows = self._rows("SELECT * FROM generations WHERE project_id = ? ORDER BY id DESC", (project_id,))
+        for r in rows:
+            r["params"] = json.loads(r["params"])
+            r["stats"] = json.loads(r["stats"])
+        return rows
+
+    # -- helpers -------------------------------------------------------------------------------
+    def _rows(self, sql: str, args: tuple = ()) -> list[dict[str, Any]]:
+        cur = self._conn.execute(sql, args)
+        names = [d[0] for d in cur.description]
+        return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+
+    def _row(self, sql: str, args: tuple = ()) -> dict[str, Any] | None:
+        rows = self._rows(sql + " LIMIT 1" if "LIMIT" not in sql else sql, args)
+        return rows[0] if rows else None
+
+    def _touch(self, conn: Any, project_id: int, sets: str, args: tuple) -> None:
+        cur = conn.execute(f"UPDATE projects SET {sets} WHERE id = ?", (*args, project_id))
+        if cur.rowcount == 0:
+            raise StorageError(f"没有编号为 {project_id} 的项目 (no project {project_id})")
+
+    def _insert_revision(
+        self,
+        conn: Any,
+        project_id: int,
+        field_name: str,
+        text: str,
+        kind: str,
+        label: str,
+        generation_id: int | None,
+        now: float,
+    ) -> int:
+        cur = conn.execute(
+            "INSERT INTO revisions (uid, project_id, field, text, kind, label, generation_id, created)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (uuid.uuid4().hex, project_id, field_name, text, kind, label, generation_id, now),
+        )
+        return int(cur.lastrowid or 0)
+
+
+def _check_field(name: str) -> None:
+    if name not in FIELDS:
+        raise ValueError(f"unknown field {name!r}")
+
+
+def _revision(row: dict[str, Any]) -> Revision:
+    return Revision(
+        id=row["id"],
+        uid=row["uid"],
+        project_id=row["project_id"],
+        field=row["field"],
+        text=row["text"],
+        kind=row["kind"],
+        label=row["label"],
+        created=row["created"],
+        generation_id=row["generation_id"],
+    )
