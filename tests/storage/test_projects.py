@@ -108,3 +108,31 @@ def test_unknown_projects_and_fields_are_clear(store):
     p = store.create()
     with pytest.raises(ValueError):
         store.autosave(p.id, "title", "x")
+
+
+def test_annotations_follow_their_quote_and_detach_when_it_is_gone(store):
+    p = store.create("作文")
+    store.set_text(p.id, "answer", "开头平淡。中间的例子很好。结尾仓促。")
+    text = store.get(p.id).answer
+    a = store.annotate(p.id, "answer", text.index("中间"), text.index("好") + 1, "例子具体", author="王老师")
+    b = store.annotate(p.id, "answer", text.index("结尾"), text.index("仓促") + 2, "再展开")
+    assert a.quote == "中间的例子很好" and a.author == "王老师"
+    store.autosave(p.id, "answer", "新的开头，先设悬念。中间的例子很好。结尾改好了。")
+    moved, gone = store.annotation(a.id), store.annotation(b.id)
+    new = store.get(p.id).answer
+    assert new[moved.start : moved.end] == "中间的例子很好" and not moved.detached
+    assert gone.detached and gone.body == "再展开"  # kept, never dropped
+    store.autosave(p.id, "answer", new + "结尾仓促。")
+    assert not store.annotation(b.id).detached  # the text came back: re-attached
+    store.resolve(a.id)
+    assert store.annotation(a.id).resolved
+    assert [x.id for x in store.annotations(p.id, "answer")] == [a.id, b.id]
+
+
+def test_annotations_outside_the_text_or_empty_are_refused(store):
+    p = store.create()
+    store.set_text(p.id, "thought", "## 立意\n坚持")
+    with pytest.raises(StorageError):
+        store.annotate(p.id, "thought", 0, 999, "x")
+    with pytest.raises(StorageError):
+        store.annotate(p.id, "thought", 0, 2, "  ")

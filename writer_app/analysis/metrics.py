@@ -111,6 +111,10 @@ class Analyzer:
         """jieba's segmentation of all of ``text``: joined, the tokens give the text back (diffs)."""
         return self._ensure_loaded().lcut(text)
 
+    def search_tokens(self, text: str) -> list[str]:
+        """jieba's search mode: long words and the shorter words inside them (for indexing)."""
+        return self._ensure_loaded().lcut_for_search(text)
+
     def words(self, text: str) -> list[str]:
         """jieba words without whitespace or punctuation."""
         tokenizer = self._ensure_loaded()

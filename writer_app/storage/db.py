@@ -60,7 +60,8 @@ def _v1(db: sqlite_utils.Database) -> None:
             tags TEXT NOT NULL DEFAULT '[]',     -- JSON array
             created REAL NOT NULL,
             updated REAL NOT NULL,
-            trashed REAL                         -- NULL unless in the trash
+            trashed REAL,                        -- NULL unless in the trash
+            indexed REAL NOT NULL DEFAULT 0      -- when the search index last saw it
         );
         CREATE INDEX projects_updated ON projects(updated DESC);
 
@@ -132,7 +133,7 @@ def _v1(db: sqlite_utils.Database) -> None:
 
         -- full text over jieba-segmented words (space separated), ranked with bm25()
         CREATE VIRTUAL TABLE search_index USING fts5(
-            doc_type UNINDEXED, doc_id UNINDEXED, title, body, tokenize = 'unicode61'
+            doc_type UNINDEXED, doc_id UNINDEXED, title, body, extra, tokenize = 'unicode61'
         );
         """,
     )

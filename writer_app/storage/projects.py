@@ -15,6 +15,7 @@ from typing import Any
 from writer_app.storage.db import Database, StorageError
 
 FIELDS = ("query", "thought", "answer")
+ANNOTATABLE = ("thought", "answer")
 AUTOSAVE_EVERY_S = 120.0  # typing becomes an autosave revision at most this often per field
 
 
@@ -66,6 +67,56 @@ class Revision:
 
     def to_dict(self) -> dict[str, Any]:
         return {k: getattr(self, k) for k in self.__dataclass_fields__}
+
+
+@dataclass
+class Annotation:
+    id: int
+    uid: str
+    project_id: int
+    field: str
+    start: int
+    end: int
+    quote: str
+    body: str
+    author: str
+    created: float
+    resolved: bool
+    detached: bool
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> Annotation:
+        return cls(**{**row, "resolved": bool(row["resolved"]), "detached": bool(row["detached"])})
+
+    def to_dict(self) -> dict[str, Any]:
+        return {k: getattr(self, k) for k in self.__dataclass_fields__}
+
+
+def reanchor(conn: Any, project_id: int, field_name: str, text: str) -> None:
+    """After an edit, move each comment to where its quoted text now is (the occurrence nearest
+    the old place); a comment whose text is gone is kept and marked detached."""
+    rows = conn.execute(
+        "SELECT id, start, end, quote, detached FROM annotations WHERE project_id = ? AND field = ?",
+        (project_id, field_name),
+    ).fetchall()
+    for aid, start, end, quote, detached in rows:
+        if text[start:end] == quote:
+            if detached:
+                conn.execute("UPDATE annotations SET detached = 0 WHERE id = ?", (aid,))
+            continue
+        spots = []
+        i = text.find(quote)
+        while i >= 0 and quote:
+            spots.append(i)
+            i = text.find(quote, i + 1)
+        if spots:
+            best = min(spots, key=lambda p: abs(p - start))
+            conn.execute(
+                "UPDATE annotations SET start = ?, end = ?, detached = 0 WHERE id = ?",
+                (best, best + len(quote), aid),
+            )
+        elif not detached:
+            conn.execute("UPDATE annotations SET detached = 1 WHERE id = ?", (aid,))
 
 
 @dataclass
@@ -161,11 +212,11 @@ class ProjectStore:
 
     def trash(self, project_id: int) -> None:
         with self.database.transaction() as conn:
-            self._touch(conn, project_id, "trashed = ?", (self.clock(),))
+            self._touch(conn, project_id, "trashed = ?, indexed = 0", (self.clock(),))
 
     def untrash(self, project_id: int) -> None:
         with self.database.transaction() as conn:
-            self._touch(conn, project_id, "trashed = NULL", ())
+            self._touch(conn, project_id, "trashed = NULL, indexed = 0", ())
 
     def delete(self, project_id: int) -> None:
         """Gone for good (revisions and annotations too); only projects already in the trash."""
@@ -185,7 +236,7 @@ class ProjectStore:
         now = self.clock()
         key = (project_id, field_name)
         with self.database.transaction() as conn:
-            self._touch(conn, project_id, f"{field_name} = ?, updated = ?", (text, now))
+            self._set_field(conn, project_id, field_name, text, now)
             last = self._last_autosave.get(key)
             if last is None:
                 row = conn.execute(
@@ -215,7 +266,7 @@ class ProjectStore:
         _check_field(field_name)
         now = self.clock()
         with self.database.transaction() as conn:
-            self._touch(conn, project_id, f"{field_name} = ?, updated = ?", (text, now))
+            self._set_field(conn, project_id, field_name, text, now)
             rid = self._insert_revision(conn, project_id, field_name, text, kind, label, generation_id, now)
         self._last_autosave[(project_id, field_name)] = now
         return self.revision(rid)
@@ -264,7 +315,7 @@ class ProjectStore:
                 self._insert_revision(
                     conn, rev.project_id, rev.field, current, "autosave", "恢复前", None, now
                 )
-            self._touch(conn, rev.project_id, f"{rev.field} = ?, updated = ?", (rev.text, now))
+            self._set_field(conn, rev.project_id, rev.field, rev.text, now)
             rid = self._insert_revision(
                 conn, rev.project_id, rev.field, rev.text, "restore", f"恢复自版本 {rev.id}", None, now
             )
@@ -337,6 +388,64 @@ class ProjectStore:
         cur = conn.execute(f"UPDATE projects SET {sets} WHERE id = ?", (*args, project_id))
         if cur.rowcount == 0:
             raise StorageError(f"没有编号为 {project_id} 的项目 (no project {project_id})")
+
+    def _set_field(self, conn: Any, project_id: int, field_name: str, text: str, now: float) -> None:
+        self._touch(conn, project_id, f"{field_name} = ?, updated = ?", (text, now))
+        if field_name in ANNOTATABLE:
+            reanchor(conn, project_id, field_name, text)
+
+    # -- annotations ---------------------------------------------------------------------------
+    def annotate(
+        self, project_id: int, field_name: str, start: int, end: int, body: str, author: str = ""
+    ) -> Annotation:
+        """A comment on ``text[start:end]`` of a field; the quoted text is kept to re-attach it."""
+        if field_name not in ANNOTATABLE:
+            raise ValueError(f"cannot annotate {field_name!r}")
+        text = getattr(self.get(project_id), field_name)
+        if not (0 <= start < end <= len(text)):
+            raise StorageError(f"批注位置超出文本范围 (annotation range {start}–{end} is outside the text)")
+        if not body.strip():
+            raise StorageError("批注内容为空 (the comment is empty)")
+        with self.database.transaction() as conn:
+            cur = conn.execute(
+                "INSERT INTO annotations (uid, project_id, field, start, end, quote, body, author, created)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    uuid.uuid4().hex,
+                    project_id,
+                    field_name,
+                    start,
+                    end,
+                    text[start:end],
+                    body.strip(),
+                    author,
+                    self.clock(),
+                ),
+            )
+            aid = int(cur.lastrowid or 0)
+        return self.annotation(aid)
+
+    def annotation(self, annotation_id: int) -> Annotation:
+        row = self._row("SELECT * FROM annotations WHERE id = ?", (annotation_id,))
+        if row is None:
+            raise StorageError(f"没有编号为 {annotation_id} 的批注 (no annotation {annotation_id})")
+        return Annotation.from_row(row)
+
+    def annotations(self, project_id: int, field_name: str | None = None) -> list[Annotation]:
+        sql = "SELECT * FROM annotations WHERE project_id = ?"
+        args: tuple = (project_id,)
+        if field_name:
+            sql += " AND field = ?"
+            args = (project_id, field_name)
+        return [Annotation.from_row(r) for r in self._rows(sql + " ORDER BY field, start, id", args)]
+
+    def resolve(self, annotation_id: int, resolved: bool = True) -> None:
+        with self.database.transaction() as conn:
+            conn.execute("UPDATE annotations SET resolved = ? WHERE id = ?", (int(resolved), annotation_id))
+
+    def remove_annotation(self, annotation_id: int) -> None:
+        with self.database.transaction() as conn:
+            conn.execute("DELETE FROM annotations WHERE id = ?", (annotation_id,))
 
     def _insert_revision(
         self,

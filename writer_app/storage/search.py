@@ -1,0 +1,143 @@
+"""Full-text search over projects and exemplars: FTS5 over jieba-segmented text, ranked by BM25,
+with highlighted snippets. Projects are (re)indexed lazily: typing stays cheap, and a search first
+indexes every project changed since it was last indexed."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from writer_app.storage.db import Database
+
+HIGHLIGHT = ("【", "】")
+_SPACE_BETWEEN_CJK = re.compile(
+    r"(?<=[^\x00-\x7f]) +(?=[^\x00-\x7f])|(?<=[^\x00-\x7f]) +(?=[【】])|(?<=[【】]) +"
+)
+
+
+@dataclass
+class Hit:
+    doc_type: str  # project | exemplar
+    doc_id: int
+    title: str
+    snippet: str
+    score: float  # BM25 (lower is better in SQLite; reported positive, higher is better)
+    query_type: str = ""
+    updated: float = 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {k: getattr(self, k) for k in self.__dataclass_fields__}
+
+
+class SearchIndex:
+    def __init__(
+        self,
+        database: Database,
+        segment: Callable[[str], list[str]],
+        subwords: Callable[[str], list[str]] | None = None,
+    ) -> None:
+        """``segment``: jieba's words (shown in snippets); ``subwords``: jieba's search mode, whose
+        extra short words ("围棋" inside "下围棋") go in a hidden column so they match too."""
+        self.database = database
+        self.segment = segment
+        self.subwords = subwords
+
+    def _words(self, text: str) -> str:
+        return " ".join(w for w in (t.strip() for t in self.segment(text)) if w)
+
+    def _extra(self, text: str) -> str:
+        if self.subwords is None:
+            return ""
+        plain = set(self.segment(text))
+        return " ".join(w for w in (t.strip() for t in self.subwords(text)) if w and w not in plain)
+
+    def index_exemplar(self, conn: Any, exemplar_id: int, query: str, thought: str, answer: str) -> None:
+        conn.execute("DELETE FROM search_index WHERE doc_type = 'exemplar' AND doc_id = ?", (exemplar_id,))
+        conn.execute(
+            "INSERT INTO search_index (doc_type, doc_id, title, body, extra) VALUES ('exemplar', ?, ?, ?, ?)",
+            (
+                exemplar_id,
+                self._words(query),
+                self._words(f"{thought}\n{answer}"),
+                self._extra(f"{query}\n{thought}\n{answer}"),
+            ),
+        )
+
+    def refresh(self) -> int:
+        """Index the projects changed since they were last indexed; returns how many."""
+        conn = self.database.conn
+        stale = conn.execute(
+            "SELECT id, title, query, thought, answer, trashed, updated FROM projects WHERE indexed < updated OR indexed = 0"
+        ).fetchall()
+        if not stale:
+            return 0
+        with self.database.transaction() as tx:
+            for pid, title, query, thought, answer, trashed, updated in stale:
+                tx.execute("DELETE FROM search_index WHERE doc_type = 'project' AND doc_id = ?", (pid,))
+                if trashed is None:
+                    tx.execute(
+                        "INSERT INTO search_index (doc_type, doc_id, title, body, extra) VALUES ('project', ?, ?, ?, ?)",
+                        (
+                            pid,
+                            self._words(f"{title}\n{query}"),
+                            self._words(f"{thought}\n{answer}"),
+                            self._extra(f"{title}\n{query}\n{thought}\n{answer}"),
+                        ),
+                    )
+                tx.execute("UPDATE projects SET indexed = ? WHERE id = ?", (updated or 1e-9, pid))
+        return len(stale)
+
+    def search(
+        self,
+        query: str,
+        *,
+        limit: int = 20,
+        doc_type: str | None = None,
+        query_type: str | None = None,
+        tag: str | None = None,
+        since: float | None = None,
+    ) -> list[Hit]:
+        words = [w for w in (t.strip() for t in self.segment(query)) if w and any(c.isalnum() for c in w)]
+        if not words:
+            return []
+        self.refresh()
+        match = " ".join('"' + w.replace('"', '""') + '"' for w in words)
+        where = ["search_index MATCH ?"]
+        args: list[Any] = [match]
+        if doc_type:
+            where.append("s.doc_type = ?")
+            args.append(doc_type)
+        if query_type:
+            where.append("coalesce(p.query_type, e.query_type) = ?")
+            args.append(query_type)
+        if tag:
+            where.append("EXISTS (SELECT 1 FROM json_each(p.tags) WHERE value = ?)")
+            args.append(tag)
+        if since is not None:
+            where.append("coalesce(p.updated, e.imported) >= ?")
+            args.append(since)
+        sql = f"""
+            SELECT s.doc_type, s.doc_id,
+                   coalesce(nullif(p.title, ''), substr(coalesce(p.query, e.query), 1, 40)),
+                   snippet(search_index, 3, '{HIGHLIGHT[0]}', '{HIGHLIGHT[1]}', '…', 24),
+                   snippet(search_index, 2, '{HIGHLIGHT[0]}', '{HIGHLIGHT[1]}', '…', 24),
+                   bm25(search_index, 0, 0, 3.0, 1.0, 0.5) AS rank,
+                   coalesce(p.query_type, e.query_type, ''), coalesce(p.updated, e.imported, 0)
+            FROM search_index s
+            LEFT JOIN projects p ON s.doc_type = 'project' AND p.id = s.doc_id
+            LEFT JOIN exemplars e ON s.doc_type = 'exemplar' AND e.id = s.doc_id
+            WHERE {" AND ".join(where)}
+            ORDER BY rank LIMIT ?"""
+        rows = self.database.conn.execute(sql, (*args, limit)).fetchall()
+        hits = []
+        for dt, did, title, body_snip, title_snip, rank, qt, updated in rows:
+            snip = body_snip if HIGHLIGHT[0] in body_snip else title_snip
+            hits.append(Hit(dt, did, title or "", _unspace(snip), round(-rank, 3), qt, updated))
+        return hits
+
+
+def _unspace(text: str) -> str:
+    """Segmented text has spaces between words; Chinese reads without them."""
+    return _SPACE_BETWEEN_CJK.sub("", text)
