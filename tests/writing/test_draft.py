@@ -116,7 +116,7 @@ def test_a_short_part_gets_one_continuation(prompts, genre):
 
 def test_a_looping_part_is_retried_with_a_stronger_penalty_then_reported(prompts, genre):
     loop = Reply("哈哈哈哈哈哈", FinishReason.LOOP, "loop")
-    engine = ScriptedEngine([loop, loop, sent(40), sent(40)])
+    engine = ScriptedEngine([loop, loop, sent(40), sent(40, "乙")])
     events = list(
         draft(
             engine,
@@ -195,3 +195,24 @@ def test_draft_through_the_real_llama_path_streams_exactly_the_answer(tiny_engin
         e.kind == "restart" for e in events
     )
     assert len(result.parts) == 3 and all(count_chars(p.text) == p.chars for p in result.parts)
+
+
+def test_a_paragraph_that_repeats_an_earlier_one_ends_the_part_and_is_never_shown(prompts, genre):
+    para = "我们要坚持不懈地努力学习。"
+    engine = ScriptedEngine(
+        [
+            para + "\n" + sent(30, "乙"),
+            "新的一段开头。\n" + para + "\n" + sent(30, "丙"),
+            sent(40, "丁"),
+            sent(30, "戊"),
+        ]
+    )
+    events = list(
+        draft(engine, prompts, QUERY, THOUGHT, genre, GenerationParams(), target_chars=90, with_title=False)
+    )
+    result = events[-1].result
+    assert result.answer.count(para) == 1
+    assert result.parts[1].text == "新的一段开头。\n" + sent(
+        40, "丁"
+    )  # cut before the repeat, then continued
+    assert "".join(e.text for e in events if e.kind == "text") == result.answer

@@ -115,12 +115,18 @@ def open_llama(
             n_gpu_layers=n_gpu_layers,
             n_batch=n_batch,
             n_ubatch=n_batch,
+            # the repeat penalty looks back this many tokens (the library's 64 is under one
+            # paragraph of Chinese, so a small model happily repeats the paragraph before)
+            last_n_tokens_size=PENALTY_WINDOW,
             verbose=False,
         )
     except (ValueError, RuntimeError, OSError) as exc:
         detail = last_native_error() or str(exc)
         raise RuntimeError(f"llama.cpp 无法加载模型 (cannot load model): {detail}") from exc
     return llm, time.perf_counter() - t0
+
+
+PENALTY_WINDOW = 256
 
 
 class PromptTooLong(Exception):

@@ -138,7 +138,34 @@ def clean_prose(raw: str, final: bool) -> str:
 def clean_title(text: str) -> str:
     line = text.strip().splitlines()[0] if text.strip() else ""
     line = re.sub(r"^(?:标题|题目|Title)\s*[：:]\s*", "", line, flags=re.I)
-    return line.strip().strip("#*《》“”\"'「」 ").strip()[:30]
+    return line.strip().strip("#*《》“”\"'「」【】[] ").strip()[:30]
+
+
+MIN_REPEAT_CHARS = 8
+
+
+def drop_repeats(text: str, earlier: set[str], complete: bool) -> tuple[str, bool]:
+    """``text`` up to the first paragraph that repeats an earlier one (``earlier`` or above it).
+
+    Returns (kept text, whether a repeat was found). When the last line is still growing
+    (``complete`` False) and could become a repeat, it is left out for now.
+    """
+    lines = text.split("\n")
+    seen = set(earlier)
+    kept: list[str] = []
+    for i, line in enumerate(lines):
+        last = i == len(lines) - 1
+        key = line.strip()
+        if last and not complete:
+            if key and any(e.startswith(key) for e in seen if len(e) >= MIN_REPEAT_CHARS):
+                break  # might be a repeat: wait
+            kept.append(line)
+            break
+        if len(key) >= MIN_REPEAT_CHARS and key in seen:
+            return "\n".join(kept), True
+        seen.add(key)
+        kept.append(line)
+    return "\n".join(kept), False
 
 
 def sentence_cut(text: str, budget: int, max_ratio: float, final: bool) -> int | None:
@@ -207,11 +234,16 @@ def _stream_budgeted(
     max_ratio: float,
     clean: bool = True,
     prefix: str = "",
+    earlier: set[str] | None = None,
 ) -> Iterator[DraftEvent | _Piece]:
     """Stream one request; yields text events, then one _Piece with the kept text.
 
     ``prefix`` (a paragraph break) goes out with the first text, so nothing shows for an empty answer.
+    ``earlier``: paragraphs already written; a paragraph that repeats one of them ends the piece
+    before it (a line that could still turn into a repeat is held back, so nothing is taken back).
     """
+    earlier = earlier if earlier is not None else set()
+    repeated = False
     raw = ""
     shown = 0
     reason = FinishReason.STOP
@@ -225,7 +257,11 @@ def _stream_budgeted(
                 break
             raw += chunk.text
             text = clean_prose(raw, final=False) if clean else raw
+            if clean:
+                text, repeated = drop_repeats(text, earlier, complete=raw.endswith("\n"))
             cut = sentence_cut(text, budget, max_ratio, final=False)
+            if repeated and cut is None:
+                cut = len(text)
             upto = cut if cut is not None else _emit_upto(text, budget)
             if upto > shown:
                 yield DraftEvent("text", (prefix if not shown else "") + text[shown:upto])
@@ -233,6 +269,8 @@ def _stream_budgeted(
             if cut is not None:
                 break  # closing the stream cancels the request; the worker is ready for the next
     text = clean_prose(raw, final=True) if clean else raw
+    if clean:
+        text, _ = drop_repeats(text, earlier, complete=True)
     if reason is FinishReason.ERROR:
         raise ModelError(message or "模型出错 (the model failed)")
     if cut is None:
@@ -324,7 +362,10 @@ def draft(
                 )
             )
             p = replace(params, max_tokens=int(part.chars * max_ratio * tokens_per_char) + 16)
-            piece = yield from _drain(_stream_budgeted(engine, conv, p, cancel, part.chars, max_ratio))
+            earlier = {ln.strip() for q in result.parts for ln in q.text.split("\n") if ln.strip()}
+            piece = yield from _drain(
+                _stream_budgeted(engine, conv, p, cancel, part.chars, max_ratio, earlier=earlier)
+            )
             if piece.finish_reason is FinishReason.LOOP and not cancel.cancelled:
                 pr.loop_retried = True
                 yield DraftEvent(
@@ -339,7 +380,7 @@ def draft(
                     seed=params.seed + 7919 if params.seed >= 0 else -1,
                 )
                 piece = yield from _drain(
-                    _stream_budgeted(engine, conv, stronger, cancel, part.chars, max_ratio)
+                    _stream_budgeted(engine, conv, stronger, cancel, part.chars, max_ratio, earlier=earlier)
                 )
                 if piece.finish_reason is FinishReason.LOOP:
                     msg = f"第{i}部分重写后仍有重复：{piece.message} (part {i} still loops)"
@@ -350,14 +391,35 @@ def draft(
             if piece.finish_reason is FinishReason.CANCELLED:
                 pr.chars = count_chars(pr.text)
                 return (yield finish(FinishReason.CANCELLED.value))
-            short = part.chars - count_chars(pr.text)
-            stopped_early = piece.finish_reason is FinishReason.STOP
-            if stopped_early and count_chars(pr.text) < part.chars * min_ratio and short > 0:
+            more = piece
+            for _ in range(int(prompts.limit("max_continuations", 2))):
+                short = part.chars - count_chars(pr.text)
+                if (
+                    more.finish_reason is not FinishReason.STOP
+                    or count_chars(pr.text) >= part.chars * min_ratio
+                ):
+                    break
                 pr.extended = True
                 user_turn(prompts.render("part_more", part_title=part.title, more_chars=short))
-                p_more = replace(p, max_tokens=int(short * max_ratio * tokens_per_char) + 16)
+                p_more = replace(
+                    p,
+                    max_tokens=int(short * max_ratio * tokens_per_char) + 16,
+                    # the model stopped or repeated itself: push it to new words
+                    repeat_penalty=max(p.repeat_penalty, float(prompts.limit("continuation_penalty", 1.2))),
+                    temperature=p.temperature + 0.1,
+                )
+                earlier |= {ln.strip() for ln in pr.text.split("\n") if ln.strip()}
                 more = yield from _drain(
-                    _stream_budgeted(engine, conv, p_more, cancel, short, max_ratio, prefix="\n")
+                    _stream_budgeted(
+                        engine,
+                        conv,
+                        p_more,
+                        cancel,
+                        short,
+                        max_ratio,
+                        prefix="\n" if pr.text else "",
+                        earlier=earlier,
+                    )
                 )
                 conv.append({"role": "assistant", "content": more.text})
                 if more.text:
@@ -365,6 +427,8 @@ def draft(
                 if more.finish_reason is FinishReason.CANCELLED:
                     pr.chars = count_chars(pr.text)
                     return (yield finish(FinishReason.CANCELLED.value))
+                if not more.text:
+                    break
             pr.chars = count_chars(pr.text)
         loops = any("still loops" in w for w in result.warnings)
         yield finish(FinishReason.LOOP.value if loops else FinishReason.STOP.value)
@@ -429,7 +493,10 @@ def continue_text(
         max_tokens=int(chars * max_ratio * float(prompts.limit("tokens_per_char", 1.6))) + 16,
         continue_last=bool(before.strip()),
     )
-    piece = yield from _drain(_stream_budgeted(engine, messages, p, cancel, chars, max_ratio))
+    earlier = {ln.strip() for ln in before.split("\n") if ln.strip()}
+    piece = yield from _drain(
+        _stream_budgeted(engine, messages, p, cancel, chars, max_ratio, earlier=earlier)
+    )
     reason = (
         piece.finish_reason.value
         if piece.finish_reason is FinishReason.CANCELLED
