@@ -24,7 +24,7 @@ from writer_app.writing.rubric import count_chars
 
 _SENTENCE_END = re.compile(r"[。！？!?…]+[”’」』）)\"]*")
 _HEADING_LINE = re.compile(
-    r"^\s*(?:#{1,6}\s|#{1,6}$|第[一二三四五六七八九十\d]+部分|【[^】]{0,30}】\s*$|[-=*_]{3,}\s*$)"
+    r"^\s*(?:#{1,6}\s|#{1,6}$|第[一二三四五六七八九十\d]+部分[^。！？!?]{0,24}$|【[^】]{0,30}】\s*$|[-=*_]{3,}\s*$)"
 )
 _BOLD_LABEL_LINE = re.compile(r"^\s*\*\*[^*]{0,30}\*\*[：:]?\s*$")
 _LIST_MARK = re.compile(r"^\s*(?:[-*+•]\s+|\d+(?:\.\d+)*[.、)）]\s*)")
