@@ -640,6 +640,122 @@ def cmd_critique(ctx: Context, args: argparse.Namespace) -> int:
 
 
 # --------------------------------------------------------------------------------------------
+# projects, search, import
+# --------------------------------------------------------------------------------------------
+def _library(ctx: Context) -> Any:
+    from writer_app.analysis.metrics import Analyzer
+    from writer_app.resources import resources_dir
+    from writer_app.storage.library import Library
+
+    return Library.open(ctx.paths, Analyzer(resources_dir()))
+
+
+def _when(ts: float) -> str:
+    return time.strftime("%Y-%m-%d %H:%M", time.localtime(ts))
+
+
+def cmd_project(ctx: Context, args: argparse.Namespace) -> int:
+    with _library(ctx) as lib:
+        store = lib.projects
+        action = args.project_command
+        if action == "list":
+            rows = store.list_projects(args.limit, trashed=args.trash, query_type=args.type, tag=args.tag)
+            if args.json:
+                _print_json([{k: v for k, v in p.to_dict().items() if k not in FIELD_TEXTS} for p in rows])
+                return 0
+            for p in rows:
+                tags = f"  #{' #'.join(p.tags)}" if p.tags else ""
+                print(
+                    f"{p.id:>5}  {_when(p.updated)}  {p.query_type or '-':<10} {p.title or '（无标题）'}{tags}"
+                )
+            if not rows:
+                print("（没有项目 / no projects）")
+            return 0
+        if action == "new":
+            query = _read_prompt_or_file(args.query) if args.query else ""
+            p = store.create(args.title, args.type or "", query, tags=args.tag_list or [])
+            if args.json:
+                _print_json(p.to_dict())
+            else:
+                print(f"已创建项目 (created) {p.id}: {p.title or '（无标题）'}")
+            return 0
+        p = store.find(args.project)
+        if action == "show":
+            if args.json:
+                d = p.to_dict()
+                d["revisions"] = [
+                    {k: v for k, v in r.to_dict().items() if k != "text"} for r in store.revisions(p.id)
+                ]
+                d["annotations"] = [a.to_dict() for a in store.annotations(p.id)]
+                _print_json(d)
+                return 0
+            print(f"# {p.title or '（无标题）'}  [{p.query_type or '-'}]  编号 {p.id}")
+            for label, text in (("题目", p.query), ("构思", p.thought), ("正文", p.answer)):
+                if text.strip():
+                    print(f"\n## {label}\n{text.strip()}")
+            return 0
+        if action == "rm":
+            if p.trashed is None:
+                store.trash(p.id)
+                print(
+                    f"已移到回收站 (moved to the trash): {p.id}；`writer-app project restore {p.id}` 可恢复"
+                )
+            elif args.purge:
+                store.delete(p.id)
+                print(f"已永久删除 (deleted for good): {p.id}")
+            else:
+                print("已在回收站；加 --purge 永久删除 (already in the trash; --purge deletes it for good)")
+            return 0
+        if action == "restore":
+            store.untrash(p.id)
+            print(f"已恢复 (restored): {p.id} {p.title}")
+            return 0
+    return 0
+
+
+FIELD_TEXTS = ("query", "thought", "answer")
+
+
+def cmd_search(ctx: Context, args: argparse.Namespace) -> int:
+    if not args.query.strip():
+        raise BadInputError("搜索词为空 (the search is empty)")
+    since = time.time() - args.days * 86400 if args.days else None
+    with _library(ctx) as lib:
+        hits = lib.search.search(
+            args.query, limit=args.limit, doc_type=args.kind, query_type=args.type, tag=args.tag, since=since
+        )
+    if args.json:
+        _print_json([h.to_dict() for h in hits])
+        return 0
+    for h in hits:
+        kind = "项目" if h.doc_type == "project" else "范例"
+        print(f"[{kind} {h.doc_id}] {h.title}  ({h.query_type or '-'})\n    {h.snippet}")
+    if not hits:
+        print("（没有结果 / no results）")
+    return 0
+
+
+def cmd_import(ctx: Context, args: argparse.Namespace) -> int:
+    with _library(ctx) as lib:
+        report = lib.import_file(Path(args.file))
+    if args.json:
+        _print_json(report.to_dict())
+    else:
+        print(f"导入 (imported) {report.added} 条，重复跳过 (duplicates) {report.duplicates} 条")
+        for line, reason in report.rejected[:50]:
+            print(f"第 {line} 行：{reason}", file=sys.stderr)
+        if len(report.rejected) > 50:
+            print(f"……另有 {len(report.rejected) - 50} 行被拒绝 (more rejected lines)", file=sys.stderr)
+    if report.rejected:
+        print(
+            f"错误 (error): {len(report.rejected)} 条记录被拒绝，其余已保存 (rejected records; the rest were kept)",
+            file=sys.stderr,
+        )
+        return 2
+    return 0
+
+
+# --------------------------------------------------------------------------------------------
 # parser and main
 # --------------------------------------------------------------------------------------------
 def _add_engine_args(p: argparse.ArgumentParser) -> None:
@@ -745,6 +861,47 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_writing_args(p)
     p.set_defaults(func=cmd_critique)
+
+    project = sub.add_parser("project", help="管理项目 (projects)")
+    psub = project.add_subparsers(dest="project_command", metavar="ACTION", required=True)
+    p = psub.add_parser("list", help="最近的项目 (newest first)")
+    p.add_argument("--limit", type=int, default=100)
+    p.add_argument("--trash", action="store_true", help="回收站 (the trash)")
+    p.add_argument("--type", help="按文体 (by genre)")
+    p.add_argument("--tag", help="按标签 (by tag)")
+    p.add_argument("--json", action="store_true")
+    p = psub.add_parser("new", help="新建项目 (new project)")
+    p.add_argument("title", nargs="?", default="")
+    p.add_argument("--type", help="文体 (query_type)")
+    p.add_argument("--query", help="题目文本或文件 (prompt text or FILE)")
+    p.add_argument("--tag", action="append", dest="tag_list", help="标签，可重复 (tag; repeatable)")
+    p.add_argument("--json", action="store_true")
+    for name, text in (
+        ("show", "显示项目"),
+        ("rm", "移到回收站 (move to the trash)"),
+        ("restore", "从回收站恢复"),
+    ):
+        p = psub.add_parser(name, help=text)
+        p.add_argument("project", help="编号、uid 或标题 (id, uid or title)")
+        p.add_argument("--json", action="store_true")
+        if name == "rm":
+            p.add_argument("--purge", action="store_true", help="永久删除回收站里的项目 (delete for good)")
+    project.set_defaults(func=cmd_project)
+
+    p = sub.add_parser("search", help="全文搜索项目和范例 (full-text search)")
+    p.add_argument("query")
+    p.add_argument("--limit", type=int, default=20)
+    p.add_argument("--kind", choices=("project", "exemplar"))
+    p.add_argument("--type", help="按文体 (by genre)")
+    p.add_argument("--tag", help="按标签 (by tag)")
+    p.add_argument("--days", type=int, help="只看最近 N 天 (only the last N days)")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_search)
+
+    p = sub.add_parser("import", help="导入 COIG-Writer JSON/JSONL 范例 (import exemplars)")
+    p.add_argument("file")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_import)
 
     p = sub.add_parser("bench", help="性能基准 (benchmark the engine against raw llama-cpp-python)")
     _add_engine_args(p)

@@ -52,7 +52,9 @@ def test_markdown_from_the_model_becomes_plain_paragraphs():
     # while streaming, a line that may still become a heading is held back
     assert clean_prose("正文。\n##", final=False) == "正文。"
     assert clean_prose("正文。\n- **坚", final=False) == "正文。"
-    assert clean_prose("第一部分我们先说起因。\n", final=True) == "第一部分我们先说起因。"  # prose, not a label
+    assert (
+        clean_prose("第一部分我们先说起因。\n", final=True) == "第一部分我们先说起因。"
+    )  # prose, not a label
 
 
 def test_a_part_ends_at_the_first_sentence_end_past_its_budget():
