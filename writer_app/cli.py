@@ -191,27 +191,10 @@ def _engine_settings(ctx: Context, args: argparse.Namespace) -> Any:
     return replace(s, **overrides)
 
 
-def cmd_generate(ctx: Context, args: argparse.Namespace) -> int:
-    from writer_app.llm.engine import CancelToken, FinishReason, Message
-    from writer_app.llm.local import default_params, make_engine, make_registry
-
-    prompt = _read_text_arg(args.prompt)
-    if not prompt.strip():
-        raise BadInputError("提示为空 (the prompt is empty)")
-    if args.max_tokens <= 0:
-        raise BadInputError("--max-tokens 必须大于 0 (must be positive)")
-    settings = _engine_settings(ctx, args)
-    engine, _info = make_engine(ctx.paths, make_registry(ctx.paths), settings, args.model)
-    overrides: dict[str, Any] = {"max_tokens": args.max_tokens}
-    if args.temperature is not None:
-        overrides["temperature"] = args.temperature
-    if args.seed is not None:
-        overrides["seed"] = args.seed
-    params = default_params(settings, **overrides)
-    messages: list[Message] = []
-    if args.system:
-        messages.append({"role": "system", "content": args.system})
-    messages.append({"role": "user", "content": prompt})
+@contextlib.contextmanager
+def _ctrl_c_cancels() -> Iterator[Any]:
+    """Ctrl-C cancels the running request (a second Ctrl-C interrupts)."""
+    from writer_app.llm.engine import CancelToken
 
     cancel = CancelToken()
 
@@ -221,27 +204,61 @@ def cmd_generate(ctx: Context, args: argparse.Namespace) -> int:
         cancel.cancel()
 
     previous = signal.signal(signal.SIGINT, on_sigint)
-    parts: list[str] = []
-    final = None
     try:
-        with engine:
-            try:
-                engine.load(cancel)
-            except WriterAppError:
-                if cancel.cancelled:
-                    print("已取消 (cancelled)", file=sys.stderr)
-                    return EXIT_CANCELLED
-                raise
-            for chunk in engine.stream(messages, params, cancel):
-                if chunk.done:
-                    final = chunk
-                    break
-                parts.append(chunk.text)
-                if not args.json:
-                    sys.stdout.write(chunk.text)
-                    sys.stdout.flush()
+        yield cancel
     finally:
         signal.signal(signal.SIGINT, previous)
+
+
+def _engine_and_params(ctx: Context, args: argparse.Namespace) -> tuple[Any, Any]:
+    """(engine, params) from settings and the command's --model/--temperature/--seed; close the engine."""
+    from writer_app.llm.local import default_params, make_engine, make_registry
+
+    settings = _engine_settings(ctx, args)
+    engine, _info = make_engine(ctx.paths, make_registry(ctx.paths), settings, args.model)
+    overrides: dict[str, Any] = {}
+    if args.temperature is not None:
+        overrides["temperature"] = args.temperature
+    if args.seed is not None:
+        overrides["seed"] = args.seed
+    return engine, default_params(settings, **overrides)
+
+
+def cmd_generate(ctx: Context, args: argparse.Namespace) -> int:
+    from dataclasses import replace
+
+    from writer_app.llm.engine import FinishReason, Message
+
+    prompt = _read_text_arg(args.prompt)
+    if not prompt.strip():
+        raise BadInputError("提示为空 (the prompt is empty)")
+    if args.max_tokens <= 0:
+        raise BadInputError("--max-tokens 必须大于 0 (must be positive)")
+    engine, params = _engine_and_params(ctx, args)
+    params = replace(params, max_tokens=args.max_tokens)
+    messages: list[Message] = []
+    if args.system:
+        messages.append({"role": "system", "content": args.system})
+    messages.append({"role": "user", "content": prompt})
+
+    parts: list[str] = []
+    final = None
+    with engine, _ctrl_c_cancels() as cancel:
+        try:
+            engine.load(cancel)
+        except WriterAppError:
+            if cancel.cancelled:
+                print("已取消 (cancelled)", file=sys.stderr)
+                return EXIT_CANCELLED
+            raise
+        for chunk in engine.stream(messages, params, cancel):
+            if chunk.done:
+                final = chunk
+                break
+            parts.append(chunk.text)
+            if not args.json:
+                sys.stdout.write(chunk.text)
+                sys.stdout.flush()
     assert final is not None and final.finish_reason is not None
     stats = final.stats
     if args.json:
@@ -390,25 +407,6 @@ def cmd_analyze(ctx: Context, args: argparse.Namespace) -> int:
 # --------------------------------------------------------------------------------------------
 # the writing pipeline: outline, draft, critique
 # --------------------------------------------------------------------------------------------
-@contextlib.contextmanager
-def _ctrl_c_cancels() -> Iterator[Any]:
-    """Ctrl-C cancels the running request (a second Ctrl-C interrupts)."""
-    from writer_app.llm.engine import CancelToken
-
-    cancel = CancelToken()
-
-    def on_sigint(_sig: int, _frame: object) -> None:
-        if cancel.cancelled:
-            raise KeyboardInterrupt
-        cancel.cancel()
-
-    previous = signal.signal(signal.SIGINT, on_sigint)
-    try:
-        yield cancel
-    finally:
-        signal.signal(signal.SIGINT, previous)
-
-
 def _read_prompt_or_file(value: str) -> str:
     """PROMPT_OR_FILE: ``-`` (stdin), ``@FILE``, an existing file, or the prompt text itself."""
     from writer_app.textio import read_text_file
@@ -430,20 +428,6 @@ def _genre(args: argparse.Namespace) -> Any:
 
     genres = load_genres(resources_dir())
     return find_genre(genres, args.type) if args.type else genres[0]
-
-
-def _writing_engine(ctx: Context, args: argparse.Namespace) -> tuple[Any, Any]:
-    """(engine, params) for a writing command; the engine must be closed."""
-    from writer_app.llm.local import default_params, make_engine, make_registry
-
-    settings = _engine_settings(ctx, args)
-    engine, _info = make_engine(ctx.paths, make_registry(ctx.paths), settings, args.model)
-    overrides: dict[str, Any] = {}
-    if args.temperature is not None:
-        overrides["temperature"] = args.temperature
-    if args.seed is not None:
-        overrides["seed"] = args.seed
-    return engine, default_params(settings, **overrides)
 
 
 def _status(msg: str) -> None:
@@ -471,7 +455,7 @@ def cmd_outline(ctx: Context, args: argparse.Namespace) -> int:
         index = BM25Index(load_jsonl(Path(args.exemplars)), Analyzer(resources_dir()).words)
         exemplar = index.best(query)
         _status(f"参考范例 (exemplar): {exemplar.query[:40] if exemplar else '无匹配 (none matched)'}")
-    engine, params = _writing_engine(ctx, args)
+    engine, params = _engine_and_params(ctx, args)
     with engine, _ctrl_c_cancels() as cancel:
         _status("构思中… (thinking)")
         if args.section:
@@ -532,7 +516,7 @@ def cmd_draft(ctx: Context, args: argparse.Namespace) -> int:
     if "structure" in missing:
         _status("注意：构思缺少「结构」，按文体默认结构写 (no structure plan: using the genre's)")
     genre = _genre(args)
-    engine, params = _writing_engine(ctx, args)
+    engine, params = _engine_and_params(ctx, args)
     with engine, _ctrl_c_cancels() as cancel:
         events = draft(
             engine, prompts, query, thought, genre, params, target_chars=args.length, cancel=cancel
@@ -609,7 +593,7 @@ def cmd_critique(ctx: Context, args: argparse.Namespace) -> int:
             features=load_feature_model(resources_dir()),
         )
     else:
-        engine, params = _writing_engine(ctx, args)
+        engine, params = _engine_and_params(ctx, args)
         with engine, _ctrl_c_cancels() as cancel:
             result = critique(
                 essay,
