@@ -472,14 +472,4 @@ def _check_field(name: str) -> None:
 
 
 def _revision(row: dict[str, Any]) -> Revision:
-    return Revision(
-        id=row["id"],
-        uid=row["uid"],
-        project_id=row["project_id"],
-        field=row["field"],
-        text=row["text"],
-        kind=row["kind"],
-        label=row["label"],
-        created=row["created"],
-        generation_id=row["generation_id"],
-    )
+    return Revision(**row)  # the columns are the fields

@@ -38,11 +38,19 @@ class PartResult:
     index: int
     title: str
     target: int
-    chars: int = 0
     finish_reason: str = ""
     extended: bool = False  # stopped short and got one continuation
     loop_retried: bool = False
     text: str = ""
+
+    @property
+    def chars(self) -> int:
+        return count_chars(self.text)
+
+    def to_dict(self) -> dict[str, Any]:
+        d = {k: v for k, v in asdict(self).items() if k != "text"}
+        d["chars"] = self.chars
+        return d
 
 
 @dataclass
@@ -69,7 +77,7 @@ class DraftResult:
     def to_dict(self) -> dict[str, Any]:
         return {
             "answer": self.answer,
-            "parts": [{k: v for k, v in asdict(p).items() if k != "text"} for p in self.parts],
+            "parts": [p.to_dict() for p in self.parts],
             "chars": self.chars,
             "finish_reason": self.finish_reason,
             "title": self.title,
@@ -389,7 +397,6 @@ def draft(
             pr.text, pr.finish_reason = piece.text, piece.finish_reason.value
             conv.append({"role": "assistant", "content": piece.text})
             if piece.finish_reason is FinishReason.CANCELLED:
-                pr.chars = count_chars(pr.text)
                 return (yield finish(FinishReason.CANCELLED.value))
             more = piece
             for _ in range(int(prompts.limit("max_continuations", 2))):
@@ -425,11 +432,9 @@ def draft(
                 if more.text:
                     pr.text = f"{pr.text}\n{more.text}" if pr.text else more.text
                 if more.finish_reason is FinishReason.CANCELLED:
-                    pr.chars = count_chars(pr.text)
                     return (yield finish(FinishReason.CANCELLED.value))
                 if not more.text:
                     break
-            pr.chars = count_chars(pr.text)
         loops = any("still loops" in w for w in result.warnings)
         yield finish(FinishReason.LOOP.value if loops else FinishReason.STOP.value)
     except CancelledError:
@@ -497,15 +502,15 @@ def continue_text(
     piece = yield from _drain(
         _stream_budgeted(engine, messages, p, cancel, chars, max_ratio, earlier=earlier)
     )
-    reason = (
-        piece.finish_reason.value
-        if piece.finish_reason is FinishReason.CANCELLED
-        else FinishReason.STOP.value
-    )
-    res = DraftResult(
-        "", [PartResult(1, "续写", chars, count_chars(piece.text), reason, text=piece.text)], chars, reason
-    )
-    yield DraftEvent("done", result=res, index=1, total=1)
+    yield _single_piece_done(piece, "续写", chars)
+
+
+def _single_piece_done(piece: _Piece, title: str, budget: int) -> DraftEvent:
+    """The final event of a one-piece request (continue, rewrite): cancelled, or complete."""
+    cancelled = piece.finish_reason is FinishReason.CANCELLED
+    reason = (FinishReason.CANCELLED if cancelled else FinishReason.STOP).value
+    result = DraftResult("", [PartResult(1, title, budget, reason, text=piece.text)], budget, reason)
+    return DraftEvent("done", result=result, index=1, total=1)
 
 
 _N_CHARS = re.compile(r"(\d+)\s*字")
@@ -549,12 +554,4 @@ def rewrite_passage(
     ratio = max_ratio if m else 1.5
     p = replace(params, max_tokens=int(budget * ratio * float(prompts.limit("tokens_per_char", 1.6))) + 16)
     piece = yield from _drain(_stream_budgeted(engine, messages, p, cancel, budget, ratio))
-    reason = (
-        piece.finish_reason.value
-        if piece.finish_reason is FinishReason.CANCELLED
-        else FinishReason.STOP.value
-    )
-    res = DraftResult(
-        "", [PartResult(1, "改写", budget, count_chars(piece.text), reason, text=piece.text)], budget, reason
-    )
-    yield DraftEvent("done", result=res, index=1, total=1)
+    yield _single_piece_done(piece, "改写", budget)
