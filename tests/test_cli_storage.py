@@ -54,3 +54,95 @@ def test_unknown_project_and_missing_import_file_are_one_line(tmp_path):
         proc = run(*args)
         assert proc.returncode != 0 and "Traceback" not in proc.stderr
         assert len([ln for ln in proc.stderr.splitlines() if ln.strip()]) == 1, proc.stderr
+
+
+def _new_project(title="雨中的路", *extra):
+    proc = run("project", "new", title, "--type", "记叙文", "--query", "以“路”为题", *extra, "--json")
+    assert proc.returncode == 0, proc.stderr
+    return json.loads(proc.stdout)["id"]
+
+
+def test_export_every_format_with_safe_readable_names(tmp_path):
+    essay = tmp_path / "essay.txt"
+    essay.write_text("路在脚下。", encoding="utf-8")
+    pid = _new_project("我的<路>/第一篇", "--answer", str(essay))
+    out = tmp_path / "out"
+    out.mkdir()
+    for fmt in ("md", "html", "docx", "txt", "jsonl", "bundle"):
+        proc = run("export", str(pid), "--format", fmt, "-o", str(out))
+        assert proc.returncode == 0, proc.stderr
+    names = sorted(p.name for p in out.iterdir())
+    stem = "我的＜路＞／第一篇"
+    assert names == sorted(f"{stem}.{s}" for s in ("md", "html", "docx", "txt", "jsonl", "wcbundle"))
+    assert "## 题目" in (out / f"{stem}.md").read_text(encoding="utf-8")
+    # a second export never overwrites the first unless -o names the file
+    run("export", str(pid), "--format", "md", "-o", str(out))
+    assert (out / f"{stem} (2).md").exists()
+    named = tmp_path / "named.txt"
+    assert run("export", str(pid), "-f", "txt", "-o", str(named)).returncode == 0 and named.exists()
+
+
+def test_export_all_to_a_folder_and_jsonl_round_trips_through_import(tmp_path):
+    essay = tmp_path / "essay.txt"
+    essay.write_bytes("路在脚下。\n走下去。".encode("gbk"))
+    essay2 = tmp_path / "essay2.txt"
+    essay2.write_text("第二篇。", encoding="utf-8")
+    _new_project("一", "--answer", str(essay))
+    _new_project("二", "--answer", str(essay2))
+    _new_project("三")  # no text yet: not a COIG record
+    folder = tmp_path / "all"
+    assert run("export", "--all", "-f", "html", "-o", str(folder)).returncode == 0
+    assert sorted(p.name for p in folder.iterdir()) == ["一.html", "三.html", "二.html"]
+    jl = tmp_path / "all.jsonl"
+    proc = run("export", "--all", "-f", "jsonl", "-o", str(jl))
+    assert proc.returncode == 0 and "跳过 (skipped)" in proc.stderr
+    records = [json.loads(line) for line in jl.read_text(encoding="utf-8").splitlines()]
+    assert len(records) == 2 and {r["answer"] for r in records} == {"路在脚下。\n走下去。", "第二篇。"}
+    report = json.loads(run("import", str(jl), "--json").stdout)
+    assert report == {"added": 2, "duplicates": 0, "rejected": []}
+
+
+def test_bundle_exchange_between_two_data_dirs(tmp_path, monkeypatch):
+    pid = _new_project()
+    bundle = tmp_path / "b.wcbundle"
+    assert run("export", str(pid), "-f", "bundle", "-o", str(bundle)).returncode == 0
+    monkeypatch.setenv("WRITER_APP_HOME", str(tmp_path / "teacher"))
+    proc = run("import", str(bundle), "--json")
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["projects_added"] == 1
+    assert [p["title"] for p in json.loads(run("project", "list", "--json").stdout)] == ["雨中的路"]
+    evil = tmp_path / "evil.wcbundle"
+    import zipfile
+
+    with zipfile.ZipFile(evil, "w") as zf:
+        zf.writestr("../../etc/x", "x")
+    assert "不安全的路径" in assert_one_line(run("import", str(evil)))
+
+
+def test_backup_list_and_restore(tmp_path):
+    _new_project("备份前")
+    proc = run("backup", "--json")
+    assert proc.returncode == 0, proc.stderr
+    _new_project("备份后")
+    listing = json.loads(run("restore-backup", "--json").stdout)
+    manual = next(b["n"] for b in listing if "manual" in b["path"])
+    proc = run("restore-backup", str(manual))
+    assert proc.returncode == 0 and "恢复前的数据已另存为" in proc.stdout
+    assert [p["title"] for p in json.loads(run("project", "list", "--json").stdout)] == ["备份前"]
+    assert "没有第 99 个备份" in assert_one_line(run("restore-backup", "99"))
+
+
+def test_export_errors_are_one_line(tmp_path):
+    assert "没有要导出的项目" in assert_one_line(run("export", "--all", "-f", "md"))
+    pid = _new_project()
+    assert "找不到项目" in assert_one_line(run("export", "不存在", "-f", "md"))
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    assert assert_one_line(run("export", str(pid), "-f", "md", "-o", str(blocker / "sub" / "x.md")))
+
+
+def assert_one_line(proc):
+    assert proc.returncode != 0 and "Traceback" not in proc.stderr
+    lines = [ln for ln in proc.stderr.splitlines() if ln.strip()]
+    assert len(lines) == 1, proc.stderr
+    return lines[0]

@@ -185,3 +185,21 @@ def test_exemplars_file_errors_are_one_line(tmp_path, tiny_model):
     f.write_text("{not json\n", encoding="utf-8")
     line = assert_one_line_error(run("outline", "-m", str(tiny_model), "--exemplars", str(f), QUERY))
     assert "第 1 行" in line
+
+
+def test_outline_retrieves_an_exemplar_from_the_imported_library(tmp_path, tiny_model, small_resources):
+    f = tmp_path / "coig.jsonl"
+    rec = {
+        "id": "x1",
+        "query_type": "议论文",
+        "query": "以“坚持”为话题写议论文",
+        "thought": "## 立意\n坚持",
+        "answer": "略",
+    }
+    f.write_text(json.dumps(rec, ensure_ascii=False) + "\n", encoding="utf-8")
+    assert run("import", str(f)).returncode == 0
+    proc = run("outline", "-m", str(tiny_model), "--seed", "3", "--type", "议论文", QUERY)
+    assert proc.returncode == 0, proc.stderr
+    assert "参考范例 (exemplar from the library): 以“坚持”为话题写议论文" in proc.stderr
+    proc = run("outline", "-m", str(tiny_model), "--seed", "3", "--no-exemplar", QUERY)
+    assert proc.returncode == 0 and "参考范例" not in proc.stderr

@@ -455,6 +455,16 @@ def cmd_outline(ctx: Context, args: argparse.Namespace) -> int:
         index = BM25Index(load_jsonl(Path(args.exemplars)), Analyzer(resources_dir()).words)
         exemplar = index.best(query)
         _status(f"参考范例 (exemplar): {exemplar.query[:40] if exemplar else '无匹配 (none matched)'}")
+    elif not args.no_exemplar and not args.section:
+        from writer_app.storage.db import StorageError
+
+        try:
+            with _library(ctx) as lib:
+                exemplar = lib.best_exemplar(query, genre.name)
+        except StorageError as exc:  # the outline does not need the library
+            _status(f"警告 (warning): 未使用范例库 (exemplars not used): {exc}")
+        if exemplar:
+            _status(f"参考范例 (exemplar from the library): {exemplar.query[:40]}")
     engine, params = _engine_and_params(ctx, args)
     with engine, _ctrl_c_cancels() as cancel:
         _status("构思中… (thinking)")
@@ -657,7 +667,17 @@ def cmd_project(ctx: Context, args: argparse.Namespace) -> int:
             return 0
         if action == "new":
             query = _read_prompt_or_file(args.query) if args.query else ""
+            texts = {}
+            for name in ("thought", "answer"):
+                value = getattr(args, name)
+                if value:
+                    from writer_app.textio import read_text_file
+
+                    texts[name] = read_text_file(value)
             p = store.create(args.title, args.type or "", query, tags=args.tag_list or [])
+            for name, text in texts.items():
+                store.set_text(p.id, name, text, kind="snapshot", label="新建")
+            p = store.get(p.id)
             if args.json:
                 _print_json(p.to_dict())
             else:
@@ -720,8 +740,24 @@ def cmd_search(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def cmd_import(ctx: Context, args: argparse.Namespace) -> int:
+    from writer_app.storage.bundle import BundleReport
+
     with _library(ctx) as lib:
         report = lib.import_file(Path(args.file))
+    if isinstance(report, BundleReport):
+        if args.json:
+            _print_json(report.to_dict())
+        else:
+            print(
+                f"项目包已导入 (bundle imported)：新项目 {report.projects_added} 个，合并 {report.projects_merged} 个；"
+                f"新版本 {report.revisions_added} 个，新批注 {report.annotations_added} 条"
+            )
+            if report.conflicts:
+                print(
+                    f"{report.conflicts} 处文本与本地不同：本地文本未被覆盖，导入的文本已存为版本，可在历史中查看"
+                    " (texts that differ were kept as revisions; local text unchanged)"
+                )
+        return 0
     if args.json:
         _print_json(report.to_dict())
     else:
@@ -736,6 +772,108 @@ def cmd_import(ctx: Context, args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
+    return 0
+
+
+def cmd_export(ctx: Context, args: argparse.Namespace) -> int:
+    from writer_app.storage.export import SUFFIX, default_name, free_path, write_file
+
+    fmt = args.format
+    out = Path(args.output) if args.output else None
+    with _library(ctx) as lib:
+        store = lib.projects
+        if args.all:
+            projects = store.list_projects(limit=1_000_000)
+        else:
+            projects = [store.find(ref) for ref in args.projects]
+        if not projects:
+            raise BadInputError("没有要导出的项目 (no projects to export)")
+        if fmt == "jsonl":
+            empty = [p for p in projects if not (p.query.strip() and p.answer.strip())]
+            for p in empty:
+                _status(
+                    f"跳过 (skipped) {p.id} {p.title}：COIG 记录需要题目和正文 (needs a prompt and a text)"
+                )
+            projects = [p for p in projects if p not in empty]
+            if not projects:
+                raise BadInputError(
+                    "没有同时有题目和正文的项目可导出 (no project has both a prompt and a text)"
+                )
+        ids = [p.id for p in projects]
+        written: list[Path] = []
+        if fmt in ("bundle", "jsonl") or (len(projects) == 1 and not args.all):
+            data = lib.export(ids, fmt)
+            if len(projects) == 1:
+                stem = default_name(projects[0])
+            else:
+                stem = f"写作伴侣-{len(projects)}个项目-{time.strftime('%Y%m%d')}"
+            if out is None or out.is_dir():
+                target = free_path(out or Path.cwd(), stem, SUFFIX[fmt])
+            else:
+                target = out
+            written.append(write_file(target, data))
+        else:
+            folder = out or Path.cwd()
+            if folder.exists() and not folder.is_dir():
+                raise BadInputError(f"导出多个项目时 -o 应是文件夹 ({folder} is not a folder)")
+            try:
+                folder.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise BadInputError(f"无法创建文件夹 {folder}：{exc.strerror}") from None
+            for p in projects:
+                written.append(
+                    write_file(free_path(folder, default_name(p), SUFFIX[fmt]), lib.export([p.id], fmt))
+                )
+    if args.json:
+        _print_json([str(w) for w in written])
+    else:
+        for w in written:
+            print(f"已导出 (exported): {w}")
+    return 0
+
+
+def cmd_backup(ctx: Context, args: argparse.Namespace) -> int:
+    with _library(ctx) as lib:
+        made = lib.database.backup("manual")
+    if args.json:
+        _print_json({"backup": str(made)})
+    else:
+        print(f"已备份 (backed up): {made}")
+    return 0
+
+
+def cmd_restore_backup(ctx: Context, args: argparse.Namespace) -> int:
+    from writer_app.storage.db import list_backups, restore_backup
+
+    backups = list_backups(ctx.paths.backups_dir)
+    if not args.backup:
+        if args.json:
+            _print_json(
+                [{"n": i, "path": str(b), "time": b.stat().st_mtime} for i, b in enumerate(backups, 1)]
+            )
+            return 0
+        if not backups:
+            print("还没有备份 (no backups yet)")
+            return 0
+        print("备份（最新在前）(backups, newest first):")
+        for i, b in enumerate(backups, 1):
+            print(f"{i:>3}  {_when(b.stat().st_mtime)}  {b.stat().st_size // 1024:>7} KB  {b.name}")
+        print("恢复：writer-app restore-backup N  (restore one: give its number or path)")
+        return 0
+    if args.backup.isdigit() and not Path(args.backup).exists():
+        n = int(args.backup)
+        if not 1 <= n <= len(backups):
+            raise BadInputError(f"没有第 {n} 个备份；共 {len(backups)} 个 (no backup number {n})")
+        chosen = backups[n - 1]
+    else:
+        chosen = Path(args.backup)
+    safety = restore_backup(ctx.paths.database_file, chosen, ctx.paths.backups_dir)
+    if args.json:
+        _print_json({"restored": str(chosen), "previous": str(safety) if safety else None})
+    else:
+        print(f"已恢复备份 (restored): {chosen.name}")
+        if safety:
+            print(f"恢复前的数据已另存为 (the data before the restore was saved as): {safety}")
     return 0
 
 
@@ -819,7 +957,16 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("outline", help="生成构思 (write a thought / plan for a prompt)")
     p.add_argument("prompt", help="题目文本或文件，- 表示标准输入 (PROMPT_OR_FILE, - for stdin)")
     _add_writing_args(p)
-    p.add_argument("--exemplars", help="COIG-Writer 格式的范例 JSONL (exemplars to retrieve from)")
+    p.add_argument(
+        "--exemplars",
+        help="从这个 JSONL 取范例，而不是从已导入的范例库 (exemplars JSONL instead of the library)",
+    )
+    p.add_argument(
+        "--no-exemplar",
+        action="store_true",
+        dest="no_exemplar",
+        help="不参考范例 (no exemplar in the prompt)",
+    )
     p.add_argument(
         "--section", help="只重新生成这一项 (regenerate one section: requirements|intent|structure|…)"
     )
@@ -859,6 +1006,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--type", help="文体 (query_type)")
     p.add_argument("--query", help="题目文本或文件 (prompt text or FILE)")
     p.add_argument("--tag", action="append", dest="tag_list", help="标签，可重复 (tag; repeatable)")
+    p.add_argument("--thought", help="构思 Markdown 文件 (thought FILE)")
+    p.add_argument("--answer", help="正文文件，UTF-8 或 GBK (text FILE)")
     p.add_argument("--json", action="store_true")
     for name, text in (
         ("show", "显示项目"),
@@ -882,10 +1031,31 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_search)
 
-    p = sub.add_parser("import", help="导入 COIG-Writer JSON/JSONL 范例 (import exemplars)")
+    p = sub.add_parser(
+        "import", help="导入 COIG-Writer JSON/JSONL 范例或项目包 (import exemplars or a project bundle)"
+    )
     p.add_argument("file")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_import)
+
+    p = sub.add_parser("export", help="导出项目 (export projects)")
+    p.add_argument("projects", nargs="*", metavar="PROJECT", help="编号、uid 或标题 (id, uid or title)")
+    p.add_argument(
+        "--all", action="store_true", help="全部项目（不含回收站）(every project not in the trash)"
+    )
+    p.add_argument("--format", "-f", required=True, choices=("md", "html", "docx", "txt", "jsonl", "bundle"))
+    p.add_argument("-o", "--output", help="输出文件或文件夹 (output file or folder; default: here)")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_export)
+
+    p = sub.add_parser("backup", help="立即备份数据库 (back up the database now)")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_backup)
+
+    p = sub.add_parser("restore-backup", help="列出或恢复备份 (list backups, or restore one)")
+    p.add_argument("backup", nargs="?", help="备份编号（1 为最新）或文件路径 (number, 1 = newest, or path)")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_restore_backup)
 
     p = sub.add_parser("bench", help="性能基准 (benchmark the engine against raw llama-cpp-python)")
     _add_engine_args(p)

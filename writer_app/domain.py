@@ -308,3 +308,13 @@ def thought_schema(
     }
     keys = keys or tuple(k for k, _ in SECTIONS)
     return {"type": "object", "properties": {k: props[k] for k in keys}, "required": list(keys)}
+
+
+@dataclass(frozen=True)
+class Exemplar:
+    """A COIG-Writer record (query → thought → answer) the writer imported, used as a model plan."""
+
+    query: str
+    thought: str
+    answer: str = ""
+    query_type: str = ""

@@ -324,3 +324,52 @@ def _migrate(database: Database, version: int) -> None:
         with database.transaction() as conn:
             MIGRATIONS[target - 1](database.db)
             conn.execute(f"PRAGMA user_version = {target}")
+
+
+def restore_backup(path: Path, backup: Path, backups_dir: Path) -> Path | None:
+    """Make ``backup`` the live database at ``path``.
+
+    The backup is checked first (readable, passes quick_check, not from a newer app). The current
+    database, when it opens, is itself backed up ("pre-restore") so the restore can be undone;
+    that copy's path is returned. A damaged current file is moved aside by the attempt to open it.
+    """
+    if not backup.is_file():
+        raise StorageError(f"找不到备份文件 (no such backup): {backup}")
+    try:
+        src = sqlite3.connect(backup.resolve().as_uri() + "?mode=ro", uri=True)
+        try:
+            row = src.execute("PRAGMA quick_check").fetchone()
+            if not row or row[0] != "ok":
+                raise sqlite3.DatabaseError("quick_check failed")
+            version = src.execute("PRAGMA user_version").fetchone()[0]
+        except sqlite3.Error:
+            src.close()
+            raise
+    except sqlite3.Error:
+        raise StorageError(
+            f"备份文件已损坏或不是数据库，未做任何改动 (the backup is damaged): {backup}"
+        ) from None
+    if version > SCHEMA_VERSION:
+        src.close()
+        raise StorageError("这个备份来自更新版本的写作伴侣，未做任何改动 (backup from a newer app version)")
+    safety: Path | None = None
+    try:
+        if path.exists() and path.stat().st_size > 0:
+            try:
+                with open_database(path, backups_dir) as current:
+                    safety = current.backup("pre-restore")
+            except StorageError:
+                if path.exists():  # not moved aside as damaged: busy, read-only, …
+                    raise
+        try:
+            dest = _connect(path)
+            try:
+                src.backup(dest)
+            finally:
+                dest.close()
+        except sqlite3.Error as exc:
+            raise _storage_error(exc) from None
+    finally:
+        src.close()
+    open_database(path, backups_dir).close()  # runs any migrations the backup needs
+    return safety

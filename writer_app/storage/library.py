@@ -7,7 +7,10 @@ from pathlib import Path
 
 from writer_app.analysis.metrics import Analyzer
 from writer_app.config import AppPaths
-from writer_app.storage.db import Database, open_database
+from writer_app.domain import Exemplar
+from writer_app.storage.bundle import BundleReport, build_bundle, import_bundle, is_bundle
+from writer_app.storage.db import Database, StorageError, open_database
+from writer_app.storage.export import render, to_jsonl
 from writer_app.storage.importer import ImportReport, import_coig
 from writer_app.storage.projects import ProjectStore
 from writer_app.storage.search import SearchIndex
@@ -30,8 +33,35 @@ class Library:
             SearchIndex(database, analyzer.tokens, analyzer.search_tokens),
         )
 
-    def import_file(self, path: Path) -> ImportReport:
+    def import_file(self, path: Path) -> ImportReport | BundleReport:
+        """A project bundle (zip) or COIG-Writer JSON/JSONL exemplars, told apart by content."""
+        if is_bundle(path):
+            return import_bundle(self.database, path)
         return import_coig(self.database, self.search, path)
+
+    def export(self, project_ids: list[int], fmt: str) -> bytes:
+        """One file's bytes: a bundle or JSONL of all the projects, else the one project as ``fmt``."""
+        if fmt == "bundle":
+            return build_bundle(self.projects, project_ids)
+        if fmt == "jsonl":
+            return to_jsonl(self.projects.get(pid) for pid in project_ids).encode("utf-8")
+        (pid,) = project_ids
+        return render(fmt, self.projects.get(pid), self.projects.annotations(pid))
+
+    def exemplar(self, exemplar_id: int) -> Exemplar:
+        row = self.database.conn.execute(
+            "SELECT query, thought, answer, query_type FROM exemplars WHERE id = ?", (exemplar_id,)
+        ).fetchone()
+        if row is None:
+            raise StorageError(f"没有编号为 {exemplar_id} 的范例 (no exemplar {exemplar_id})")
+        return Exemplar(*row)
+
+    def best_exemplar(self, query: str, query_type: str = "") -> Exemplar | None:
+        """The imported record most like ``query``, preferring the same genre; None when none is."""
+        ids = self.search.similar_exemplars(query, query_type=query_type or None, limit=1)
+        if not ids and query_type:
+            ids = self.search.similar_exemplars(query, limit=1)
+        return self.exemplar(ids[0]) if ids else None
 
     def close(self) -> None:
         self.database.close()

@@ -44,25 +44,23 @@ class SearchIndex:
         self.segment = segment
         self.subwords = subwords
 
-    def _words(self, text: str) -> str:
-        return " ".join(w for w in (t.strip() for t in self.segment(text)) if w)
-
-    def _extra(self, text: str) -> str:
-        if self.subwords is None:
-            return ""
-        plain = set(self.segment(text))
-        return " ".join(w for w in (t.strip() for t in self.subwords(text)) if w and w not in plain)
+    def _columns(self, title: str, body: str) -> tuple[str, str, str]:
+        """The indexed columns: title words, body words, and search-mode subwords not among them."""
+        t = [w for w in (x.strip() for x in self.segment(title)) if w]
+        b = [w for w in (x.strip() for x in self.segment(body)) if w]
+        extra = ""
+        if self.subwords is not None:
+            plain = set(t) | set(b)
+            extra = " ".join(
+                w for w in (x.strip() for x in self.subwords(f"{title}\n{body}")) if w and w not in plain
+            )
+        return " ".join(t), " ".join(b), extra
 
     def index_exemplar(self, conn: Any, exemplar_id: int, query: str, thought: str, answer: str) -> None:
         conn.execute("DELETE FROM search_index WHERE doc_type = 'exemplar' AND doc_id = ?", (exemplar_id,))
         conn.execute(
             "INSERT INTO search_index (doc_type, doc_id, title, body, extra) VALUES ('exemplar', ?, ?, ?, ?)",
-            (
-                exemplar_id,
-                self._words(query),
-                self._words(f"{thought}\n{answer}"),
-                self._extra(f"{query}\n{thought}\n{answer}"),
-            ),
+            (exemplar_id, *self._columns(query, f"{thought}\n{answer}")),
         )
 
     def refresh(self) -> int:
@@ -79,12 +77,7 @@ class SearchIndex:
                 if trashed is None:
                     tx.execute(
                         "INSERT INTO search_index (doc_type, doc_id, title, body, extra) VALUES ('project', ?, ?, ?, ?)",
-                        (
-                            pid,
-                            self._words(f"{title}\n{query}"),
-                            self._words(f"{thought}\n{answer}"),
-                            self._extra(f"{title}\n{query}\n{thought}\n{answer}"),
-                        ),
+                        (pid, *self._columns(f"{title}\n{query}", f"{thought}\n{answer}")),
                     )
                 tx.execute("UPDATE projects SET indexed = ? WHERE id = ?", (updated or 1e-9, pid))
         return len(stale)
@@ -136,6 +129,29 @@ class SearchIndex:
             snip = body_snip if HIGHLIGHT[0] in body_snip else title_snip
             hits.append(Hit(dt, did, title or "", _unspace(snip), round(-rank, 3), qt, updated))
         return hits
+
+    def similar_exemplars(
+        self, text: str, *, query_type: str | None = None, with_thought: bool = True, limit: int = 3
+    ) -> list[int]:
+        """Ids of the exemplars most like ``text`` (any of its words, BM25-ranked, prompt words
+        weighted most): retrieval for the outline step."""
+        words = []
+        for w in (t.strip() for t in self.segment(text)):
+            if w and w not in words and any(c.isalnum() for c in w) and (len(w) >= 2 or w.isascii()):
+                words.append(w)
+        if not words:
+            return []
+        match = " OR ".join('"' + w.replace('"', '""') + '"' for w in words[:64])
+        where = ["search_index MATCH ?", "s.doc_type = 'exemplar'"]
+        args: list[Any] = [match]
+        if query_type:
+            where.append("e.query_type = ?")
+            args.append(query_type)
+        if with_thought:
+            where.append("e.thought != ''")
+        sql = f"""SELECT s.doc_id FROM search_index s JOIN exemplars e ON e.id = s.doc_id
+                  WHERE {" AND ".join(where)} ORDER BY bm25(search_index, 0, 0, 3.0, 1.0, 0.5) LIMIT ?"""
+        return [r[0] for r in self.database.conn.execute(sql, (*args, limit)).fetchall()]
 
 
 def _unspace(text: str) -> str:

@@ -10,19 +10,11 @@ import json
 import math
 from collections import Counter
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from pathlib import Path
 
+from writer_app.domain import Exemplar
 from writer_app.errors import BadInputError
 from writer_app.textio import read_text_file
-
-
-@dataclass(frozen=True)
-class Exemplar:
-    query: str
-    thought: str
-    answer: str = ""
-    query_type: str = ""
 
 
 def load_jsonl(path: Path) -> list[Exemplar]:

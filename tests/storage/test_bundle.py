@@ -1,0 +1,186 @@
+import io
+import json
+import zipfile
+
+import pytest
+from conftest import open_library
+
+from writer_app.errors import BadInputError
+from writer_app.storage import bundle as bd
+from writer_app.storage.bundle import build_bundle, import_bundle, read_bundle
+
+
+def comparable(lib, pid):
+    """A project as a bundle carries it: everything but local row ids."""
+    return bd.project_record(lib.projects, pid)
+
+
+def make_project(lib):
+    store = lib.projects
+    p = store.create("围棋与人生", "议论文", "本手、妙手、俗手", tags=["高三"])
+    store.set_text(p.id, "thought", "## 立意\n先本手，后妙手。\n", kind="generation")
+    store.set_text(p.id, "answer", "第一段。\n围棋讲究本手。\n结尾。", kind="generation")
+    store.snapshot(p.id, "第一稿")
+    store.annotate(p.id, "answer", 5, 10, "这句可以展开", author="王老师")
+    return p.id
+
+
+def write(tmp_path, data, name="b.wcbundle"):
+    path = tmp_path / name
+    path.write_bytes(data)
+    return path
+
+
+def test_round_trip_into_an_empty_data_dir_gives_identical_projects(library, tmp_path, analyzer):
+    pid = make_project(library)
+    second = library.projects.create("空项目")
+    path = write(tmp_path, build_bundle(library.projects, [pid, second.id]))
+    other = open_library(tmp_path / "other", analyzer)
+    report = other.import_file(path)
+    assert (report.projects_added, report.projects_merged, report.conflicts) == (2, 0, 0)
+    for mine, theirs in zip([pid, second.id], report.project_ids, strict=True):
+        assert comparable(other, theirs) == comparable(library, mine)
+    assert other.search.search("本手")[0].title == "围棋与人生"  # imported projects are searchable
+    # importing the same bundle again adds nothing
+    again = other.import_file(path)
+    assert (again.projects_added, again.revisions_added, again.annotations_added, again.conflicts) == (
+        0,
+        0,
+        0,
+        0,
+    )
+    other.close()
+
+
+def test_merge_adds_comments_and_revisions_and_never_overwrites_local_text(library, tmp_path, analyzer):
+    pid = make_project(library)
+    # the student sends the project to the teacher
+    teacher = open_library(tmp_path / "teacher", analyzer)
+    tpid = teacher.import_file(
+        write(tmp_path, build_bundle(library.projects, [pid]), "s.wcbundle")
+    ).project_ids[0]
+    t_text = "第一段。\n围棋讲究本手。\n老师改过的结尾。"
+    teacher.projects.set_text(tpid, "answer", t_text, kind="snapshot", label="老师批改")
+    teacher.projects.annotate(tpid, "answer", 0, 3, "开头太短", author="王老师")
+    first_note = next(a for a in teacher.projects.annotations(tpid) if a.body == "这句可以展开")
+    teacher.projects.resolve(first_note.id)
+    back = write(tmp_path, build_bundle(teacher.projects, [tpid]), "t.wcbundle")
+    teacher.close()
+    # meanwhile the student kept writing
+    mine = "第一段，写得更长了。\n围棋讲究本手。\n我的结尾。"
+    library.projects.set_text(pid, "answer", mine, kind="snapshot")
+    report = library.import_file(back)
+    assert report.projects_merged == 1 and report.annotations_added == 1 and report.conflicts == 0
+    p = library.projects.get(pid)
+    assert p.answer == mine  # local text untouched
+    texts = [r.text for r in library.projects.revisions(pid, "answer")]
+    assert t_text in texts  # the teacher's version arrived as a revision
+    notes = {a.body: a for a in library.projects.annotations(pid)}
+    assert notes["这句可以展开"].resolved  # resolved by the teacher
+    assert notes["开头太短"].detached is False and p.answer[notes["开头太短"].start :].startswith("第一段")
+    assert notes["这句可以展开"].quote == "围棋讲究本" and not notes["这句可以展开"].detached
+
+
+def test_a_differing_current_text_without_its_revision_becomes_a_conflict_revision(library, tmp_path):
+    pid = make_project(library)
+    rec = bd.project_record(library.projects, pid)
+    rec["answer"] = "别处改过、又没有留下版本的正文。"
+    path = write(tmp_path, _zip({"manifest.json": _manifest([rec]), f"projects/{rec['uid']}.json": rec}))
+    report = library.import_file(path)
+    assert report.conflicts == 1
+    assert library.projects.get(pid).answer == "第一段。\n围棋讲究本手。\n结尾。"
+    conflict = library.projects.revisions(pid, "answer")[0]
+    assert conflict.kind == "conflict" and conflict.text == rec["answer"]
+
+
+def _manifest(records, version=bd.VERSION):
+    return {
+        "format": bd.FORMAT,
+        "version": version,
+        "app_version": "9.9",
+        "projects": [{"uid": r["uid"], "file": f"projects/{r['uid']}.json"} for r in records],
+    }
+
+
+def _zip(entries, compression=zipfile.ZIP_DEFLATED):
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", compression=compression) as zf:
+        for name, value in entries.items():
+            data = value if isinstance(value, bytes) else json.dumps(value, ensure_ascii=False).encode()
+            zf.writestr(name, data)
+    return buf.getvalue()
+
+
+GOOD = {
+    "uid": "a" * 32,
+    "title": "t",
+    "query_type": "",
+    "query": "q",
+    "thought": "",
+    "answer": "x",
+    "tags": [],
+    "created": 1.0,
+    "updated": 2.0,
+    "revisions": [],
+    "annotations": [],
+}
+
+
+@pytest.mark.parametrize(
+    ("entries", "reason"),
+    [
+        ({"manifest.json": _manifest([GOOD]), "../evil.json": GOOD}, "不安全的路径"),
+        ({"manifest.json": _manifest([GOOD]), "/abs.json": GOOD}, "不安全的路径"),
+        (
+            {"manifest.json": {**_manifest([GOOD]), "projects": [{"uid": "a" * 32, "file": "../x"}]}},
+            "不安全的文件名",
+        ),
+        ({"manifest.json": _manifest([GOOD], version=99)}, "更新版本"),
+        ({"manifest.json": {"format": "other"}}, "不是写作伴侣的项目包"),
+        ({"projects/x.json": GOOD}, "缺少 manifest"),
+        ({"manifest.json": b"{not json"}, "不是合法的 JSON"),
+        ({"manifest.json": _manifest([GOOD])}, "不在包里"),
+        ({"manifest.json": _manifest([GOOD]), f"projects/{'a' * 32}.json": {**GOOD, "answer": 5}}, "answer"),
+        (
+            {
+                "manifest.json": _manifest([GOOD]),
+                f"projects/{'a' * 32}.json": {**GOOD, "revisions": [{"uid": "r", "field": "x"}]},
+            },
+            "revisions[0]",
+        ),
+        (
+            {
+                "manifest.json": _manifest([GOOD]),
+                f"projects/{'a' * 32}.json": {**GOOD, "annotations": [{**GOOD, "field": "query"}]},
+            },
+            "annotations[0]",
+        ),
+    ],
+)
+def test_bad_bundles_are_refused_before_anything_is_stored(library, tmp_path, entries, reason):
+    pid = make_project(library)
+    before = comparable(library, pid)
+    path = write(tmp_path, _zip(entries))
+    with pytest.raises(BadInputError, match=reason.replace("[", r"\[")):
+        library.import_file(path)
+    assert comparable(library, pid) == before
+    assert [p.id for p in library.projects.list_projects()] == [pid]
+
+
+def test_zip_bomb_and_oversized_entries_are_refused(library, tmp_path, monkeypatch):
+    bomb = {"manifest.json": _manifest([GOOD]), f"projects/{'a' * 32}.json": b" " * (20 * 1024 * 1024)}
+    with pytest.raises(BadInputError, match="压缩炸弹|过大"):
+        read_bundle(write(tmp_path, _zip(bomb)))
+    monkeypatch.setattr(bd, "MAX_ENTRY_BYTES", 1000)
+    big = {"manifest.json": _manifest([GOOD]), f"projects/{'a' * 32}.json": {**GOOD, "answer": "长" * 2000}}
+    with pytest.raises(BadInputError, match="过大"):
+        read_bundle(write(tmp_path, _zip(big, zipfile.ZIP_STORED), "big.wcbundle"))
+    monkeypatch.setattr(bd, "MAX_BUNDLE_BYTES", 10)
+    with pytest.raises(BadInputError, match="超过上限"):
+        read_bundle(write(tmp_path, _zip(big), "c.wcbundle"))
+
+
+def test_damaged_zip_is_one_clear_error(library, tmp_path):
+    data = build_bundle(library.projects, [make_project(library)])
+    with pytest.raises(BadInputError, match="项目包无效"):
+        import_bundle(library.database, write(tmp_path, data[: len(data) // 2]))

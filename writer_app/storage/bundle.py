@@ -1,0 +1,409 @@
+"""Project bundles: one file carrying projects with their revisions and annotations, for teacher ↔
+student exchange.
+
+A bundle is a zip holding ``manifest.json`` and ``projects/<uid>.json``. Reading one never trusts
+it: the file size, the number of entries, each entry's real (not declared) size, the compression
+ratio and every entry name are checked, then every project is validated, all before the database
+is touched. Importing merges in one transaction:
+
+- a project not here is added as it is (same uid, texts, revisions and annotations);
+- a project already here gains the revisions and annotations it lacks; its current texts are
+  never overwritten: an incoming text that differs becomes a ``conflict`` revision.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import time
+import uuid
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from writer_app import __version__
+from writer_app.errors import BadInputError
+from writer_app.storage.db import Database
+from writer_app.storage.projects import ANNOTATABLE, FIELDS, ProjectStore, reanchor
+
+FORMAT = "writer-companion-bundle"
+VERSION = 1
+MAX_BUNDLE_BYTES = 256 * 1024 * 1024
+MAX_ENTRIES = 5000
+MAX_ENTRY_BYTES = 64 * 1024 * 1024
+MAX_TOTAL_BYTES = 512 * 1024 * 1024
+MAX_RATIO = 100  # text compresses ~3–10×; a zip bomb compresses thousands of times
+MAX_FIELD_CHARS = 1_000_000
+MAX_ITEMS = 50_000
+ZIP_MAGIC = b"PK\x03\x04"
+_UID = re.compile(r"^[0-9A-Za-z_-]{1,64}$")
+
+
+@dataclass
+class BundleReport:
+    projects_added: int = 0
+    projects_merged: int = 0
+    revisions_added: int = 0
+    annotations_added: int = 0
+    conflicts: int = 0  # incoming texts kept as revisions instead of replacing local text
+    project_ids: list[int] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {k: getattr(self, k) for k in self.__dataclass_fields__}
+
+
+def is_bundle(path: Path) -> bool:
+    try:
+        with path.open("rb") as fh:
+            return fh.read(4) == ZIP_MAGIC
+    except OSError:
+        return False
+
+
+# --------------------------------------------------------------------------------------------
+# writing
+# --------------------------------------------------------------------------------------------
+def project_record(store: ProjectStore, project_id: int) -> dict[str, Any]:
+    p = store.get(project_id)
+    rec = {k: getattr(p, k) for k in ("uid", "title", "query_type", "query", "thought", "answer", "tags")}
+    rec.update(created=p.created, updated=p.updated)
+    rec["revisions"] = [
+        {k: getattr(r, k) for k in ("uid", "field", "text", "kind", "label", "created")}
+        for r in reversed(store.revisions(project_id))
+    ]
+    rec["annotations"] = [
+        {
+            k: getattr(a, k)
+            for k in (
+                "uid",
+                "field",
+                "start",
+                "end",
+                "quote",
+                "body",
+                "author",
+                "created",
+                "resolved",
+                "detached",
+            )
+        }
+        for a in store.annotations(project_id)
+    ]
+    return rec
+
+
+def build_bundle(store: ProjectStore, project_ids: list[int]) -> bytes:
+    records = [project_record(store, pid) for pid in project_ids]
+    manifest = {
+        "format": FORMAT,
+        "version": VERSION,
+        "app_version": __version__,
+        "created": time.time(),
+        "projects": [
+            {"uid": r["uid"], "title": r["title"], "file": f"projects/{r['uid']}.json"} for r in records
+        ],
+    }
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("manifest.json", json.dumps(manifest, ensure_ascii=False, indent=1))
+        for r in records:
+            zf.writestr(f"projects/{r['uid']}.json", json.dumps(r, ensure_ascii=False))
+    return buf.getvalue()
+
+
+# --------------------------------------------------------------------------------------------
+# reading and validating
+# --------------------------------------------------------------------------------------------
+def _bad(msg: str) -> BadInputError:
+    return BadInputError(f"项目包无效：{msg} (invalid bundle; nothing was imported)")
+
+
+def _safe_name(name: str) -> bool:
+    if not name or name.startswith(("/", "\\")) or "\\" in name or ":" in name or "\x00" in name:
+        return False
+    return all(part not in ("", ".", "..") for part in name.rstrip("/").split("/"))
+
+
+def _read_entry(zf: zipfile.ZipFile, info: zipfile.ZipInfo, budget: list[int]) -> bytes:
+    """Read an entry, counting the bytes really produced (declared sizes can lie)."""
+    limit = min(MAX_ENTRY_BYTES, budget[0])
+    out = bytearray()
+    try:
+        with zf.open(info) as fh:
+            while chunk := fh.read(1 << 16):
+                out += chunk
+                if len(out) > limit:
+                    raise _bad(f"{info.filename} 解压后过大 (entry too large when unpacked)")
+                if info.compress_size and len(out) > MAX_RATIO * info.compress_size + (1 << 20):
+                    raise _bad(f"{info.filename} 压缩比异常，疑似压缩炸弹 (suspicious compression ratio)")
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError) as exc:
+        raise _bad(f"{info.filename} 无法解压 (cannot unpack: {exc})") from None
+    except NotImplementedError:
+        raise _bad(f"{info.filename} 用了不支持的压缩方式 (unsupported compression)") from None
+    budget[0] -= len(out)
+    return bytes(out)
+
+
+def _json(data: bytes, name: str) -> Any:
+    try:
+        return json.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
+        raise _bad(f"{name} 不是合法的 JSON ({type(exc).__name__})") from None
+
+
+def read_bundle(path: Path) -> list[dict[str, Any]]:
+    """The bundle's validated project records. Raises BadInputError with one line on any problem."""
+    try:
+        size = path.stat().st_size
+    except FileNotFoundError:
+        raise BadInputError(f"找不到文件 (file not found): {path}") from None
+    except OSError as exc:
+        raise BadInputError(f"无法读取 (cannot read) {path}: {exc.strerror}") from None
+    if size > MAX_BUNDLE_BYTES:
+        raise _bad(
+            f"文件 {size // 1024 // 1024} MB，超过上限 {MAX_BUNDLE_BYTES // 1024 // 1024} MB (too large)"
+        )
+    try:
+        zf = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise _bad(f"不是 zip 文件或已损坏 (not a zip file or damaged: {exc})") from None
+    with zf:
+        infos = zf.infolist()
+        if len(infos) > MAX_ENTRIES:
+            raise _bad(f"条目 {len(infos)} 个，超过上限 {MAX_ENTRIES} (too many entries)")
+        for info in infos:
+            if not _safe_name(info.filename):
+                raise _bad(f"含有不安全的路径 {info.filename!r} (unsafe path inside)")
+        declared = sum(i.file_size for i in infos)
+        if declared > MAX_TOTAL_BYTES:
+            raise _bad("解压后总大小超过上限 (too large when unpacked)")
+        names = {i.filename: i for i in infos}
+        if "manifest.json" not in names:
+            raise _bad("缺少 manifest.json (no manifest)")
+        budget = [MAX_TOTAL_BYTES]
+        manifest = _json(_read_entry(zf, names["manifest.json"], budget), "manifest.json")
+        files = _check_manifest(manifest)
+        records = []
+        seen: set[str] = set()
+        for uid, name in files:
+            if name not in names:
+                raise _bad(f"清单中的 {name} 不在包里 (listed file missing)")
+            rec = _json(_read_entry(zf, names[name], budget), name)
+            err = check_project(rec)
+            if err:
+                raise _bad(f"{name}: {err}")
+            if rec["uid"] != uid or uid in seen:
+                raise _bad(f"{name}: uid 与清单不符或重复 (uid does not match the manifest)")
+            seen.add(uid)
+            records.append(rec)
+    return records
+
+
+def _check_manifest(m: Any) -> list[tuple[str, str]]:
+    if not isinstance(m, dict) or m.get("format") != FORMAT:
+        raise _bad("不是写作伴侣的项目包 (not a Writer Companion bundle)")
+    version = m.get("version")
+    if not isinstance(version, int) or isinstance(version, bool):
+        raise _bad("清单缺少版本号 (manifest has no version)")
+    if version > VERSION:
+        raise BadInputError(
+            f"这个项目包来自更新版本的写作伴侣（{m.get('app_version', '?')}，包格式 {version}），"
+            f"请先升级本程序；没有导入任何内容 (bundle from a newer app version; nothing imported)"
+        )
+    items = m.get("projects")
+    if not isinstance(items, list) or len(items) > MAX_ENTRIES:
+        raise _bad("清单的 projects 不是列表 (manifest projects must be a list)")
+    out = []
+    for item in items:
+        if not isinstance(item, dict) or not isinstance(item.get("uid"), str) or not _UID.match(item["uid"]):
+            raise _bad("清单中有无效的项目 (bad project entry in the manifest)")
+        name = item.get("file")
+        if not isinstance(name, str) or not _safe_name(name):
+            raise _bad("清单中有不安全的文件名 (unsafe file name in the manifest)")
+        out.append((item["uid"], name))
+    return out
+
+
+def _is_num(v: Any) -> bool:
+    return isinstance(v, int | float) and not isinstance(v, bool) and v == v and abs(v) < 1e13
+
+
+def _check_fields(obj: Any, spec: dict[str, Any], what: str) -> str:
+    if not isinstance(obj, dict):
+        return f"{what} 不是对象 (not an object)"
+    for key, kind in spec.items():
+        v = obj.get(key)
+        ok = {
+            "str": lambda v: isinstance(v, str) and len(v) <= MAX_FIELD_CHARS,
+            "uid": lambda v: isinstance(v, str) and bool(_UID.match(v)),
+            "num": _is_num,
+            "int": lambda v: isinstance(v, int) and not isinstance(v, bool) and 0 <= v <= MAX_FIELD_CHARS,
+            "bool": lambda v: isinstance(v, bool),
+        }[kind](v)
+        if not ok:
+            return f"{what} 的字段 {key} 无效 (field {key} is missing or has the wrong type)"
+    return ""
+
+
+PROJECT_SPEC = {
+    "uid": "uid",
+    "title": "str",
+    "query_type": "str",
+    "query": "str",
+    "thought": "str",
+    "answer": "str",
+    "created": "num",
+    "updated": "num",
+}
+REVISION_SPEC = {"uid": "uid", "field": "str", "text": "str", "kind": "str", "label": "str", "created": "num"}
+ANNOTATION_SPEC = {
+    "uid": "uid",
+    "field": "str",
+    "start": "int",
+    "end": "int",
+    "quote": "str",
+    "body": "str",
+    "author": "str",
+    "created": "num",
+    "resolved": "bool",
+    "detached": "bool",
+}
+
+
+def check_project(rec: Any) -> str:
+    """'' when ``rec`` is a well-formed project record, else the reason."""
+    err = _check_fields(rec, PROJECT_SPEC, "项目")
+    if err:
+        return err
+    tags = rec.get("tags", [])
+    if (
+        not isinstance(tags, list)
+        or len(tags) > 100
+        or not all(isinstance(t, str) and len(t) <= 100 for t in tags)
+    ):
+        return "tags 应是文本列表 (tags must be a list of strings)"
+    for key, spec, fields in (
+        ("revisions", REVISION_SPEC, FIELDS),
+        ("annotations", ANNOTATION_SPEC, ANNOTATABLE),
+    ):
+        items = rec.get(key, [])
+        if not isinstance(items, list) or len(items) > MAX_ITEMS:
+            return f"{key} 应是列表 ({key} must be a list)"
+        for i, item in enumerate(items):
+            err = _check_fields(item, spec, f"{key}[{i}]")
+            if err:
+                return err
+            if item["field"] not in fields:
+                return f"{key}[{i}] 的 field 无效 (unknown field {item['field']!r})"
+            if key == "annotations" and not item["start"] <= item["end"]:
+                return f"{key}[{i}] 的位置无效 (bad range)"
+    return ""
+
+
+# --------------------------------------------------------------------------------------------
+# merging
+# --------------------------------------------------------------------------------------------
+def import_bundle(database: Database, path: Path, clock: Any = time.time) -> BundleReport:
+    records = read_bundle(path)  # everything is validated before the database is touched
+    report = BundleReport()
+    now = clock()
+    with database.transaction() as conn:
+        for rec in records:
+            report.project_ids.append(_merge(conn, rec, report, now))
+    return report
+
+
+def _merge(conn: Any, rec: dict[str, Any], report: BundleReport, now: float) -> int:
+    row = conn.execute(
+        "SELECT id, query, thought, answer, tags FROM projects WHERE uid = ?", (rec["uid"],)
+    ).fetchone()
+    tags = sorted(set(rec.get("tags", [])))
+    changed = False
+    if row is None:
+        cur = conn.execute(
+            "INSERT INTO projects (uid, title, query_type, query, thought, answer, tags, created, updated)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                rec["uid"],
+                rec["title"],
+                rec["query_type"],
+                rec["query"],
+                rec["thought"],
+                rec["answer"],
+                json.dumps(tags, ensure_ascii=False),
+                rec["created"],
+                rec["updated"],
+            ),
+        )
+        pid = int(cur.lastrowid or 0)
+        local = {f: rec[f] for f in FIELDS}
+        report.projects_added += 1
+    else:
+        pid = row[0]
+        local = dict(zip(FIELDS, row[1:4], strict=True))
+        report.projects_merged += 1
+        merged_tags = sorted(set(json.loads(row[4] or "[]")) | set(tags))
+        if merged_tags != sorted(json.loads(row[4] or "[]")):
+            conn.execute(
+                "UPDATE projects SET tags = ? WHERE id = ?",
+                (json.dumps(merged_tags, ensure_ascii=False), pid),
+            )
+            changed = True
+    for r in rec.get("revisions", []):
+        if conn.execute("SELECT 1 FROM revisions WHERE uid = ?", (r["uid"],)).fetchone():
+            continue
+        conn.execute(
+            "INSERT INTO revisions (uid, project_id, field, text, kind, label, created) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (r["uid"], pid, r["field"], r["text"], r["kind"][:40], r["label"][:200], r["created"]),
+        )
+        report.revisions_added += 1
+        changed = True
+    if row is not None:
+        for f in FIELDS:
+            incoming = rec[f]
+            if incoming == local[f] or not incoming.strip():
+                continue
+            known = conn.execute(
+                "SELECT 1 FROM revisions WHERE project_id = ? AND field = ? AND text = ?", (pid, f, incoming)
+            ).fetchone()
+            if not known:
+                conn.execute(
+                    "INSERT INTO revisions (uid, project_id, field, text, kind, label, created)"
+                    " VALUES (?, ?, ?, ?, 'conflict', ?, ?)",
+                    (uuid.uuid4().hex, pid, f, incoming, "导入的项目包中的版本（未覆盖本地文本）", now),
+                )
+                report.conflicts += 1
+                changed = True
+    for a in rec.get("annotations", []):
+        have = conn.execute("SELECT id, resolved FROM annotations WHERE uid = ?", (a["uid"],)).fetchone()
+        if have:
+            if a["resolved"] and not have[1]:
+                conn.execute("UPDATE annotations SET resolved = 1 WHERE id = ?", (have[0],))
+                changed = True
+            continue
+        conn.execute(
+            "INSERT INTO annotations (uid, project_id, field, start, end, quote, body, author, created, resolved,"
+            " detached) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                a["uid"],
+                pid,
+                a["field"],
+                a["start"],
+                a["end"],
+                a["quote"],
+                a["body"],
+                a["author"],
+                a["created"],
+                int(a["resolved"]),
+                int(a["detached"]),
+            ),
+        )
+        report.annotations_added += 1
+        changed = True
+    for f in ANNOTATABLE:
+        reanchor(conn, pid, f, local[f])
+    if row is not None and changed:
+        conn.execute("UPDATE projects SET updated = ?, indexed = 0 WHERE id = ?", (now, pid))
+    return pid
