@@ -641,7 +641,10 @@ def _library(ctx: Context) -> Any:
     from writer_app.resources import resources_dir
     from writer_app.storage.library import Library
 
-    return Library.open(ctx.paths, Analyzer(resources_dir()))
+    lib = Library.open(ctx.paths, Analyzer(resources_dir()))
+    for w in lib.warnings:
+        print(f"警告 (warning): {w}", file=sys.stderr)
+    return lib
 
 
 def _when(ts: float) -> str:

@@ -129,7 +129,7 @@ def test_prompt_longer_than_context_is_refused_with_token_counts(tiny_engine):
 
 
 def test_generation_stops_when_the_context_is_full(tiny_engine):
-    c = collect(tiny_engine.stream("长" * 2000, GenerationParams(max_tokens=500)))
+    c = collect(tiny_engine.stream("长" * 2000, GenerationParams(max_tokens=500, seed=1)))
     assert c.finish_reason is FinishReason.LENGTH
     assert "上下文已满" in c.message
     assert c.stats.prompt_tokens + c.stats.completion_tokens == 2048

@@ -68,14 +68,15 @@ def test_migration_from_an_older_version_takes_a_backup_first(tmp_path, monkeypa
     def v2(db):
         db.conn.execute("ALTER TABLE projects ADD COLUMN word_goal INTEGER NOT NULL DEFAULT 0")
 
+    now = SCHEMA_VERSION
     monkeypatch.setattr(dbmod, "MIGRATIONS", [*dbmod.MIGRATIONS, v2])
-    monkeypatch.setattr(dbmod, "SCHEMA_VERSION", 2)
+    monkeypatch.setattr(dbmod, "SCHEMA_VERSION", now + 1)
     with open_database(path) as d:
-        assert d.conn.execute("PRAGMA user_version").fetchone()[0] == 2
+        assert d.conn.execute("PRAGMA user_version").fetchone()[0] == now + 1
         assert d.conn.execute("SELECT uid, word_goal FROM projects").fetchall() == [("old", 0)]
-    pre = list_backups(tmp_path / "backups", "pre-migration-v1")
+    pre = list_backups(tmp_path / "backups", f"pre-migration-v{now}")
     assert len(pre) == 1
-    assert sqlite3.connect(pre[0]).execute("PRAGMA user_version").fetchone()[0] == 1
+    assert sqlite3.connect(pre[0]).execute("PRAGMA user_version").fetchone()[0] == now
 
 
 def test_a_failing_migration_leaves_the_old_version_intact(tmp_path, monkeypatch):
@@ -88,11 +89,11 @@ def test_a_failing_migration_leaves_the_old_version_intact(tmp_path, monkeypatch
         db.conn.execute("THIS IS NOT SQL")
 
     monkeypatch.setattr(dbmod, "MIGRATIONS", [*dbmod.MIGRATIONS, broken])
-    monkeypatch.setattr(dbmod, "SCHEMA_VERSION", 2)
+    monkeypatch.setattr(dbmod, "SCHEMA_VERSION", SCHEMA_VERSION + 1)
     with pytest.raises(StorageError):
         open_database(path)
     conn = sqlite3.connect(path)
-    assert conn.execute("PRAGMA user_version").fetchone()[0] == 1
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
     assert "x" not in [r[1] for r in conn.execute("PRAGMA table_info(projects)")]
 
 
@@ -117,16 +118,36 @@ def test_two_connections_on_one_file_both_work(tmp_path):
     b.close()
 
 
-def test_a_read_only_data_dir_is_one_clear_error(tmp_path):
-    import os
+def test_v1_to_v2_rekeys_the_search_index_and_keeps_everything(tmp_path, monkeypatch):
+    from writer_app.storage.projects import ProjectStore
+    from writer_app.storage.search import SearchIndex
 
-    if os.geteuid() == 0:
-        pytest.skip("root ignores directory permissions")
-    ro = tmp_path / "ro"
-    ro.mkdir()
-    ro.chmod(0o500)
-    try:
-        with pytest.raises(StorageError):
-            open_database(ro / "w.db")
-    finally:
-        ro.chmod(0o700)
+    path = tmp_path / "w.db"
+    with monkeypatch.context() as m:
+        m.setattr(dbmod, "MIGRATIONS", dbmod.MIGRATIONS[:1])
+        m.setattr(dbmod, "SCHEMA_VERSION", 1)
+        with open_database(path) as d:
+            d.conn.execute(
+                "INSERT INTO projects (uid, title, query, created, updated) VALUES ('p', '秋', '写 秋天', 1, 1)"
+            )
+            d.conn.execute(
+                "INSERT INTO exemplars (id, content_hash, query, answer, imported) VALUES (5, 'h', '写 落叶', '落叶 飘零', 1)"
+            )
+            d.conn.execute(
+                "INSERT INTO search_index (rowid, doc_type, doc_id, title, body, extra)"
+                " VALUES (77, 'exemplar', 5, '写 落叶', '落叶 飘零', ''), (78, 'project', 1, '秋', '写 秋天', '')"
+            )
+    with open_database(path) as d:
+        assert d.conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+        rows = d.conn.execute("SELECT rowid, doc_type, doc_id FROM search_index").fetchall()
+        assert rows == [(11, "exemplar", 5)]  # projects are re-indexed lazily
+        index = SearchIndex(d, str.split)
+        assert [h.doc_type for h in index.search("落叶")] == ["exemplar"]
+        assert [h.doc_id for h in index.search("秋天")] == [1]
+        store = ProjectStore(d)
+        store.trash(1)
+        store.delete(1)
+        assert (
+            d.conn.execute("SELECT count(*) FROM search_index WHERE doc_type = 'project'").fetchone()[0] == 0
+        )
+    assert list_backups(tmp_path / "backups", "pre-migration-v1")

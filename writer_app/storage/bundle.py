@@ -180,6 +180,8 @@ def read_bundle(path: Path) -> list[dict[str, Any]]:
         if declared > MAX_TOTAL_BYTES:
             raise _bad("解压后总大小超过上限 (too large when unpacked)")
         names = {i.filename: i for i in infos}
+        if len(names) != len(infos):
+            raise _bad("有重名的条目 (duplicate entries)")
         if "manifest.json" not in names:
             raise _bad("缺少 manifest.json (no manifest)")
         budget = [MAX_TOTAL_BYTES]

@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import sqlite3
 import time
 from collections.abc import Callable, Iterator
@@ -27,6 +28,11 @@ KEEP_BACKUPS = 7
 BACKUP_EVERY_S = 24 * 3600
 
 
+READ_ONLY_MESSAGE = (
+    "数据目录只读，无法保存；可以查看、搜索和导出 (the data folder is read-only: nothing can be saved)"
+)
+
+
 class StorageError(WriterAppError):
     """A storage problem with a one-line message for the user."""
 
@@ -40,9 +46,15 @@ class StorageError(WriterAppError):
 def _run_script(db: sqlite_utils.Database, sql: str) -> None:
     """Run DDL statement by statement: ``executescript`` would commit the migration's transaction."""
     lines = [line.split("--", 1)[0] for line in sql.splitlines()]
-    for statement in "\n".join(lines).split(";"):
-        if statement.strip():
-            db.conn.execute(statement)
+    statement = ""
+    for piece in "\n".join(lines).split(";"):
+        statement += piece + ";"
+        if sqlite3.complete_statement(statement):  # a trigger's body has ";" inside BEGIN … END
+            if statement.strip(" \n;"):
+                db.conn.execute(statement)
+            statement = ""
+    if statement.strip(" \n;"):
+        raise ValueError(f"incomplete SQL: {statement[:80]}")
 
 
 def _v1(db: sqlite_utils.Database) -> None:
@@ -139,7 +151,30 @@ def _v1(db: sqlite_utils.Database) -> None:
     )
 
 
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1]
+def _v2(db: sqlite_utils.Database) -> None:
+    """Search rows get fixed rowids (project id × 2, exemplar id × 2 + 1) so re-indexing one
+    document is a rowid lookup rather than a scan; a deleted project leaves the index with it."""
+    _run_script(
+        db,
+        """
+        CREATE TEMP TABLE v2_exemplar_rows AS
+            SELECT doc_id, title, body, extra FROM search_index WHERE doc_type = 'exemplar';
+        DELETE FROM search_index;
+        INSERT INTO search_index (rowid, doc_type, doc_id, title, body, extra)
+            SELECT doc_id * 2 + 1, 'exemplar', doc_id, title, body, extra FROM v2_exemplar_rows;
+        DROP TABLE v2_exemplar_rows;
+        UPDATE projects SET indexed = 0;     -- projects are re-indexed lazily on the next search
+        CREATE TRIGGER projects_unindex AFTER DELETE ON projects BEGIN
+            DELETE FROM search_index WHERE rowid = old.id * 2;
+        END;
+        CREATE TRIGGER exemplars_unindex AFTER DELETE ON exemplars BEGIN
+            DELETE FROM search_index WHERE rowid = old.id * 2 + 1;
+        END;
+        """,
+    )
+
+
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -153,6 +188,7 @@ class Database:
     path: Path
     db: sqlite_utils.Database
     backups_dir: Path
+    read_only: bool = False  # the data folder cannot be written: view, search and export only
 
     @property
     def conn(self) -> sqlite3.Connection:
@@ -161,6 +197,8 @@ class Database:
     @contextlib.contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
         """One user action: all of it is stored or none of it. Write errors become StorageError."""
+        if self.read_only:
+            raise StorageError(READ_ONLY_MESSAGE)
         conn = self.conn
         try:
             conn.execute("BEGIN IMMEDIATE")
@@ -168,8 +206,13 @@ class Database:
             raise _storage_error(exc) from None
         try:
             yield conn
+        except sqlite3.Error as exc:  # a write failed (disk full, I/O): nothing of it is kept
+            with contextlib.suppress(sqlite3.Error):
+                conn.execute("ROLLBACK")
+            raise _storage_error(exc) from None
         except BaseException:
-            conn.execute("ROLLBACK")
+            with contextlib.suppress(sqlite3.Error):
+                conn.execute("ROLLBACK")
             raise
         try:
             conn.execute("COMMIT")
@@ -191,6 +234,8 @@ class Database:
     # -- backups -----------------------------------------------------------------------------
     def backup(self, reason: str = "auto") -> Path:
         """Copy the live database with SQLite's backup API (consistent while in use)."""
+        if self.read_only:
+            raise StorageError(READ_ONLY_MESSAGE)
         self.backups_dir.mkdir(parents=True, exist_ok=True)
         stamp = time.strftime("%Y%m%d-%H%M%S")
         target = self.backups_dir / f"writer-{stamp}-{reason}.db"
@@ -245,7 +290,19 @@ def _storage_error(exc: BaseException) -> StorageError:
     return StorageError(f"数据库错误 (database error): {text}")
 
 
-def _connect(path: Path) -> sqlite3.Connection:
+def _connect(path: Path, read_only: bool = False) -> sqlite3.Connection:
+    if read_only:
+        # a WAL database in a folder we cannot write needs "immutable" to be read at all
+        uri = path.resolve().as_uri() + "?mode=ro"
+        conn = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
+        try:
+            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        except sqlite3.OperationalError:
+            conn.close()
+            conn = sqlite3.connect(
+                uri + "&immutable=1", uri=True, isolation_level=None, check_same_thread=False
+            )
+        return conn
     conn = sqlite3.connect(
         path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None, check_same_thread=False
     )
@@ -266,8 +323,16 @@ def _move_aside(path: Path) -> Path:
     return aside
 
 
+def _writable(path: Path) -> bool:
+    return os.access(path.parent, os.W_OK) and (not path.exists() or os.access(path, os.W_OK))
+
+
 def open_database(path: Path, backups_dir: Path | None = None, *, check: bool = True) -> Database:
-    """Open (creating or migrating) the database at ``path``. Raises StorageError with one line."""
+    """Open (creating or migrating) the database at ``path``. Raises StorageError with one line.
+
+    A folder that cannot be written opens read-only (view, search, export) when the database is
+    there and current; a damaged file is moved aside, never overwritten.
+    """
     backups = backups_dir or path.parent / "backups"
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -276,33 +341,38 @@ def open_database(path: Path, backups_dir: Path | None = None, *, check: bool = 
             f"无法创建数据目录 (cannot create the data folder {path.parent}): {exc.strerror}"
         ) from None
     existed = path.exists() and path.stat().st_size > 0
+    read_only = not _writable(path)
+    if read_only and not existed:
+        raise StorageError(f"数据目录只读，无法创建数据库 (the data folder is read-only): {path.parent}")
+    conn: sqlite3.Connection | None = None
     try:
-        conn = _connect(path)
+        conn = _connect(path, read_only)
         if check and existed:
             row = conn.execute("PRAGMA quick_check").fetchone()
             if not row or row[0] != "ok":
-                raise sqlite3.DatabaseError(f"quick_check: {row[0] if row else 'no answer'}")
+                raise _Damaged(f"quick_check: {row[0] if row else 'no answer'}")
         version = conn.execute("PRAGMA user_version").fetchone()[0]
     except sqlite3.DatabaseError as exc:
-        with contextlib.suppress(Exception):
-            conn.close()  # type: ignore[possibly-undefined]
-        if isinstance(exc, sqlite3.OperationalError) and ("locked" in str(exc) or "readonly" in str(exc)):
+        if conn is not None:
+            conn.close()
+        # OperationalError is about access (locked, read-only, cannot open, I/O), not the file
+        if isinstance(exc, sqlite3.OperationalError) and not isinstance(exc, _Damaged):
             raise _storage_error(exc) from None
-        aside = _move_aside(path)
-        newest = list_backups(backups)
-        offer = (
-            f"最新的备份是 {newest[0]}，可用 `writer-app restore-backup` 恢复" if newest else "没有可用的备份"
-        )
-        raise StorageError(
-            f"数据库已损坏，已移到 {aside.name}，不会被覆盖；{offer} (the database is damaged and was moved aside)"
-        ) from None
+        raise _damaged(path, backups, read_only) from None
     if version > SCHEMA_VERSION:
         conn.close()
         raise StorageError(
             f"数据库来自更新版本的写作伴侣（结构版本 {version}，本程序支持 {SCHEMA_VERSION}），未做任何改动；请升级程序"
             f" (the database is from a newer app version; nothing was changed)"
         )
-    database = Database(path, sqlite_utils.Database(conn), backups)
+    if read_only and version < SCHEMA_VERSION:
+        conn.close()
+        raise StorageError(
+            f"数据库需要升级，但数据目录只读 (the database needs an upgrade; the folder is read-only): {path.parent}"
+        )
+    database = Database(path, sqlite_utils.Database(conn), backups, read_only=read_only)
+    if read_only:
+        return database
     try:
         if version < SCHEMA_VERSION:
             if existed and version > 0:
@@ -312,10 +382,28 @@ def open_database(path: Path, backups_dir: Path | None = None, *, check: bool = 
             _migrate(database, version)
         else:
             conn.execute("PRAGMA journal_mode = WAL")
-    except sqlite3.Error as exc:
+    except (sqlite3.Error, StorageError) as exc:
         database.close()
-        raise _storage_error(exc) from None
+        raise exc if isinstance(exc, StorageError) else _storage_error(exc) from None
     return database
+
+
+class _Damaged(sqlite3.OperationalError):
+    """quick_check found the file damaged."""
+
+
+def _damaged(path: Path, backups: Path, read_only: bool) -> StorageError:
+    newest = list_backups(backups)
+    offer = f"最新的备份是 {newest[0]}，可用 `writer-app restore-backup` 恢复" if newest else "没有可用的备份"
+    if read_only:
+        return StorageError(f"数据库已损坏（数据目录只读，未移动）；{offer} (the database is damaged)")
+    try:
+        aside = _move_aside(path)
+    except OSError as exc:
+        return StorageError(f"数据库已损坏，且无法移走：{exc.strerror}；{offer} (the database is damaged)")
+    return StorageError(
+        f"数据库已损坏，已移到 {aside.name}，不会被覆盖；{offer} (the database is damaged and was moved aside)"
+    )
 
 
 def _migrate(database: Database, version: int) -> None:

@@ -262,17 +262,25 @@ def _lines(text: str) -> list[_Span]:
     return spans
 
 
+_XML_BAD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def _xml(text: str) -> str:
+    """Characters XML cannot hold become spaces (same length, so offsets still line up)."""
+    return _XML_BAD.sub(" ", text)
+
+
 def to_docx(project: Project, annotations: Iterable[Annotation] = ()) -> bytes:
     import docx
     from docx.shared import Pt
 
     doc = docx.Document()
     _docx_fonts(doc)
-    doc.core_properties.title = project.title or "未命名"
-    doc.add_heading(project.title or "未命名", level=0)
+    doc.core_properties.title = _xml(project.title or "未命名")
+    doc.add_heading(_xml(project.title or "未命名"), level=0)
     meta = "　".join(x for x in (project.query_type, "、".join(project.tags)) if x)
     if meta:
-        doc.add_paragraph(meta)
+        doc.add_paragraph(_xml(meta))
     notes = list(annotations)
     placed_uids: set[str] = set()
     for field in ("query", "thought", "answer"):
@@ -305,7 +313,7 @@ def to_docx(project: Project, annotations: Iterable[Annotation] = ()) -> bytes:
             pieces = [c for c in cuts if lo < c < hi]
             bounds = [lo, *pieces, hi]
             for a, b2 in zip(bounds, bounds[1:], strict=False):
-                run = para.add_run(text[a:b2])
+                run = para.add_run(_xml(text[a:b2]))
                 runs_at.setdefault(a, run)
                 ends_at[b2] = run
         for a in here:
@@ -317,13 +325,14 @@ def to_docx(project: Project, annotations: Iterable[Annotation] = ()) -> bytes:
                 placed_uids.discard(a.uid)
                 continue
             body = a.body + ("（已解决）" if a.resolved else "")
-            doc.add_comment([first, last], text=body, author=a.author or "写作伴侣", initials="")
+            doc.add_comment([first, last], text=_xml(body), author=_xml(a.author) or "写作伴侣", initials="")
     loose = [a for a in notes if a.uid not in placed_uids]
     if loose:
         doc.add_heading("未定位的批注", level=1)
         for a in loose:
             doc.add_paragraph(
-                f"{FIELD_LABELS.get(a.field, a.field)}「{a.quote}」 {_note_text(a)}", style="List Bullet"
+                _xml(f"{FIELD_LABELS.get(a.field, a.field)}「{a.quote}」 {_note_text(a)}"),
+                style="List Bullet",
             )
     buf = io.BytesIO()
     doc.save(buf)

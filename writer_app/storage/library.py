@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from writer_app.analysis.metrics import Analyzer
 from writer_app.config import AppPaths
 from writer_app.domain import Exemplar
 from writer_app.storage.bundle import BundleReport, build_bundle, import_bundle, is_bundle
-from writer_app.storage.db import Database, StorageError, open_database
+from writer_app.storage.db import READ_ONLY_MESSAGE, Database, StorageError, open_database
 from writer_app.storage.export import render, to_jsonl
 from writer_app.storage.importer import ImportReport, import_coig
 from writer_app.storage.projects import ProjectStore
@@ -21,16 +21,24 @@ class Library:
     database: Database
     projects: ProjectStore
     search: SearchIndex
+    warnings: list[str] = field(default_factory=list)  # one line each, for the user
 
     @classmethod
     def open(cls, paths: AppPaths, analyzer: Analyzer, *, backup: bool = True) -> Library:
         database = open_database(paths.database_file, paths.backups_dir)
-        if backup:
-            database.rotate_backups()
+        warnings = []
+        if database.read_only:
+            warnings.append(READ_ONLY_MESSAGE)
+        elif backup:
+            try:
+                database.rotate_backups()
+            except StorageError as exc:  # a missed daily backup must not stop the writer working
+                warnings.append(f"今天的自动备份没有完成 (the daily backup failed): {exc}")
         return cls(
             database,
             ProjectStore(database, tokenize=analyzer.tokens),
             SearchIndex(database, analyzer.tokens, analyzer.search_tokens),
+            warnings,
         )
 
     def import_file(self, path: Path) -> ImportReport | BundleReport:

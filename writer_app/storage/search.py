@@ -57,15 +57,18 @@ class SearchIndex:
         return " ".join(t), " ".join(b), extra
 
     def index_exemplar(self, conn: Any, exemplar_id: int, query: str, thought: str, answer: str) -> None:
-        conn.execute("DELETE FROM search_index WHERE doc_type = 'exemplar' AND doc_id = ?", (exemplar_id,))
+        rowid = exemplar_id * 2 + 1  # fixed rowids (schema v2): one lookup to replace a document
+        conn.execute("DELETE FROM search_index WHERE rowid = ?", (rowid,))
         conn.execute(
-            "INSERT INTO search_index (doc_type, doc_id, title, body, extra) VALUES ('exemplar', ?, ?, ?, ?)",
-            (exemplar_id, *self._columns(query, f"{thought}\n{answer}")),
+            "INSERT INTO search_index (rowid, doc_type, doc_id, title, body, extra) VALUES (?, 'exemplar', ?, ?, ?, ?)",
+            (rowid, exemplar_id, *self._columns(query, f"{thought}\n{answer}")),
         )
 
     def refresh(self) -> int:
         """Index the projects changed since they were last indexed; returns how many."""
         conn = self.database.conn
+        if self.database.read_only:
+            return 0  # search what is indexed already
         stale = conn.execute(
             "SELECT id, title, query, thought, answer, trashed, updated FROM projects WHERE indexed < updated OR indexed = 0"
         ).fetchall()
@@ -73,11 +76,12 @@ class SearchIndex:
             return 0
         with self.database.transaction() as tx:
             for pid, title, query, thought, answer, trashed, updated in stale:
-                tx.execute("DELETE FROM search_index WHERE doc_type = 'project' AND doc_id = ?", (pid,))
+                tx.execute("DELETE FROM search_index WHERE rowid = ?", (pid * 2,))
                 if trashed is None:
                     tx.execute(
-                        "INSERT INTO search_index (doc_type, doc_id, title, body, extra) VALUES ('project', ?, ?, ?, ?)",
-                        (pid, *self._columns(f"{title}\n{query}", f"{thought}\n{answer}")),
+                        "INSERT INTO search_index (rowid, doc_type, doc_id, title, body, extra)"
+                        " VALUES (?, 'project', ?, ?, ?, ?)",
+                        (pid * 2, pid, *self._columns(f"{title}\n{query}", f"{thought}\n{answer}")),
                     )
                 tx.execute("UPDATE projects SET indexed = ? WHERE id = ?", (updated or 1e-9, pid))
         return len(stale)
