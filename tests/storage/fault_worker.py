@@ -44,6 +44,13 @@ def main() -> None:
             store.autosave(pid, "answer", text)
             rev = store.revisions(pid, "answer")[0] if i % 10 == 0 else None
             print(f"saved {i}" + (f" rev {rev.id}" if rev else ""), flush=True)
+    elif mode == "writer":  # one of two app instances saving into the same data folder
+        store = ProjectStore(database, autosave_every_s=0)
+        pid = store.create(f"实例 {sys.argv[3]}").id
+        for i in range(int(sys.argv[4])):
+            store.set_text(pid, "answer", f"实例{sys.argv[3]}第{i}稿", kind="snapshot")
+            store.autosave(pid, "thought", f"构思{i}")
+        print(f"done {pid}", flush=True)
     elif mode == "import":
         report = import_coig(database, SearchIndex(database, list), Path(sys.argv[3]), batch=50)
         print(f"done {report.added}", flush=True)

@@ -142,6 +142,22 @@ def test_kill_during_migration_leaves_the_old_version_and_a_rerun_migrates(tmp_p
     conn.close()
 
 
+def test_two_app_instances_on_one_data_folder_both_save_everything(tmp_path):
+    open_database(tmp_path / "writer.db").close()
+    procs = [start("writer", str(tmp_path), name, "150") for name in ("甲", "乙")]
+    for proc in procs:
+        out, err = proc.communicate(timeout=120)
+        assert proc.returncode == 0 and out.startswith("done"), err
+    assert integrity(tmp_path / "writer.db") == "ok"
+    with open_database(tmp_path / "writer.db") as d:
+        store = ProjectStore(d)
+        for p in store.list_projects():
+            name = p.title.split()[-1]
+            texts = [r.text for r in store.revisions(p.id, "answer")]
+            assert texts == [f"实例{name}第{i}稿" for i in reversed(range(150))]
+            assert len(store.revisions(p.id, "thought")) == 150
+
+
 # --------------------------------------------------------------------------------------------
 # read-only folder
 # --------------------------------------------------------------------------------------------

@@ -17,7 +17,7 @@ def env(tmp_path, analyzer):
     database = open_database(tmp_path / "w.db")
     yield (
         ProjectStore(database, tokenize=analyzer.tokens),
-        SearchIndex(database, analyzer.tokens, analyzer.search_tokens),
+        SearchIndex(database, analyzer.tokens, analyzer.subwords),
     )
     database.close()
 

@@ -115,6 +115,22 @@ class Analyzer:
         """jieba's search mode: long words and the shorter words inside them (for indexing)."""
         return self._ensure_loaded().lcut_for_search(text)
 
+    def subwords(self, words: list[str]) -> list[str]:
+        """The dictionary words of two and three characters inside longer ``words`` ("围棋" in
+        "下围棋"): what jieba's search mode adds, without segmenting the text a second time."""
+        freq = self._ensure_loaded().FREQ
+        out = []
+        for w in words:
+            n = len(w)
+            if n <= 2:
+                continue
+            for size in (2, 3) if n > 3 else (2,):
+                for i in range(n - size + 1):
+                    gram = w[i : i + size]
+                    if freq.get(gram):
+                        out.append(gram)
+        return out
+
     def words(self, text: str) -> list[str]:
         """jieba words without whitespace or punctuation."""
         tokenizer = self._ensure_loaded()

@@ -37,7 +37,7 @@ class Library:
         return cls(
             database,
             ProjectStore(database, tokenize=analyzer.tokens),
-            SearchIndex(database, analyzer.tokens, analyzer.search_tokens),
+            SearchIndex(database, analyzer.tokens, analyzer.subwords),
             warnings,
         )
 

@@ -36,10 +36,10 @@ class SearchIndex:
         self,
         database: Database,
         segment: Callable[[str], list[str]],
-        subwords: Callable[[str], list[str]] | None = None,
+        subwords: Callable[[list[str]], list[str]] | None = None,
     ) -> None:
-        """``segment``: jieba's words (shown in snippets); ``subwords``: jieba's search mode, whose
-        extra short words ("围棋" inside "下围棋") go in a hidden column so they match too."""
+        """``segment``: jieba's words (shown in snippets); ``subwords``: the shorter words inside
+        long ones ("围棋" inside "下围棋"), kept in a hidden column so they match too."""
         self.database = database
         self.segment = segment
         self.subwords = subwords
@@ -51,9 +51,7 @@ class SearchIndex:
         extra = ""
         if self.subwords is not None:
             plain = set(t) | set(b)
-            extra = " ".join(
-                w for w in (x.strip() for x in self.subwords(f"{title}\n{body}")) if w and w not in plain
-            )
+            extra = " ".join(w for w in self.subwords(t + b) if w not in plain)
         return " ".join(t), " ".join(b), extra
 
     def index_exemplar(self, conn: Any, exemplar_id: int, query: str, thought: str, answer: str) -> None:
