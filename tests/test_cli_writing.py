@@ -203,3 +203,28 @@ def test_outline_retrieves_an_exemplar_from_the_imported_library(tmp_path, tiny_
     assert "参考范例 (exemplar from the library): 以“坚持”为话题写议论文" in proc.stderr
     proc = run("outline", "-m", str(tiny_model), "--seed", "3", "--no-exemplar", QUERY)
     assert proc.returncode == 0 and "参考范例" not in proc.stderr
+
+
+def test_the_project_workflow_saves_each_step_with_its_generation_log(tiny_model, small_resources):
+    proc = run("project", "new", "坚持", "--type", "议论文", "--query", QUERY, "--json")
+    pid = str(json.loads(proc.stdout)["id"])
+    proc = run("outline", "-m", str(tiny_model), "--seed", "3", "--project", pid)
+    assert proc.returncode == 0, proc.stderr
+    assert "已存入项目" in proc.stderr
+    proc = run("draft", "-m", str(tiny_model), "--seed", "1", "--length", "40", "--project", pid, "--json")
+    assert proc.returncode == 0, proc.stderr
+    answer = json.loads(proc.stdout)["answer"]
+    proc = run("critique", "--no-model", "--project", pid, "--json")
+    assert proc.returncode == 0, proc.stderr
+    shown = json.loads(run("project", "show", pid, "--json").stdout)
+    assert shown["answer"] == answer and shown["thought"].strip()
+    kinds = [(r["field"], r["kind"]) for r in shown["revisions"]]
+    assert ("thought", "generation") in kinds and ("answer", "generation") in kinds
+    assert proc.returncode == 0 and json.loads(proc.stdout)["source"] == "analysis"
+
+
+def test_project_workflow_errors_are_one_line(tiny_model):
+    assert "找不到项目" in assert_one_line_error(run("draft", "-m", str(tiny_model), "--project", "没有"), 1)
+    assert "--project" in assert_one_line_error(run("draft", "-m", str(tiny_model)))
+    run("project", "new", "空的")
+    assert "题目" in assert_one_line_error(run("outline", "-m", str(tiny_model), "--project", "空的"))

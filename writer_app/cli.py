@@ -211,11 +211,13 @@ def _ctrl_c_cancels() -> Iterator[Any]:
 
 
 def _engine_and_params(ctx: Context, args: argparse.Namespace) -> tuple[Any, Any]:
-    """(engine, params) from settings and the command's --model/--temperature/--seed; close the engine."""
+    """(engine, params) from settings and the command's --model/--temperature/--seed; close the engine.
+    The model's name is kept on ``args.model_used`` for the generation log."""
     from writer_app.llm.local import default_params, make_engine, make_registry
 
     settings = _engine_settings(ctx, args)
-    engine, _info = make_engine(ctx.paths, make_registry(ctx.paths), settings, args.model)
+    engine, info = make_engine(ctx.paths, make_registry(ctx.paths), settings, args.model)
+    args.model_used = info.name or Path(info.path).name
     overrides: dict[str, Any] = {}
     if args.temperature is not None:
         overrides["temperature"] = args.temperature
@@ -434,6 +436,37 @@ def _status(msg: str) -> None:
     print(msg, file=sys.stderr, flush=True)
 
 
+def _project(ctx: Context, ref: str | None) -> Any:
+    """The --project PROJECT, read before the model starts (a wrong name fails fast)."""
+    if not ref:
+        return None
+    with _library(ctx) as lib:
+        return lib.projects.find(ref)
+
+
+def _save_generation(
+    ctx: Context,
+    args: argparse.Namespace,
+    project: Any,
+    kind: str,
+    field_name: str,
+    text: str,
+    stats: Any,
+    label: str = "",
+) -> None:
+    """Store what a model wrote in the project, as a revision with its generation log."""
+    if project is None:
+        return
+    params = {k: getattr(args, k, None) for k in ("temperature", "seed", "length", "type")}
+    with _library(ctx) as lib:
+        gid = lib.projects.log_generation(project.id, kind, getattr(args, "model_used", ""), params, stats)
+        if text.strip():
+            lib.projects.set_text(
+                project.id, field_name, text, kind="generation", label=label, generation_id=gid
+            )
+    _status(f"已存入项目 (saved to project) {project.id}: {project.title or '（无标题）'}")
+
+
 def cmd_outline(ctx: Context, args: argparse.Namespace) -> int:
     from writer_app.domain import Thought
     from writer_app.resources import resources_dir
@@ -441,6 +474,15 @@ def cmd_outline(ctx: Context, args: argparse.Namespace) -> int:
     from writer_app.writing.prompts import load_prompts
 
     prompts = load_prompts(resources_dir(), "outline")
+    project = _project(ctx, args.project)
+    if args.prompt is None:
+        if project is None or not project.query.strip():
+            raise BadInputError(
+                "请给出题目，或用 --project 指定有题目的项目 (give a prompt or a --project with one)"
+            )
+        args.prompt = project.query
+        if not args.type and project.query_type:
+            args.type = project.query_type
     query = check_query(_read_prompt_or_file(args.prompt), prompts)
     genre = _genre(args)
     if args.length is not None and args.length <= 0:
@@ -466,6 +508,7 @@ def cmd_outline(ctx: Context, args: argparse.Namespace) -> int:
         if exemplar:
             _status(f"参考范例 (exemplar from the library): {exemplar.query[:40]}")
     engine, params = _engine_and_params(ctx, args)
+    started = time.monotonic()
     with engine, _ctrl_c_cancels() as cancel:
         _status("构思中… (thinking)")
         if args.section:
@@ -495,6 +538,17 @@ def cmd_outline(ctx: Context, args: argparse.Namespace) -> int:
                 cancel=cancel,
             )
     md = thought.to_markdown()
+    kind = "section" if args.section else "outline"
+    _save_generation(
+        ctx,
+        args,
+        project,
+        kind,
+        "thought",
+        md,
+        {"seconds": round(time.monotonic() - started, 1)},
+        args.section or "",
+    )
     if args.json:
         _print_json(
             {"query_type": genre.name, "query": query, "thought": thought.to_dict(), "thought_markdown": md}
@@ -516,9 +570,18 @@ def cmd_draft(ctx: Context, args: argparse.Namespace) -> int:
     if args.length is not None and args.length <= 0:
         raise BadInputError("--length 必须大于 0 (must be positive)")
     prompts = load_prompts(resources_dir(), "draft")
-    query = read_text_file(args.query)
-    thought_text = read_text_file(args.thought)
-    if args.thought.endswith(".json") or thought_text.lstrip().startswith("{"):
+    project = _project(ctx, args.project)
+    if project is None and not (args.query and args.thought):
+        raise BadInputError(
+            "需要 --query 和 --thought，或 --project (give --query and --thought, or --project)"
+        )
+    if project is not None and not args.type and project.query_type:
+        args.type = project.query_type
+    query = read_text_file(args.query) if args.query else project.query
+    thought_text = read_text_file(args.thought) if args.thought else project.thought
+    if not query.strip():
+        raise BadInputError("题目为空 (the prompt is empty)")
+    if (args.thought or "").endswith(".json") or thought_text.lstrip().startswith("{"):
         thought = _thought_from_json(thought_text)
     else:
         thought = Thought.from_markdown(thought_text)
@@ -527,6 +590,7 @@ def cmd_draft(ctx: Context, args: argparse.Namespace) -> int:
         _status("注意：构思缺少「结构」，按文体默认结构写 (no structure plan: using the genre's)")
     genre = _genre(args)
     engine, params = _engine_and_params(ctx, args)
+    started = time.monotonic()
     with engine, _ctrl_c_cancels() as cancel:
         events = draft(
             engine, prompts, query, thought, genre, params, target_chars=args.length, cancel=cancel
@@ -544,6 +608,14 @@ def cmd_draft(ctx: Context, args: argparse.Namespace) -> int:
                 yield ev
 
         result = collect_draft(shown())
+    label = "已取消，保留已写部分" if result.finish_reason == "cancelled" else ""
+    stats = {
+        k: v
+        for k, v in result.to_dict().items()
+        if k in ("chars", "target_chars", "finish_reason", "warnings")
+    }
+    stats["seconds"] = round(time.monotonic() - started, 1)
+    _save_generation(ctx, args, project, "draft", "answer", result.answer, stats, label)
     if args.json:
         _print_json(result.to_dict())
     else:
@@ -584,8 +656,13 @@ def cmd_critique(ctx: Context, args: argparse.Namespace) -> int:
 
     if args.query == "-" and args.essay == "-":
         raise BadInputError("--query 和文章不能都读标准输入 (only one of them may be -)")
-    essay = read_text_file(args.essay)
-    query = read_text_file(args.query) if args.query else ""
+    project = _project(ctx, args.project)
+    if args.essay is None and project is None:
+        raise BadInputError("请给出文章文件，或用 --project 指定项目 (give an essay file or --project)")
+    if project is not None and not args.type and project.query_type:
+        args.type = project.query_type
+    essay = read_text_file(args.essay) if args.essay else project.answer
+    query = read_text_file(args.query) if args.query else (project.query if project else "")
     prompts = load_prompts(resources_dir(), "critique")
     check_essay(essay, prompts)
     genre = _genre(args)
@@ -593,6 +670,7 @@ def cmd_critique(ctx: Context, args: argparse.Namespace) -> int:
     target = args.length or genre.target_chars
     analyzer = Analyzer(resources_dir())
     analyzer.warm_up_in_background()
+    started = time.monotonic()
     if args.no_model:
         result = critique(
             essay,
@@ -618,6 +696,18 @@ def cmd_critique(ctx: Context, args: argparse.Namespace) -> int:
                 cancel=cancel,
                 on_progress=lambda i, n, name: _status(f"[第{i}/{n}项：{name}]"),
             )
+    if project is not None:
+        with _library(ctx) as lib:
+            if result.source == "model":
+                lib.projects.log_generation(
+                    project.id,
+                    "critique",
+                    getattr(args, "model_used", ""),
+                    {"rubric": rubric.name},
+                    {"seconds": round(time.monotonic() - started, 1), "requests": result.stats},
+                )
+            lib.projects.save_critique(project.id, result.to_dict())
+        _status(f"点评已存入项目 (critique saved to project) {project.id}")
     if args.json:
         _print_json(result.to_dict())
         return 0
@@ -896,6 +986,9 @@ def _add_engine_args(p: argparse.ArgumentParser) -> None:
 
 def _add_writing_args(p: argparse.ArgumentParser) -> None:
     _add_engine_args(p)
+    p.add_argument(
+        "--project", "-p", help="读取并存入这个项目（编号、uid 或标题）(read from and save into this project)"
+    )
     p.add_argument("--type", "-t", help="文体 (query_type; see `writer-app genres`; default 议论文)")
     p.add_argument("--length", type=int, help="目标字数 (target characters; default: the genre's)")
     p.add_argument("--temperature", type=float)
@@ -958,7 +1051,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_analyze)
 
     p = sub.add_parser("outline", help="生成构思 (write a thought / plan for a prompt)")
-    p.add_argument("prompt", help="题目文本或文件，- 表示标准输入 (PROMPT_OR_FILE, - for stdin)")
+    p.add_argument(
+        "prompt",
+        nargs="?",
+        help="题目文本或文件，- 表示标准输入 (PROMPT_OR_FILE, - for stdin; default: --project's)",
+    )
     _add_writing_args(p)
     p.add_argument(
         "--exemplars",
@@ -977,15 +1074,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_outline)
 
     p = sub.add_parser("draft", help="按构思成文 (write the text from a prompt and a thought)")
-    p.add_argument("--query", required=True, help="题目文件 (prompt FILE, - for stdin)")
+    p.add_argument("--query", help="题目文件 (prompt FILE, - for stdin; default: --project's)")
     p.add_argument(
-        "--thought", required=True, help="构思文件：Markdown 或 outline --json 的结果 (thought FILE)"
+        "--thought", help="构思文件：Markdown 或 outline --json 的结果 (thought FILE; default: --project's)"
     )
     _add_writing_args(p)
     p.set_defaults(func=cmd_draft)
 
     p = sub.add_parser("critique", help="按评分标准评改文章 (score and critique an essay)")
-    p.add_argument("essay", help="文章文件，- 表示标准输入 (ESSAY_FILE, - for stdin)")
+    p.add_argument(
+        "essay", nargs="?", help="文章文件，- 表示标准输入 (ESSAY_FILE, - for stdin; default: --project's)"
+    )
     p.add_argument("--query", help="题目文件 (prompt FILE)")
     p.add_argument(
         "--no-model",

@@ -136,3 +136,14 @@ def test_annotations_outside_the_text_or_empty_are_refused(store):
         store.annotate(p.id, "thought", 0, 999, "x")
     with pytest.raises(StorageError):
         store.annotate(p.id, "thought", 0, 2, "  ")
+
+
+def test_a_critique_is_kept_with_the_answer_it_judged(store):
+    p = store.create("点评")
+    rev = store.set_text(p.id, "answer", "正文", kind="generation")
+    cid = store.save_critique(
+        p.id, {"total": 42, "max_total": 60, "rubric": "gaokao", "source": "model", "x": [1]}
+    )
+    (c,) = store.critiques(p.id)
+    assert c["id"] == cid and c["revision_id"] == rev.id and (c["total"], c["max_total"]) == (42, 60)
+    assert c["data"]["x"] == [1]

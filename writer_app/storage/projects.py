@@ -374,6 +374,37 @@ class ProjectStore:
             r["stats"] = json.loads(r["stats"])
         return rows
 
+    # -- critiques ------------------------------------------------------------------------------
+    def save_critique(self, project_id: int, data: dict[str, Any]) -> int:
+        """Keep a critique (the ``CritiqueResult.to_dict()`` JSON) with the answer it judged."""
+        with self.database.transaction() as conn:
+            row = conn.execute(
+                "SELECT id FROM revisions WHERE project_id = ? AND field = 'answer' ORDER BY id DESC LIMIT 1",
+                (project_id,),
+            ).fetchone()
+            cur = conn.execute(
+                "INSERT INTO critiques (project_id, revision_id, rubric, total, max_total, source, data, created)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    project_id,
+                    row[0] if row else None,
+                    str(data.get("rubric", "")),
+                    int(data.get("total", 0)),
+                    int(data.get("max_total", 0)),
+                    str(data.get("source", "")),
+                    json.dumps(data, ensure_ascii=False, default=str),
+                    self.clock(),
+                ),
+            )
+            return int(cur.lastrowid or 0)
+
+    def critiques(self, project_id: int) -> list[dict[str, Any]]:
+        """Newest first; ``data`` is the critique JSON."""
+        rows = self._rows("SELECT * FROM critiques WHERE project_id = ? ORDER BY id DESC", (project_id,))
+        for r in rows:
+            r["data"] = json.loads(r["data"])
+        return rows
+
     # -- helpers -------------------------------------------------------------------------------
     def _rows(self, sql: str, args: tuple = ()) -> list[dict[str, Any]]:
         cur = self._conn.execute(sql, args)
