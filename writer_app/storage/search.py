@@ -12,6 +12,7 @@ from typing import Any
 from writer_app.storage.db import Database
 
 HIGHLIGHT = ("【", "】")
+RANK = "bm25(search_index, 0, 0, 3.0, 1.0, 0.5)"  # title words count 3×, subwords half
 _SPACE_BETWEEN_CJK = re.compile(
     r"(?<=[^\x00-\x7f]) +(?=[^\x00-\x7f])|(?<=[^\x00-\x7f]) +(?=[【】])|(?<=[【】]) +"
 )
@@ -54,6 +55,9 @@ class SearchIndex:
             extra = " ".join(w for w in self.subwords(t + b) if w not in plain)
         return " ".join(t), " ".join(b), extra
 
+    def _query_words(self, text: str) -> list[str]:
+        return [w for w in (t.strip() for t in self.segment(text)) if w and any(c.isalnum() for c in w)]
+
     def index_exemplar(self, conn: Any, exemplar_id: int, query: str, thought: str, answer: str) -> None:
         rowid = exemplar_id * 2 + 1  # fixed rowids (schema v2): one lookup to replace a document
         conn.execute("DELETE FROM search_index WHERE rowid = ?", (rowid,))
@@ -94,11 +98,11 @@ class SearchIndex:
         tag: str | None = None,
         since: float | None = None,
     ) -> list[Hit]:
-        words = [w for w in (t.strip() for t in self.segment(query)) if w and any(c.isalnum() for c in w)]
+        words = self._query_words(query)
         if not words:
             return []
         self.refresh()
-        match = " ".join('"' + w.replace('"', '""') + '"' for w in words)
+        match = _fts_match(words, " ")  # every word
         where = ["search_index MATCH ?"]
         args: list[Any] = [match]
         if doc_type:
@@ -118,7 +122,7 @@ class SearchIndex:
                    coalesce(nullif(p.title, ''), substr(coalesce(p.query, e.query), 1, 40)),
                    snippet(search_index, 3, '{HIGHLIGHT[0]}', '{HIGHLIGHT[1]}', '…', 24),
                    snippet(search_index, 2, '{HIGHLIGHT[0]}', '{HIGHLIGHT[1]}', '…', 24),
-                   bm25(search_index, 0, 0, 3.0, 1.0, 0.5) AS rank,
+                   {RANK} AS rank,
                    coalesce(p.query_type, e.query_type, ''), coalesce(p.updated, e.imported, 0)
             FROM search_index s
             LEFT JOIN projects p ON s.doc_type = 'project' AND p.id = s.doc_id
@@ -137,13 +141,10 @@ class SearchIndex:
     ) -> list[int]:
         """Ids of the exemplars most like ``text`` (any of its words, BM25-ranked, prompt words
         weighted most): retrieval for the outline step."""
-        words = []
-        for w in (t.strip() for t in self.segment(text)):
-            if w and w not in words and any(c.isalnum() for c in w) and (len(w) >= 2 or w.isascii()):
-                words.append(w)
+        words = [w for w in dict.fromkeys(self._query_words(text)) if len(w) >= 2 or w.isascii()]
         if not words:
             return []
-        match = " OR ".join('"' + w.replace('"', '""') + '"' for w in words[:64])
+        match = _fts_match(words[:64], " OR ")  # any word
         where = ["search_index MATCH ?", "s.doc_type = 'exemplar'"]
         args: list[Any] = [match]
         if query_type:
@@ -152,8 +153,13 @@ class SearchIndex:
         if with_thought:
             where.append("e.thought != ''")
         sql = f"""SELECT s.doc_id FROM search_index s JOIN exemplars e ON e.id = s.doc_id
-                  WHERE {" AND ".join(where)} ORDER BY bm25(search_index, 0, 0, 3.0, 1.0, 0.5) LIMIT ?"""
+                  WHERE {" AND ".join(where)} ORDER BY {RANK} LIMIT ?"""
         return [r[0] for r in self.database.conn.execute(sql, (*args, limit)).fetchall()]
+
+
+def _fts_match(words: list[str], op: str) -> str:
+    """An FTS5 query of quoted words joined by ``op``."""
+    return op.join('"' + w.replace('"', '""') + '"' for w in words)
 
 
 def _unspace(text: str) -> str:
