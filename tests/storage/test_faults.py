@@ -75,7 +75,8 @@ def test_kill_during_autosave_bursts_keeps_every_committed_revision(tmp_path, li
         for i in range(last + 1):  # every save the child reported is there
             assert f"第{i}次保存。" + "字" * (i % 500) in texts
         assert {int(s.split()[3]) for s in seen if " rev " in s} <= ids
-        assert p.answer.startswith(f"第{last}次") or p.answer.startswith(f"第{last + 1}次")
+        # the child may have saved more after the line we read, never less
+        assert int(p.answer[1 : p.answer.index("次")]) >= last
         store.autosave(p.id, "answer", "杀掉之后还能继续写")  # and the database still works
         assert store.get(p.id).answer == "杀掉之后还能继续写"
 
