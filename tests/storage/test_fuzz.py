@@ -3,6 +3,7 @@ touch what is already stored."""
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import tempfile
@@ -151,20 +152,23 @@ def test_any_project_round_trips_through_a_bundle_and_exports_safely(title, quer
     from writer_app.storage.export import to_docx, to_html, to_markdown, to_text
     from writer_app.storage.projects import ProjectStore
 
-    src = ProjectStore(open_database(Path(tempfile.mkdtemp()) / "a.db"))
-    p = src.create(title, "议论文", query)
-    if answer:
-        src.set_text(p.id, "answer", answer + "<script>x</script>")
-    text = src.get(p.id).answer
-    for start, length, body in notes:
-        if start + length <= len(text):
-            src.annotate(p.id, "answer", start, start + length, body, author="<b>老师</b>")
-    f = Path(tempfile.mkdtemp()) / "b.wcbundle"
-    f.write_bytes(build_bundle(src, [p.id]))
-    dest_db = open_database(Path(tempfile.mkdtemp()) / "b.db")
-    (pid,) = import_bundle(dest_db, f).project_ids
-    assert project_record(ProjectStore(dest_db), pid) == project_record(src, p.id)
-    proj, anns = src.get(p.id), src.annotations(p.id)
-    page = to_html(proj, anns)
-    assert "<script>" not in page and "<b>老师</b>" not in page
-    to_markdown(proj, anns), to_text(proj, anns), to_docx(proj, anns)
+    with contextlib.ExitStack() as stack:
+        tmp = Path(stack.enter_context(tempfile.TemporaryDirectory()))
+        src_db = stack.enter_context(open_database(tmp / "a.db"))
+        src = ProjectStore(src_db)
+        p = src.create(title, "议论文", query)
+        if answer:
+            src.set_text(p.id, "answer", answer + "<script>x</script>")
+        text = src.get(p.id).answer
+        for start, length, body in notes:
+            if start + length <= len(text):
+                src.annotate(p.id, "answer", start, start + length, body, author="<b>老师</b>")
+        f = tmp / "b.wcbundle"
+        f.write_bytes(build_bundle(src, [p.id]))
+        dest_db = stack.enter_context(open_database(tmp / "b.db"))
+        (pid,) = import_bundle(dest_db, f).project_ids
+        assert project_record(ProjectStore(dest_db), pid) == project_record(src, p.id)
+        proj, anns = src.get(p.id), src.annotations(p.id)
+        page = to_html(proj, anns)
+        assert "<script>" not in page and "<b>老师</b>" not in page
+        to_markdown(proj, anns), to_text(proj, anns), to_docx(proj, anns)
