@@ -157,3 +157,11 @@ def test_awkward_model_values_still_round_trip():
     again = Thought.from_markdown(t.to_markdown())
     assert again.items("requirements") == ["第一行 第二行", "# 不是标题"]
     assert again.parts() == [Part("开头 引入 悬念", "多行 目的", 100), Part("第2部分", "", 0)]
+
+
+def test_scale_budgets_adds_up_to_the_target_in_proportion():
+    from writer_app.domain import scale_budgets
+
+    assert scale_budgets([1, 2, 1], 800, 30, step=10) == [200, 400, 200]
+    assert scale_budgets([100, 1, 100], 800, 30, step=10) == [400, 30, 370]
+    assert scale_budgets([1.0, 1.0, 1.0], 100, 20) == [33, 33, 34]

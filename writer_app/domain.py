@@ -111,6 +111,15 @@ class Part:
         return {"title": self.title, "purpose": self.purpose, "chars": self.chars}
 
 
+def scale_budgets(weights: list[float], target: int, minimum: int, step: int = 1) -> list[int]:
+    """Character budgets in proportion to ``weights`` (each at least ``minimum``, rounded to
+    ``step``) that add up to ``target``; the last part takes the rounding remainder."""
+    total = sum(weights)
+    budgets = [max(minimum, round(w * target / total / step) * step) for w in weights]
+    budgets[-1] = max(minimum, budgets[-1] + target - sum(budgets))
+    return budgets
+
+
 @dataclass
 class Block:
     heading: str  # the heading line as written ("" for text before the first heading)

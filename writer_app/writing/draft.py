@@ -15,7 +15,7 @@ from contextlib import closing
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
-from writer_app.domain import Genre, Part, Thought
+from writer_app.domain import Genre, Part, Thought, scale_budgets
 from writer_app.errors import BadInputError, CancelledError, ModelError
 from writer_app.llm.engine import CancelToken, Engine, FinishReason, GenerationParams, Message
 from writer_app.writing.outline import check_query
@@ -109,9 +109,7 @@ def plan_parts(thought: Thought, genre: Genre, target_chars: int) -> list[Part]:
     known = [g for g in given if g > 0]
     fill = (sum(known) / len(known)) if known else 1.0
     weights = [g if g > 0 else fill for g in given]
-    total = sum(weights)
-    budgets = [max(20, round(w * target_chars / total)) for w in weights]
-    budgets[-1] = max(20, budgets[-1] + target_chars - sum(budgets))
+    budgets = scale_budgets(weights, target_chars, 20)
     return [Part(p.title, p.purpose, b) for p, b in zip(parts, budgets, strict=True)]
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 
-from writer_app.domain import SECTION_TITLES, SECTIONS, Genre, Thought, thought_schema
+from writer_app.domain import SECTION_TITLES, SECTIONS, Genre, Thought, scale_budgets, thought_schema
 from writer_app.errors import BadInputError
 from writer_app.llm.engine import CancelToken, Completion, Engine, GenerationParams, Message
 from writer_app.writing.exemplars import Exemplar
@@ -70,13 +70,9 @@ def _fit_budgets(data: dict, target_chars: int) -> None:
     if not parts:
         return
     given = [max(0, int(p.get("chars") or 0)) for p in parts]
-    total = sum(given)
-    if total <= 0:
+    if sum(given) <= 0:
         given = [1] * len(parts)
-        total = len(parts)
-    scaled = [max(30, round(g * target_chars / total / 10) * 10) for g in given]
-    scaled[-1] = max(30, scaled[-1] + target_chars - sum(scaled))
-    for p, s in zip(parts, scaled, strict=True):
+    for p, s in zip(parts, scale_budgets(given, target_chars, 30, step=10), strict=True):
         p["chars"] = s
 
 
