@@ -29,6 +29,24 @@ class Context:
     def __init__(self, paths: AppPaths, settings: Settings) -> None:
         self.paths = paths
         self.settings = settings
+        self._library: Any = None
+
+    def library(self) -> Any:
+        """The project library, opened (checked, backed up daily) once per command."""
+        if self._library is None:
+            from writer_app.analysis.metrics import Analyzer
+            from writer_app.resources import resources_dir
+            from writer_app.storage.library import Library
+
+            self._library = Library.open(self.paths, Analyzer(resources_dir()))
+            for w in self._library.warnings:
+                print(f"警告 (warning): {w}", file=sys.stderr)
+        return self._library
+
+    def close(self) -> None:
+        if self._library is not None:
+            self._library.close()
+            self._library = None
 
 
 def _print_json(obj: Any) -> None:
@@ -436,12 +454,16 @@ def _status(msg: str) -> None:
     print(msg, file=sys.stderr, flush=True)
 
 
-def _project(ctx: Context, ref: str | None) -> Any:
-    """The --project PROJECT, read before the model starts (a wrong name fails fast)."""
-    if not ref:
+def _project(ctx: Context, args: argparse.Namespace) -> Any:
+    """The --project PROJECT, read before the model starts (a wrong name fails fast); its genre
+    is the default for --type."""
+    if not args.project:
         return None
     with _library(ctx) as lib:
-        return lib.projects.find(ref)
+        project = lib.projects.find(args.project)
+    if not args.type and project.query_type:
+        args.type = project.query_type
+    return project
 
 
 def _save_generation(
@@ -474,15 +496,13 @@ def cmd_outline(ctx: Context, args: argparse.Namespace) -> int:
     from writer_app.writing.prompts import load_prompts
 
     prompts = load_prompts(resources_dir(), "outline")
-    project = _project(ctx, args.project)
+    project = _project(ctx, args)
     if args.prompt is None:
         if project is None or not project.query.strip():
             raise BadInputError(
                 "请给出题目，或用 --project 指定有题目的项目 (give a prompt or a --project with one)"
             )
         args.prompt = project.query
-        if not args.type and project.query_type:
-            args.type = project.query_type
     query = check_query(_read_prompt_or_file(args.prompt), prompts)
     genre = _genre(args)
     if args.length is not None and args.length <= 0:
@@ -570,13 +590,11 @@ def cmd_draft(ctx: Context, args: argparse.Namespace) -> int:
     if args.length is not None and args.length <= 0:
         raise BadInputError("--length 必须大于 0 (must be positive)")
     prompts = load_prompts(resources_dir(), "draft")
-    project = _project(ctx, args.project)
+    project = _project(ctx, args)
     if project is None and not (args.query and args.thought):
         raise BadInputError(
             "需要 --query 和 --thought，或 --project (give --query and --thought, or --project)"
         )
-    if project is not None and not args.type and project.query_type:
-        args.type = project.query_type
     query = read_text_file(args.query) if args.query else project.query
     thought_text = read_text_file(args.thought) if args.thought else project.thought
     if not query.strip():
@@ -656,11 +674,9 @@ def cmd_critique(ctx: Context, args: argparse.Namespace) -> int:
 
     if args.query == "-" and args.essay == "-":
         raise BadInputError("--query 和文章不能都读标准输入 (only one of them may be -)")
-    project = _project(ctx, args.project)
+    project = _project(ctx, args)
     if args.essay is None and project is None:
         raise BadInputError("请给出文章文件，或用 --project 指定项目 (give an essay file or --project)")
-    if project is not None and not args.type and project.query_type:
-        args.type = project.query_type
     essay = read_text_file(args.essay) if args.essay else project.answer
     query = read_text_file(args.query) if args.query else (project.query if project else "")
     prompts = load_prompts(resources_dir(), "critique")
@@ -671,15 +687,9 @@ def cmd_critique(ctx: Context, args: argparse.Namespace) -> int:
     analyzer = Analyzer(resources_dir())
     analyzer.warm_up_in_background()
     started = time.monotonic()
+    common = {"query": query, "target_chars": target, "features": load_feature_model(resources_dir())}
     if args.no_model:
-        result = critique(
-            essay,
-            rubric,
-            analyzer,
-            query=query,
-            target_chars=target,
-            features=load_feature_model(resources_dir()),
-        )
+        result = critique(essay, rubric, analyzer, **common)
     else:
         engine, params = _engine_and_params(ctx, args)
         with engine, _ctrl_c_cancels() as cancel:
@@ -687,12 +697,10 @@ def cmd_critique(ctx: Context, args: argparse.Namespace) -> int:
                 essay,
                 rubric,
                 analyzer,
-                query=query,
-                target_chars=target,
+                **common,
                 engine=engine,
                 prompts=prompts,
                 params=params,
-                features=load_feature_model(resources_dir()),
                 cancel=cancel,
                 on_progress=lambda i, n, name: _status(f"[第{i}/{n}项：{name}]"),
             )
@@ -726,15 +734,10 @@ def cmd_critique(ctx: Context, args: argparse.Namespace) -> int:
 # --------------------------------------------------------------------------------------------
 # projects, search, import
 # --------------------------------------------------------------------------------------------
-def _library(ctx: Context) -> Any:
-    from writer_app.analysis.metrics import Analyzer
-    from writer_app.resources import resources_dir
-    from writer_app.storage.library import Library
-
-    lib = Library.open(ctx.paths, Analyzer(resources_dir()))
-    for w in lib.warnings:
-        print(f"警告 (warning): {w}", file=sys.stderr)
-    return lib
+@contextlib.contextmanager
+def _library(ctx: Context) -> Iterator[Any]:
+    """The command's library; it stays open for the rest of the command (``main`` closes it)."""
+    yield ctx.library()
 
 
 def _when(ts: float) -> str:
@@ -1194,7 +1197,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings, warnings = load_settings(paths.settings_file)
         for w in warnings:
             print(f"警告 (warning): {w}", file=sys.stderr)
-        return int(args.func(Context(paths, settings), args))
+        ctx = Context(paths, settings)
+        try:
+            return int(args.func(ctx, args))
+        finally:
+            ctx.close()
     except WriterAppError as exc:
         print(f"错误 (error): {exc}", file=sys.stderr)
         return exc.exit_code
