@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import IO
 
 from writer_app.errors import BadInputError
 
@@ -29,21 +30,32 @@ def decode_text(data: bytes, name: str) -> str:
     )
 
 
+def open_binary(path: Path) -> IO[bytes]:
+    """Open a file the user named for reading; a one-line BadInputError when that fails."""
+    try:
+        return path.open("rb")
+    except FileNotFoundError:
+        raise BadInputError(f"找不到文件 {path} (file not found)") from None
+    except IsADirectoryError:
+        raise BadInputError(f"{path} 是文件夹 (is a directory)") from None
+    except PermissionError:
+        raise BadInputError(f"没有权限读取 {path} (permission denied)") from None
+    except OSError as exc:
+        raise BadInputError(f"无法读取 {path}：{exc.strerror} (cannot read)") from None
+
+
 def read_text_file(arg: str) -> str:
     """``-`` reads stdin; anything else is a path. Raises BadInputError with a one-line reason."""
     if arg == "-":
         return decode_text(sys.stdin.buffer.read(MAX_TEXT_BYTES + 1), "标准输入 (stdin)")
     path = Path(arg)
-    try:
-        if path.is_dir():
-            raise BadInputError(f"{path} 是文件夹 (is a directory)")
-        if path.stat().st_size > MAX_TEXT_BYTES:
-            raise BadInputError(f"{path} 太大（超过 20 MB）(file too large)")
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise BadInputError(f"找不到文件 {path} (file not found)") from None
-    except PermissionError:
-        raise BadInputError(f"没有权限读取 {path} (permission denied)") from None
-    except OSError as exc:
-        raise BadInputError(f"无法读取 {path}：{exc.strerror} (cannot read)") from None
+    if path.is_dir():  # opening a folder does not fail everywhere
+        raise BadInputError(f"{path} 是文件夹 (is a directory)")
+    with open_binary(path) as fh:
+        try:
+            data = fh.read(MAX_TEXT_BYTES + 1)
+        except OSError as exc:
+            raise BadInputError(f"无法读取 {path}：{exc.strerror} (cannot read)") from None
+    if len(data) > MAX_TEXT_BYTES:
+        raise BadInputError(f"{path} 太大（超过 20 MB）(file too large)")
     return decode_text(data, path.name)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import re
 import time
 import uuid
@@ -27,6 +28,7 @@ from writer_app import __version__
 from writer_app.errors import BadInputError
 from writer_app.storage.db import Database
 from writer_app.storage.projects import ANNOTATABLE, FIELDS, ProjectStore, reanchor
+from writer_app.textio import open_binary
 
 FORMAT = "writer-companion-bundle"
 VERSION = 1
@@ -155,51 +157,54 @@ def _json(data: bytes, name: str) -> Any:
 
 def read_bundle(path: Path) -> list[dict[str, Any]]:
     """The bundle's validated project records. Raises BadInputError with one line on any problem."""
+    fh = open_binary(path)
     try:
-        size = path.stat().st_size
-    except FileNotFoundError:
-        raise BadInputError(f"找不到文件 (file not found): {path}") from None
-    except OSError as exc:
-        raise BadInputError(f"无法读取 (cannot read) {path}: {exc.strerror}") from None
-    if size > MAX_BUNDLE_BYTES:
-        raise _bad(
-            f"文件 {size // 1024 // 1024} MB，超过上限 {MAX_BUNDLE_BYTES // 1024 // 1024} MB (too large)"
-        )
-    try:
-        zf = zipfile.ZipFile(path)
-    except (zipfile.BadZipFile, OSError) as exc:
-        raise _bad(f"不是 zip 文件或已损坏 (not a zip file or damaged: {exc})") from None
-    with zf:
-        infos = zf.infolist()
-        if len(infos) > MAX_ENTRIES:
-            raise _bad(f"条目 {len(infos)} 个，超过上限 {MAX_ENTRIES} (too many entries)")
-        for info in infos:
-            if not _safe_name(info.filename):
-                raise _bad(f"含有不安全的路径 {info.filename!r} (unsafe path inside)")
-        declared = sum(i.file_size for i in infos)
-        if declared > MAX_TOTAL_BYTES:
-            raise _bad("解压后总大小超过上限 (too large when unpacked)")
-        names = {i.filename: i for i in infos}
-        if len(names) != len(infos):
-            raise _bad("有重名的条目 (duplicate entries)")
-        if "manifest.json" not in names:
-            raise _bad("缺少 manifest.json (no manifest)")
-        budget = [MAX_TOTAL_BYTES]
-        manifest = _json(_read_entry(zf, names["manifest.json"], budget), "manifest.json")
-        files = _check_manifest(manifest)
-        records = []
-        seen: set[str] = set()
-        for uid, name in files:
-            if name not in names:
-                raise _bad(f"清单中的 {name} 不在包里 (listed file missing)")
-            rec = _json(_read_entry(zf, names[name], budget), name)
-            err = check_project(rec)
-            if err:
-                raise _bad(f"{name}: {err}")
-            if rec["uid"] != uid or uid in seen:
-                raise _bad(f"{name}: uid 与清单不符或重复 (uid does not match the manifest)")
-            seen.add(uid)
-            records.append(rec)
+        size = os.fstat(fh.fileno()).st_size
+        if size > MAX_BUNDLE_BYTES:
+            raise _bad(
+                f"文件 {size // 1024 // 1024} MB，超过上限 {MAX_BUNDLE_BYTES // 1024 // 1024} MB (too large)"
+            )
+        try:
+            zf = zipfile.ZipFile(fh)
+        except (zipfile.BadZipFile, OSError) as exc:
+            raise _bad(f"不是 zip 文件或已损坏 (not a zip file or damaged: {exc})") from None
+        with zf:
+            return _read_zip(zf)
+    finally:
+        fh.close()
+
+
+def _read_zip(zf: zipfile.ZipFile) -> list[dict[str, Any]]:
+    infos = zf.infolist()
+    if len(infos) > MAX_ENTRIES:
+        raise _bad(f"条目 {len(infos)} 个，超过上限 {MAX_ENTRIES} (too many entries)")
+    for info in infos:
+        if not _safe_name(info.filename):
+            raise _bad(f"含有不安全的路径 {info.filename!r} (unsafe path inside)")
+    declared = sum(i.file_size for i in infos)
+    if declared > MAX_TOTAL_BYTES:
+        raise _bad("解压后总大小超过上限 (too large when unpacked)")
+    names = {i.filename: i for i in infos}
+    if len(names) != len(infos):
+        raise _bad("有重名的条目 (duplicate entries)")
+    if "manifest.json" not in names:
+        raise _bad("缺少 manifest.json (no manifest)")
+    budget = [MAX_TOTAL_BYTES]
+    manifest = _json(_read_entry(zf, names["manifest.json"], budget), "manifest.json")
+    files = _check_manifest(manifest)
+    records = []
+    seen: set[str] = set()
+    for uid, name in files:
+        if name not in names:
+            raise _bad(f"清单中的 {name} 不在包里 (listed file missing)")
+        rec = _json(_read_entry(zf, names[name], budget), name)
+        err = check_project(rec)
+        if err:
+            raise _bad(f"{name}: {err}")
+        if rec["uid"] != uid or uid in seen:
+            raise _bad(f"{name}: uid 与清单不符或重复 (uid does not match the manifest)")
+        seen.add(uid)
+        records.append(rec)
     return records
 
 

@@ -15,6 +15,7 @@ from typing import IO, Any
 from writer_app.errors import BadInputError
 from writer_app.storage.db import Database
 from writer_app.storage.search import SearchIndex
+from writer_app.textio import open_binary
 
 MAX_FIELD_CHARS = 200_000  # one record's field; COIG-Writer answers are a few thousand
 MAX_RECORD_BYTES = 4 * 1024 * 1024
@@ -219,14 +220,7 @@ def import_coig(database: Database, index: SearchIndex, path: Path, batch: int =
     """Import a COIG-Writer JSON array or JSONL file. Commits in batches; a killed import keeps
     whole batches and a re-run skips what is already there."""
     report = ImportReport()
-    try:
-        fh = path.open("rb")
-    except FileNotFoundError:
-        raise BadInputError(f"找不到文件 (file not found): {path}") from None
-    except IsADirectoryError:
-        raise BadInputError(f"这是一个文件夹，不是文件 (a directory, not a file): {path}") from None
-    except OSError as exc:
-        raise BadInputError(f"无法读取 (cannot read) {path}: {exc.strerror}") from None
+    fh = open_binary(path)
     with fh:
         pending: list[tuple[int, dict[str, str]]] = []
         for line, value, err in iter_records(fh):
