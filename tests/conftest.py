@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import shutil
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
+import tomli_w
 
 sys.path.insert(0, str(Path(__file__).parent))
 
 from tiny_gguf import build_gguf, build_slow, build_tiny  # noqa: E402
 
 from writer_app.llm.worker import LocalEngine, WorkerConfig  # noqa: E402
+from writer_app.resources import app_root  # noqa: E402
 
 
 @pytest.fixture(autouse=True)
@@ -55,3 +59,23 @@ def slow_engine(slow_model: Path):
     engine = LocalEngine(WorkerConfig(str(slow_model), n_ctx=16384, n_threads=2))
     yield engine
     engine.close()
+
+
+@pytest.fixture
+def small_resources(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A copy of resources/ whose JSON bounds suit the random tiny model (it fills every string)."""
+    root = tmp_path / "app"
+    shutil.copytree(app_root() / "resources", root / "resources")
+    shutil.copytree(app_root() / "models", root / "models", ignore=shutil.ignore_patterns("*.gguf"))
+    prompts = root / "resources" / "prompts"
+    outline = tomllib.loads((prompts / "outline.toml").read_text(encoding="utf-8"))
+    outline["limits"]["schema"] = {
+        k: (2 if k.endswith(("items", "max", "min")) else 4) for k in outline["limits"]["schema"]
+    }
+    outline["limits"]["max_tokens"] = 700
+    (prompts / "outline.toml").write_text(tomli_w.dumps(outline), encoding="utf-8")
+    critique = tomllib.loads((prompts / "critique.toml").read_text(encoding="utf-8"))
+    critique["limits"].update(reason_chars=4, quote_chars=4, issue_chars=4, fix_chars=4, max_suggestions=1)
+    (prompts / "critique.toml").write_text(tomli_w.dumps(critique), encoding="utf-8")
+    monkeypatch.setenv("WRITER_APP_RESOURCES", str(root))
+    return root

@@ -3,40 +3,14 @@
 from __future__ import annotations
 
 import json
-import shutil
-import tomllib
-from pathlib import Path
 
 import pytest
-import tomli_w
 from test_cli import assert_one_line_error, run
-
-from writer_app.resources import app_root
 
 QUERY = "以“坚持”为话题，写一篇议论文，自拟标题，不少于800字。"
 ESSAY = (
     "坚持的意义\n" + "清晨的操场上，我一圈又一圈地奔跑。汗水湿透了衣背，可我知道，坚持才能看见远方。\n" * 12
 )
-
-
-@pytest.fixture
-def small_resources(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A copy of resources/ whose JSON bounds suit the random tiny model (it fills every string)."""
-    root = tmp_path / "app"
-    shutil.copytree(app_root() / "resources", root / "resources")
-    shutil.copytree(app_root() / "models", root / "models", ignore=shutil.ignore_patterns("*.gguf"))
-    prompts = root / "resources" / "prompts"
-    outline = tomllib.loads((prompts / "outline.toml").read_text(encoding="utf-8"))
-    outline["limits"]["schema"] = {
-        k: (2 if k.endswith(("items", "max", "min")) else 4) for k in outline["limits"]["schema"]
-    }
-    outline["limits"]["max_tokens"] = 700
-    (prompts / "outline.toml").write_text(tomli_w.dumps(outline), encoding="utf-8")
-    critique = tomllib.loads((prompts / "critique.toml").read_text(encoding="utf-8"))
-    critique["limits"].update(reason_chars=4, quote_chars=4, issue_chars=4, fix_chars=4, max_suggestions=1)
-    (prompts / "critique.toml").write_text(tomli_w.dumps(critique), encoding="utf-8")
-    monkeypatch.setenv("WRITER_APP_RESOURCES", str(root))
-    return root
 
 
 def test_outline_then_draft_then_critique_keep_the_json_contract(tmp_path, tiny_model, small_resources):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import os
 import signal
 import sys
 import time
@@ -999,6 +1000,30 @@ def _add_writing_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--json", action="store_true", help="输出 JSON (print JSON)")
 
 
+def cmd_gui(ctx: Context, args: argparse.Namespace) -> int:
+    if sys.platform.startswith("linux") and not (
+        os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY") or os.environ.get("QT_QPA_PLATFORM")
+    ):
+        raise WriterAppError(
+            "没有图形界面 (DISPLAY 未设置)，无法打开窗口；命令行用法见 writer-app --help"
+            " (no display: see `writer-app --help` for the command line)",
+            exit_code=2,
+        )
+    try:
+        from writer_app.gui.app import run
+    except ImportError as exc:
+        raise WriterAppError(
+            f"无法加载 Qt 界面：{exc}；请重新运行 bash packaging/setup.sh app (cannot load Qt)"
+        ) from None
+    return run(
+        ctx.paths,
+        ctx.settings,
+        screenshot=args.screenshot,
+        ready_file=args.ready_file,
+        quit_when_ready=args.quit_when_ready,
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="writer-app",
@@ -1169,6 +1194,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--prefix-tokens", type=int, default=1000, dest="prefix_tokens")
     p.add_argument("--repeats", type=int, default=2)
     p.set_defaults(func=cmd_bench)
+    p = sub.add_parser("gui", help="打开桌面窗口（不带参数运行时的默认动作） (open the desktop window; the default)")
+    p.add_argument("--screenshot", type=Path, help=argparse.SUPPRESS)
+    p.add_argument("--ready-file", type=Path, help=argparse.SUPPRESS)
+    p.add_argument("--quit-when-ready", action="store_true", help=argparse.SUPPRESS)
+    p.set_defaults(func=cmd_gui)
     return parser
 
 
@@ -1189,8 +1219,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
-        parser.print_help()
-        return 0
+        args = parser.parse_args(["gui"])  # no command: the desktop app
     paths: AppPaths | None = None
     try:
         paths = AppPaths.from_env()

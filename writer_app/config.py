@@ -61,7 +61,8 @@ class EngineSettings:
 class Settings:
     engine: EngineSettings = field(default_factory=EngineSettings)
     author: str = ""
-    language: str = "auto"
+    language: str = "auto"  # auto (the system locale: English if it is English, else Chinese) | zh | en
+    data_dir: str = ""  # empty: the default data folder; takes effect at the next start
 
 
 @dataclass(frozen=True)
@@ -84,6 +85,12 @@ class AppPaths:
             data_dir=Path(platformdirs.user_data_dir(APP_NAME, appauthor=False)),
             config_dir=Path(platformdirs.user_config_dir(APP_NAME, appauthor=False)),
         )
+
+    def with_data_dir(self, data_dir: str) -> AppPaths:
+        """These paths with the data folder the user chose in the settings (config stays put)."""
+        if not data_dir.strip():
+            return self
+        return AppPaths(data_dir=Path(data_dir).expanduser(), config_dir=self.config_dir)
 
     @property
     def models_dir(self) -> Path:

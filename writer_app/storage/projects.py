@@ -159,6 +159,41 @@ class ProjectStore:
             pid = int(cur.lastrowid or 0)
         return self.get(pid)
 
+    def duplicate(self, project_id: int, title_suffix: str = "（副本）") -> Project:
+        """A new project with the same prompt, genre, tags and current texts (history not copied)."""
+        p = self.get(project_id)
+        now = self.clock()
+        with self.database.transaction() as conn:
+            cur = conn.execute(
+                "INSERT INTO projects (uid, title, query_type, query, thought, answer, tags, created, updated)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    uuid.uuid4().hex,
+                    (p.title or p.query[:20]).strip() + title_suffix,
+                    p.query_type,
+                    p.query,
+                    p.thought,
+                    p.answer,
+                    json.dumps(p.tags, ensure_ascii=False),
+                    now,
+                    now,
+                ),
+            )
+            pid = int(cur.lastrowid or 0)
+            for f in FIELDS:
+                text = getattr(p, f)
+                if text:
+                    self._insert_revision(conn, pid, f, text, "snapshot", f"复制自项目 {p.id}", None, now)
+        return self.get(pid)
+
+    def all_tags(self) -> list[str]:
+        """Every tag used by a project not in the trash, sorted."""
+        rows = self._conn.execute(
+            "SELECT DISTINCT value FROM projects, json_each(projects.tags)"
+            " WHERE trashed IS NULL ORDER BY value"
+        ).fetchall()
+        return [r[0] for r in rows]
+
     def get(self, project_id: int) -> Project:
         row = self._row("SELECT * FROM projects WHERE id = ?", (project_id,))
         if row is None:
@@ -178,6 +213,7 @@ class ProjectStore:
         self,
         limit: int = 100,
         *,
+        offset: int = 0,
         trashed: bool = False,
         query_type: str | None = None,
         tag: str | None = None,
@@ -194,8 +230,8 @@ class ProjectStore:
         if since is not None:
             where.append("updated >= ?")
             args.append(since)
-        sql = f"SELECT * FROM projects WHERE {' AND '.join(where)} ORDER BY updated DESC, id DESC LIMIT ?"
-        return [Project.from_row(r) for r in self._rows(sql, (*args, limit))]
+        sql = f"SELECT * FROM projects WHERE {' AND '.join(where)} ORDER BY updated DESC, id DESC LIMIT ? OFFSET ?"
+        return [Project.from_row(r) for r in self._rows(sql, (*args, limit, offset))]
 
     def update(self, project_id: int, **values: Any) -> Project:
         """Set title, query_type or tags (the texts go through :meth:`autosave` or :meth:`set_text`)."""

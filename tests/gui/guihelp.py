@@ -1,0 +1,25 @@
+"""Helpers for the GUI tests: Chinese typing and model settings."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+from PySide6.QtGui import QInputMethodEvent
+from PySide6.QtWidgets import QApplication, QWidget
+
+from writer_app.config import EngineSettings, Settings
+
+
+def type_chinese(widget: QWidget, text: str) -> None:
+    """What an input method does when the writer picks a phrase: commit it at the cursor.
+    (qtbot.keyClicks aborts the process on Chinese text.)"""
+    widget.setFocus()
+    event = QInputMethodEvent("", [])
+    event.setCommitString(text)
+    QApplication.sendEvent(widget, event)
+
+
+def model_settings(model: Path | str = "", **engine: object) -> Settings:
+    e = EngineSettings(model=str(model), n_ctx=2048, n_threads=2, seed=3)
+    return Settings(engine=replace(e, **engine), author="王老师")

