@@ -22,24 +22,34 @@ venv="${WRITER_APP_VENV:-$root/.venv}"
 python="${PYTHON:-python3}"
 say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 
-# 1. System packages (Debian/Ubuntu): compilers for llama.cpp, venv support.
-apt_packages=(build-essential cmake python3-venv python3-dev)
-missing=()
-if command -v dpkg-query >/dev/null 2>&1; then
-  for p in "${apt_packages[@]}"; do
-    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+# 1. System packages (Debian/Ubuntu): compilers for llama.cpp and venv support; Qt's runtime
+#    libraries and a CJK font (without one Chinese shows as boxes); Xvfb for the window test.
+build_packages=(build-essential cmake python3-venv python3-dev)
+qt_packages=(libegl1 libgl1 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1 libdbus-1-3 libglib2.0-0
+  libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1 libxcb-render-util0 libxcb-shape0
+  fonts-wqy-microhei)
+[ "$mode" = test ] && qt_packages+=(xvfb)
+missing_of() {
+  local out=() p
+  command -v dpkg-query >/dev/null 2>&1 || { echo ""; return; }
+  for p in "$@"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || out+=("$p")
   done
+  echo "${out[*]:-}"
+}
+read -r -a missing <<< "$(missing_of "${build_packages[@]}")"
+if [ ${#missing[@]} -gt 0 ] && command -v gcc >/dev/null && command -v g++ >/dev/null \
+   && command -v cmake >/dev/null && "$python" -c 'import venv, ensurepip' 2>/dev/null; then
+  say "toolchain present (skipping apt for: ${missing[*]})"
+  missing=()
 fi
+read -r -a missing_qt <<< "$(missing_of "${qt_packages[@]}")"
+missing+=("${missing_qt[@]}")
 if [ ${#missing[@]} -gt 0 ]; then
-  if command -v gcc >/dev/null && command -v g++ >/dev/null && command -v cmake >/dev/null \
-     && "$python" -c 'import venv, ensurepip' 2>/dev/null; then
-    say "toolchain present (skipping apt for: ${missing[*]})"
-  else
-    say "installing system packages: ${missing[*]}"
-    sudo=""; [ "$(id -u)" -ne 0 ] && sudo="sudo"
-    $sudo apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}"
-  fi
+  say "installing system packages: ${missing[*]}"
+  sudo=""; [ "$(id -u)" -ne 0 ] && sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}"
 fi
 
 # 2. Virtual environment.

@@ -124,29 +124,29 @@ class ProjectListModel(_RowsModel):
             self.dataChanged.emit(idx, idx)
 
 
-def _t(text: str) -> str:
-    return QCoreApplication.translate("ListModels", text)
-
-
 def project_title(p: Any) -> str:
     first = (getattr(p, "query", "").strip().splitlines() or [""])[0][:24]
-    return p.title or first or _t("（无题）")
+    return p.title or first or QCoreApplication.translate("ListModels", "（无题）")
 
 
 def kind_name(kind: str) -> str:
     names = {
-        "autosave": _t("自动保存"),
-        "snapshot": _t("快照"),
-        "generation": _t("生成"),
-        "restore": _t("恢复"),
-        "import": _t("导入"),
-        "conflict": _t("冲突"),
+        "autosave": QCoreApplication.translate("ListModels", "自动保存"),
+        "snapshot": QCoreApplication.translate("ListModels", "快照"),
+        "generation": QCoreApplication.translate("ListModels", "生成"),
+        "restore": QCoreApplication.translate("ListModels", "恢复"),
+        "import": QCoreApplication.translate("ListModels", "导入"),
+        "conflict": QCoreApplication.translate("ListModels", "冲突"),
     }
     return names.get(kind, kind)
 
 
 def field_name(name: str) -> str:
-    names = {"query": _t("题目"), "thought": _t("构思"), "answer": _t("正文")}
+    names = {
+        "query": QCoreApplication.translate("ListModels", "题目"),
+        "thought": QCoreApplication.translate("ListModels", "构思"),
+        "answer": QCoreApplication.translate("ListModels", "正文"),
+    }
     return names.get(name, name)
 
 
@@ -161,7 +161,8 @@ class RevisionListModel(_RowsModel):
             label = f" · {r.label}" if r.label else ""
             return (
                 f"{time.strftime('%m-%d %H:%M:%S', time.localtime(r.created))}  "
-                f"{field_name(r.field)} · {kind_name(r.kind)}{label} · {len(r.text)}" + _t("字")
+                f"{field_name(r.field)} · {kind_name(r.kind)}{label} · {len(r.text)}"
+                + QCoreApplication.translate("ListModels", "字")
             )
         if role == IdRole:
             return r.id
@@ -190,8 +191,8 @@ class AnnotationListModel(_RowsModel):
             return None
         a = self._rows[index.row()]
         if role == Qt.ItemDataRole.DisplayRole:
-            state = _t("（原文已改动，未定位）") if a.detached else ""
-            author = a.author or _t("匿名")
+            state = QCoreApplication.translate("ListModels", "（原文已改动，未定位）") if a.detached else ""
+            author = a.author or QCoreApplication.translate("ListModels", "匿名")
             return f"{author} · {field_name(a.field)}{state}\n「{a.quote[:30]}」\n{a.body}"
         if role == Qt.ItemDataRole.CheckStateRole:
             return Qt.CheckState.Checked if a.resolved else Qt.CheckState.Unchecked
