@@ -497,6 +497,7 @@ class MainWindow(QMainWindow):
         self.project = project
         self._show_project(project)
         self.qsettings.setValue("last_project", project.id)
+        self.qsettings.sync()  # a crash must still reopen this project
         self.library_panel.select_id(project.id)
         self.project_opened.emit(project.id)
         return True

@@ -1,0 +1,64 @@
+"""The Qt-free services behind the GUI."""
+
+from __future__ import annotations
+
+import pytest
+
+from writer_app.config import AppPaths, EngineSettings, Settings
+from writer_app.errors import ModelError
+from writer_app.llm.engine import CancelToken
+from writer_app.workbench import Workbench, load_sample_prompts
+
+ESSAY = (
+    "坚持的意义\n" + "清晨的操场上，我一圈又一圈地奔跑。汗水湿透了衣背，可我知道，坚持才能看见远方。\n" * 12
+)
+
+
+def bench(small_resources, settings: Settings | None = None) -> Workbench:
+    return Workbench.create(AppPaths.from_env(), settings or Settings(), small_resources / "resources")
+
+
+def test_without_a_model_the_host_says_so_and_the_critique_uses_analysis(small_resources):
+    wb = bench(small_resources)
+    assert wb.models.configured_name() == ""
+    with pytest.raises(ModelError, match="还没有设置模型"):
+        wb.models.engine()
+    assert wb.models.state == "none"
+    genre = wb.genre("议论文")
+    result = wb.critique(ESSAY, "坚持", genre, 800, CancelToken(), use_model=False)
+    assert result.source == "analysis" and result.suggestions
+    assert 0 < result.total <= result.rubric.max_total
+
+
+def test_a_corrupt_model_is_one_line_before_any_worker_starts(small_resources, tmp_path):
+    bad = tmp_path / "bad.gguf"
+    bad.write_bytes(b"GGUF\x03\x00\x00\x00garbage")
+    wb = bench(small_resources, Settings(engine=EngineSettings(model=str(bad))))
+    with pytest.raises(ModelError) as info:
+        wb.models.check()
+    assert "\n" not in str(info.value)
+
+
+def test_the_tiny_model_loads_streams_and_counts_tokens(small_resources, tiny_model):
+    wb = bench(
+        small_resources,
+        Settings(engine=EngineSettings(model=str(tiny_model), n_ctx=2048, n_threads=2, seed=1)),
+    )
+    try:
+        info = wb.models.load()
+        assert wb.models.state == "ready" and info
+        genre = wb.genre("议论文")
+        thought = wb.outline("以“坚持”为话题写一篇议论文", genre, 200, CancelToken())
+        events = list(wb.draft("以“坚持”为话题写一篇议论文", thought, genre, 60, CancelToken()))
+        assert events[-1].kind == "done" and events[-1].result.answer
+        assert wb.models.tokens > 0
+    finally:
+        wb.models.close()
+
+
+def test_sample_prompts_are_data_and_a_missing_file_gives_none(tmp_path):
+    from writer_app.resources import resources_dir
+
+    samples = load_sample_prompts(resources_dir())
+    assert len(samples) >= 3 and all(s.query and s.query_type for s in samples)
+    assert load_sample_prompts(tmp_path) == []
