@@ -11,13 +11,18 @@ from PySide6.QtWidgets import QApplication, QWidget
 from writer_app.config import EngineSettings, Settings
 
 
+def commit_event(text: str) -> QInputMethodEvent:
+    """The event an input method sends when the writer picks a phrase."""
+    event = QInputMethodEvent()
+    event.setCommitString(text)
+    return event
+
+
 def type_chinese(widget: QWidget, text: str) -> None:
     """What an input method does when the writer picks a phrase: commit it at the cursor.
     (qtbot.keyClicks aborts the process on Chinese text.)"""
     widget.setFocus()
-    event = QInputMethodEvent("", [])
-    event.setCommitString(text)
-    QApplication.sendEvent(widget, event)
+    QApplication.sendEvent(widget, commit_event(text))
 
 
 def model_settings(model: Path | str = "", **engine: object) -> Settings:

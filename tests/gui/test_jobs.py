@@ -70,3 +70,19 @@ def test_cancel_lets_the_job_finish_with_its_partial_result(qtbot):
     runner.cancel("model")
     assert runner.wait_idle(10)
     assert results == ["partial"] and not runner.busy("model")
+
+
+def test_the_qt_binding_keeps_references_to_none(qtbot):
+    """PySide6 6.12.0 dropped a reference to None on every call that returns nothing, so a long
+    session crashed ("deallocating None"); pyproject keeps it out. This catches such a build."""
+    import sys
+
+    from PySide6.QtWidgets import QApplication, QPlainTextEdit
+
+    editor = QPlainTextEdit()
+    qtbot.addWidget(editor)
+    before = sys.getrefcount(None)
+    for _ in range(2000):
+        editor.setPlainText("字")
+        QApplication.processEvents()
+    assert sys.getrefcount(None) - before > -100

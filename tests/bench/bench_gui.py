@@ -1,0 +1,371 @@
+"""GUI benchmark: prints figures against the desktop-app goals (not a test; nothing here asserts).
+
+    python tests/bench/bench_gui.py                   # demo model if installed, else a synthetic one
+    python tests/bench/bench_gui.py --model PATH --projects 2000 --json
+
+Measured, each on this machine in one run:
+- cold start: a new process until the window shows its project (library open, model not yet loaded);
+- stalls of the GUI event loop while the model streams a draft, by a 5 ms timer probe;
+- throughput: tokens per second reaching the editor through the job runner, against the same
+  request consumed raw, in the same process;
+- a library of N projects: opening it in the window, then typing into a 3,000-character draft
+  with the live stats on: time per keystroke and the event-loop stalls meanwhile.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ.setdefault("WRITER_APP_NO_FIRST_RUN", "1")
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests"))
+sys.path.insert(0, str(ROOT / "tests" / "gui"))
+
+from guihelp import commit_event  # noqa: E402
+from PySide6.QtCore import QElapsedTimer, QObject, QTimer  # noqa: E402
+from PySide6.QtGui import QTextCursor  # noqa: E402
+from PySide6.QtWidgets import QApplication  # noqa: E402
+
+from writer_app.config import AppPaths, EngineSettings, Settings  # noqa: E402
+from writer_app.gui.app import create_window, make_application  # noqa: E402
+from writer_app.gui.main_window import TAB_DRAFT  # noqa: E402
+from writer_app.llm.engine import CancelToken  # noqa: E402
+
+QUERY = "以“坚持”为话题，写一篇议论文，自拟标题，不少于800字。"
+GOALS = {"cold_start_s": 1.0, "stall_ms": 50, "ratio": 0.95, "typing_p95_ms": 16, "typing_stall_p95_ms": 16}
+
+
+def pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(q / 100 * (len(ordered) - 1))))] if ordered else 0.0
+
+
+class Probe(QObject):
+    """A 5 ms timer: how late each tick fires is how long the event loop was busy elsewhere."""
+
+    def __init__(self, interval_ms: int = 5) -> None:
+        super().__init__()
+        self.interval = interval_ms
+        self.gaps: list[float] = []
+        self._clock = QElapsedTimer()
+        self._timer = QTimer(self, interval=interval_ms)
+        self._timer.timeout.connect(self._tick)
+
+    def start(self) -> None:
+        self.gaps.clear()
+        self._clock.start()
+        self._timer.start()
+
+    def stop(self) -> dict:
+        self._timer.stop()
+        stalls = [max(0.0, g - self.interval) for g in self.gaps]
+        return {
+            "ticks": len(stalls),
+            "stall_max_ms": round(max(stalls, default=0.0), 1),
+            "stall_p99_ms": round(pct(stalls, 99), 1),
+            "stall_p95_ms": round(pct(stalls, 95), 1),
+        }
+
+    def _tick(self) -> None:
+        self.gaps.append(self._clock.nsecsElapsed() / 1e6)
+        self._clock.restart()
+
+
+def pump_until(cond, timeout: float) -> bool:  # noqa: ANN001
+    end = time.monotonic() + timeout
+    while not cond():
+        if time.monotonic() > end:
+            return False
+        QApplication.processEvents()
+        time.sleep(0.001)
+    return True
+
+
+# --------------------------------------------------------------------------------------------
+def bench_cold_start(home: Path, runs: int = 3) -> dict:
+    env = dict(os.environ, WRITER_APP_HOME=str(home))
+    times = []
+    for i in range(runs + 1):  # the first run creates the library and warms the file cache
+        ready = home / "ready.json"
+        ready.unlink(missing_ok=True)
+        t0 = time.monotonic()
+        proc = subprocess.run(
+            [sys.executable, "-m", "writer_app", "gui", "--ready-file", str(ready), "--quit-when-ready"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        if proc.returncode != 0 or not ready.exists():
+            return {"error": proc.stderr.strip().splitlines()[-1:] or ["no ready file"]}
+        if i:
+            times.append(json.loads(ready.read_text())["monotonic"] - t0)
+    return {"cold_start_s": round(statistics.median(times), 3), "runs_s": [round(t, 3) for t in times]}
+
+
+# --------------------------------------------------------------------------------------------
+def bench_generation(app: QApplication, home: Path, model: str) -> dict:
+    paths = AppPaths(home, home)
+    settings = Settings(engine=EngineSettings(model=model, n_ctx=4096, seed=1), author="bench")
+    w = create_window(paths, settings)
+    w.show()
+    probe = Probe()
+    t0 = time.monotonic()
+    probe.start()
+    w.start(load_model=True)
+    pump_until(lambda: w.library is not None and w.project is not None, 60)
+    shown = time.monotonic() - t0
+    pump_until(lambda: w.wb.models.state in ("ready", "error"), 300)
+    load = probe.stop()
+    out: dict = {"window_usable_s": round(shown, 3), "model_ready_s": round(time.monotonic() - t0, 2)}
+    out["stall_during_model_load"] = load
+    if w.wb.models.state != "ready":
+        out["error"] = w.wb.models.message
+        w.close()
+        return out
+
+    engine = w.wb.models.engine()
+    messages = [{"role": "user", "content": "写一段三百字左右的文字，谈谈坚持的意义。"}]
+    params = w.wb.models.params(max_tokens=256, seed=1, temperature=0.8)
+
+    # raw: the same request consumed in a plain loop
+    times: list[float] = []
+    tokens = 0
+    for chunk in engine.stream(messages, params, CancelToken()):
+        if chunk.done:
+            break
+        tokens += chunk.tokens
+        times.append(time.perf_counter())
+    raw_tps = (tokens - 1) / (times[-1] - times[0]) if len(times) > 1 else 0.0
+
+    # GUI: streamed through the job runner into the draft editor, batch by batch
+    editor = w.draft_tab.editor
+    editor.setPlainText("")
+    arrivals: list[tuple[float, int]] = []
+
+    def work(job):  # noqa: ANN001, ANN202
+        for chunk in engine.stream(messages, params, job.cancel):
+            if chunk.done:
+                return chunk
+            job.emit(chunk)
+        return None
+
+    def on_event(chunks) -> None:  # noqa: ANN001
+        cur = QTextCursor(editor.document())
+        cur.movePosition(QTextCursor.MoveOperation.End)
+        cur.insertText("".join(c.text for c in chunks))
+        arrivals.append((time.perf_counter(), sum(c.tokens for c in chunks)))
+
+    probe.start()
+    w.runner.start("model", work, on_event=on_event)
+    pump_until(lambda: not w.runner.busy("model"), 300)
+    stream_probe = probe.stop()
+    got = sum(n for _, n in arrivals)
+    # tokens after the first batch, over the time from the first batch to the last
+    gui_tps = (got - arrivals[0][1]) / (arrivals[-1][0] - arrivals[0][0]) if len(arrivals) > 1 else 0.0
+    out["throughput"] = {
+        "raw_tok_s": round(raw_tps, 1),
+        "gui_tok_s": round(gui_tps, 1),
+        "ratio": round(gui_tps / raw_tps, 3) if raw_tps else None,
+        "tokens": got,
+        "batches": len(arrivals),
+    }
+    out["stall_while_streaming"] = stream_probe
+
+    # a whole draft through the window (the pipeline, parts, progress bar), probed
+    w.prompt_tab.query.setPlainText(QUERY)
+    w.prompt_tab.length.setValue(400)
+    w.thought_tab.set_markdown("## 结构\n1. 开头（约100字）：点题\n2. 论证（约200字）：举例\n3. 结尾（约100字）：升华\n")
+    w.tabs.setCurrentIndex(TAB_DRAFT)
+    done: list = []
+    w.generation_finished.connect(lambda kind, reason: done.append(reason))
+    probe.start()
+    t = time.monotonic()
+    w.generate_draft()
+    pump_until(lambda: bool(done), 600)
+    out["draft"] = {
+        "seconds": round(time.monotonic() - t, 1),
+        "chars": len(editor.toPlainText()),
+        "finish": done[0] if done else "timeout",
+        **probe.stop(),
+    }
+    w.close()
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+def build_library(home: Path, projects: int) -> float:
+    """N projects of real essays written with bulk SQL (setup, not measured as a goal)."""
+    from writer_app.analysis.metrics import Analyzer
+    from writer_app.resources import resources_dir
+    from writer_app.storage.library import Library
+
+    try:
+        from bench.aes import load_essays
+
+        essays = [e["text"] for e in load_essays()]
+    except (OSError, ImportError):
+        essays = ["坚持的意义\n" + "清晨的操场上，我一圈又一圈地奔跑，坚持才能看见远方。\n" * 40]
+    t0 = time.perf_counter()
+    with Library.open(AppPaths(home, home), Analyzer(resources_dir()), backup=False) as lib:
+        conn = lib.database.conn
+        start = time.time() - 365 * 86400
+        with lib.database.transaction():
+            for n in range(projects):
+                text = essays[n % len(essays)]
+                ts = start + n * 60
+                conn.execute(
+                    "INSERT INTO projects (uid, title, query_type, query, thought, answer, tags, created, updated)"
+                    " VALUES (?, ?, '议论文', ?, '', ?, '[\"练习\"]', ?, ?)",
+                    (uuid.uuid4().hex, f"作文 {n}", f"题目 {n}", text, ts, ts),
+                )
+    return time.perf_counter() - t0
+
+
+def bench_library_typing(app: QApplication, home: Path, projects: int, keystrokes: int = 300) -> dict:
+    setup_s = build_library(home, projects)
+    paths = AppPaths(home, home)
+    probe = Probe()
+    t0 = time.monotonic()
+    w = create_window(paths, Settings(author="bench"))
+    w.show()
+    probe.start()
+    w.start(load_model=False)
+    pump_until(lambda: w.library is not None and w.project is not None, 120)
+    opened = time.monotonic() - t0
+    open_probe = probe.stop()
+    w.wb.analyzer.warm_up_in_background().join()
+
+    w.new_project()
+    w.prompt_tab.query.setPlainText(QUERY)
+    base = ("坚持是一种品格，也是一种力量。" * 220)[:3000]
+    w.tabs.setCurrentIndex(TAB_DRAFT)
+    editor = w.draft_tab.editor
+    editor.setPlainText(base)
+    cur = editor.textCursor()
+    cur.movePosition(QTextCursor.MoveOperation.End)
+    editor.setTextCursor(cur)
+    editor.setFocus()
+    pump_until(lambda: False, 0.5)
+
+    per_key: list[float] = []
+    probe.start()
+    pieces = ["坚持", "就是", "胜利", "。", "我们", "要", "不断", "努力"]
+    for i in range(keystrokes):
+        ev = commit_event(pieces[i % len(pieces)])
+        t = time.perf_counter()
+        QApplication.sendEvent(editor, ev)
+        QApplication.processEvents()
+        per_key.append((time.perf_counter() - t) * 1000)
+        end = time.monotonic() + 0.06  # about 15 commits a second: a fast typist with an IME
+        while time.monotonic() < end:
+            QApplication.processEvents()
+            time.sleep(0.001)
+    typing_probe = probe.stop()
+    pump_until(lambda: not w.runner.busy("stats"), 10)
+    stats = w.draft_tab.stats.text()
+    w.close()
+    return {
+        "projects": projects,
+        "setup_s": round(setup_s, 1),
+        "open_library_in_window_s": round(opened, 3),
+        "stall_while_opening": open_probe,
+        "draft_chars": len(base),
+        "keystroke_ms_p50": round(pct(per_key, 50), 2),
+        "keystroke_ms_p95": round(pct(per_key, 95), 2),
+        "keystroke_ms_max": round(max(per_key), 2),
+        "stall_while_typing": typing_probe,
+        "stats_bar": stats,
+    }
+
+
+def default_model() -> str:
+    from writer_app.llm.local import make_registry
+
+    real = AppPaths.from_env() if os.environ.get("WRITER_APP_HOME") else None
+    try:
+        registry = make_registry(real or AppPaths(Path.home() / ".local/share/writer-companion", Path("/nonexistent")))
+        found = registry.installed_path(registry.catalog["demo"])
+    except Exception:  # noqa: BLE001 - no demo model: fall back to a synthetic one
+        found = None
+    if found is not None:
+        return str(found)
+    from tiny_gguf import build_slow
+
+    return str(build_slow(Path(tempfile.mkdtemp()) / "slow.gguf"))
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--model", help="GGUF path or name (default: the demo model if installed)")
+    ap.add_argument("--projects", type=int, default=10_000)
+    ap.add_argument("--skip", action="append", default=[], choices=["start", "generation", "library"])
+    ap.add_argument("--json", action="store_true")
+    args = ap.parse_args()
+    model = args.model or default_model()
+    app = make_application()
+    out: dict = {"model": Path(model).name, "goals": GOALS}
+    with tempfile.TemporaryDirectory(prefix="bench-gui-") as tmp:
+        root = Path(tmp)
+        if "start" not in args.skip:
+            out["start"] = bench_cold_start(root / "start")
+            big = root / "library"
+            build_library(big, args.projects)
+            out["start_big_library"] = bench_cold_start(big)
+        if "generation" not in args.skip:
+            out["generation"] = bench_generation(app, root / "gen", model)
+        if "library" not in args.skip:
+            out["library"] = bench_library_typing(app, root / "typing", args.projects)
+    if args.json:
+        print(json.dumps(out, ensure_ascii=False, indent=2))
+        return 0
+    print(f"model: {out['model']}")
+    s = out.get("start", {})
+    if s:
+        print(f"cold start to a usable window: {s.get('cold_start_s')} s (goal ≤ 1.0) runs {s.get('runs_s')}")
+        print(f"  with {args.projects} projects: {out['start_big_library'].get('cold_start_s')} s")
+    g = out.get("generation", {})
+    if g:
+        t = g.get("throughput", {})
+        print(f"window usable {g.get('window_usable_s')} s; model ready {g.get('model_ready_s')} s")
+        print(f"stall while the model loads: max {g['stall_during_model_load']['stall_max_ms']} ms")
+        if t:
+            print(
+                f"throughput: raw {t['raw_tok_s']} tok/s, through the GUI {t['gui_tok_s']} tok/s,"
+                f" ratio {t['ratio']} (goal ≥ 0.95) in {t['batches']} batches"
+            )
+            st = g["stall_while_streaming"]
+            print(f"stall while streaming: max {st['stall_max_ms']} ms, p99 {st['stall_p99_ms']} ms (goal ≤ 50)")
+            d = g["draft"]
+            print(
+                f"draft through the window: {d['chars']} chars in {d['seconds']} s ({d['finish']}),"
+                f" stall max {d['stall_max_ms']} ms, p99 {d['stall_p99_ms']} ms"
+            )
+        if g.get("error"):
+            print(f"  model error: {g['error']}")
+    lib = out.get("library", {})
+    if lib:
+        print(f"library of {lib['projects']} projects opened in the window in {lib['open_library_in_window_s']} s")
+        print(
+            f"typing into {lib['draft_chars']} chars with live stats: keystroke p50 {lib['keystroke_ms_p50']} ms,"
+            f" p95 {lib['keystroke_ms_p95']} ms (goal ≤ 16), max {lib['keystroke_ms_max']} ms;"
+            f" event-loop stall p95 {lib['stall_while_typing']['stall_p95_ms']} ms,"
+            f" max {lib['stall_while_typing']['stall_max_ms']} ms"
+        )
+        print(f"  stats bar: {lib['stats_bar']}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
