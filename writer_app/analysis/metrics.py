@@ -68,33 +68,48 @@ class Analyzer:
         self._idioms: frozenset[str] = frozenset()
         self._idf: dict[str, float] = {}
         self._median_idf = 0.0
-        self._stop_words: frozenset[str] = frozenset()
+        # jieba.analyse's default stop words (English function words), kept as data
+        self._stop_words = frozenset(raw.get("keyword_stop_words", []))
         self._warm_thread: threading.Thread | None = None
 
     # -- jieba ----------------------------------------------------------------------------------
     def _ensure_loaded(self) -> Any:
+        """jieba's tokenizer with its dictionary, the idioms and the IDF table.
+
+        Everything is read with plain Python loops rather than jieba's marshal cache, its
+        ``jieba.analyse`` import (which loads the POS tagger) and one big sort: each of those is
+        a single C call that holds the GIL for 100-300 ms, and this runs beside the GUI thread.
+        A Python loop hands the GIL over every few milliseconds, so the window stays responsive.
+        """
         with self._lock:
             if self._tokenizer is not None:
                 return self._tokenizer
             import logging
 
             import jieba
-            import jieba.analyse
 
             logging.getLogger("jieba").setLevel(logging.WARNING)
             tokenizer = jieba.Tokenizer()
-            tokenizer.initialize()
+            freq: dict[str, int] = {}
+            total = 0
             idioms = set()
             with tokenizer.get_dict_file() as fh:
-                for line in fh:
-                    parts = line.decode("utf-8").split()
-                    if len(parts) == 3 and parts[2] == "i" and len(parts[0]) >= 4:
-                        idioms.add(parts[0])
-            tfidf = jieba.analyse.TFIDF()
+                lines = fh.read().decode("utf-8").splitlines()
+            for line in lines:  # (iterating the file itself held the GIL far longer, measured)
+                parts = line.split()
+                if len(parts) < 2 or not parts[1].isdigit():
+                    continue
+                word, n = parts[0], int(parts[1])
+                freq[word] = n
+                total += n
+                for i in range(1, len(word)):  # jieba's prefix dictionary
+                    if word[:i] not in freq:
+                        freq[word[:i]] = 0
+                if len(parts) == 3 and parts[2] == "i" and len(word) >= 4:
+                    idioms.add(word)
+            tokenizer.FREQ, tokenizer.total, tokenizer.initialized = freq, total, True
+            self._idf, self._median_idf = _load_idf(Path(jieba.__file__).parent / "analyse" / "idf.txt")
             self._idioms = frozenset(idioms)
-            self._idf = tfidf.idf_freq
-            self._median_idf = tfidf.median_idf
-            self._stop_words = frozenset(tfidf.stop_words)
             self._tokenizer = tokenizer
             return tokenizer
 
@@ -215,3 +230,23 @@ def _mattr(words: list[str], window: int) -> float:
         ratios += len(counts)
     n_windows = len(words) - window + 1
     return ratios / (window * n_windows) if n_windows > 0 else 0.0
+
+
+def _load_idf(path: Path) -> tuple[dict[str, float], float]:
+    """jieba's IDF table and its median (the weight of unknown words), as jieba.analyse reads
+    them; the median comes from sorted chunks merged lazily, not one long sort."""
+    import heapq
+
+    idf: dict[str, float] = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        parts = line.split()
+        if len(parts) == 2:
+            idf[parts[0]] = float(parts[1])
+    values = list(idf.values())
+    chunks = [sorted(values[i : i + 8192]) for i in range(0, len(values), 8192)]
+    median = 0.0
+    for i, v in enumerate(heapq.merge(*chunks)):
+        if i == len(values) // 2:
+            median = v
+            break
+    return idf, median

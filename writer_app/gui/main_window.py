@@ -287,7 +287,6 @@ class MainWindow(QMainWindow):
     # ============================================================================================
     def start(self, *, load_model: bool = True) -> None:
         """Open the library (off the GUI thread), warm jieba, then load the model if one is set."""
-        self.wb.analyzer.warm_up_in_background()
         self.statusBar().showMessage(self.tr("正在打开项目库…"))
         self.runner.start(
             "open",
@@ -323,6 +322,7 @@ class MainWindow(QMainWindow):
                 self.tabs.setCurrentIndex(int(tab))
             except (TypeError, ValueError):
                 pass
+        self.wb.analyzer.warm_up_in_background()  # after the window is usable: it takes a second
         if load_model:
             self.load_model()
 
