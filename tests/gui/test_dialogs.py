@@ -1,0 +1,57 @@
+"""The first-run dialog and the settings dialog."""
+
+from __future__ import annotations
+
+import os
+
+from writer_app.gui.dialogs import FirstRunDialog, SettingsDialog
+
+
+def test_first_run_lists_recommended_models_with_ram_and_sources(make_window, qtbot):
+    w = make_window()
+    dialog = FirstRunDialog(w.wb, w.runner, w)
+    qtbot.addWidget(dialog)
+    items = [dialog.catalog.itemText(i) for i in range(dialog.catalog.count())]
+    assert items and all("需要内存" in t and "GB" in t for t in items)
+    assert any(t.startswith("★") for t in items)  # the recommended one is marked
+    sources = {dialog.source.itemData(i) for i in range(dialog.source.count())}
+    assert sources == {"huggingface", "modelscope"}
+
+
+def test_choosing_a_gguf_file_sets_the_model_and_a_corrupt_one_is_one_line(
+    make_window, qtbot, tiny_model, tmp_path
+):
+    w = make_window()
+    dialog = FirstRunDialog(w.wb, w.runner, w)
+    qtbot.addWidget(dialog)
+    dialog.model_ready.connect(w.use_model)
+    bad = tmp_path / "bad.gguf"
+    bad.write_bytes(b"GGUF" + os.urandom(100))
+    assert not dialog.use_file(bad)
+    assert dialog.status.text() and "\n" not in dialog.status.text()
+    assert w.settings.engine.model == ""
+    with qtbot.waitSignal(dialog.model_ready, timeout=10_000):
+        assert dialog.use_file(tiny_model)
+    assert w.settings.engine.model == "tiny" and w.wb.models.configured_name() == "tiny"
+    qtbot.waitUntil(lambda: "就绪" in w.model_label.text(), timeout=60_000)
+    assert "tiny" in w.model_label.text() and w.wb.models.state == "ready"
+
+
+def test_settings_round_trip_and_are_saved(make_window, qtbot, tiny_model):
+    w = make_window()
+    dialog = SettingsDialog(w.wb, w.settings, w)
+    qtbot.addWidget(dialog)
+    dialog.model.setCurrentText(str(tiny_model))
+    dialog.threads.setValue(2)
+    dialog.n_ctx.setValue(2048)
+    dialog.temperature.setValue(0.5)
+    dialog.language.setCurrentIndex(dialog.language.findData("en"))
+    dialog.author.setText("李老师")
+    dialog.accept()
+    assert dialog.result() == SettingsDialog.DialogCode.Accepted
+    w.apply_settings(dialog.result_settings())
+    from writer_app.config import load_settings
+
+    saved, _ = load_settings(w.wb.paths.settings_file)
+    assert (saved.engine.model, saved.engine.n_threads, saved.engine.n_ctx) == (str(tiny_model), 2, 2048)
+    assert (saved.engine.temperature, saved.language, saved.author) == (0.5, "en", "李老师")
