@@ -756,14 +756,22 @@ class MainWindow(QMainWindow):
 
         return failed
 
-    def generate_thought(self) -> None:
+    def _writing_context(self) -> tuple[str, Any, int] | None:
+        """(prompt, genre, target) when the model may start on this project; else a message."""
         if not self._ready_for_model():
-            return
+            return None
         query, genre, target = self._context()
         if not query.strip():
             self.show_message(self.tr("请先填写题目。"))
             self.tabs.setCurrentIndex(TAB_PROMPT)
+            return None
+        return query, genre, target
+
+    def generate_thought(self) -> None:
+        ctx = self._writing_context()
+        if ctx is None:
             return
+        query, genre, target = ctx
         pid = self.project.id
         wb = self.wb
         started = time.monotonic()
@@ -790,12 +798,10 @@ class MainWindow(QMainWindow):
         )
 
     def regenerate_section(self, key: str) -> None:
-        if not self._ready_for_model():
+        ctx = self._writing_context()
+        if ctx is None:
             return
-        query, genre, target = self._context()
-        if not query.strip():
-            self.show_message(self.tr("请先填写题目。"))
-            return
+        query, genre, target = ctx
         pid = self.project.id
         thought = thought_from_text(self.thought_tab.markdown())
         wb = self.wb
@@ -828,13 +834,10 @@ class MainWindow(QMainWindow):
 
     # -- streamed generations: draft, continue, rewrite -------------------------------------------
     def generate_draft(self) -> None:
-        if not self._ready_for_model():
+        ctx = self._writing_context()
+        if ctx is None:
             return
-        query, genre, target = self._context()
-        if not query.strip():
-            self.show_message(self.tr("请先填写题目。"))
-            self.tabs.setCurrentIndex(TAB_PROMPT)
-            return
+        query, genre, target = ctx
         thought = thought_from_text(self.thought_tab.markdown())
         wb = self.wb
         self.tabs.setCurrentIndex(TAB_DRAFT)

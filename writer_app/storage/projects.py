@@ -141,45 +141,45 @@ class ProjectStore:
     def create(
         self, title: str = "", query_type: str = "", query: str = "", tags: list[str] | None = None
     ) -> Project:
-        now = self.clock()
         with self.database.transaction() as conn:
-            cur = conn.execute(
-                "INSERT INTO projects (uid, title, query_type, query, tags, created, updated)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (
-                    uuid.uuid4().hex,
-                    title.strip(),
-                    query_type,
-                    query,
-                    json.dumps(tags or [], ensure_ascii=False),
-                    now,
-                    now,
-                ),
-            )
-            pid = int(cur.lastrowid or 0)
+            pid = self._insert_project(conn, title.strip(), query_type, query, tags or [], self.clock())
         return self.get(pid)
+
+    def _insert_project(
+        self,
+        conn: Any,
+        title: str,
+        query_type: str,
+        query: str,
+        tags: list[str],
+        now: float,
+        thought: str = "",
+        answer: str = "",
+    ) -> int:
+        cur = conn.execute(
+            "INSERT INTO projects (uid, title, query_type, query, thought, answer, tags, created, updated)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                uuid.uuid4().hex,
+                title,
+                query_type,
+                query,
+                thought,
+                answer,
+                json.dumps(tags, ensure_ascii=False),
+                now,
+                now,
+            ),
+        )
+        return int(cur.lastrowid or 0)
 
     def duplicate(self, project_id: int, title_suffix: str = "（副本）") -> Project:
         """A new project with the same prompt, genre, tags and current texts (history not copied)."""
         p = self.get(project_id)
         now = self.clock()
+        title = (p.title or p.query[:20]).strip() + title_suffix
         with self.database.transaction() as conn:
-            cur = conn.execute(
-                "INSERT INTO projects (uid, title, query_type, query, thought, answer, tags, created, updated)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    uuid.uuid4().hex,
-                    (p.title or p.query[:20]).strip() + title_suffix,
-                    p.query_type,
-                    p.query,
-                    p.thought,
-                    p.answer,
-                    json.dumps(p.tags, ensure_ascii=False),
-                    now,
-                    now,
-                ),
-            )
-            pid = int(cur.lastrowid or 0)
+            pid = self._insert_project(conn, title, p.query_type, p.query, p.tags, now, p.thought, p.answer)
             for f in FIELDS:
                 text = getattr(p, f)
                 if text:
