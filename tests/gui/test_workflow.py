@@ -113,3 +113,32 @@ def test_prompt_thought_draft_stop_critique_annotate_restore_export(
     w.export_to("pdf", pdf_file)
     data = pdf_file.read_bytes()
     assert data.startswith(b"%PDF") and b"/FontFile2" in data  # the CJK font is embedded
+
+
+def test_continue_rewrite_and_regenerate_one_section(make_window, qtbot, tiny_model, small_resources):
+    w = make_window(model_settings(tiny_model))
+    type_chinese(w.prompt_tab.query, QUERY)
+    w.thought_tab.set_markdown("## 立意\n坚持\n\n## 风格\n朴素\n")
+    w.thought_tab.edited.emit()
+    with qtbot.waitSignal(w.generation_finished, timeout=120_000) as sig:
+        w.regenerate_section("style")
+    assert sig.args == ["section", "stop"], w.banner.text()
+    assert "坚持" in w.thought_tab.sections["intent"].toPlainText()  # the other section kept
+
+    w.tabs.setCurrentIndex(TAB_DRAFT)
+    editor = w.draft_tab.editor
+    editor.replace_all_undoably("开头一句。结尾一句。")
+    editor.select_range(5, 5)  # the cursor after the first sentence
+    with qtbot.waitSignal(w.generation_finished, timeout=120_000) as sig:
+        qtbot.mouseClick(w.draft_tab.continue_button, Qt.MouseButton.LeftButton)
+    assert sig.args == ["continue", "stop"], w.banner.text()
+    text = editor.toPlainText()
+    assert text.startswith("开头一句。") and text.endswith("结尾一句。") and len(text) > 10
+
+    editor.select_range(0, 5)
+    with qtbot.waitSignal(w.generation_finished, timeout=120_000) as sig:
+        w.rewrite_selection("更生动")
+    assert sig.args == ["rewrite", "stop"], w.banner.text()
+    assert editor.toPlainText().endswith("结尾一句。") and not editor.toPlainText().startswith("开头一句。")
+    kinds = [r.label for r in w.library.projects.revisions(w.project.id, "answer")[:2]]
+    assert kinds == ["改写", "续写"]
