@@ -482,11 +482,9 @@ def _save_generation(
         return
     params = {k: getattr(args, k, None) for k in ("temperature", "seed", "length", "type")}
     with _library(ctx) as lib:
-        gid = lib.projects.log_generation(project.id, kind, getattr(args, "model_used", ""), params, stats)
-        if text.strip():
-            lib.projects.set_text(
-                project.id, field_name, text, kind="generation", label=label, generation_id=gid
-            )
+        lib.projects.save_generation(
+            project.id, kind, field_name, text, getattr(args, "model_used", ""), params, stats, label
+        )
     _status(f"已存入项目 (saved to project) {project.id}: {project.title or '（无标题）'}")
 
 
@@ -1194,7 +1192,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--prefix-tokens", type=int, default=1000, dest="prefix_tokens")
     p.add_argument("--repeats", type=int, default=2)
     p.set_defaults(func=cmd_bench)
-    p = sub.add_parser("gui", help="打开桌面窗口（不带参数运行时的默认动作） (open the desktop window; the default)")
+    p = sub.add_parser(
+        "gui", help="打开桌面窗口（不带参数运行时的默认动作） (open the desktop window; the default)"
+    )
     p.add_argument("--screenshot", type=Path, help=argparse.SUPPRESS)
     p.add_argument("--ready-file", type=Path, help=argparse.SUPPRESS)
     p.add_argument("--quit-when-ready", action="store_true", help=argparse.SUPPRESS)

@@ -814,21 +814,33 @@ class MainWindow(QMainWindow):
             on_error=self._model_failed_job("section"),
         )
 
-    def _thought_done(self, pid: int, md: str, kind: str, label: str, started: float) -> None:
-        self.progress.setVisible(False)
+    def _save_generation(
+        self, pid: int, kind: str, field: str, text: str, label: str, stats: dict[str, Any]
+    ) -> bool:
+        """Store what the model wrote (log + revision). False when nothing was stored."""
         try:
-            gid = self.library.projects.log_generation(
-                pid, kind, self.wb.models.name, {}, {"seconds": round(time.monotonic() - started, 1)}
+            rev = self.library.projects.save_generation(
+                pid, kind, field, text, self.wb.models.name, {}, stats, label
             )
-            self.library.projects.set_text(pid, "thought", md, "generation", label or self.tr("构思"), gid)
         except WriterAppError as exc:
             self.show_message(str(exc))
+            return False
+        return rev is not None
+
+    def _generation_shown(self, pid: int, field: str) -> None:
+        """The generated text is in its editor: the project, its history and comments follow."""
+        self._dirty.discard(field)
+        self.project = self.library.projects.get(pid)
+        self.refresh_history()
+        self.refresh_annotations()
+
+    def _thought_done(self, pid: int, md: str, kind: str, label: str, started: float) -> None:
+        self.progress.setVisible(False)
+        stats = {"seconds": round(time.monotonic() - started, 1)}
+        self._save_generation(pid, kind, "thought", md, label or self.tr("构思"), stats)
         if self.project is not None and self.project.id == pid:
             self.thought_tab.set_markdown(md, undoable=True)
-            self._dirty.discard("thought")
-            self.project = self.library.projects.get(pid)
-            self.refresh_history()
-            self.refresh_annotations()
+            self._generation_shown(pid, "thought")
         self.update_model_label()
         self.generation_finished.emit(kind, "stop")
 
@@ -996,19 +1008,13 @@ class MainWindow(QMainWindow):
             "finish_reason": result.finish_reason,
             "seconds": round(time.monotonic() - s.started, 1),
         }
-        try:
-            gid = self.library.projects.log_generation(s.project_id, s.kind, self.wb.models.name, {}, stats)
-            self.library.projects.set_text(s.project_id, "answer", new, "generation", label, gid)
-        except WriterAppError as exc:
-            self.show_message(str(exc))
-        if self.project is not None and self.project.id == s.project_id:
+        stored = self._save_generation(s.project_id, s.kind, "answer", new, label, stats)
+        # nothing written (stopped at once): the editor keeps the text it had before
+        if stored and self.project is not None and self.project.id == s.project_id:
             s.editor.blockSignals(True)
             s.editor.replace_all_undoably(new)  # Ctrl+Z returns to the text before the generation
             s.editor.blockSignals(False)
-            self._dirty.discard("answer")
-            self.project = self.library.projects.get(s.project_id)
-            self.refresh_history()
-            self.refresh_annotations()
+            self._generation_shown(s.project_id, "answer")
             self.request_stats()
         if cancelled:
             self.statusBar().showMessage(self.tr("已停止，保留已写部分"), 5000)

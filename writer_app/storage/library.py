@@ -24,9 +24,7 @@ class Library:
     warnings: list[str] = field(default_factory=list)  # one line each, for the user
 
     @classmethod
-    def open(
-        cls, paths: AppPaths, analyzer: Analyzer, *, backup: bool = True, check: bool = True
-    ) -> Library:
+    def open(cls, paths: AppPaths, analyzer: Analyzer, *, backup: bool = True, check: bool = True) -> Library:
         """``check=False`` skips the integrity check: for a second connection to a library that
         the app has already opened (and checked) once."""
         database = open_database(paths.database_file, paths.backups_dir, check=check)

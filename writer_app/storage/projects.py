@@ -403,6 +403,24 @@ class ProjectStore:
             )
             return int(cur.lastrowid or 0)
 
+    def save_generation(
+        self,
+        project_id: int,
+        kind: str,
+        field_name: str,
+        text: str,
+        model: str,
+        params: dict[str, Any],
+        stats: dict[str, Any],
+        label: str = "",
+    ) -> Revision | None:
+        """What a model wrote: its generation log, and the text as a ``generation`` revision
+        (none, and the field left as it was, when the model wrote nothing)."""
+        gid = self.log_generation(project_id, kind, model, params, stats)
+        if not text.strip():
+            return None
+        return self.set_text(project_id, field_name, text, kind="generation", label=label, generation_id=gid)
+
     def generations(self, project_id: int) -> list[dict[str, Any]]:
         rows = self._rows("SELECT * FROM generations WHERE project_id = ? ORDER BY id DESC", (project_id,))
         for r in rows:
