@@ -17,7 +17,7 @@ from typing import Any
 from writer_app.analysis.metrics import Analysis, Analyzer
 from writer_app.config import AppPaths, Settings
 from writer_app.domain import Exemplar, Genre, Thought, find_genre, load_genres
-from writer_app.errors import BadInputError, ModelError, WriterAppError
+from writer_app.errors import ModelError, WriterAppError
 from writer_app.llm.engine import CancelToken, GenerationParams
 from writer_app.writing.draft import DraftEvent
 from writer_app.writing.prompts import PromptSet, load_prompts
@@ -174,7 +174,7 @@ class Workbench:
     samples: list[SamplePrompt] = field(default_factory=list)
     _prompts: dict[str, PromptSet] = field(default_factory=dict)
     _rubrics: dict[str, Rubric] = field(default_factory=dict)
-    _analysis_lock: threading.Lock = field(default_factory=threading.Lock)
+    _features: Any = None
 
     @classmethod
     def create(cls, paths: AppPaths, settings: Settings, resources: Path) -> Workbench:
@@ -211,8 +211,7 @@ class Workbench:
 
     # -- analysis -------------------------------------------------------------------------------
     def analyze(self, text: str, query: str = "", target_chars: int = 800) -> Analysis:
-        with self._analysis_lock:  # jieba's lazy structures are not meant for two threads at once
-            return self.analyzer.analyze(text, prompt=query, target_chars=target_chars)
+        return self.analyzer.analyze(text, prompt=query, target_chars=target_chars)
 
     # -- the writing steps (each may take seconds to minutes: call from a background job) -------
     def outline(
@@ -319,14 +318,15 @@ class Workbench:
         prompts = self.prompts("critique")
         check_essay(essay, prompts)
         rubric = self.rubric(genre.rubric)
+        if self._features is None:
+            self._features = load_feature_model(self.resources)
         common: dict[str, Any] = {
             "query": query,
             "target_chars": target_chars,
-            "features": load_feature_model(self.resources),
+            "features": self._features,
         }
         if not use_model:
-            with self._analysis_lock:
-                return critique(essay, rubric, self.analyzer, **common)
+            return critique(essay, rubric, self.analyzer, **common)
         return critique(
             essay,
             rubric,
@@ -343,9 +343,3 @@ class Workbench:
 def thought_from_text(text: str) -> Thought:
     """The Thought in a project's Markdown field (an empty one when the field is empty)."""
     return Thought.from_markdown(text or "")
-
-
-def require_query(query: str) -> str:
-    if not query.strip():
-        raise BadInputError("请先填写题目 (write the prompt first)")
-    return query

@@ -38,7 +38,6 @@ class Job:
     on_error: Callable[[str], None] | None
     queue: queue.SimpleQueue = field(default_factory=queue.SimpleQueue)
     thread: threading.Thread | None = None
-    started: float = field(default_factory=time.monotonic)
 
     def emit(self, event: Any) -> None:
         """From the worker thread: hand one event to the GUI (delivered with the next tick)."""
@@ -129,9 +128,6 @@ class JobRunner(QObject):
 
     def busy(self, slot: str) -> bool:
         return slot in self._current
-
-    def current(self, slot: str) -> Job | None:
-        return self._current.get(slot)
 
     def shutdown(self, timeout: float = 5.0) -> None:
         """Cancel everything and wait (bounded) for the threads; their results are dropped."""

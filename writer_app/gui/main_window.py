@@ -14,7 +14,15 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence, QShortcut
+from PySide6.QtGui import (
+    QAction,
+    QCloseEvent,
+    QDragEnterEvent,
+    QDropEvent,
+    QKeySequence,
+    QShortcut,
+    QTextCursor,
+)
 from PySide6.QtWidgets import (
     QApplication,
     QDockWidget,
@@ -35,6 +43,7 @@ from PySide6.QtWidgets import (
 from writer_app.config import Settings, save_settings
 from writer_app.errors import WriterAppError
 from writer_app.gui.jobs import Job, JobRunner
+from writer_app.gui.listmodels import project_title
 from writer_app.gui.panels import (
     AnnotationPanel,
     CritiqueTab,
@@ -84,7 +93,6 @@ class _HitRow:
     query_type: str
     updated: float
     snippet: str
-    query: str = ""
 
 
 class MainWindow(QMainWindow):
@@ -503,7 +511,7 @@ class MainWindow(QMainWindow):
         return True
 
     def _show_project(self, p: Any) -> None:
-        self.setWindowTitle(self.tr("写作伴侣") + " — " + (p.title or p.query[:20] or self.tr("（无题）")))
+        self.setWindowTitle(self.tr("写作伴侣") + " — " + project_title(p))
         self.prompt_tab.show_project(p)
         streaming_here = self._stream is not None and self._stream.project_id == p.id
         for editor, text, tab in (
@@ -561,8 +569,9 @@ class MainWindow(QMainWindow):
         if self.project is None or self.library is None or not self._dirty:
             return True
         pid = self.project.id
+        saved = set(self._dirty)
         try:
-            for field in sorted(self._dirty):
+            for field in sorted(saved):
                 self.library.projects.autosave(pid, field, self.current_text(field))
                 self._dirty.discard(field)
         except WriterAppError as exc:
@@ -571,7 +580,8 @@ class MainWindow(QMainWindow):
             return False
         self.project = self.library.projects.get(pid)
         self.library_panel.model.update_row(self.project)
-        self.refresh_annotations()
+        if saved & {"thought", "answer"}:  # their comments were re-anchored to the new text
+            self.refresh_annotations()
         return True
 
     def _meta_edited(self) -> None:
@@ -743,18 +753,19 @@ class MainWindow(QMainWindow):
         return self.prompt_tab.query.toPlainText(), genre, self.target_chars()
 
     def _model_failed_job(self, kind: str) -> Callable[[str], None]:
-        def failed(message: str) -> None:
-            self.progress.setVisible(False)
-            if message:
-                self.show_message(message)
-                if self.wb.models.state == "loading":
-                    self.wb.models.state = "error"
-            else:
-                self.statusBar().showMessage(self.tr("已停止"), 4000)
-            self.update_model_label()
-            self.generation_finished.emit(kind, "error" if message else "cancelled")
+        return lambda message: self._generation_failed(kind, message)
 
-        return failed
+    def _generation_failed(self, kind: str, message: str) -> None:
+        """A generation ended without a result: one line if it failed, a note if it was stopped."""
+        self.progress.setVisible(False)
+        if message:
+            self.show_message(message)
+            if self.wb.models.state == "loading":
+                self.wb.models.state = "error"
+        else:
+            self.statusBar().showMessage(self.tr("已停止"), 4000)
+        self.update_model_label()
+        self.generation_finished.emit(kind, "error" if message else "cancelled")
 
     def _writing_context(self) -> tuple[str, Any, int] | None:
         """(prompt, genre, target) when the model may start on this project; else a message."""
@@ -954,8 +965,6 @@ class MainWindow(QMainWindow):
             if s is not None:
                 s.middle = middle
             return
-        from PySide6.QtGui import QTextCursor
-
         doc_text_start = qpos(s.prefix, len(s.prefix))
         cur = QTextCursor(s.editor.document())
         s.editor.blockSignals(True)
@@ -1023,12 +1032,7 @@ class MainWindow(QMainWindow):
 
     def _stream_failed(self, message: str) -> None:
         s = self._end_stream()  # the text goes back to what it was before the generation
-        if message:
-            self.show_message(message)
-        else:
-            self.statusBar().showMessage(self.tr("已停止"), 4000)
-        self.update_model_label()
-        self.generation_finished.emit(s.kind if s else "draft", "error" if message else "cancelled")
+        self._generation_failed(s.kind if s else "draft", message)
 
     # -- critique ---------------------------------------------------------------------------------
     def run_critique(self) -> None:
@@ -1405,12 +1409,16 @@ class MainWindow(QMainWindow):
             self.load_model()
         self.update_model_label()
 
-    def open_first_run(self) -> None:
+    def open_first_run(self, modal: bool = True) -> None:
+        """The model chooser; ``modal=False`` at start-up, so the window stays usable beside it."""
         from writer_app.gui.dialogs import FirstRunDialog
 
         dialog = FirstRunDialog(self.wb, self.runner, self)
         dialog.model_ready.connect(self.use_model)
-        dialog.exec()
+        if modal:
+            dialog.exec()
+        else:
+            dialog.open()
 
     def use_model(self, name: str) -> None:
         engine = dataclasses.replace(self.settings.engine, model=name)
