@@ -146,3 +146,13 @@ def assert_one_line(proc):
     lines = [ln for ln in proc.stderr.splitlines() if ln.strip()]
     assert len(lines) == 1, proc.stderr
     return lines[0]
+
+
+def test_the_data_folder_chosen_in_the_settings_is_used_by_every_command(app_home, tmp_path):
+    elsewhere = tmp_path / "学生资料"
+    app_home.mkdir(parents=True, exist_ok=True)
+    (app_home / "settings.toml").write_text(f'data_dir = "{elsewhere.as_posix()}"\n', encoding="utf-8")
+    proc = run("project", "new", "搬家后的项目")
+    assert proc.returncode == 0, proc.stderr
+    assert (elsewhere / "writer.db").exists() and not (app_home / "writer.db").exists()
+    assert "搬家后的项目" in run("project", "list").stdout

@@ -1224,6 +1224,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         paths = AppPaths.from_env()
         settings, warnings = load_settings(paths.settings_file)
+        paths = paths.with_data_dir(settings.data_dir)  # the data folder chosen in the settings
         for w in warnings:
             print(f"警告 (warning): {w}", file=sys.stderr)
         ctx = Context(paths, settings)

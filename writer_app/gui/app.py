@@ -76,7 +76,6 @@ def run(
 ) -> int:
     """The GUI's main loop. ``screenshot``/``ready_file``/``quit_when_ready`` serve tests and
     the start-up benchmark: they record the moment the window is usable, and can quit then."""
-    paths = paths.with_data_dir(settings.data_dir)
     app = make_application()
     window = create_window(paths, settings, app=app)
     _install_excepthook(window, paths.logs_dir / "crash.log")
@@ -121,8 +120,4 @@ def run(
 
 def _first_run_if_needed(window: MainWindow) -> None:
     if not window.wb.models.configured_name() and not os.environ.get("WRITER_APP_NO_FIRST_RUN"):
-        from writer_app.gui.dialogs import FirstRunDialog
-
-        dialog = FirstRunDialog(window.wb, window.runner, window)
-        dialog.model_ready.connect(window.use_model)
-        dialog.open()
+        window.open_first_run(modal=False)
