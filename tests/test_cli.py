@@ -287,3 +287,19 @@ def test_generate_reads_a_gbk_prompt_file_and_reports_a_missing_one(tmp_path, ti
     assert "找不到" in assert_one_line_error(
         run("generate", "-m", str(tiny_model), f"@{tmp_path / 'none.txt'}")
     )
+
+
+def test_about_names_the_version_and_gpu_offload():
+    proc = run("about", "--json")
+    assert proc.returncode == 0, proc.stderr
+    info = json.loads(proc.stdout)
+    assert info["version"] == __version__ and info["bundle"] is False
+    assert isinstance(info["gpu_offload"], bool) and "CPU" in info["system_info"]
+    text = run("about")
+    assert "GPU" in text.stdout and __version__ in text.stdout
+
+
+def test_version_is_the_installed_distributions():
+    import importlib.metadata
+
+    assert importlib.metadata.version("writer-companion") == __version__

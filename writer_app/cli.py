@@ -17,6 +17,7 @@ from typing import Any
 from writer_app import __version__
 from writer_app.config import AppPaths, Settings, load_settings, save_settings
 from writer_app.errors import BadInputError, WriterAppError
+from writer_app.runtime import ensure_std_streams
 
 EXIT_CANCELLED = 130
 
@@ -365,6 +366,51 @@ def cmd_bench(ctx: Context, args: argparse.Namespace) -> int:
     ]
     for k, v in rows:
         print(f"{k:<26} {v}")
+    return 0
+
+
+def cmd_about(ctx: Context, args: argparse.Namespace) -> int:
+    """Version, where things are, and what this llama.cpp build can do (GPU offload)."""
+    import importlib.metadata as md
+    import platform
+
+    from writer_app.llm.worker import probe_backend
+    from writer_app.resources import app_root
+    from writer_app.runtime import is_frozen
+
+    def dist_version(name: str) -> str:
+        try:
+            return md.version(name)
+        except md.PackageNotFoundError:
+            return ""
+
+    info: dict[str, Any] = {
+        "version": __version__,
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "bundle": is_frozen(),
+        "app_root": str(app_root()),
+        "data_dir": str(ctx.paths.data_dir),
+        "config_dir": str(ctx.paths.config_dir),
+        "pyside6": dist_version("PySide6-Essentials") or dist_version("PySide6"),
+    }
+    try:
+        info.update(probe_backend(ctx.paths.logs_dir / "worker.log"))
+    except WriterAppError as exc:
+        info["llama_cpp_error"] = str(exc)
+    if args.json:
+        _print_json(info)
+        return 0
+    print(f"写作伴侣 Writer Companion {info['version']}" + ("（安装包 bundle）" if info["bundle"] else ""))
+    print(f"  Python {info['python']} · {info['platform']} · PySide6 {info['pyside6'] or '-'}")
+    print(f"  数据 (data): {info['data_dir']}")
+    print(f"  配置 (config): {info['config_dir']}")
+    if "llama_cpp_error" in info:
+        print(f"  llama.cpp: {info['llama_cpp_error']}")
+    else:
+        gpu = "可用 (available)" if info["gpu_offload"] else "不可用，只用 CPU (not in this build: CPU only)"
+        print(f"  llama-cpp-python {info['llama_cpp_python']} · GPU 加速 (GPU offload): {gpu}")
+        print(f"  {info['system_info']}")
     return 0
 
 
@@ -1013,13 +1059,43 @@ def cmd_gui(ctx: Context, args: argparse.Namespace) -> int:
         raise WriterAppError(
             f"无法加载 Qt 界面：{exc}；请重新运行 bash packaging/setup.sh app (cannot load Qt)"
         ) from None
+    if args.self_test is not None:
+        return _gui_self_test(run, ctx, args)
     return run(
         ctx.paths,
         ctx.settings,
         screenshot=args.screenshot,
         ready_file=args.ready_file,
         quit_when_ready=args.quit_when_ready,
+        self_test=args.self_test,
     )
+
+
+def _gui_self_test(run: Any, ctx: Context, args: argparse.Namespace) -> int:
+    """The window's installation check, with the configured (or given) model and a throwaway
+    data folder, so the user's library is never touched."""
+    import dataclasses
+    import tempfile
+
+    from writer_app.llm.local import make_registry
+
+    wanted = args.model or ctx.settings.engine.model or make_registry(ctx.paths).default_model()
+    model = make_registry(ctx.paths).resolve(wanted)  # one-line ModelError when missing
+    settings = dataclasses.replace(
+        ctx.settings, engine=dataclasses.replace(ctx.settings.engine, model=str(model)), data_dir=""
+    )
+    with tempfile.TemporaryDirectory(prefix="writer-app-selftest-") as tmp:
+        paths = AppPaths(data_dir=Path(tmp) / "data", config_dir=Path(tmp) / "config")
+        code = run(paths, settings, self_test=args.self_test)
+    try:
+        result = json.loads(args.self_test.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        result = {"ok": False, "error": "no result"}
+    if code == 0:
+        print(f"自检通过 (self-test passed): {model.name}, {result.get('total_s')} s, {result.get('platform')}")
+    else:
+        print(f"自检失败 (self-test failed): {result.get('error')}", file=sys.stderr)
+    return code
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -1065,6 +1141,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(func=cmd_generate)
 
+    p = sub.add_parser("about", help="版本、路径与 GPU 支持 (version, folders, GPU offload)")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_about)
     p = sub.add_parser("genres", help="列出文体 (list genres / query types)")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_genres)
@@ -1198,6 +1277,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--screenshot", type=Path, help=argparse.SUPPRESS)
     p.add_argument("--ready-file", type=Path, help=argparse.SUPPRESS)
     p.add_argument("--quit-when-ready", action="store_true", help=argparse.SUPPRESS)
+    p.add_argument(
+        "--self-test",
+        type=Path,
+        metavar="RESULT.json",
+        help="检查安装：在临时数据目录中打开窗口，用模型写一次构思和正文后退出"
+        " (installation check in a throwaway data folder: outline and draft, then exit)",
+    )
+    p.add_argument("-m", "--model", help="自检所用模型 (model for --self-test; default: the configured one)")
     p.set_defaults(func=cmd_gui)
     return parser
 
@@ -1216,6 +1303,7 @@ def _log_crash(paths: AppPaths | None) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    ensure_std_streams()  # a windowed bundle starts without them
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):

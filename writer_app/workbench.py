@@ -83,6 +83,7 @@ class ModelHost:
         self._lock = threading.RLock()
         self.state = "idle"
         self.message = ""
+        self.gpu_offload: bool | None = None  # known once a model loaded or capabilities() ran
 
     def configured_name(self) -> str:
         """The model the settings name, else the first installed one; empty when there is none."""
@@ -135,6 +136,17 @@ class ModelHost:
             self.state, self.message = "error", str(exc)
             raise
         self.state, self.message = "ready", ""
+        if "gpu_offload_supported" in info:
+            self.gpu_offload = bool(info["gpu_offload_supported"])
+        return info
+
+    def capabilities(self) -> dict[str, Any]:
+        """What this build of llama.cpp supports (``gpu_offload``, ``system_info``), asked in a
+        short-lived process (~0.3 s) so this process never loads the native library."""
+        from writer_app.llm.worker import probe_backend
+
+        info = probe_backend(self.paths.logs_dir / "worker.log")
+        self.gpu_offload = bool(info["gpu_offload"])
         return info
 
     def reconfigure(self, settings: Settings) -> None:

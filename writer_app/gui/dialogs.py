@@ -264,6 +264,8 @@ class SettingsDialog(QDialog):
         self.gpu_layers.setRange(0, 999)
         self.gpu_layers.setValue(e.n_gpu_layers)
         self.gpu_layers.setToolTip(self.tr("需要带 GPU 支持编译的 llama-cpp-python；0 表示只用 CPU"))
+        self.gpu_state = QLabel()
+        self.set_gpu_offload(wb.models.gpu_offload)
         self.temperature = QDoubleSpinBox()
         self.temperature.setRange(0.0, 2.0)
         self.temperature.setSingleStep(0.05)
@@ -297,7 +299,10 @@ class SettingsDialog(QDialog):
         form.addRow(self.tr("模型"), row)
         form.addRow(self.tr("线程数"), self.threads)
         form.addRow(self.tr("上下文长度"), self.n_ctx)
-        form.addRow(self.tr("GPU 层数"), self.gpu_layers)
+        row = QHBoxLayout()
+        row.addWidget(self.gpu_layers)
+        row.addWidget(self.gpu_state, 1)
+        form.addRow(self.tr("GPU 层数"), row)
         form.addRow(self.tr("温度"), self.temperature)
         row = QHBoxLayout()
         row.addWidget(self.data_dir, 1)
@@ -317,6 +322,22 @@ class SettingsDialog(QDialog):
         lay.addWidget(self.message)
         lay.addWidget(buttons)
         self._base = settings
+
+    def set_gpu_offload(self, available: bool | None) -> None:
+        """Whether this llama.cpp build can offload to a GPU (None: not known yet). Without it
+        the GPU-layers setting is disabled: it would be ignored."""
+        self.gpu_layers.setEnabled(available is not False)
+        if available is None:
+            self.gpu_state.setText(self.tr("正在检测 GPU 支持…"))
+        elif available:
+            self.gpu_state.setText(self.tr("GPU 加速可用"))
+        else:
+            self.gpu_state.setText(self.tr("此版本的 llama.cpp 不支持 GPU，只用 CPU（见 README 的 GPU 一节）"))
+        self.gpu_state.setWordWrap(True)
+
+    def gpu_probe_failed(self, message: str) -> None:
+        self.gpu_layers.setEnabled(True)
+        self.gpu_state.setText(self.tr("无法检测 GPU 支持：{0}").format(message))
 
     def _browse_model(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, self.tr("选择模型文件"), "", "GGUF (*.gguf)")

@@ -1390,6 +1390,13 @@ class MainWindow(QMainWindow):
         from writer_app.gui.dialogs import SettingsDialog
 
         dialog = SettingsDialog(self.wb, self.settings, self)
+        if self.wb.models.gpu_offload is None:
+            self.runner.start(
+                "caps",
+                lambda job: self.wb.models.capabilities(),
+                on_done=lambda info: dialog.set_gpu_offload(bool(info["gpu_offload"])),
+                on_error=dialog.gpu_probe_failed,
+            )
         if dialog.exec() == SettingsDialog.DialogCode.Accepted:
             self.apply_settings(dialog.result_settings())
 

@@ -53,6 +53,18 @@ def gpu_offload_supported() -> bool:
     return bool(llama_cpp.llama_supports_gpu_offload())
 
 
+def backend_info() -> dict[str, Any]:
+    """What this build of llama.cpp can do: GPU offload, and its CPU/GPU feature line."""
+    import llama_cpp
+
+    system = llama_cpp.llama_print_system_info()
+    return {
+        "llama_cpp_python": getattr(llama_cpp, "__version__", ""),
+        "gpu_offload": bool(llama_cpp.llama_supports_gpu_offload()),
+        "system_info": (system.decode("utf-8", "replace") if isinstance(system, bytes) else str(system)).strip(),
+    }
+
+
 def split_at_stop(pending: str, stops: list[str]) -> tuple[str, str, bool]:
     """Split decoded text into (safe to emit, held back, stop string found).
 

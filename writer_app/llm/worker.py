@@ -29,6 +29,7 @@ from writer_app.llm.engine import (
     Message,
     with_string_limits,
 )
+from writer_app.runtime import ensure_std_streams
 
 POLL_S = 0.02
 
@@ -61,9 +62,52 @@ def _redirect_stderr(log_path: str | None) -> None:
         pass
 
 
+def _probe_main(conn: Connection, log_path: str | None) -> None:
+    """A short-lived process that reports what llama.cpp supports, so that the GUI process never
+    loads the native library itself."""
+    ensure_std_streams()
+    _redirect_stderr(log_path)
+    try:
+        from writer_app.llm.llama_backend import backend_info
+
+        conn.send({"op": "info", "info": backend_info()})
+    except Exception as exc:  # a broken llama-cpp-python install: reported, not raised
+        conn.send({"op": "error", "message": f"{type(exc).__name__}: {exc}"})
+    conn.close()
+
+
+def probe_backend(log_path: Path | None = None, timeout_s: float = 60.0) -> dict[str, Any]:
+    """llama.cpp's capabilities (``gpu_offload``, ``system_info``), asked in a spawned process.
+    Raises WriterAppError (one line) when the library cannot be loaded."""
+    ctx = mp.get_context("spawn")
+    parent, child = ctx.Pipe(duplex=False)
+    proc = ctx.Process(
+        target=_probe_main, args=(child, str(log_path) if log_path else None), name="writer-app-probe", daemon=True
+    )
+    proc.start()
+    child.close()
+    try:
+        if not parent.poll(timeout_s):
+            raise WriterAppError("无法读取 llama.cpp 的能力信息：超时 (llama.cpp probe timed out)")
+        reply = parent.recv()
+    except (EOFError, OSError):
+        raise WriterAppError(
+            f"llama.cpp 无法加载，进程退出码 {proc.exitcode} (llama.cpp could not be loaded)"
+        ) from None
+    finally:
+        parent.close()
+        proc.join(timeout=5)
+        if proc.is_alive():
+            proc.kill()
+    if reply.get("op") != "info":
+        raise WriterAppError(f"llama.cpp 无法加载 (llama.cpp could not be loaded): {reply.get('message')}")
+    return dict(reply["info"])
+
+
 def worker_main(conn: Connection, cancel_id: Any, log_path: str | None) -> None:
     """Entry point of the worker process. Serves requests until told to stop or the pipe closes."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    ensure_std_streams()  # a windowed bundle's worker starts without them; llama-cpp-python prints
     _redirect_stderr(log_path)
     backend = None
     conn.send({"op": "ready", "pid": os.getpid()})
