@@ -4,6 +4,8 @@
 #   bash packaging/setup.sh app  [writer-app args]   system packages, venv, llama-cpp-python build,
 #                                                     the demo model; then runs writer-app
 #   bash packaging/setup.sh test [pytest args]        system packages, venv, test tools; then ruff + pytest
+#   bash packaging/setup.sh build [what]              venv with PyInstaller; then packaging/build.py
+#                                                     (packaging/build.sh is the short form)
 #
 # Environment:
 #   WRITER_APP_VENV     virtual environment folder (default: .venv in the repo)
@@ -14,7 +16,7 @@ set -euo pipefail
 
 mode="${1:-app}"
 [ $# -gt 0 ] && shift
-case "$mode" in app | test) ;; *) echo "usage: bash packaging/setup.sh app|test [args]" >&2; exit 2 ;; esac
+case "$mode" in app | test | build) ;; *) echo "usage: bash packaging/setup.sh app|test|build [args]" >&2; exit 2 ;; esac
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -29,6 +31,8 @@ qt_packages=(libegl1 libgl1 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1 libd
   libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1 libxcb-render-util0 libxcb-shape0
   fonts-wqy-microhei)
 [ "$mode" = test ] && qt_packages+=(xvfb)
+# the bundle carries Qt's Wayland plugin; the .deb's Depends are read off the installed libraries
+[ "$mode" = build ] && qt_packages+=(xvfb libwayland-client0 libwayland-cursor0 libwayland-egl1)
 missing_of() {
   local out=() p
   command -v dpkg-query >/dev/null 2>&1 || { echo ""; return; }
@@ -62,7 +66,7 @@ fi
 vpy="$venv/bin/python"
 
 # 3. Python packages. llama-cpp-python builds from source (6-8 min the first time; pip caches the wheel).
-extras=""; [ "$mode" = test ] && extras="[test]"
+extras=""; [ "$mode" = test ] && extras="[test]"; [ "$mode" = build ] && extras="[build]"
 stamp="$venv/.writer-app-$mode-$( (cat pyproject.toml; echo "${LLAMA_CMAKE_ARGS:-}") | sha256sum | cut -c1-16)"
 if [ ! -f "$stamp" ] || ! "$vpy" -c 'import llama_cpp' 2>/dev/null; then
   say "installing Python packages (llama-cpp-python compiles on first run: several minutes)"
@@ -77,9 +81,13 @@ if [ ! -f "$stamp" ] || ! "$vpy" -c 'import llama_cpp' 2>/dev/null; then
   touch "$stamp"
 fi
 
+if [ "$mode" = build ]; then
+  exec "$vpy" packaging/build.py "${@:-all}"
+fi
+
 if [ "$mode" = test ]; then
   say "ruff"
-  "$vpy" -m ruff check writer_app tests
+  "$vpy" -m ruff check writer_app tests packaging
   say "pytest"
   set +e
   "$vpy" -m pytest -q "$@"
