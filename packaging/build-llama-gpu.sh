@@ -24,6 +24,11 @@ case "${1:-}" in
       sudo=""; [ "$(id -u)" -ne 0 ] && sudo="sudo"
       $sudo apt-get install -y -qq "${missing[@]}"
     fi
+    header="${VULKAN_SDK:-/usr}/include/vulkan/vulkan_core.h"
+    if ! grep -q VK_EXT_layer_settings "$header" 2>/dev/null; then
+      echo "the Vulkan headers in $header are too old for llama.cpp's Vulkan back-end (it needs VK_EXT_layer_settings; Debian 12 ships 1.3.239): build on Debian 13 / Ubuntu 24.04, or install the LunarG Vulkan SDK and set VULKAN_SDK" >&2
+      exit 1
+    fi
     args="$base -DGGML_VULKAN=on" ;;
   cpu) args="$base" ;;
   *) echo "usage: bash packaging/build-llama-gpu.sh cuda|vulkan|cpu" >&2; exit 2 ;;
