@@ -1045,6 +1045,8 @@ def _add_writing_args(p: argparse.ArgumentParser) -> None:
 
 
 def cmd_gui(ctx: Context, args: argparse.Namespace) -> int:
+    if args.model and args.self_test is None:
+        raise BadInputError("gui 的 -m 只用于 --self-test；窗口的模型在“设置”中选择 (gui -m goes with --self-test)")
     if sys.platform.startswith("linux") and not (
         os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY") or os.environ.get("QT_QPA_PLATFORM")
     ):

@@ -48,3 +48,12 @@ def test_self_test_without_a_model_is_one_line(tmp_path):
     )
     assert proc.returncode != 0 and "Traceback" not in proc.stderr
     assert len(proc.stderr.strip().splitlines()) == 1, proc.stderr
+
+
+def test_gui_model_flag_without_self_test_is_refused(tmp_path):
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    proc = subprocess.run(
+        [sys.executable, "-m", "writer_app", "gui", "-m", "x.gguf"],
+        capture_output=True, text=True, timeout=60, env=env,
+    )
+    assert proc.returncode != 0 and "--self-test" in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
