@@ -10,8 +10,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PyInstaller.utils.hooks import collect_data_files, collect_dynamic_libs, collect_submodules
-
 ROOT = Path(__file__).resolve().parents[2]
 ENTRY = str(ROOT / "packaging" / "pyinstaller" / "entry.py")
 APP_ID = "io.github.writercompanion.WriterCompanion"
@@ -35,6 +33,8 @@ def version() -> str:
 
 
 def analysis_kwargs() -> dict:
+    from PyInstaller.utils.hooks import collect_data_files, collect_dynamic_libs, collect_submodules
+
     datas = [
         (str(ROOT / "resources"), "resources"),
         (str(ROOT / "models" / "catalog.toml"), "models"),

@@ -8,7 +8,6 @@ import importlib.util
 import re
 import shutil
 import subprocess
-import sys
 import tomllib
 from pathlib import Path
 
@@ -137,8 +136,6 @@ def test_unresolvable_core_library_stops_the_build(build, tmp_path, monkeypatch)
 
 
 def test_pruning_keeps_the_platforms_the_app_needs():
-    sys.modules.pop("common", None)
-    pytest.importorskip("PyInstaller")
     common = _load("wc_pyi_common", ROOT / "packaging" / "pyinstaller" / "common.py")
     toc = [
         ("PySide6/Qt/plugins/platforms/libqxcb.so", "x", "BINARY"),
