@@ -1069,7 +1069,6 @@ def cmd_gui(ctx: Context, args: argparse.Namespace) -> int:
         screenshot=args.screenshot,
         ready_file=args.ready_file,
         quit_when_ready=args.quit_when_ready,
-        self_test=args.self_test,
     )
 
 
@@ -1081,8 +1080,8 @@ def _gui_self_test(run: Any, ctx: Context, args: argparse.Namespace) -> int:
 
     from writer_app.llm.local import make_registry
 
-    wanted = args.model or ctx.settings.engine.model or make_registry(ctx.paths).default_model()
-    model = make_registry(ctx.paths).resolve(wanted)  # one-line ModelError when missing
+    registry = make_registry(ctx.paths)
+    model = registry.resolve(args.model or ctx.settings.engine.model or registry.default_model())  # one-line ModelError
     settings = dataclasses.replace(
         ctx.settings, engine=dataclasses.replace(ctx.settings.engine, model=str(model)), data_dir=""
     )

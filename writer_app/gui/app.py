@@ -89,7 +89,6 @@ def run(
     app.aboutToQuit.connect(window.flush)
     if self_test is not None:
         checker = SelfTest(app, window, self_test)
-        window.project_opened.connect(checker.opened)
         window.show()
         QTimer.singleShot(0, lambda: window.start(load_model=True))
         app.exec()
@@ -147,6 +146,7 @@ class SelfTest:
         self.started = time.monotonic()
         self.info: dict[str, Any] = {"ok": False, "platform": app.platformName(), "steps": []}
         self._step_started = 0.0
+        window.project_opened.connect(self.opened)
         window.generation_finished.connect(self.finished)
         QTimer.singleShot(self.TIMEOUT_MS, lambda: self.fail("timeout"))
 

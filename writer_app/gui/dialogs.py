@@ -265,6 +265,7 @@ class SettingsDialog(QDialog):
         self.gpu_layers.setValue(e.n_gpu_layers)
         self.gpu_layers.setToolTip(self.tr("需要带 GPU 支持编译的 llama-cpp-python；0 表示只用 CPU"))
         self.gpu_state = QLabel()
+        self.gpu_state.setWordWrap(True)
         self.set_gpu_offload(wb.models.gpu_offload)
         self.temperature = QDoubleSpinBox()
         self.temperature.setRange(0.0, 2.0)
@@ -333,7 +334,6 @@ class SettingsDialog(QDialog):
             self.gpu_state.setText(self.tr("GPU 加速可用"))
         else:
             self.gpu_state.setText(self.tr("此版本的 llama.cpp 不支持 GPU，只用 CPU（见 README 的 GPU 一节）"))
-        self.gpu_state.setWordWrap(True)
 
     def gpu_probe_failed(self, message: str) -> None:
         self.gpu_layers.setEnabled(True)
