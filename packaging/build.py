@@ -218,7 +218,6 @@ def build_bundle() -> Path:
     if not sys.platform.startswith("linux"):
         raise SystemExit("this script builds the Linux bundle; see packaging/README.md for Windows/macOS")
     release_date(version())
-    build_icons()
     started = time.monotonic()
     say("PyInstaller (about a minute)")
     subprocess.run(

@@ -47,12 +47,6 @@ def last_native_error() -> str:
     return _LOG_LINES[-1] if _LOG_LINES else ""
 
 
-def gpu_offload_supported() -> bool:
-    import llama_cpp
-
-    return bool(llama_cpp.llama_supports_gpu_offload())
-
-
 def backend_info() -> dict[str, Any]:
     """What this build of llama.cpp can do: GPU offload, and its CPU/GPU feature line."""
     import llama_cpp
