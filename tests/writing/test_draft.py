@@ -219,3 +219,14 @@ def test_a_paragraph_that_repeats_an_earlier_one_ends_the_part_and_is_never_show
         40, "丁"
     )  # cut before the repeat, then continued
     assert "".join(e.text for e in events if e.kind == "text") == result.answer
+
+
+def test_carriage_returns_and_unicode_separators_become_the_editors_newlines(prompts, genre):
+    """Qt's editors store CR, U+2028 and U+2029 as "\n": the draft must hold what the editor shows."""
+    engine = ScriptedEngine(["第一句话写在这里。\r\n第二句\u2028话写在这里。\u2029第三句话写在这里。\r"])
+    events = list(continue_text(engine, prompts, QUERY, THOUGHT, genre, "", GenerationParams(), chars=60))
+    shown = "".join(e.text for e in events if e.kind == "text")
+    final = events[-1].result.parts[0].text
+    for text in (shown, final):
+        assert not {"\r", "\u2028", "\u2029"} & set(text)
+    assert final.split("\n") == ["第一句话写在这里。", "第二句", "话写在这里。", "第三句话写在这里。"]

@@ -27,6 +27,9 @@ _HEADING_LINE = re.compile(
     r"^\s*(?:#{1,6}\s|#{1,6}$|第[一二三四五六七八九十\d]+部分[^。！？!?]{0,24}$|【[^】]{0,30}】\s*$|[-=*_]{3,}\s*$)"
 )
 _BOLD_LABEL_LINE = re.compile(r"^\s*\*\*[^*]{0,30}\*\*[：:]?\s*$")
+# Text editors turn CR and the Unicode line/paragraph separators into "\n"; so does the draft,
+# as each chunk arrives (one character for one, or none), so that what is stored is what is shown.
+_LINE_BREAKS = str.maketrans({"\r": None, "\u2028": "\n", "\u2029": "\n"})
 _LIST_MARK = re.compile(r"^\s*(?:[-*+•]\s+|\d+(?:\.\d+)*[.、)）]\s*)")
 
 
@@ -261,7 +264,7 @@ def _stream_budgeted(
                 assert chunk.finish_reason is not None
                 reason, message = chunk.finish_reason, chunk.message
                 break
-            raw += chunk.text
+            raw += chunk.text.translate(_LINE_BREAKS)
             text = clean_prose(raw, final=False) if clean else raw
             if clean:
                 text, repeated = drop_repeats(text, earlier, complete=raw.endswith("\n"))
