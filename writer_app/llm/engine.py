@@ -125,6 +125,10 @@ class CancelToken:
     def cancelled(self) -> bool:
         return self._event.is_set()
 
+    def wait(self, timeout: float) -> bool:
+        """Sleep up to ``timeout`` seconds, waking at once on a cancel; True if cancelled."""
+        return self._event.wait(timeout)
+
     def on_cancel(self, callback: Callable[[], None]) -> Callable[[], None]:
         """Run ``callback`` when cancelled (at once if already). Returns an unregister function."""
         with self._lock:

@@ -54,11 +54,42 @@ def schema_errors(data: Any, schema: dict[str, Any], path: str = "$") -> list[st
     return errors
 
 
+_CONTROL = dict.fromkeys([*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F])
+
+
+def _clean(data: Any) -> Any:
+    """Strings without control characters (other than tab and newline)."""
+    if isinstance(data, str):
+        return data.translate(_CONTROL)
+    if isinstance(data, list):
+        return [_clean(v) for v in data]
+    if isinstance(data, dict):
+        return {k: _clean(v) for k, v in data.items()}
+    return data
+
+
+def _json_in(text: str) -> Any:
+    """The JSON answer. Some servers' grammars let raw control characters into strings (strict
+    JSON forbids them; they are dropped), and where a server only had the schema in its prompt
+    the model may wrap the object in a code fence or a sentence: the first object is taken."""
+    decoder = json.JSONDecoder(strict=False)
+    try:
+        return _clean(decoder.decode(text))
+    except json.JSONDecodeError as exc:
+        start = text.find("{")
+        if start < 0:
+            raise
+        try:
+            return _clean(decoder.raw_decode(text, start)[0])
+        except json.JSONDecodeError:
+            raise exc from None
+
+
 def _parse(c: Completion, schema: dict[str, Any]) -> tuple[dict[str, Any] | None, str]:
     if c.finish_reason is FinishReason.LENGTH:
         return None, "输出被截断 (the answer was cut off at the token limit)"
     try:
-        data = json.loads(c.text)
+        data = _json_in(c.text)
     except json.JSONDecodeError as exc:
         return None, f"不是合法的 JSON (not valid JSON: {exc.msg})"
     errors = schema_errors(data, schema)

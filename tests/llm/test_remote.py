@@ -1,0 +1,311 @@
+"""Classroom mode's engine against a real OpenAI-compatible server (llama-cpp-python's
+``llama_cpp.server`` with the tiny synthetic model) and a scripted misbehaving one."""
+
+from __future__ import annotations
+
+import datetime
+import ipaddress
+import json
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from openai_stub import LlamaServer, Misbehaving, free_port
+
+from writer_app.errors import BadInputError, WriterAppError
+from writer_app.llm.engine import CancelToken, FinishReason, GenerationParams, collect
+from writer_app.llm.remote import BROKEN, RemoteEngine, ServerConfig, normalize_base_url, same_model
+from writer_app.writing.structured import generate_json
+
+KEY = "class-7b-key"
+HELLO = [{"role": "user", "content": "你好"}]
+SCHEMA = {
+    "type": "object",
+    "properties": {"title": {"type": "string", "maxLength": 8}, "n": {"type": "integer"}},
+    "required": ["title", "n"],
+}
+
+
+@pytest.fixture(scope="module")
+def server(tiny_model: Path):
+    srv = LlamaServer(tiny_model, api_key=KEY)
+    yield srv
+    srv.stop()
+
+
+def engine_for(url: str, **kw) -> RemoteEngine:
+    kw.setdefault("backoff_s", 0.05)
+    return RemoteEngine(ServerConfig(normalize_base_url(url), **kw))
+
+
+# -- a real server ------------------------------------------------------------------------------
+def test_streams_whole_characters_and_ends_with_one_final_chunk(server):
+    engine = engine_for(server.url, api_key=KEY)
+    assert engine.load()["models"] == ["tiny"]
+    chunks = list(engine.stream(HELLO, GenerationParams(max_tokens=40, seed=1)))
+    assert [c.done for c in chunks].count(True) == 1 and chunks[-1].done
+    text = [c for c in chunks if not c.done]
+    assert len(text) > 1 and all(c.text for c in text)
+    "".join(c.text for c in text).encode("utf-8")  # no lone surrogates
+    final = chunks[-1]
+    assert final.finish_reason in (FinishReason.LENGTH, FinishReason.STOP)
+    assert final.stats.completion_tokens == len(text) and final.stats.ttft_s > 0
+
+
+def test_cancel_mid_stream_closes_it_and_the_server_serves_the_next_request(server):
+    engine = engine_for(server.url, api_key=KEY)
+    cancel = CancelToken()
+    texts, final, cancelled_at = [], None, 0.0
+    # llama_cpp.server streams the random tiny model slowly past ~100 tokens (300 take ~10 s), and
+    # it notices a closed stream only after its current chunk: keep the request short
+    for chunk in engine.stream(HELLO, GenerationParams(max_tokens=120, loop_guard=False), cancel):
+        if chunk.done:
+            final = chunk
+            break
+        texts.append(chunk.text)
+        if len(texts) == 5:
+            cancelled_at = time.monotonic()
+            threading.Thread(target=cancel.cancel).start()  # a Stop button, from another thread
+    assert final is not None and final.finish_reason is FinishReason.CANCELLED and final.message == ""
+    assert time.monotonic() - cancelled_at < 1.0
+    assert 5 <= len(texts) < 120
+    again = collect(engine.stream(HELLO, GenerationParams(max_tokens=8)))
+    assert again.finish_reason is FinishReason.LENGTH and again.text
+
+
+def test_json_falls_back_to_the_grammar_format_llama_cpp_server_accepts(server):
+    engine = engine_for(server.url, api_key=KEY)
+    assert engine.structured_mode == ""
+    data, completion = generate_json(engine, HELLO, SCHEMA, GenerationParams(max_tokens=80, seed=3))
+    assert engine.structured_mode == "json_object"  # it refuses OpenAI's json_schema with a 500
+    assert isinstance(data["title"], str) and isinstance(data["n"], int)
+    assert completion.finish_reason is FinishReason.STOP
+
+
+def test_a_wrong_key_gets_a_clear_401_line(server):
+    for key in ("wrong", ""):
+        with pytest.raises(WriterAppError, match="HTTP 401.*API 密钥"):
+            engine_for(server.url, api_key=key).load()
+        final = collect(engine_for(server.url, api_key=key, model="tiny").stream(HELLO))
+        assert final.finish_reason is FinishReason.ERROR and "401" in final.message
+
+
+def test_an_unknown_model_lists_the_servers_models(server):
+    with pytest.raises(WriterAppError, match="没有模型「qwen-72b」.*tiny"):
+        engine_for(server.url, api_key=KEY, model="qwen-72b").load()
+
+
+def test_server_killed_mid_stream_keeps_the_text_and_says_so(tiny_model: Path):
+    srv = LlamaServer(tiny_model)
+    try:
+        engine = engine_for(srv.url)
+        texts, final = [], None
+        for chunk in engine.stream(HELLO, GenerationParams(max_tokens=100, loop_guard=False)):
+            if chunk.done:
+                final = chunk
+                break
+            texts.append(chunk.text)
+            if len(texts) == 3:
+                srv.kill()
+        assert final is not None and final.finish_reason is FinishReason.ERROR
+        assert final.message == BROKEN and len(texts) >= 3
+        # the server is gone now: the next request is refused after its retries, in one line
+        t0 = time.monotonic()
+        down = collect(engine.stream(HELLO))
+        assert down.finish_reason is FinishReason.ERROR and "连接被拒绝" in down.message
+        assert time.monotonic() - t0 < 2
+    finally:
+        srv.stop()
+
+
+# -- bad servers and bad addresses ----------------------------------------------------------------
+def test_server_down_is_refused_after_retries():
+    engine = engine_for(f"127.0.0.1:{free_port()}", retries=2)
+    t0 = time.monotonic()
+    with pytest.raises(WriterAppError, match="连接被拒绝.*connection refused"):
+        engine.load()
+    assert 0.15 <= time.monotonic() - t0 < 2  # backoff 0.05 + 0.1 between the three tries
+
+
+def test_dropped_connections_are_retried_with_backoff():
+    with Misbehaving("drop_first") as stub:
+        c = collect(engine_for(stub.url, retries=2).stream(HELLO))
+        assert c.finish_reason is FinishReason.STOP and c.text == "第一句。结束。"
+        assert stub.connections == 1 + 3  # the model list, then two dropped tries and a good one
+        stub.drops = 3
+        c = collect(engine_for(stub.url, retries=2, model="stub").stream(HELLO))
+        assert c.finish_reason is FinishReason.ERROR and "断开了连接" in c.message
+
+
+def test_malformed_sse_stops_with_a_line_and_keeps_the_text():
+    with Misbehaving("malformed") as stub:
+        c = collect(engine_for(stub.url).stream(HELLO))
+    assert c.finish_reason is FinishReason.ERROR and c.text == "第一句。"
+    assert "无法解析" in c.message and "\n" not in c.message
+
+
+def test_a_stream_that_is_not_sse_is_malformed():
+    with Misbehaving("not_sse") as stub:
+        c = collect(engine_for(stub.url).stream(HELLO))
+    assert c.finish_reason is FinishReason.ERROR and "not SSE" in c.message and c.text == "第一句。"
+
+
+def test_keep_alive_comments_and_empty_events_are_ignored():
+    with Misbehaving("pings") as stub:
+        c = collect(engine_for(stub.url).stream(HELLO))
+    assert c.finish_reason is FinishReason.STOP and c.text == "第一句。第二句。结束。"
+
+
+def test_a_silent_server_hits_the_timeout():
+    with Misbehaving("slow") as stub:
+        t0 = time.monotonic()
+        c = collect(engine_for(stub.url, timeout_s=0.5).stream(HELLO))
+    assert time.monotonic() - t0 < 2.5
+    assert c.finish_reason is FinishReason.ERROR and "0.5 秒没有发来任何内容" in c.message
+    assert c.text == "第一句。"
+
+
+def test_cancel_while_the_server_is_silent_returns_at_once():
+    with Misbehaving("slow") as stub:
+        cancel = CancelToken()
+        threading.Timer(0.3, cancel.cancel).start()
+        t0 = time.monotonic()
+        c = collect(engine_for(stub.url).stream(HELLO, cancel=cancel))
+    assert c.finish_reason is FinishReason.CANCELLED and time.monotonic() - t0 < 1.0
+
+
+def test_an_html_error_page_is_named_as_such():
+    with Misbehaving("html") as stub:
+        c = collect(engine_for(stub.url, retries=1).stream(HELLO))
+    assert c.finish_reason is FinishReason.ERROR
+    assert "返回了网页" in c.message and "502 Bad Gateway" in c.message
+
+
+def test_a_web_site_is_not_an_openai_server():
+    with Misbehaving("html200") as stub, pytest.raises(WriterAppError, match="网页.*不是 OpenAI 兼容"):
+        engine_for(stub.url).list_models()
+
+
+def test_a_server_without_the_api_says_so():
+    from http_server import FileServer
+
+    with FileServer({}) as files, pytest.raises(WriterAppError, match="没有 /v1/models 接口.*HTTP 404"):
+        engine_for(files.base_url).list_models()
+
+
+def test_a_different_model_in_the_answer_is_refused_before_any_text():
+    with Misbehaving("other_model") as stub:
+        c = collect(engine_for(stub.url).stream(HELLO))
+    assert c.finish_reason is FinishReason.ERROR and c.text == ""
+    assert "another-model" in c.message and "stub" in c.message
+
+
+def test_usage_and_timings_fill_the_stats():
+    with Misbehaving("usage") as stub:
+        c = collect(engine_for(stub.url).stream(HELLO))
+    s = c.stats
+    assert (s.prompt_tokens, s.completion_tokens, s.prompt_tokens_cached, s.prompt_tokens_evaluated) == (40, 3, 30, 10)
+    assert s.prompt_s == pytest.approx(0.05) and s.gen_s == pytest.approx(0.02)
+
+
+def test_a_server_refusing_json_schema_gets_json_object_and_the_choice_sticks():
+    with Misbehaving("no_json_schema") as stub:
+        engine = engine_for(stub.url)
+        collect(engine.stream(HELLO, GenerationParams(json_schema=SCHEMA)))
+        assert [r.get("response_format", {}).get("type") for r in stub.requests] == ["json_schema", "json_object"]
+        collect(engine.stream(HELLO, GenerationParams(json_schema=SCHEMA)))
+        assert stub.requests[-1]["response_format"]["type"] == "json_object"
+        assert stub.requests[-1]["response_format"]["schema"]["properties"]["title"]["maxLength"] == 8
+
+
+def test_prompt_mode_puts_the_schema_in_the_system_message():
+    with Misbehaving("ok") as stub:
+        engine = engine_for(stub.url, structured="prompt", json_instruction="JSON only: ${schema}")
+        collect(engine.stream([{"role": "system", "content": "S"}, *HELLO], GenerationParams(json_schema=SCHEMA)))
+    body = stub.requests[-1]
+    assert "response_format" not in body
+    assert body["messages"][0]["content"].startswith("S\n\nJSON only: {")
+    assert json.loads(body["messages"][0]["content"].split("JSON only: ", 1)[1]) == SCHEMA
+
+
+def _self_signed(tmp_path: Path) -> tuple[Path, Path]:
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "school-server")])
+    now = datetime.datetime.now(datetime.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(hours=1))
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), True)
+        .sign(key, hashes.SHA256())
+    )
+    cert_file, key_file = tmp_path / "server.pem", tmp_path / "server.key"
+    cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_file.write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
+    return cert_file, key_file
+
+
+def test_an_untrusted_certificate_is_refused_unless_its_ca_file_is_given(tmp_path):
+    cert, key = _self_signed(tmp_path)
+    with Misbehaving("ok", tls=(cert, key)) as stub:
+        with pytest.raises(WriterAppError, match="证书无效.*self.signed"):
+            engine_for(stub.url).list_models()
+        assert engine_for(stub.url, ca_file=str(cert)).list_models() == ["stub"]
+        plain = stub.url.replace("https://", "http://")
+        with pytest.raises(WriterAppError):
+            engine_for(plain, retries=0, timeout_s=2).list_models()
+    with pytest.raises(BadInputError, match="证书文件"):
+        engine_for("https://127.0.0.1:1", ca_file=str(tmp_path / "missing.pem")).list_models()
+
+
+def test_https_to_a_plain_http_server_is_a_tls_failure():
+    with Misbehaving("ok") as stub:
+        with pytest.raises(WriterAppError, match="TLS 握手失败"):
+            engine_for(stub.url.replace("http://", "https://"), retries=0).list_models()
+
+
+def test_an_unknown_host_is_named():
+    with pytest.raises(WriterAppError, match="找不到服务器 no-such-host.invalid"):
+        engine_for("http://no-such-host.invalid:8080").list_models()
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        ("192.168.1.10:8080", "http://192.168.1.10:8080/v1"),
+        ("http://host:11434/", "http://host:11434/v1"),
+        ("https://llm.school.cn/v1/", "https://llm.school.cn/v1"),
+        ("http://host:8000/v1/chat/completions", "http://host:8000/v1"),
+        ("http://user:pw@host/api/v1", "http://host/api/v1"),
+        ("HTTP://[::1]:8080", "http://[::1]:8080/v1"),
+    ],
+)
+def test_server_urls_are_normalized(given, expected):
+    assert normalize_base_url(given) == expected
+
+
+@pytest.mark.parametrize("bad", ["", "   ", "ftp://host/v1", "http://", "http://host:99999/v1"])
+def test_bad_server_urls_are_refused_in_one_line(bad):
+    with pytest.raises(BadInputError) as info:
+        normalize_base_url(bad)
+    assert "\n" not in str(info.value)
+
+
+def test_model_names_match_across_paths_and_ollama_tags():
+    assert same_model("qwen2.5:7b", "qwen2.5:7b")
+    assert same_model("llama3", "llama3:latest")
+    assert same_model("/models/Qwen2.5-7B-Q4_K_M.gguf", "qwen2.5-7b-q4_k_m")
+    assert not same_model("qwen2.5:7b", "qwen2.5:14b")

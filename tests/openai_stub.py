@@ -1,0 +1,197 @@
+"""Test peers for classroom mode.
+
+``start_llama_server``: llama-cpp-python's real OpenAI-compatible server (``llama_cpp.server``)
+in a subprocess on 127.0.0.1. ``Misbehaving``: a scripted server for what a real one does not do
+on demand: malformed SSE, an HTML error page, silence, another model's name, dropped connections.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import ssl
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class LlamaServer:
+    """``python -m llama_cpp.server`` with a model, stopped (or killed) by the test."""
+
+    def __init__(self, model: Path, *, api_key: str = "", alias: str = "tiny", n_ctx: int = 2048) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}/v1"
+        cmd = [
+            sys.executable, "-m", "llama_cpp.server",
+            "--model", str(model), "--model_alias", alias,
+            "--host", "127.0.0.1", "--port", str(self.port),
+            "--n_ctx", str(n_ctx), "--n_threads", "1", "--verbose", "False",
+        ]  # fmt: skip
+        if api_key:
+            cmd += ["--api_key", api_key]
+        self.proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        deadline = time.monotonic() + 60
+        while True:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"llama_cpp.server exited: {self.proc.stderr.read().decode()[-2000:]}")
+            try:
+                req = urllib.request.Request(self.url + "/models", headers={"Authorization": f"Bearer {api_key}"})
+                with urllib.request.urlopen(req, timeout=2):
+                    break
+            except OSError:
+                if time.monotonic() > deadline:
+                    self.stop()
+                    raise RuntimeError("llama_cpp.server did not start in 60 s") from None
+                time.sleep(0.1)
+
+    def kill(self) -> None:
+        self.proc.kill()
+        self.proc.wait(10)
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+
+def sse(obj: object) -> bytes:
+    return b"data: " + json.dumps(obj, ensure_ascii=False).encode() + b"\n\n"
+
+
+def delta(text: str, model: str = "stub", finish: str | None = None) -> dict:
+    return {
+        "object": "chat.completion.chunk",
+        "model": model,
+        "choices": [{"index": 0, "delta": {"content": text} if text else {}, "finish_reason": finish}],
+    }
+
+
+class Misbehaving:
+    """Answers /v1/models with one model; /v1/chat/completions as ``self.mode`` says:
+
+    ok, usage (with llama-server's timings), malformed, not_sse, other_model, html (a 502 page),
+    html200 (a web site for every path), slow (headers, one chunk, then silence),
+    drop_first (closes the first ``self.drops`` connections, then ok), no_json_schema (refuses
+    response_format), pings (keep-alive comments between events).
+    """
+
+    def __init__(self, mode: str = "ok", *, tls: tuple[Path, Path] | None = None) -> None:
+        self.mode = mode
+        self.drops = 2
+        self.requests: list[dict] = []
+        self.connections = 0
+        stub = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *_args: object) -> None:
+                pass
+
+            def _send(self, status: int, ctype: str, body: bytes) -> None:
+                self.send_response(status)
+                self.send_header("Content-Type", ctype)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def _html(self, status: int) -> None:
+                page = b"<!DOCTYPE html><html><head><title>502 Bad Gateway</title></head><body>nginx</body></html>"
+                self._send(status, "text/html", page)
+
+            def do_GET(self) -> None:  # noqa: N802
+                stub.connections += 1
+                if stub.mode == "html200":
+                    self._html(200)
+                elif self.path.endswith("/models"):
+                    self._send(200, "application/json", json.dumps({"data": [{"id": "stub"}]}).encode())
+                else:
+                    self._send(404, "application/json", b'{"error": "not found"}')
+
+            def do_POST(self) -> None:  # noqa: N802
+                stub.connections += 1
+                body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))) or b"{}")
+                stub.requests.append(body)
+                mode = stub.mode
+                if mode == "drop_first" and stub.drops > 0:
+                    stub.drops -= 1
+                    self.close_connection = True
+                    self.connection.shutdown(socket.SHUT_RDWR)
+                    return
+                if mode in ("html", "html200"):
+                    self._html(502 if mode == "html" else 200)
+                    return
+                if mode == "no_json_schema" and body.get("response_format", {}).get("type") == "json_schema":
+                    self._send(400, "application/json", b'{"error": {"message": "response_format not supported"}}')
+                    return
+                self.send_response(200)
+                self.send_header("Content-Type", "text/event-stream")
+                self.send_header("Connection", "close")
+                self.end_headers()
+                self.close_connection = True
+                w = self.wfile
+                model = "another-model" if mode == "other_model" else body.get("model", "stub")
+                try:
+                    w.write(sse(delta("第一句。", model)))
+                    w.flush()
+                    if mode == "malformed":
+                        w.write(b"data: {\"choices\": [ this is not json\n\n")
+                    elif mode == "not_sse":
+                        w.write(b'{"message": {"content": "ndjson"}}\n')
+                    elif mode == "slow":
+                        time.sleep(5)
+                    elif mode == "pings":
+                        w.write(b": ping\n\nevent: ping\ndata: \n\n" + sse(delta("第二句。", model)))
+                    w.write(sse(delta("结束。", model, "stop")))
+                    if mode == "usage":
+                        w.write(
+                            sse(
+                                {
+                                    "model": model,
+                                    "choices": [],
+                                    "usage": {"prompt_tokens": 40, "completion_tokens": 3,
+                                              "prompt_tokens_details": {"cached_tokens": 30}},
+                                    "timings": {"prompt_n": 10, "prompt_ms": 50.0, "predicted_n": 3,
+                                                "predicted_ms": 20.0, "cache_n": 30},
+                                }
+                            )
+                        )  # fmt: skip
+                    w.write(b"data: [DONE]\n\n")
+                    w.flush()
+                except OSError:
+                    pass
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd.daemon_threads = True
+        self.scheme = "http"
+        if tls:
+            ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            ctx.load_cert_chain(str(tls[0]), str(tls[1]))
+            self.httpd.socket = ctx.wrap_socket(self.httpd.socket, server_side=True)
+            self.scheme = "https"
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"{self.scheme}://127.0.0.1:{self.httpd.server_address[1]}/v1"
+
+    def __enter__(self) -> Misbehaving:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()

@@ -1,0 +1,796 @@
+"""Classroom mode: a client of an OpenAI-compatible server behind the same interface as the local
+worker (``stream``, ``load``, ``close``).
+
+The server is one people already run: llama.cpp's ``llama-server``, Ollama, vLLM, LM Studio or
+llama-cpp-python's ``llama_cpp.server``. This module opens each request's socket itself, so a
+cancel from any thread shuts that socket and the blocked read returns at once (closing the
+stream is how the server learns to stop), and every failure becomes one clear line: refused,
+reset, timed out, an untrusted certificate, an HTML page, a 401, a malformed event. Nothing here
+falls back to the local model; a failure is reported, never hidden.
+
+JSON output is asked for the strongest way the server accepts: an OpenAI ``json_schema``
+response format, else llama.cpp's ``json_object`` with a schema, else an instruction in the
+prompt (the caller validates the answer in every mode). :attr:`RemoteEngine.structured_mode`
+says which one is in use.
+"""
+
+from __future__ import annotations
+
+import errno
+import http.client
+import json
+import os
+import re
+import select
+import socket
+import ssl
+import string
+import time
+import tomllib
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+from writer_app import __version__
+from writer_app.config import EngineSettings
+from writer_app.errors import BadInputError, CancelledError, WriterAppError
+from writer_app.llm.engine import (
+    CancelToken,
+    Chunk,
+    FinishReason,
+    GenerationParams,
+    GenerationStats,
+    Message,
+    with_string_limits,
+)
+from writer_app.llm.loopguard import LoopGuard
+from writer_app.resources import read_text
+
+# The ways to ask for JSON, strongest first. "prompt": the schema goes into the system message.
+STRUCTURED_MODES = ("json_schema", "json_object", "prompt")
+MAX_LINE = 1 << 20  # one SSE line; longer is not an answer we can use
+MAX_BODY = 16 << 20  # a whole (non-streamed) answer or an error page
+DEFAULT_JSON_INSTRUCTION = (
+    "Reply with one JSON object and nothing else. It must match this JSON Schema:\n${schema}"
+)
+
+
+class ServerError(WriterAppError):
+    """The server could not be reached or answered wrongly. ``retryable``: another try may work."""
+
+    def __init__(self, message: str, *, retryable: bool = False, status: int = 0) -> None:
+        super().__init__(message)
+        self.retryable = retryable
+        self.status = status
+
+
+def normalize_base_url(url: str) -> str:
+    """``host:port``, ``http://host:port``, ``…/v1`` or a pasted ``…/v1/chat/completions`` →
+    ``scheme://host:port/v1`` (a path the user gave is kept). Raises BadInputError."""
+    text = url.strip()
+    if not text:
+        raise BadInputError("服务器地址为空 (the server URL is empty)")
+    if "://" not in text:
+        text = "http://" + text
+    parts = urlsplit(text)
+    if parts.scheme.lower() not in ("http", "https"):
+        raise BadInputError(
+            f"服务器地址必须以 http:// 或 https:// 开头：{url} (the server URL must start with http:// or https://)"
+        )
+    if not parts.hostname:
+        raise BadInputError(f"服务器地址缺少主机名：{url} (no host name in the server URL)")
+    try:
+        parts.port  # noqa: B018 - raises on a bad port
+    except ValueError:
+        raise BadInputError(f"服务器地址的端口无效：{url} (bad port in the server URL)") from None
+    path = parts.path.rstrip("/")
+    for tail in ("/chat/completions", "/completions", "/models"):
+        if path.endswith(tail):
+            path = path[: -len(tail)]
+            break
+    netloc = parts.netloc.rpartition("@")[2]  # never keep credentials in the URL
+    return f"{parts.scheme.lower()}://{netloc}{path or '/v1'}"
+
+
+def _model_key(name: str) -> str:
+    key = name.strip().lower().replace("\\", "/").rsplit("/", 1)[-1]
+    return key.removesuffix(".gguf").removesuffix(":latest")
+
+
+def same_model(asked: str, got: str) -> bool:
+    """Whether two names mean one model (a path and its file name, Ollama's implied ``:latest``)."""
+    return _model_key(asked) == _model_key(got)
+
+
+def _one_line(text: str, limit: int = 200) -> str:
+    line = " ".join(text.split())
+    return line if len(line) <= limit else line[: limit - 1] + "…"
+
+
+def _looks_html(ctype: str, body: str) -> bool:
+    head = body.lstrip()[:200].lower()
+    return "html" in ctype.lower() or head.startswith(("<!doctype", "<html", "<head", "<body"))
+
+
+def _html_title(body: str) -> str:
+    m = re.search(r"<title[^>]*>(.*?)</title>", body, re.IGNORECASE | re.DOTALL)
+    return _one_line(m.group(1), 80) if m else ""
+
+
+def _server_message(body: str) -> str:
+    """The message inside an OpenAI-style (or FastAPI, or Ollama) JSON error body."""
+    try:
+        data = json.loads(body)
+    except ValueError:
+        return ""
+    if not isinstance(data, dict):
+        return ""
+    err = data.get("error", data.get("detail", data.get("message")))
+    if isinstance(err, dict):
+        err = err.get("message", "")
+    if isinstance(err, list):  # FastAPI validation details
+        err = "; ".join(str(e.get("msg", e)) if isinstance(e, dict) else str(e) for e in err)
+    return _one_line(str(err)) if err else ""
+
+
+def http_error_message(status: int, reason: str, ctype: str, body: bytes, path: str) -> str:
+    """One line for a non-200 answer."""
+    text = body.decode("utf-8", "replace")
+    if status in (401, 403):
+        return (
+            f"服务器拒绝了访问（HTTP {status}）：API 密钥错误或缺失，请检查设置中的密钥"
+            f" (the server refused the API key)"
+        )
+    if _looks_html(ctype, text) and status != 404:
+        title = _html_title(text)
+        return (
+            f"服务器返回了网页而不是 API 回答（HTTP {status}{' ' + title if title else ''}）："
+            f"地址可能不对，OpenAI 兼容接口通常以 /v1 结尾 (got an HTML page instead of an API answer)"
+        )
+    detail = _server_message(text)
+    if status == 404:
+        return (
+            f"服务器没有 {path} 接口（HTTP 404{'：' + detail if detail else ''}）：地址不是 OpenAI 兼容的接口，"
+            f"或服务器上没有这个模型 (not found: not an OpenAI-compatible endpoint, or no such model)"
+        )
+    if status == 429:
+        return f"服务器繁忙（HTTP 429）：请稍后再试 (the server is busy){'：' + detail if detail else ''}"
+    if status in (502, 503, 504):
+        return f"服务器暂时不可用（HTTP {status}{'：' + detail if detail else ''}），请稍后再试 (server unavailable)"
+    return f"服务器出错（HTTP {status}）：{detail or _one_line(text, 120) or reason} (server error)"
+
+
+@dataclass(frozen=True)
+class ServerConfig:
+    base_url: str  # as normalize_base_url returns it
+    model: str = ""  # "": the server's only model
+    api_key: str = field(default="", repr=False)
+    timeout_s: float = 300.0  # no byte from the server for this long → the request fails
+    connect_timeout_s: float = 10.0
+    retries: int = 2  # extra tries after a refused/reset connection or a 502/503/504
+    backoff_s: float = 0.5  # doubled after each try
+    ca_file: str = ""  # a CA certificate to trust (a school's self-signed server)
+    structured: str = "auto"  # auto | json_schema | json_object | prompt
+    json_instruction: str = DEFAULT_JSON_INSTRUCTION  # the prompt-mode instruction (${schema})
+
+
+def server_config(
+    settings: EngineSettings, api_key: str = "", *, url: str | None = None, model: str | None = None
+) -> ServerConfig:
+    """The engine's config from the settings (``url``/``model`` override them, as ``--server``
+    and ``--model`` do); the prompt-mode JSON instruction comes from resources/prompts/server.toml."""
+    s = settings.server
+    base = normalize_base_url(url if url is not None else s.url)
+    if s.timeout_s <= 0:
+        raise BadInputError("服务器超时必须大于 0 秒 (the server timeout must be positive)")
+    try:
+        instruction = tomllib.loads(read_text("prompts/server.toml"))["json_instruction"]
+    except (OSError, KeyError, tomllib.TOMLDecodeError, UnicodeDecodeError):
+        instruction = DEFAULT_JSON_INSTRUCTION
+    return ServerConfig(
+        base_url=base,
+        model=(model if model is not None else s.model).strip(),
+        api_key=api_key,
+        timeout_s=float(s.timeout_s),
+        ca_file=s.ca_file.strip(),
+        json_instruction=instruction,
+    )
+
+
+def _shutdown(sock: socket.socket) -> None:
+    try:
+        sock.shutdown(socket.SHUT_RDWR)
+    except OSError:
+        pass
+
+
+def _open_socket(host: str, port: int, timeout: float, cancel: CancelToken) -> socket.socket:
+    """A connected socket; a cancel stops waiting at once (a plain connect would block)."""
+    label = f"{host}:{port}"
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except socket.gaierror as exc:
+        raise ServerError(
+            f"找不到服务器 {host}（{exc.strerror}）：地址写错了吗？(cannot resolve the server's host name)"
+        ) from None
+    deadline = time.monotonic() + timeout
+    last: OSError = OSError("no address")
+    for family, kind, proto, _name, addr in infos:
+        sock = socket.socket(family, kind, proto)
+        try:
+            sock.setblocking(False)
+            err = sock.connect_ex(addr)
+            while err in (errno.EINPROGRESS, errno.EWOULDBLOCK, errno.EALREADY):
+                if cancel.cancelled:
+                    raise CancelledError()
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise TimeoutError(errno.ETIMEDOUT, "timed out")
+                _r, writable, _x = select.select([], [sock], [], min(0.05, left))
+                if writable:
+                    err = sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
+            if err:
+                raise OSError(err, os.strerror(err))
+            sock.setblocking(True)
+            return sock
+        except BaseException as exc:
+            sock.close()
+            if not isinstance(exc, OSError):
+                raise
+            last = exc
+    if isinstance(last, TimeoutError):
+        raise ServerError(
+            f"连接服务器 {label} 超时（{timeout:g} 秒）：服务器没开或网络不通 (connecting timed out)",
+            retryable=True,
+        )
+    if last.errno == errno.ECONNREFUSED:
+        raise ServerError(
+            f"无法连接服务器 {label}：连接被拒绝，服务器没有运行或端口不对 (connection refused)",
+            retryable=True,
+        )
+    raise ServerError(f"无法连接服务器 {label}：{last.strerror or last} (cannot connect)", retryable=True)
+
+
+class _Open:
+    """One request's connection and response; ``close`` ends it (the server stops generating)."""
+
+    def __init__(
+        self, conn: http.client.HTTPConnection, resp: http.client.HTTPResponse, unregister: Callable[[], None]
+    ) -> None:
+        self.conn, self.resp, self._unregister = conn, resp, unregister
+
+    @property
+    def ctype(self) -> str:
+        return self.resp.getheader("Content-Type", "") or ""
+
+    def close(self) -> None:
+        self._unregister()
+        sock = self.conn.sock
+        if sock is not None:
+            _shutdown(sock)
+        self.conn.close()
+
+
+BROKEN = "与服务器的连接中断，已写的内容已保留 (the connection to the server broke; the text so far is kept)"
+
+
+class RemoteEngine:
+    """Streams from an OpenAI-compatible server. Thread-safe: each request has its own connection."""
+
+    def __init__(self, config: ServerConfig) -> None:
+        self.config = config
+        parts = urlsplit(config.base_url)
+        self._https = parts.scheme == "https"
+        self._host = parts.hostname or ""
+        self._port = parts.port or (443 if self._https else 80)
+        self._path = parts.path.rstrip("/")
+        self._model = config.model
+        self._models: list[str] = []
+        self._mode = config.structured if config.structured in STRUCTURED_MODES else ""
+        self._tls: ssl.SSLContext | None = None
+
+    # -- what is in use -------------------------------------------------------------------------
+    @property
+    def model(self) -> str:
+        return self._model
+
+    @property
+    def structured_mode(self) -> str:
+        """json_schema | json_object | prompt; "" until the first JSON request (or a probe)."""
+        return self._mode
+
+    @property
+    def label(self) -> str:
+        return f"{self._host}:{self._port}"
+
+    @property
+    def info(self) -> dict[str, Any]:
+        return {
+            "backend": "server",
+            "url": self.config.base_url,
+            "model": self._model,
+            "models": list(self._models),
+            "structured_output": self._mode,
+        }
+
+    # -- HTTP -----------------------------------------------------------------------------------
+    def _tls_context(self) -> ssl.SSLContext:
+        if self._tls is None:
+            try:
+                self._tls = ssl.create_default_context(cafile=self.config.ca_file or None)
+            except (OSError, ssl.SSLError) as exc:
+                raise BadInputError(
+                    f"无法读取证书文件 {self.config.ca_file}：{getattr(exc, 'strerror', None) or exc}"
+                    f" (cannot read the CA certificate file)"
+                ) from None
+        return self._tls
+
+    def _connect(self, cancel: CancelToken) -> socket.socket:
+        context = self._tls_context() if self._https else None  # a bad CA file fails before the network
+        sock = _open_socket(self._host, self._port, self.config.connect_timeout_s, cancel)
+        sock.settimeout(self.config.timeout_s)
+        if context is None:
+            return sock
+        try:
+            sock.settimeout(self.config.connect_timeout_s)
+            tls = context.wrap_socket(sock, server_hostname=self._host)
+        except ssl.SSLCertVerificationError as exc:
+            sock.close()
+            raise ServerError(
+                f"服务器证书无效（{exc.verify_message}）：若学校服务器使用自签名证书，请在设置中指定它的证书文件"
+                f" (the server's TLS certificate is not trusted)"
+            ) from None
+        except (ssl.SSLError, OSError) as exc:
+            sock.close()
+            raise ServerError(
+                f"与 {self.label} 的 TLS 握手失败（{getattr(exc, 'reason', None) or exc}）：地址应该是 http:// 吗？"
+                f" (TLS handshake failed)"
+            ) from None
+        tls.settimeout(self.config.timeout_s)
+        return tls
+
+    def _send(self, method: str, path: str, body: dict[str, Any] | None, cancel: CancelToken) -> _Open:
+        sock = self._connect(cancel)
+        conn = http.client.HTTPConnection(self._host, self._port, timeout=self.config.timeout_s)
+        conn.sock = sock
+        unregister = cancel.on_cancel(lambda: _shutdown(sock))
+        headers = {
+            "Accept": "text/event-stream, application/json",
+            "User-Agent": f"writer-companion/{__version__}",
+        }
+        if self.config.api_key:
+            headers["Authorization"] = f"Bearer {self.config.api_key}"
+        data = None
+        if body is not None:
+            data = json.dumps(body, ensure_ascii=False).encode("utf-8")
+            headers["Content-Type"] = "application/json"
+        try:
+            conn.request(method, self._path + path, body=data, headers=headers)
+            resp = conn.getresponse()
+            opened = _Open(conn, resp, unregister)
+            if resp.status == 200:
+                return opened
+            try:
+                error_body = resp.read(MAX_BODY)
+            finally:
+                opened.close()
+        except BaseException as exc:
+            unregister()
+            conn.close()
+            if cancel.cancelled:
+                raise CancelledError() from None
+            if isinstance(exc, TimeoutError):
+                raise ServerError(
+                    f"服务器 {self.config.timeout_s:g} 秒没有回应 (the server did not answer within the timeout)"
+                ) from None
+            if isinstance(exc, (ConnectionError, http.client.RemoteDisconnected)):
+                raise ServerError(
+                    f"服务器 {self.label} 断开了连接 (the server closed the connection)", retryable=True
+                ) from None
+            if isinstance(exc, (OSError, http.client.HTTPException)):
+                raise ServerError(
+                    f"与服务器 {self.label} 通信失败：{exc} (talking to the server failed)"
+                ) from None
+            raise
+        raise ServerError(
+            http_error_message(
+                resp.status,
+                resp.reason,
+                resp.getheader("Content-Type", "") or "",
+                error_body,
+                self._path + path,
+            ),
+            retryable=resp.status in (502, 503, 504),
+            status=resp.status,
+        )
+
+    def _request(self, method: str, path: str, body: dict[str, Any] | None, cancel: CancelToken) -> _Open:
+        """``_send`` with retries and exponential backoff for refused/reset connections and 502-504."""
+        attempt = 0
+        while True:
+            try:
+                return self._send(method, path, body, cancel)
+            except ServerError as exc:
+                if not exc.retryable or attempt >= self.config.retries or cancel.cancelled:
+                    raise
+            if cancel.wait(self.config.backoff_s * (2**attempt)):
+                raise CancelledError()
+            attempt += 1
+
+    def _read_json(self, opened: _Open, what: str) -> Any:
+        try:
+            body = opened.resp.read(MAX_BODY)
+        except (OSError, http.client.HTTPException):
+            raise ServerError(BROKEN) from None
+        finally:
+            opened.close()
+        text = body.decode("utf-8", "replace")
+        if _looks_html(opened.ctype, text):
+            raise ServerError(
+                f"{what} 返回了网页而不是 API 回答：这不是 OpenAI 兼容的接口，地址通常以 /v1 结尾"
+                f" (got an HTML page: not an OpenAI-compatible endpoint)"
+            )
+        try:
+            return json.loads(text)
+        except ValueError:
+            raise ServerError(
+                f"{what} 的回答不是 JSON：这不是 OpenAI 兼容的服务器？(the answer is not JSON: not an OpenAI-compatible server?)"
+            ) from None
+
+    # -- models -----------------------------------------------------------------------------------
+    def list_models(self, cancel: CancelToken | None = None) -> list[str]:
+        """The model ids the server offers (``GET /v1/models``); raises ServerError."""
+        cancel = cancel or CancelToken()
+        data = self._read_json(self._request("GET", "/models", None, cancel), f"{self._path}/models")
+        items = data.get("data") if isinstance(data, dict) else None
+        if not isinstance(items, list):
+            raise ServerError(
+                f"{self._path}/models 的回答不是 OpenAI 的模型列表：这不是 OpenAI 兼容的服务器？"
+                f" (not an OpenAI model list)"
+            )
+        self._models = [str(m["id"]) for m in items if isinstance(m, dict) and m.get("id")]
+        return list(self._models)
+
+    def _choose_model(self, models: list[str]) -> str:
+        if self.config.model:
+            if models and not any(same_model(self.config.model, m) for m in models):
+                raise ServerError(
+                    f"服务器上没有模型「{self.config.model}」；可用的有：{'、'.join(models[:8])}"
+                    f" (the server has no such model)"
+                )
+            return self.config.model
+        if len(models) == 1:
+            return models[0]
+        if not models:
+            raise ServerError("服务器没有列出任何模型 (the server lists no models)")
+        raise BadInputError(
+            f"服务器有 {len(models)} 个模型，请选择一个：{'、'.join(models[:8])} (choose one of the server's models)"
+        )
+
+    def load(self, cancel: CancelToken | None = None) -> dict[str, Any]:
+        """Reach the server, check the model is there (or pick its only one). Returns ``info``."""
+        self._model = self._choose_model(self.list_models(cancel))
+        return self.info
+
+    def test_connection(self, cancel: CancelToken | None = None) -> dict[str, Any]:
+        """For the settings' "test connection": the models, the one in use, which way JSON is
+        asked for (one tiny request) and the round trip in milliseconds."""
+        cancel = cancel or CancelToken()
+        t0 = time.perf_counter()
+        models = self.list_models(cancel)
+        latency_ms = (time.perf_counter() - t0) * 1000
+        self._model = self._choose_model(models)
+        schema = {"type": "object", "properties": {"ok": {"type": "boolean"}}, "required": ["ok"]}
+        params = GenerationParams(max_tokens=16, temperature=0.0, json_schema=schema, loop_guard=False)
+        for chunk in self.stream([{"role": "user", "content": 'Reply {"ok": true}'}], params, cancel):
+            if chunk.done and chunk.finish_reason is FinishReason.ERROR:
+                raise ServerError(chunk.message)
+        return dict(self.info, latency_ms=round(latency_ms, 1))
+
+    # -- generation -------------------------------------------------------------------------------
+    def _body(
+        self,
+        messages: list[Message] | str,
+        params: GenerationParams,
+        schema: dict[str, Any] | None,
+        mode: str,
+    ) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "model": self._model,
+            "stream": True,
+            "stream_options": {"include_usage": True},
+            "max_tokens": params.max_tokens,
+            "temperature": params.temperature,
+            "top_p": params.top_p,
+            # not in OpenAI's API; llama.cpp, Ollama and vLLM read them, others ignore them
+            "top_k": params.top_k,
+            "min_p": params.min_p,
+            "repeat_penalty": params.repeat_penalty,
+        }
+        if params.seed >= 0:
+            body["seed"] = params.seed
+        if params.stop:
+            body["stop"] = params.stop[:4]
+        instruction = ""
+        if schema is not None and mode == "prompt":
+            instruction = string.Template(self.config.json_instruction).safe_substitute(
+                schema=json.dumps(schema, ensure_ascii=False)
+            )
+        if isinstance(messages, str):
+            body["prompt"] = messages + ("\n\n" + instruction if instruction else "")
+        else:
+            msgs = [dict(m) for m in messages]
+            if instruction:
+                if msgs and msgs[0]["role"] == "system":
+                    msgs[0]["content"] = msgs[0]["content"] + "\n\n" + instruction
+                else:
+                    msgs.insert(0, {"role": "system", "content": instruction})
+            body["messages"] = msgs
+        if schema is not None and mode == "json_schema":
+            body["response_format"] = {
+                "type": "json_schema",
+                "json_schema": {"name": "answer", "strict": True, "schema": schema},
+            }
+        elif schema is not None and mode == "json_object":
+            body["response_format"] = {"type": "json_object", "schema": schema}
+        return body
+
+    def _open_generation(
+        self,
+        messages: list[Message] | str,
+        params: GenerationParams,
+        schema: dict[str, Any] | None,
+        cancel: CancelToken,
+    ) -> _Open:
+        path = "/completions" if isinstance(messages, str) else "/chat/completions"
+        if schema is None:
+            return self._request("POST", path, self._body(messages, params, None, ""), cancel)
+        modes = [self._mode] if self._mode else list(STRUCTURED_MODES)
+        for i, mode in enumerate(modes):
+            try:
+                opened = self._request("POST", path, self._body(messages, params, schema, mode), cancel)
+            except ServerError as exc:
+                # a server that does not know this response format refuses the request (400/422,
+                # or 500 from llama-cpp-python); the next, weaker way is tried before any text exists
+                if exc.status in (400, 415, 422, 500, 501) and i + 1 < len(modes):
+                    continue
+                raise
+            self._mode = mode
+            return opened
+        raise AssertionError("unreachable")
+
+    def stream(
+        self,
+        messages: list[Message] | str,
+        params: GenerationParams | None = None,
+        cancel: CancelToken | None = None,
+    ) -> Iterator[Chunk]:
+        params = params or GenerationParams()
+        cancel = cancel or CancelToken()
+        t0 = time.perf_counter()
+        try:
+            schema = with_string_limits(params.json_schema) if params.json_schema is not None else None
+        except ValueError as exc:
+            yield Chunk(
+                finish_reason=FinishReason.ERROR,
+                message=f"JSON schema 无效 (invalid schema): {exc}",
+                stats=GenerationStats(),
+            )
+            return
+        try:
+            if not self._model:
+                self._model = self._choose_model(self.list_models(cancel))
+            opened = self._open_generation(messages, params, schema, cancel)
+        except CancelledError:
+            yield Chunk(
+                finish_reason=FinishReason.CANCELLED, stats=GenerationStats(total_s=time.perf_counter() - t0)
+            )
+            return
+        except WriterAppError as exc:
+            yield Chunk(finish_reason=FinishReason.ERROR, message=str(exc), stats=GenerationStats())
+            return
+        yield from self._read(opened, params, cancel, t0, chat=not isinstance(messages, str))
+
+    def _read(
+        self, opened: _Open, params: GenerationParams, cancel: CancelToken, t0: float, *, chat: bool
+    ) -> Iterator[Chunk]:
+        guard = LoopGuard(min_repeats=params.loop_min_repeats) if params.loop_guard else None
+        reason: FinishReason | None = None
+        finish: FinishReason | None = None  # what the server said, before its [DONE]
+        message = ""
+        usage: dict[str, Any] = {}
+        timings: dict[str, Any] = {}
+        n_text = 0
+        first = last = 0.0
+        held = ""  # a lone high surrogate waiting for its pair
+        model_checked = False
+
+        def malformed(what: str) -> tuple[FinishReason, str]:
+            return FinishReason.ERROR, (
+                f"服务器发来无法解析的数据（{what}），已停止；已写的内容已保留"
+                f" (malformed data from the server; the text so far is kept)"
+            )
+
+        def events() -> Iterator[tuple[str, str]]:
+            """(event name, data) per SSE event; ("", "") at a clean end of the stream."""
+            if "text/event-stream" not in opened.ctype.lower():
+                yield "whole", ""
+                return
+            name, data = "", []
+            while True:
+                raw = opened.resp.readline(MAX_LINE)
+                if not raw:
+                    return
+                if not raw.endswith(b"\n") and len(raw) >= MAX_LINE:
+                    yield "malformed", "line too long"
+                    return
+                try:
+                    line = raw.decode("utf-8").rstrip("\r\n")
+                except UnicodeDecodeError:
+                    yield "malformed", "not UTF-8"
+                    return
+                if not line:
+                    joined = "\n".join(data)
+                    # an event without data is not dispatched (the SSE rule); named events other
+                    # than "error" (a server's "ping", say) carry nothing for us
+                    if joined and name in ("", "message", "error"):
+                        yield name or "message", joined
+                    name, data = "", []
+                elif line.startswith(":"):
+                    continue  # a comment: keep-alive pings
+                else:
+                    key, _, value = line.partition(":")
+                    value = value[1:] if value.startswith(" ") else value
+                    if key == "data":
+                        data.append(value)
+                    elif key == "event":
+                        name = value
+                    elif key not in ("id", "retry"):
+                        yield "malformed", f"not SSE: {line[:40]!r}"
+                        return
+
+        try:
+            try:
+                for name, data in events():
+                    if cancel.cancelled:
+                        reason = FinishReason.CANCELLED
+                        break
+                    if name == "malformed":
+                        reason, message = malformed(data)
+                        break
+                    if name == "whole":  # the server ignored stream: true and sent one JSON answer
+                        obj = self._read_json(opened, "服务器")
+                        choices = obj.get("choices") if isinstance(obj, dict) else None
+                        if not isinstance(choices, list) or not choices or not isinstance(choices[0], dict):
+                            reason, message = malformed("not an OpenAI answer")
+                            break
+                        msg = choices[0].get("message") or {}
+                        text = (
+                            msg.get("content") if chat and isinstance(msg, dict) else choices[0].get("text")
+                        )
+                        if isinstance(text, str) and text:
+                            first = last = time.perf_counter()
+                            n_text += 1
+                            yield Chunk(text=text, tokens=1)
+                        usage = obj.get("usage") if isinstance(obj.get("usage"), dict) else {}
+                        fr = choices[0].get("finish_reason")
+                        reason = FinishReason.LENGTH if fr == "length" else FinishReason.STOP
+                        break
+                    if data == "[DONE]":
+                        reason = finish or FinishReason.STOP
+                        break
+                    try:
+                        obj = json.loads(data)
+                    except ValueError:
+                        reason, message = malformed(f"not JSON: {data[:40]!r}")
+                        break
+                    if not isinstance(obj, dict):
+                        reason, message = malformed("not a JSON object")
+                        break
+                    if name == "error" or "error" in obj:
+                        detail = _server_message(data) or _one_line(data)
+                        reason, message = (
+                            FinishReason.ERROR,
+                            f"服务器报错：{detail} (the server reported an error)",
+                        )
+                        break
+                    got = obj.get("model")
+                    if not model_checked and isinstance(got, str) and got:
+                        model_checked = True
+                        if self._model and not same_model(self._model, got):
+                            reason, message = (
+                                FinishReason.ERROR,
+                                (
+                                    f"服务器用模型「{got}」回答，而不是所选的「{self._model}」，已停止："
+                                    f"请在设置中选择服务器上的模型 (the server answered with a different model)"
+                                ),
+                            )
+                            break
+                    if isinstance(obj.get("usage"), dict):
+                        usage = obj["usage"]
+                    if isinstance(obj.get("timings"), dict):
+                        timings = obj["timings"]
+                    choices = obj.get("choices")
+                    if not isinstance(choices, list):
+                        if "usage" in obj:
+                            continue
+                        reason, message = malformed("no choices")
+                        break
+                    if not choices or not isinstance(choices[0], dict):
+                        continue
+                    choice = choices[0]
+                    if chat:
+                        delta = choice.get("delta")
+                        text = delta.get("content") if isinstance(delta, dict) else None
+                    else:
+                        text = choice.get("text")
+                    if isinstance(text, str) and text:
+                        text = held + text
+                        held = ""
+                        if "\ud800" <= text[-1] <= "\udbff":
+                            held, text = text[-1], text[:-1]
+                        if re.search("[\ud800-\udfff]", text):
+                            text = text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+                        if text:
+                            last = time.perf_counter()
+                            first = first or last
+                            n_text += 1
+                            yield Chunk(text=text, tokens=1)
+                            if guard is not None and guard.feed(text):
+                                reason = FinishReason.LOOP
+                                message = f"检测到重复循环 (repetition loop): {guard.unit!r}"
+                                break
+                    fr = choice.get("finish_reason")
+                    if fr:
+                        finish = FinishReason.LENGTH if fr == "length" else FinishReason.STOP
+                else:  # the stream ended without [DONE]: a cancel shut the socket, or the server died
+                    reason = FinishReason.CANCELLED if cancel.cancelled else (finish or FinishReason.ERROR)
+                    if reason is FinishReason.ERROR:
+                        message = BROKEN
+            except TimeoutError:
+                reason = FinishReason.CANCELLED if cancel.cancelled else FinishReason.ERROR
+                message = (
+                    ""
+                    if cancel.cancelled
+                    else f"服务器 {self.config.timeout_s:g} 秒没有发来任何内容，已停止等待；已写的内容已保留"
+                    f" (the server sent nothing within the timeout; the text so far is kept)"
+                )
+            except (OSError, http.client.HTTPException, ServerError):
+                reason = FinishReason.CANCELLED if cancel.cancelled else FinishReason.ERROR
+                message = "" if cancel.cancelled else BROKEN
+            if cancel.cancelled and reason is None:
+                reason = FinishReason.CANCELLED
+        finally:
+            opened.close()
+        assert reason is not None
+        stats = GenerationStats(completion_tokens=n_text)
+        if isinstance(usage.get("completion_tokens"), int):
+            stats.completion_tokens = usage["completion_tokens"]
+        if isinstance(usage.get("prompt_tokens"), int):
+            stats.prompt_tokens = usage["prompt_tokens"]
+        details = usage.get("prompt_tokens_details")
+        cached = details.get("cached_tokens") if isinstance(details, dict) else timings.get("cache_n")
+        if isinstance(cached, int):
+            stats.prompt_tokens_cached = cached
+        evaluated = timings.get("prompt_n")
+        stats.prompt_tokens_evaluated = (
+            evaluated
+            if isinstance(evaluated, int)
+            else max(0, stats.prompt_tokens - stats.prompt_tokens_cached)
+        )
+        stats.ttft_s = (first - t0) if first else 0.0
+        prompt_ms, predicted_ms = timings.get("prompt_ms"), timings.get("predicted_ms")
+        stats.prompt_s = prompt_ms / 1000 if isinstance(prompt_ms, (int, float)) else stats.ttft_s
+        stats.gen_s = predicted_ms / 1000 if isinstance(predicted_ms, (int, float)) else (last - first)
+        stats.total_s = time.perf_counter() - t0
+        yield Chunk(finish_reason=reason, stats=stats, message=message)
+
+    def close(self) -> None:
+        """Nothing is held between requests (each has its own connection)."""
+
+    def __enter__(self) -> RemoteEngine:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
