@@ -45,7 +45,9 @@ class LlamaServer:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"llama_cpp.server exited: {self.proc.stderr.read().decode()[-2000:]}")
             try:
-                req = urllib.request.Request(self.url + "/models", headers={"Authorization": f"Bearer {api_key}"})
+                req = urllib.request.Request(
+                    self.url + "/models", headers={"Authorization": f"Bearer {api_key}"}
+                )
                 with urllib.request.urlopen(req, timeout=2):
                     break
             except OSError:
@@ -135,7 +137,9 @@ class Misbehaving:
                     self._html(502 if mode == "html" else 200)
                     return
                 if mode == "no_json_schema" and body.get("response_format", {}).get("type") == "json_schema":
-                    self._send(400, "application/json", b'{"error": {"message": "response_format not supported"}}')
+                    self._send(
+                        400, "application/json", b'{"error": {"message": "response_format not supported"}}'
+                    )
                     return
                 self.send_response(200)
                 self.send_header("Content-Type", "text/event-stream")
@@ -148,7 +152,7 @@ class Misbehaving:
                     w.write(sse(delta("第一句。", model)))
                     w.flush()
                     if mode == "malformed":
-                        w.write(b"data: {\"choices\": [ this is not json\n\n")
+                        w.write(b'data: {"choices": [ this is not json\n\n')
                     elif mode == "not_sse":
                         w.write(b'{"message": {"content": "ndjson"}}\n')
                     elif mode == "slow":

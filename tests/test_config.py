@@ -41,3 +41,16 @@ def test_malformed_file_is_a_clear_error_and_is_left_alone(tmp_path):
 def test_threads_default_to_physical_cores():
     assert EngineSettings().resolved_threads() == physical_cores() >= 1
     assert EngineSettings(n_threads=3).resolved_threads() == 3
+
+
+def test_classroom_settings_round_trip_and_an_unknown_backend_falls_back_to_local(tmp_path):
+    from writer_app.config import EngineSettings, ServerSettings
+
+    f = tmp_path / "settings.toml"
+    s = Settings(engine=EngineSettings(backend="server", server=ServerSettings(url="http://h:8080/v1", model="m")))
+    save_settings(f, s)
+    assert load_settings(f) == (s, [])
+    f.write_text('[engine]\nbackend = "cloud"\n[engine.server]\ntimeout_s = 30\n', encoding="utf-8")
+    s, warnings = load_settings(f)
+    assert s.engine.backend == "local" and s.engine.server.timeout_s == 30.0
+    assert len(warnings) == 1 and "engine.backend" in warnings[0]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from writer_app.config import AppPaths, EngineSettings, Settings
-from writer_app.errors import ModelError
+from writer_app.errors import ModelError, WriterAppError
 from writer_app.llm.engine import CancelToken
 from writer_app.workbench import Workbench, load_sample_prompts
 
@@ -62,3 +62,36 @@ def test_sample_prompts_are_data_and_a_missing_file_gives_none(tmp_path):
     samples = load_sample_prompts(resources_dir())
     assert len(samples) >= 3 and all(s.query and s.query_type for s in samples)
     assert load_sample_prompts(tmp_path) == []
+
+
+def test_classroom_mode_builds_a_server_engine_and_never_the_local_one(small_resources, tiny_model, tmp_path):
+    from file_keyring import FileKeyring
+    from openai_stub import LlamaServer
+
+    from writer_app.config import ServerSettings
+    from writer_app.keys import KeyStore
+    from writer_app.llm.remote import RemoteEngine
+
+    srv = LlamaServer(tiny_model, api_key="class-key")
+    try:
+        settings = Settings(engine=EngineSettings(backend="server", model=str(tiny_model), server=ServerSettings(url=srv.url)))
+        wb = Workbench.create(AppPaths.from_env(), settings, small_resources / "resources")
+        wb.models.keys = KeyStore(FileKeyring(tmp_path / "ring.json"), env={})
+        host = wb.models
+        assert host.remote and host.configured_name() == f"@ 127.0.0.1:{srv.port}"
+        with pytest.raises(WriterAppError, match="HTTP 401"):
+            host.load()
+        assert host.state == "error"  # and no local worker was started in its place
+        assert host.engine().worker_pid is None and isinstance(host.engine().inner, RemoteEngine)
+        host.keys.set(srv.url, "class-key")
+        host.reconfigure(settings)
+        info = host.load()
+        assert info["backend"] == "server" and host.name == f"tiny @ 127.0.0.1:{srv.port}"
+        thought = wb.outline("以“坚持”为题写一篇议论文", wb.genre("议论文"), 300, CancelToken())
+        assert thought.to_markdown().strip() and host.tokens > 0
+        host.session_keys[srv.url] = "typed-this-run"  # a key typed where no keyring can keep it wins
+        host.reconfigure(settings)
+        with pytest.raises(WriterAppError, match="HTTP 401"):
+            host.load()
+    finally:
+        srv.stop()

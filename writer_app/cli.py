@@ -230,14 +230,57 @@ def _ctrl_c_cancels() -> Iterator[Any]:
         signal.signal(signal.SIGINT, previous)
 
 
+def _uses_server(ctx: Context, args: argparse.Namespace) -> bool:
+    """--server URL, or classroom mode in the settings unless --local. Never a silent fallback:
+    whichever is chosen is used, and its failure is reported."""
+    if getattr(args, "server", None) and getattr(args, "local", False):
+        raise BadInputError("--server 和 --local 不能同时使用 (--server and --local exclude each other)")
+    if getattr(args, "server", None):
+        return True
+    return ctx.settings.engine.backend == "server" and not getattr(args, "local", False)
+
+
+def _remote_engine(ctx: Context, args: argparse.Namespace, settings: Any) -> Any:
+    """The classroom-mode engine; says where the writer's text goes."""
+    from writer_app.keys import KeyStore
+    from writer_app.llm.remote import RemoteEngine, normalize_base_url, server_config
+
+    for flag, option in (("n_ctx", "--n-ctx"), ("n_threads", "--threads"), ("n_gpu_layers", "--gpu-layers")):
+        if getattr(args, flag, None) is not None:
+            raise BadInputError(f"{option} 只用于本机模型，服务器模式下无效 ({option} is for a local model only)")
+    url = getattr(args, "server", None) or settings.server.url
+    if not url.strip():
+        raise BadInputError(
+            "设置中选择了服务器，但没有地址：用 writer-app server use URL 设置，或加 --local"
+            " (classroom mode is on but no server URL is set)"
+        )
+    url = normalize_base_url(url)
+    engine = RemoteEngine(server_config(settings, KeyStore().get(url), url=url, model=args.model))
+    _status(f"课堂模式：题目和文字会发送到服务器 {url} (classroom mode: your text is sent to this server)")
+    return engine
+
+
+def _model_used(args: argparse.Namespace) -> str:
+    """The model that wrote, for the generation log (a server's is known once it answered)."""
+    remote = getattr(args, "remote_engine", None)
+    if remote is not None:
+        return f"{remote.model} @ {remote.label}".strip()
+    return str(getattr(args, "model_used", ""))
+
+
 def _engine_and_params(ctx: Context, args: argparse.Namespace) -> tuple[Any, Any]:
-    """(engine, params) from settings and the command's --model/--temperature/--seed; close the engine.
-    The model's name is kept on ``args.model_used`` for the generation log."""
+    """(engine, params) from settings and the command's --model/--server/--temperature/--seed;
+    close the engine. The model's name is kept on ``args.model_used`` for the generation log
+    (for a server: ``args.remote_engine`` knows it once the server answered)."""
     from writer_app.llm.local import default_params, make_engine, make_registry
 
     settings = _engine_settings(ctx, args)
-    engine, info = make_engine(ctx.paths, make_registry(ctx.paths), settings, args.model)
-    args.model_used = info.name or Path(info.path).name
+    if _uses_server(ctx, args):
+        engine = _remote_engine(ctx, args, settings)
+        args.remote_engine = engine
+    else:
+        engine, info = make_engine(ctx.paths, make_registry(ctx.paths), settings, args.model)
+        args.model_used = info.name or Path(info.path).name
     overrides: dict[str, Any] = {}
     if args.temperature is not None:
         overrides["temperature"] = args.temperature
@@ -307,6 +350,112 @@ def cmd_generate(ctx: Context, args: argparse.Namespace) -> int:
     if final.finish_reason is FinishReason.CANCELLED:
         print("已取消 (cancelled)", file=sys.stderr)
         return EXIT_CANCELLED
+    return 0
+
+
+# --------------------------------------------------------------------------------------------
+# classroom mode: an OpenAI-compatible server
+# --------------------------------------------------------------------------------------------
+def _server_url(ctx: Context, args: argparse.Namespace) -> str:
+    from writer_app.llm.remote import normalize_base_url
+
+    url = getattr(args, "url", None) or ctx.settings.engine.server.url
+    if not url or not url.strip():
+        raise BadInputError("请给出服务器地址 (give the server URL), e.g. http://192.168.1.10:8080/v1")
+    return normalize_base_url(url)
+
+
+def _test_server(ctx: Context, args: argparse.Namespace, url: str, settings: Any) -> dict[str, Any]:
+    from writer_app.keys import KeyStore
+    from writer_app.llm.remote import RemoteEngine, server_config
+
+    engine = RemoteEngine(server_config(settings, KeyStore().get(url), url=url, model=args.model))
+    _status(f"正在连接 (connecting to) {url} …")
+    with _ctrl_c_cancels() as cancel:
+        return engine.test_connection(cancel)
+
+
+def _print_server_result(info: dict[str, Any]) -> None:
+    modes = {
+        "json_schema": "json_schema（服务器按 JSON Schema 约束输出 / enforced by the server）",
+        "json_object": "json_object + schema（服务器按语法约束 / enforced by the server's grammar）",
+        "prompt": "prompt（服务器不支持约束，靠提示和校验 / asked in the prompt, then validated）",
+    }
+    print(f"服务器 (server)        {info['url']}")
+    print(f"往返 (round trip)      {info['latency_ms']} ms")
+    print(f"模型 (models)          {', '.join(info['models'])}")
+    print(f"使用 (in use)          {info['model']}")
+    print(f"结构化输出 (JSON)      {modes.get(info['structured_output'], info['structured_output'])}")
+
+
+def cmd_server_test(ctx: Context, args: argparse.Namespace) -> int:
+    url = _server_url(ctx, args)
+    info = _test_server(ctx, args, url, ctx.settings.engine)
+    if args.json:
+        _print_json(info)
+    else:
+        _print_server_result(info)
+    return 0
+
+
+def cmd_server_use(ctx: Context, args: argparse.Namespace) -> int:
+    """Switch to classroom mode with this server (tested first unless --no-test)."""
+    import dataclasses
+
+    url = _server_url(ctx, args)
+    if args.timeout is not None and args.timeout <= 0:
+        raise BadInputError("--timeout 必须大于 0 (must be positive)")
+    e = ctx.settings.engine
+    server = dataclasses.replace(
+        e.server,
+        url=url,
+        model=args.model if args.model is not None else (e.server.model if url == e.server.url else ""),
+        timeout_s=float(args.timeout) if args.timeout is not None else e.server.timeout_s,
+        ca_file=str(Path(args.ca_file).resolve()) if args.ca_file else e.server.ca_file,
+    )
+    engine = dataclasses.replace(e, backend="server", server=server)
+    if not args.no_test:
+        info = _test_server(ctx, argparse.Namespace(model=server.model), url, engine)
+        _print_server_result(info)
+    save_settings(ctx.paths.settings_file, dataclasses.replace(ctx.settings, engine=engine))
+    print(
+        f"已切换到课堂模式：题目、构思和文章会发送到 {url}；改回本机模型：writer-app server local"
+        f" (classroom mode on: prompts, thoughts and drafts go to this server)"
+    )
+    return 0
+
+
+def cmd_server_local(ctx: Context, args: argparse.Namespace) -> int:
+    import dataclasses
+
+    engine = dataclasses.replace(ctx.settings.engine, backend="local")
+    save_settings(ctx.paths.settings_file, dataclasses.replace(ctx.settings, engine=engine))
+    print("已改回本机模型，文字不再发送到服务器 (back to the local model: nothing is sent to a server)")
+    return 0
+
+
+def cmd_server_key(ctx: Context, args: argparse.Namespace) -> int:
+    """Store (or --delete) the server's API key in the OS keyring; read from the terminal or stdin."""
+    import getpass
+
+    from writer_app.keys import KeyStore
+
+    url = _server_url(ctx, args)
+    keys = KeyStore()
+    if args.delete:
+        keys.delete(url)
+        print(f"已删除 {url} 的密钥 (key deleted)")
+        return 0
+    if not keys.available():
+        from writer_app.keys import NO_KEYRING
+
+        raise WriterAppError(NO_KEYRING)
+    key = getpass.getpass(f"{url} 的 API 密钥 (API key): ") if sys.stdin.isatty() else sys.stdin.readline()
+    key = key.strip()
+    if not key:
+        raise BadInputError("密钥为空 (the key is empty)")
+    keys.set(url, key)
+    print(f"密钥已存入系统密钥环 (the key is stored in the OS keyring) for {url}")
     return 0
 
 
@@ -529,7 +678,7 @@ def _save_generation(
     params = {k: getattr(args, k, None) for k in ("temperature", "seed", "length", "type")}
     with _library(ctx) as lib:
         lib.projects.save_generation(
-            project.id, kind, field_name, text, getattr(args, "model_used", ""), params, stats, label
+            project.id, kind, field_name, text, _model_used(args), params, stats, label
         )
     _status(f"已存入项目 (saved to project) {project.id}: {project.title or '（无标题）'}")
 
@@ -602,6 +751,9 @@ def cmd_outline(ctx: Context, args: argparse.Namespace) -> int:
                 exemplar=exemplar,
                 cancel=cancel,
             )
+    remote = getattr(args, "remote_engine", None)
+    if remote is not None:
+        _status(f"结构化输出方式 (structured output): {remote.structured_mode}")
     md = thought.to_markdown()
     kind = "section" if args.section else "outline"
     _save_generation(
@@ -755,7 +907,7 @@ def cmd_critique(ctx: Context, args: argparse.Namespace) -> int:
                 lib.projects.log_generation(
                     project.id,
                     "critique",
-                    getattr(args, "model_used", ""),
+                    _model_used(args),
                     {"rubric": rubric.name},
                     {"seconds": round(time.monotonic() - started, 1), "requests": result.stats},
                 )
@@ -1021,14 +1173,29 @@ def cmd_restore_backup(ctx: Context, args: argparse.Namespace) -> int:
 # --------------------------------------------------------------------------------------------
 # parser and main
 # --------------------------------------------------------------------------------------------
-def _add_engine_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--model", "-m", help="模型名称或 .gguf 路径 (catalog name, added name or path)")
+def _add_engine_args(p: argparse.ArgumentParser, *, server: bool = True) -> None:
+    p.add_argument(
+        "--model",
+        "-m",
+        help="模型名称或 .gguf 路径；用服务器时是服务器上的模型 (catalog name, added name or path; with a server: its model id)",
+    )
     p.add_argument(
         "--n-ctx", type=int, dest="n_ctx", help="上下文长度 (context tokens; default: model's, max 8192)"
     )
     p.add_argument("--threads", type=int, dest="n_threads", help="线程数 (threads; default: physical cores)")
     p.add_argument(
         "--gpu-layers", type=int, dest="n_gpu_layers", help="放到 GPU 的层数 (layers offloaded to GPU)"
+    )
+    if not server:
+        return
+    where = p.add_mutually_exclusive_group()
+    where.add_argument(
+        "--server",
+        metavar="URL",
+        help="课堂模式：用这个 OpenAI 兼容服务器，文字会发送给它 (classroom mode: use this OpenAI-compatible server)",
+    )
+    where.add_argument(
+        "--local", action="store_true", help="用本机模型，即使设置中选了服务器 (use the local model)"
     )
 
 
@@ -1130,7 +1297,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--template", action="store_true", help="也显示对话模板 (include the chat template)")
     p.set_defaults(func=cmd_models_info)
 
-    p = sub.add_parser("generate", help="用本地模型生成文本 (stream text from a local model)")
+    p = sub.add_parser("generate", help="用模型生成文本 (stream text from the model)")
     p.add_argument("prompt", help="提示文本，- 表示标准输入，@文件 读文件 (text, - for stdin, @FILE)")
     _add_engine_args(p)
     p.add_argument("--max-tokens", type=int, default=512)
@@ -1141,6 +1308,31 @@ def build_parser() -> argparse.ArgumentParser:
         "--json", action="store_true", help="结束时输出一个 JSON 对象 (print one JSON object at the end)"
     )
     p.set_defaults(func=cmd_generate)
+
+    server = sub.add_parser(
+        "server", help="课堂模式：使用学校的 OpenAI 兼容服务器 (classroom mode: an OpenAI-compatible server)"
+    )
+    ssub = server.add_subparsers(dest="server_command", metavar="ACTION", required=True)
+    p = ssub.add_parser("test", help="测试连接并列出模型 (test the connection and list the models)")
+    p.add_argument("url", nargs="?", help="服务器地址 (URL; default: the one in the settings)")
+    p.add_argument("--model", "-m", help="要检查的模型 (the model to check)")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_server_test)
+    p = ssub.add_parser(
+        "use", help="改用这个服务器；文字会发送给它 (switch to this server; your text is sent to it)"
+    )
+    p.add_argument("url", help="服务器地址 (URL), e.g. http://192.168.1.10:8080/v1")
+    p.add_argument("--model", "-m", help="服务器上的模型 (the server's model; default: its only one)")
+    p.add_argument("--timeout", type=float, help="秒；服务器多久无响应算失败 (seconds without an answer)")
+    p.add_argument("--ca-file", dest="ca_file", help="信任这个 CA 证书 (trust this CA certificate, PEM)")
+    p.add_argument("--no-test", action="store_true", dest="no_test", help="不先测试连接 (do not test first)")
+    p.set_defaults(func=cmd_server_use)
+    p = ssub.add_parser("local", help="改回本机模型 (back to the local model)")
+    p.set_defaults(func=cmd_server_local)
+    p = ssub.add_parser("key", help="把 API 密钥存入系统密钥环 (store the API key in the OS keyring)")
+    p.add_argument("url", nargs="?", help="服务器地址 (URL; default: the one in the settings)")
+    p.add_argument("--delete", action="store_true", help="删除密钥 (delete the key)")
+    p.set_defaults(func=cmd_server_key)
 
     p = sub.add_parser("about", help="版本、路径与 GPU 支持 (version, folders, GPU offload)")
     p.add_argument("--json", action="store_true")
@@ -1266,7 +1458,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_restore_backup)
 
     p = sub.add_parser("bench", help="性能基准 (benchmark the engine against raw llama-cpp-python)")
-    _add_engine_args(p)
+    _add_engine_args(p, server=False)
     p.add_argument("--json", action="store_true")
     p.add_argument("--tokens", type=int, default=128, help="每轮生成的 token 数 (tokens generated per run)")
     p.add_argument("--prefix-tokens", type=int, default=1000, dest="prefix_tokens")

@@ -40,9 +40,25 @@ def physical_cores() -> int:
 
 
 @dataclass
-class EngineSettings:
-    """What the local inference engine needs. 0 means "choose for me"."""
+class ServerSettings:
+    """Classroom mode: an OpenAI-compatible server. The API key is never here: it lives in the
+    OS keyring (see :mod:`writer_app.keys`)."""
 
+    url: str = ""  # e.g. http://192.168.1.10:8080/v1
+    model: str = ""  # one of the server's models; "": its only one
+    timeout_s: float = 300.0  # seconds without a byte from the server before a request fails
+    ca_file: str = ""  # a CA certificate to trust (a school server's self-signed certificate)
+
+
+BACKENDS = ("local", "server")
+
+
+@dataclass
+class EngineSettings:
+    """What the inference engine needs. 0 means "choose for me"."""
+
+    backend: str = "local"  # local: a GGUF model in a worker process; server: classroom mode
+    server: ServerSettings = field(default_factory=ServerSettings)
     model: str = ""  # a catalog name, an added model's name, or a path to a .gguf
     n_ctx: int = 0  # 0: min(the model's training context, 8192)
     n_threads: int = 0  # 0: physical cores
@@ -185,6 +201,12 @@ def load_settings(path: Path) -> tuple[Settings, list[str]]:
     warnings: list[str] = []
     settings = _fill(Settings, raw, "", warnings)
     assert isinstance(settings, Settings)
+    if settings.engine.backend not in BACKENDS:
+        warnings.append(
+            f"设置项 engine.backend 应为 local 或 server，已使用 local"
+            f" (engine.backend must be local or server; local used): {settings.engine.backend!r}"
+        )
+        settings.engine.backend = "local"
     return settings, warnings
 
 

@@ -18,6 +18,7 @@ from writer_app.analysis.metrics import Analysis, Analyzer
 from writer_app.config import AppPaths, Settings
 from writer_app.domain import Exemplar, Genre, Thought, find_genre, load_genres
 from writer_app.errors import ModelError, WriterAppError
+from writer_app.keys import KeyStore
 from writer_app.llm.engine import CancelToken, GenerationParams
 from writer_app.writing.draft import DraftEvent
 from writer_app.writing.prompts import PromptSet, load_prompts
@@ -58,6 +59,10 @@ class _Metered:
         return self.inner.load(cancel)
 
     @property
+    def info(self) -> dict[str, Any]:
+        return dict(getattr(self.inner, "info", {}))
+
+    @property
     def worker_pid(self) -> int | None:
         return getattr(self.inner, "worker_pid", None)
 
@@ -72,11 +77,14 @@ class ModelHost:
     ready, error. Safe to call from any thread; the engine itself serialises requests.
     """
 
-    def __init__(self, paths: AppPaths, settings: Settings) -> None:
+    def __init__(self, paths: AppPaths, settings: Settings, keys: KeyStore | None = None) -> None:
         from writer_app.llm.local import make_registry
 
         self.paths = paths
         self.settings = settings
+        self.keys = keys or KeyStore()
+        # keys typed in this run where no OS keyring can keep them (server URL → key)
+        self.session_keys: dict[str, str] = {}
         self.registry = make_registry(paths)
         self._engine: Any = None
         self._name = ""
@@ -85,8 +93,32 @@ class ModelHost:
         self.message = ""
         self.gpu_offload: bool | None = None  # known once a model loaded or capabilities() ran
 
+    @property
+    def remote(self) -> bool:
+        """Classroom mode: the writer's text goes to a server."""
+        return self.settings.engine.backend == "server"
+
+    def server_url(self) -> str:
+        """The normalized server URL ("" when not set or malformed)."""
+        from writer_app.llm.remote import normalize_base_url
+
+        try:
+            return normalize_base_url(self.settings.engine.server.url)
+        except WriterAppError:
+            return ""
+
+    def api_key(self, url: str) -> str:
+        return self.session_keys.get(url) or self.keys.get(url)
+
     def configured_name(self) -> str:
-        """The model the settings name, else the first installed one; empty when there is none."""
+        """The model the settings name, else the first installed one; empty when there is none.
+        In classroom mode: "model @ host", or "@ host" while the server's only model is used."""
+        if self.remote:
+            url = self.server_url()
+            if not url:
+                return ""
+            host = url.split("://", 1)[1].split("/", 1)[0]
+            return f"{self.settings.engine.server.model.strip()} @ {host}".strip()
         try:
             return self.settings.engine.model or self.registry.default_model()
         except WriterAppError:
@@ -100,6 +132,10 @@ class ModelHost:
         """Resolve and read a model's metadata without loading it; raises ModelError (one line)."""
         from writer_app.llm.local import worker_config
 
+        if self.remote and model is None:
+            from writer_app.llm.remote import server_config
+
+            return server_config(self.settings.engine)  # the URL's form; the server is asked on load
         name = model if model is not None else self.configured_name()
         if not name:
             raise ModelError("还没有设置模型 (no model is set)")
@@ -115,10 +151,26 @@ class ModelHost:
                 name = self.configured_name()
                 if not name:
                     self.state = "none"
-                    raise ModelError("还没有设置模型 (no model is set)")
-                engine, _info = make_engine(self.paths, self.registry, self.settings.engine, name)
+                    raise ModelError(
+                        "还没有设置服务器地址 (no server URL is set)"
+                        if self.remote
+                        else "还没有设置模型 (no model is set)"
+                    )
+                if self.remote:
+                    from writer_app.llm.remote import RemoteEngine, server_config
+
+                    url = self.server_url()
+                    engine: Any = RemoteEngine(server_config(self.settings.engine, self.api_key(url)))
+                else:
+                    engine, _info = make_engine(self.paths, self.registry, self.settings.engine, name)
                 self._engine, self._name = _Metered(engine), name
             return self._engine
+
+    def remote_engine(self, settings: Settings, api_key: str) -> Any:
+        """A classroom-mode engine for settings not yet applied (the dialog's "test connection")."""
+        from writer_app.llm.remote import RemoteEngine, server_config
+
+        return RemoteEngine(server_config(settings.engine, api_key))
 
     def attach(self, engine: Any, name: str) -> None:
         """Use an engine built elsewhere (another backend, a test's scripted one)."""
@@ -136,6 +188,9 @@ class ModelHost:
             self.state, self.message = "error", str(exc)
             raise
         self.state, self.message = "ready", ""
+        if info.get("backend") == "server" and info.get("model") and not self.settings.engine.server.model:
+            host = self._name.rpartition("@ ")[2]
+            self._name = f"{info['model']} @ {host}"  # the server's only model, now known
         if "gpu_offload_supported" in info:
             self.gpu_offload = bool(info["gpu_offload_supported"])
         return info

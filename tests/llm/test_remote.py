@@ -205,7 +205,12 @@ def test_usage_and_timings_fill_the_stats():
     with Misbehaving("usage") as stub:
         c = collect(engine_for(stub.url).stream(HELLO))
     s = c.stats
-    assert (s.prompt_tokens, s.completion_tokens, s.prompt_tokens_cached, s.prompt_tokens_evaluated) == (40, 3, 30, 10)
+    assert (s.prompt_tokens, s.completion_tokens, s.prompt_tokens_cached, s.prompt_tokens_evaluated) == (
+        40,
+        3,
+        30,
+        10,
+    )
     assert s.prompt_s == pytest.approx(0.05) and s.gen_s == pytest.approx(0.02)
 
 
@@ -213,7 +218,10 @@ def test_a_server_refusing_json_schema_gets_json_object_and_the_choice_sticks():
     with Misbehaving("no_json_schema") as stub:
         engine = engine_for(stub.url)
         collect(engine.stream(HELLO, GenerationParams(json_schema=SCHEMA)))
-        assert [r.get("response_format", {}).get("type") for r in stub.requests] == ["json_schema", "json_object"]
+        assert [r.get("response_format", {}).get("type") for r in stub.requests] == [
+            "json_schema",
+            "json_object",
+        ]
         collect(engine.stream(HELLO, GenerationParams(json_schema=SCHEMA)))
         assert stub.requests[-1]["response_format"]["type"] == "json_object"
         assert stub.requests[-1]["response_format"]["schema"]["properties"]["title"]["maxLength"] == 8
@@ -222,7 +230,9 @@ def test_a_server_refusing_json_schema_gets_json_object_and_the_choice_sticks():
 def test_prompt_mode_puts_the_schema_in_the_system_message():
     with Misbehaving("ok") as stub:
         engine = engine_for(stub.url, structured="prompt", json_instruction="JSON only: ${schema}")
-        collect(engine.stream([{"role": "system", "content": "S"}, *HELLO], GenerationParams(json_schema=SCHEMA)))
+        collect(
+            engine.stream([{"role": "system", "content": "S"}, *HELLO], GenerationParams(json_schema=SCHEMA))
+        )
     body = stub.requests[-1]
     assert "response_format" not in body
     assert body["messages"][0]["content"].startswith("S\n\nJSON only: {")
@@ -246,14 +256,18 @@ def _self_signed(tmp_path: Path) -> tuple[Path, Path]:
         .serial_number(x509.random_serial_number())
         .not_valid_before(now - datetime.timedelta(hours=1))
         .not_valid_after(now + datetime.timedelta(days=1))
-        .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), False)
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), False
+        )
         .add_extension(x509.BasicConstraints(ca=True, path_length=None), True)
         .sign(key, hashes.SHA256())
     )
     cert_file, key_file = tmp_path / "server.pem", tmp_path / "server.key"
     cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
     key_file.write_bytes(
-        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+        key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
     )
     return cert_file, key_file
 
