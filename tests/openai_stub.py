@@ -44,6 +44,7 @@ class LlamaServer:
             "--model", str(model), "--model_alias", alias,
             "--host", "127.0.0.1", "--port", str(self.port),
             "--n_ctx", str(n_ctx), "--n_threads", "1", "--verbose", "False",
+            "--interrupt_requests", "False",  # queue concurrent requests instead of cutting answers short
         ]  # fmt: skip
         if api_key:
             cmd += ["--api_key", api_key]
@@ -96,7 +97,8 @@ class Misbehaving:
 
     ok, usage (with llama-server's timings), malformed, not_sse, other_model, html (a 502 page),
     html200 (a web site for every path), slow (headers, one chunk, then silence),
-    drop_first (closes the first ``self.drops`` connections, then ok), no_json_schema (refuses
+    drop_first (closes the first ``self.drops`` connections, then ok), cut_short ([DONE] with no
+    finish reason, as llama_cpp.server does when interrupted), no_json_schema (refuses
     response_format), pings (keep-alive comments between events).
     """
 
@@ -167,6 +169,10 @@ class Misbehaving:
                         w.write(b'{"message": {"content": "ndjson"}}\n')
                     elif mode == "slow":
                         time.sleep(5)
+                    elif mode == "cut_short":
+                        w.write(b"data: [DONE]\n\n")
+                        w.flush()
+                        return
                     elif mode == "pings":
                         w.write(b": ping\n\nevent: ping\ndata: \n\n" + sse(delta("第二句。", model)))
                     w.write(sse(delta("结束。", model, "stop")))

@@ -151,6 +151,28 @@ def test_a_stream_that_is_not_sse_is_malformed():
     assert c.finish_reason is FinishReason.ERROR and "not SSE" in c.message and c.text == "第一句。"
 
 
+def test_an_answer_ended_without_a_finish_reason_is_not_taken_as_complete():
+    with Misbehaving("cut_short") as stub:
+        c = collect(engine_for(stub.url).stream(HELLO))
+    assert c.finish_reason is FinishReason.ERROR and c.text == "第一句。"
+    assert "打断" in c.message
+
+
+def test_concurrent_students_are_queued_not_cut_short(server):
+    results = []
+
+    def student():
+        results.append(collect(engine_for(server.url, api_key=KEY).stream(HELLO, GenerationParams(max_tokens=30))))
+
+    threads = [threading.Thread(target=student) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert [c.finish_reason for c in results] == [FinishReason.LENGTH] * 4
+    assert all(c.text and c.message == "" for c in results)  # "length": all 30 tokens came
+
+
 def test_keep_alive_comments_and_empty_events_are_ignored():
     with Misbehaving("pings") as stub:
         c = collect(engine_for(stub.url).stream(HELLO))

@@ -272,6 +272,10 @@ class _Open:
         self.conn.close()
 
 
+CUT_SHORT = (
+    "服务器没有说明原因就结束了回答（可能被另一个请求打断），已写的内容已保留"
+    " (the server ended the answer without a finish reason; the text so far is kept)"
+)
 BROKEN = "与服务器的连接中断，已写的内容已保留 (the connection to the server broke; the text so far is kept)"
 
 
@@ -678,7 +682,12 @@ class RemoteEngine:
                         reason = FinishReason.LENGTH if fr == "length" else FinishReason.STOP
                         break
                     if data == "[DONE]":
-                        reason = finish or FinishReason.STOP
+                        # every OpenAI-compatible server says why an answer ended before [DONE];
+                        # without it the answer was cut short (llama_cpp.server does that to a
+                        # stream when another request arrives, unless --interrupt_requests False)
+                        reason = finish or FinishReason.ERROR
+                        if reason is FinishReason.ERROR:
+                            message = CUT_SHORT
                         break
                     try:
                         obj = json.loads(data)
