@@ -64,3 +64,17 @@ def test_collect_joins_text_and_keeps_the_end():
     stats = GenerationStats(completion_tokens=3, gen_s=1.0)
     c = collect(iter([Chunk("甲", 1), Chunk("乙", 2), Chunk(finish_reason=FinishReason.STOP, stats=stats)]))
     assert c.text == "甲乙" and c.finish_reason is FinishReason.STOP and c.stats.gen_tps == 2.0
+
+
+def test_a_schema_the_grammar_cannot_take_ends_the_request_before_any_work():
+    from writer_app.llm.engine import Chunk, FinishReason, GenerationParams, bound_schema
+    from writer_app.llm.remote import RemoteEngine, ServerConfig
+
+    ok = bound_schema(GenerationParams(json_schema={"type": "string"}))
+    assert isinstance(ok, GenerationParams) and ok.json_schema == {"type": "string", "maxLength": 1000}
+    too_long = GenerationParams(json_schema={"type": "string", "maxLength": 5000})
+    bad = bound_schema(too_long)
+    assert isinstance(bad, Chunk) and bad.finish_reason is FinishReason.ERROR and "5000" in bad.message
+    # a server engine answers the same way without opening a connection (nothing listens on port 1)
+    chunks = list(RemoteEngine(ServerConfig("http://127.0.0.1:1/v1", model="m")).stream("hi", too_long))
+    assert [c.message for c in chunks] == [bad.message]

@@ -10,7 +10,7 @@ from __future__ import annotations
 import copy
 import threading
 from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from enum import StrEnum
 from typing import Any, Protocol, TypedDict
 
@@ -207,3 +207,18 @@ def with_string_limits(
 
     walk(out)
     return out
+
+
+def bound_schema(params: GenerationParams) -> GenerationParams | Chunk:
+    """``params`` with :func:`with_string_limits` applied to its JSON schema, or, for a schema the
+    grammar engine cannot take, the final ERROR chunk an engine yields instead of generating."""
+    if params.json_schema is None:
+        return params
+    try:
+        return replace(params, json_schema=with_string_limits(params.json_schema))
+    except ValueError as exc:
+        return Chunk(
+            finish_reason=FinishReason.ERROR,
+            message=f"JSON schema 无效 (invalid schema): {exc}",
+            stats=GenerationStats(),
+        )

@@ -42,7 +42,7 @@ from writer_app.llm.engine import (
     GenerationParams,
     GenerationStats,
     Message,
-    with_string_limits,
+    bound_schema,
 )
 from writer_app.llm.loopguard import LoopGuard
 from writer_app.resources import read_text
@@ -573,15 +573,11 @@ class RemoteEngine:
         params = params or GenerationParams()
         cancel = cancel or CancelToken()
         t0 = time.perf_counter()
-        try:
-            schema = with_string_limits(params.json_schema) if params.json_schema is not None else None
-        except ValueError as exc:
-            yield Chunk(
-                finish_reason=FinishReason.ERROR,
-                message=f"JSON schema 无效 (invalid schema): {exc}",
-                stats=GenerationStats(),
-            )
+        bounded = bound_schema(params)
+        if isinstance(bounded, Chunk):
+            yield bounded
             return
+        params, schema = bounded, bounded.json_schema
         try:
             if not self._model:
                 self._model = self._choose_model(self.list_models(cancel))

@@ -14,7 +14,7 @@ import signal
 import threading
 import time
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
@@ -27,7 +27,7 @@ from writer_app.llm.engine import (
     GenerationParams,
     GenerationStats,
     Message,
-    with_string_limits,
+    bound_schema,
 )
 from writer_app.runtime import ensure_std_streams
 
@@ -332,16 +332,11 @@ class LocalEngine:
     ) -> Iterator[Chunk]:
         params = params or GenerationParams()
         cancel = cancel or CancelToken()
-        if params.json_schema is not None:
-            try:
-                params = replace(params, json_schema=with_string_limits(params.json_schema))
-            except ValueError as exc:
-                yield Chunk(
-                    finish_reason=FinishReason.ERROR,
-                    message=f"JSON schema 无效 (invalid schema): {exc}",
-                    stats=GenerationStats(),
-                )
-                return
+        bounded = bound_schema(params)
+        if isinstance(bounded, Chunk):
+            yield bounded
+            return
+        params = bounded
         with self._lock:
             yield from self._stream_locked(messages, params, cancel)
 
