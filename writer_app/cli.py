@@ -365,11 +365,11 @@ def _server_url(ctx: Context, args: argparse.Namespace) -> str:
     return normalize_base_url(url)
 
 
-def _test_server(ctx: Context, args: argparse.Namespace, url: str, settings: Any) -> dict[str, Any]:
+def _test_server(url: str, model: str | None, settings: Any) -> dict[str, Any]:
     from writer_app.keys import KeyStore
     from writer_app.llm.remote import RemoteEngine, server_config
 
-    engine = RemoteEngine(server_config(settings, KeyStore().get(url), url=url, model=args.model))
+    engine = RemoteEngine(server_config(settings, KeyStore().get(url), url=url, model=model))
     _status(f"正在连接 (connecting to) {url} …")
     with _ctrl_c_cancels() as cancel:
         return engine.test_connection(cancel)
@@ -390,7 +390,7 @@ def _print_server_result(info: dict[str, Any]) -> None:
 
 def cmd_server_test(ctx: Context, args: argparse.Namespace) -> int:
     url = _server_url(ctx, args)
-    info = _test_server(ctx, args, url, ctx.settings.engine)
+    info = _test_server(url, args.model, ctx.settings.engine)
     if args.json:
         _print_json(info)
     else:
@@ -415,7 +415,7 @@ def cmd_server_use(ctx: Context, args: argparse.Namespace) -> int:
     )
     engine = dataclasses.replace(e, backend="server", server=server)
     if not args.no_test:
-        info = _test_server(ctx, argparse.Namespace(model=server.model), url, engine)
+        info = _test_server(url, server.model, engine)
         _print_server_result(info)
     save_settings(ctx.paths.settings_file, dataclasses.replace(ctx.settings, engine=engine))
     print(

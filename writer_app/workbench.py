@@ -59,10 +59,6 @@ class _Metered:
         return self.inner.load(cancel)
 
     @property
-    def info(self) -> dict[str, Any]:
-        return dict(getattr(self.inner, "info", {}))
-
-    @property
     def worker_pid(self) -> int | None:
         return getattr(self.inner, "worker_pid", None)
 
@@ -143,10 +139,6 @@ class ModelHost:
         """Resolve and read a model's metadata without loading it; raises ModelError (one line)."""
         from writer_app.llm.local import worker_config
 
-        if self.remote and model is None:
-            from writer_app.llm.remote import server_config
-
-            return server_config(self.settings.engine)  # the URL's form; the server is asked on load
         name = model if model is not None else self.configured_name()
         if not name:
             raise ModelError("还没有设置模型 (no model is set)")

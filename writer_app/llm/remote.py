@@ -482,9 +482,8 @@ class RemoteEngine:
         asked for (one tiny request) and the round trip in milliseconds."""
         cancel = cancel or CancelToken()
         t0 = time.perf_counter()
-        models = self.list_models(cancel)
+        self.load(cancel)
         latency_ms = (time.perf_counter() - t0) * 1000
-        self._model = self._choose_model(models)
         schema = {"type": "object", "properties": {"ok": {"type": "boolean"}}, "required": ["ok"]}
         params = GenerationParams(max_tokens=16, temperature=0.0, json_schema=schema, loop_guard=False)
         for chunk in self.stream([{"role": "user", "content": 'Reply {"ok": true}'}], params, cancel):
@@ -580,7 +579,7 @@ class RemoteEngine:
         params, schema = bounded, bounded.json_schema
         try:
             if not self._model:
-                self._model = self._choose_model(self.list_models(cancel))
+                self.load(cancel)
             opened = self._open_generation(messages, params, schema, cancel)
         except CancelledError:
             yield Chunk(
