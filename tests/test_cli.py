@@ -16,14 +16,17 @@ from tiny_gguf import build_gguf
 from writer_app import __version__
 
 
-def run(*args: str, input: str | None = None, timeout: float = 120) -> subprocess.CompletedProcess:
+def run(
+    *args: str, input: str | None = None, timeout: float = 120, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess:
+    """``writer-app ARGS`` in a subprocess; ``env`` adds to (or overrides) this process's environment."""
     return subprocess.run(
         [sys.executable, "-m", "writer_app", *args],
         capture_output=True,
         text=True,
         input=input,
         timeout=timeout,
-        env=os.environ.copy(),
+        env={**os.environ, **(env or {})},
     )
 
 

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 import tomllib
 from pathlib import Path
 
@@ -15,6 +13,8 @@ from openai_stub import LlamaServer, free_port
 from test_cli import assert_one_line_error, run
 
 TESTS = Path(__file__).parent
+# a keyring backend the CLI subprocess can import (tests/file_keyring.py)
+TEST_PATH = {"PYTHONPATH": os.pathsep.join([str(TESTS), os.environ.get("PYTHONPATH", "")])}
 
 
 @pytest.fixture(scope="module")
@@ -22,19 +22,6 @@ def server(tiny_model: Path):
     srv = LlamaServer(tiny_model)
     yield srv
     srv.stop()
-
-
-def run_env(*args: str, env: dict[str, str], input: str | None = None) -> subprocess.CompletedProcess:
-    full = {**os.environ, **env}
-    full["PYTHONPATH"] = os.pathsep.join([str(TESTS), full.get("PYTHONPATH", "")])
-    return subprocess.run(
-        [sys.executable, "-m", "writer_app", *args],
-        capture_output=True,
-        text=True,
-        input=input,
-        env=full,
-        timeout=120,
-    )
 
 
 def settings_of(home: Path) -> dict:
@@ -102,27 +89,31 @@ def test_the_key_lives_in_the_keyring_and_reaches_the_server(tiny_model, tmp_pat
     srv = LlamaServer(tiny_model, api_key="k-7b-class")
     try:
         ring = tmp_path / "ring.json"
-        env = {"PYTHON_KEYRING_BACKEND": "file_keyring.FileKeyring", "TEST_KEYRING_FILE": str(ring)}
-        proc = run_env("server", "test", srv.url, env=env)
+        env = {
+            **TEST_PATH,
+            "PYTHON_KEYRING_BACKEND": "file_keyring.FileKeyring",
+            "TEST_KEYRING_FILE": str(ring),
+        }
+        proc = run("server", "test", srv.url, env=env)
         assert "HTTP 401" in assert_one_line_error(proc, code=1, after_progress=True)
-        proc = run_env("server", "key", srv.url, env=env, input="k-7b-class\n")
+        proc = run("server", "key", srv.url, env=env, input="k-7b-class\n")
         assert proc.returncode == 0, proc.stderr
         assert "k-7b-class" in ring.read_text()
-        proc = run_env("server", "use", srv.url, env=env)
+        proc = run("server", "use", srv.url, env=env)
         assert proc.returncode == 0, proc.stderr
-        proc = run_env("generate", "你好", "--max-tokens", "4", env=env)
+        proc = run("generate", "你好", "--max-tokens", "4", env=env)
         assert proc.returncode == 0, proc.stderr
         for f in app_home.rglob("*"):  # settings, database, logs: never the key
             if f.is_file():
                 assert b"k-7b-class" not in f.read_bytes(), f
-        proc = run_env("server", "key", "--delete", env=env)
+        proc = run("server", "key", "--delete", env=env)
         assert proc.returncode == 0 and "k-7b-class" not in ring.read_text()
     finally:
         srv.stop()
 
 
 def test_without_a_keyring_the_key_command_says_so(server):
-    proc = run_env(
+    proc = run(
         "server",
         "key",
         server.url,
