@@ -64,6 +64,14 @@ def test_sample_prompts_are_data_and_a_missing_file_gives_none(tmp_path):
     assert load_sample_prompts(tmp_path) == []
 
 
+def test_the_status_name_of_a_server_without_a_port_names_the_scheme_s_port(small_resources):
+    from writer_app.config import ServerSettings
+
+    server = ServerSettings(url="https://llm.school.cn/v1", model="qwen2.5-7b")
+    wb = bench(small_resources, Settings(engine=EngineSettings(backend="server", server=server)))
+    assert wb.models.configured_name() == "qwen2.5-7b @ llm.school.cn:443"
+
+
 def test_classroom_mode_builds_a_server_engine_and_never_the_local_one(small_resources, tiny_model, tmp_path):
     from file_keyring import FileKeyring
     from openai_stub import LlamaServer

@@ -121,11 +121,12 @@ class ModelHost:
         """The model the settings name, else the first installed one; empty when there is none.
         In classroom mode: "model @ host", or "@ host" while the server's only model is used."""
         if self.remote:
+            from writer_app.llm.remote import host_label
+
             url = self.server_url()
             if not url:
                 return ""
-            host = url.split("://", 1)[1].split("/", 1)[0]
-            return f"{self.settings.engine.server.model.strip()} @ {host}".strip()
+            return f"{self.settings.engine.server.model.strip()} @ {host_label(url)}".strip()
         try:
             return self.settings.engine.model or self.registry.default_model()
         except WriterAppError:

@@ -15,7 +15,14 @@ from openai_stub import LlamaServer, Misbehaving, free_port
 
 from writer_app.errors import BadInputError, WriterAppError
 from writer_app.llm.engine import CancelToken, FinishReason, GenerationParams, collect
-from writer_app.llm.remote import BROKEN, RemoteEngine, ServerConfig, normalize_base_url, same_model
+from writer_app.llm.remote import (
+    BROKEN,
+    RemoteEngine,
+    ServerConfig,
+    host_label,
+    normalize_base_url,
+    same_model,
+)
 from writer_app.writing.structured import generate_json
 
 KEY = "class-7b-key"
@@ -331,6 +338,20 @@ def test_an_unknown_host_is_named():
 )
 def test_server_urls_are_normalized(given, expected):
     assert normalize_base_url(given) == expected
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        ("192.168.1.10:8080", "192.168.1.10:8080"),
+        ("http://llm.school.cn/v1", "llm.school.cn:80"),
+        ("https://llm.school.cn/v1", "llm.school.cn:443"),
+        ("http://[::1]:8080", "[::1]:8080"),
+    ],
+)
+def test_a_server_is_named_by_host_and_port(given, expected):
+    url = normalize_base_url(given)
+    assert host_label(url) == expected == engine_for(url).label
 
 
 @pytest.mark.parametrize("bad", ["", "   ", "ftp://host/v1", "http://", "http://host:99999/v1"])

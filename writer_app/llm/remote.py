@@ -93,6 +93,14 @@ def normalize_base_url(url: str) -> str:
     return f"{parts.scheme.lower()}://{netloc}{path or '/v1'}"
 
 
+def host_label(base_url: str) -> str:
+    """``host:port`` of a normalized base URL, the port filled in from the scheme."""
+    parts = urlsplit(base_url)
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    host = parts.hostname or ""
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+
+
 def _model_key(name: str) -> str:
     key = name.strip().lower().replace("\\", "/").rsplit("/", 1)[-1]
     return key.removesuffix(".gguf").removesuffix(":latest")
@@ -306,7 +314,7 @@ class RemoteEngine:
 
     @property
     def label(self) -> str:
-        return f"{self._host}:{self._port}"
+        return host_label(self.config.base_url)
 
     @property
     def info(self) -> dict[str, Any]:
