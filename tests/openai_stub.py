@@ -100,6 +100,12 @@ class Misbehaving:
     drop_first (closes the first ``self.drops`` connections, then ok), cut_short ([DONE] with no
     finish reason, as llama_cpp.server does when interrupted), no_json_schema (refuses
     response_format), pings (keep-alive comments between events).
+
+    Continuing a text, when the last message is the assistant's unfinished one: prefill (writes
+    on from it, as Ollama does), prefill_echo (the same, the first delta repeating the prefill, as
+    llama-server does), new_turn (answers afresh, as llama_cpp.server does: a fresh answer copies
+    that message, one character a token, up to max_tokens). In every mode, an answer to a user
+    message that ends with a text restates the text's last 8 characters and goes on.
     """
 
     def __init__(self, mode: str = "ok", *, tls: tuple[Path, Path] | None = None) -> None:
@@ -148,6 +154,9 @@ class Misbehaving:
                 if mode in ("html", "html200"):
                     self._html(502 if mode == "html" else 200)
                     return
+                if mode in ("prefill", "prefill_echo", "new_turn"):
+                    self._stream(stub.continuation(body), body.get("model", "stub"))
+                    return
                 if mode == "no_json_schema" and body.get("response_format", {}).get("type") == "json_schema":
                     self._send(
                         400, "application/json", b'{"error": {"message": "response_format not supported"}}'
@@ -194,6 +203,16 @@ class Misbehaving:
                 except OSError:
                     pass
 
+            def _stream(self, texts: list[str], model: str) -> None:
+                self.send_response(200)
+                self.send_header("Content-Type", "text/event-stream")
+                self.send_header("Connection", "close")
+                self.end_headers()
+                self.close_connection = True
+                for text in texts:
+                    self.wfile.write(sse(delta(text, model)))
+                self.wfile.write(sse(delta("", model, "stop")) + b"data: [DONE]\n\n")
+
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.httpd.daemon_threads = True
         self.scheme = "http"
@@ -203,6 +222,27 @@ class Misbehaving:
             self.httpd.socket = ctx.wrap_socket(self.httpd.socket, server_side=True)
             self.scheme = "https"
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    CONTINUED = "，接着写下去。"
+
+    def continuation(self, body: dict) -> list[str]:
+        """The deltas of an answer in one of the continuing modes (see the class)."""
+        last = body["messages"][-1]
+        text = last["content"]
+        if last["role"] == "user":
+            return [text[-8:], self.CONTINUED]
+        # the "model" goes on from a prefill: a countdown counts on, anything else gets CONTINUED
+        words = text.split()
+        more = (
+            " " + " ".join(str(int(words[-1]) - k) for k in range(1, 4))
+            if text[-1:].isdigit()
+            else self.CONTINUED
+        )
+        if self.mode == "prefill":
+            return [more]
+        if self.mode == "prefill_echo":
+            return [text + more[:1], more[1:]]
+        return list((text + more)[: body.get("max_tokens", 100)])
 
     @property
     def url(self) -> str:

@@ -13,8 +13,9 @@ from pathlib import Path
 import pytest
 from openai_stub import LlamaServer, Misbehaving, free_port
 
+from writer_app.config import EngineSettings, ServerSettings
 from writer_app.errors import BadInputError, WriterAppError
-from writer_app.llm.engine import CancelToken, FinishReason, GenerationParams, collect
+from writer_app.llm.engine import CancelToken, Chunk, FinishReason, GenerationParams, collect
 from writer_app.llm.remote import (
     BROKEN,
     RemoteEngine,
@@ -22,7 +23,10 @@ from writer_app.llm.remote import (
     host_label,
     normalize_base_url,
     same_model,
+    server_config,
+    strip_repeat,
 )
+from writer_app.writing.draft import collect_draft, continue_text
 from writer_app.writing.structured import generate_json
 
 KEY = "class-7b-key"
@@ -318,6 +322,105 @@ def test_https_to_a_plain_http_server_is_a_tls_failure():
     with Misbehaving("ok") as stub:
         with pytest.raises(WriterAppError, match="TLS 握手失败"):
             engine_for(stub.url.replace("http://", "https://"), retries=0).list_models()
+
+
+# -- continuing a text ---------------------------------------------------------------------------
+WRITTEN = "坚持是一种品质。春天来了，河边的柳树"
+GOING_ON = [*HELLO, {"role": "assistant", "content": WRITTEN}]
+
+
+def _continue(engine: RemoteEngine) -> str:
+    chunks = list(engine.stream(GOING_ON, GenerationParams(max_tokens=40, continue_last=True)))
+    assert chunks[-1].finish_reason is FinishReason.STOP, chunks[-1].message
+    return "".join(c.text for c in chunks)
+
+
+@pytest.mark.parametrize("mode", ["prefill", "prefill_echo"])
+def test_a_server_that_writes_on_from_a_prefill_gets_one_and_only_the_new_text_comes_back(mode):
+    with Misbehaving(mode) as stub:
+        engine = engine_for(stub.url)
+        assert _continue(engine) == Misbehaving.CONTINUED  # llama-server's echo is not new text
+        assert engine.continue_mode == "prefill" and engine.info["continue_mode"] == "prefill"
+        probe, asked = stub.requests
+        assert probe["max_tokens"] == 3 and asked["messages"] == GOING_ON
+        assert _continue(engine) == Misbehaving.CONTINUED and len(stub.requests) == 3  # no new probe
+
+
+def test_a_server_that_starts_a_new_answer_gets_the_text_in_an_instruction():
+    with Misbehaving("new_turn") as stub:
+        engine = RemoteEngine(server_config(EngineSettings(server=ServerSettings(url=stub.url))))
+        # the answer restates the last 8 characters before going on: they are not new text
+        assert _continue(engine) == Misbehaving.CONTINUED
+        assert engine.continue_mode == "instruction"
+        asked = stub.requests[-1]["messages"]
+        assert [m["role"] for m in asked] == ["user"] and asked[0]["content"].startswith("你好\n\n")
+        assert asked[0]["content"].endswith(WRITTEN) and "紧接着它的最后一个字往下写" in asked[0]["content"]
+
+
+def test_continue_from_the_cursor_through_a_server_adds_only_new_text():
+    from writer_app.domain import Thought, find_genre, load_genres
+    from writer_app.resources import resources_dir
+    from writer_app.writing.prompts import load_prompts
+
+    res = resources_dir()
+    prompts, genre = load_prompts(res, "draft"), find_genre(load_genres(res), "议论文")
+    thought = Thought.from_markdown("## 立意\n坚持成就自我\n")
+    for mode in ("prefill_echo", "new_turn"):
+        with Misbehaving(mode) as stub:
+            events = continue_text(
+                engine_for(stub.url), prompts, "写一篇关于坚持的议论文。", thought, genre, WRITTEN,
+                GenerationParams(), chars=20,
+            )  # fmt: skip
+            assert collect_draft(events).parts[0].text == Misbehaving.CONTINUED
+
+
+def test_the_probe_fails_like_the_request_would():
+    with Misbehaving("html") as stub:
+        chunks = list(engine_for(stub.url, retries=0).stream(GOING_ON, GenerationParams(continue_last=True)))
+        assert chunks[-1].finish_reason is FinishReason.ERROR and "502" in chunks[-1].message
+    cancel = CancelToken()
+    cancel.cancel()
+    with Misbehaving("prefill") as stub:
+        engine = engine_for(stub.url)
+        engine.load()
+        chunks = list(engine.stream(GOING_ON, GenerationParams(continue_last=True), cancel))
+        assert chunks[-1].finish_reason is FinishReason.CANCELLED and engine.continue_mode == ""
+
+
+def test_llama_cpp_server_cannot_write_on_from_a_prefill(server):
+    engine = engine_for(server.url, api_key=KEY)
+    chunks = list(engine.stream(GOING_ON, GenerationParams(max_tokens=20, continue_last=True, seed=1)))
+    assert chunks[-1].finish_reason in (FinishReason.LENGTH, FinishReason.STOP)
+    assert engine.continue_mode == "instruction"
+
+
+def _chunks(*texts: str) -> list[Chunk]:
+    return [Chunk(text=t, tokens=1) for t in texts] + [Chunk(finish_reason=FinishReason.STOP)]
+
+
+@pytest.mark.parametrize(
+    ("texts", "kept"),
+    [
+        (("坚持是一种品质。", "春天来了，", "河边的柳树", "在风里"), "在风里"),  # an echo
+        (("春天来了，河边", "的柳树在风里",), "在风里"),  # a restated last sentence
+        (("柳树", "在风里"), "柳树在风里"),  # a repeat shorter than 6 characters is kept
+        (("。", "春天", "是", "一个季节"), "。春天是一个季节"),  # held while it could be a repeat
+        ((WRITTEN,), ""),  # the answer ended while held: an echo only
+        (("春天来了，",), "春天来了，"),  # … a piece from the middle, which may be new text
+        (("在风里",), "在风里"),
+    ],
+)
+def test_a_repeat_of_the_written_text_is_taken_off_the_start(texts, kept):
+    out = list(strip_repeat(iter(_chunks(*texts)), WRITTEN))
+    assert "".join(c.text for c in out) == kept and out[-1].finish_reason is FinishReason.STOP
+    assert sum(c.tokens for c in out) == (len(texts) if kept else 0)
+    assert list(strip_repeat(iter(_chunks(*texts)), "")) == _chunks(*texts)
+
+
+def test_an_answer_cancelled_while_held_keeps_its_text():
+    chunks = [Chunk(text="春天", tokens=1), Chunk(finish_reason=FinishReason.CANCELLED)]
+    out = list(strip_repeat(iter(chunks), WRITTEN))
+    assert [c.text for c in out] == ["春天", ""] and out[-1].finish_reason is FinishReason.CANCELLED
 
 
 def test_an_unknown_host_is_named():

@@ -54,6 +54,23 @@ MAX_BODY = 16 << 20  # a whole (non-streamed) answer or an error page
 DEFAULT_JSON_INSTRUCTION = (
     "Reply with one JSON object and nothing else. It must match this JSON Schema:\n${schema}"
 )
+DEFAULT_CONTINUE_INSTRUCTION = (
+    "Here is the text written so far. Go on writing right after its last character; output only"
+    " the new text, without repeating what is written:\n\n${text}"
+)
+# How continuing a text (GenerationParams.continue_last) is asked for. "prefill": the text so far is
+# the assistant's unfinished message and the server writes on from it (llama-server, Ollama);
+# "instruction": the text goes into the user's message with continue_instruction (any server).
+# The probe that tells them apart, in PROBE_TOKENS tokens: a server that writes on from a
+# prefilled message goes on counting down (" 4 3", after an echo of the prefill from llama-server);
+# one that starts a new answer after it (llama-cpp-python's server, vLLM by default) answers
+# afresh, and even a new answer that copies the prefill cannot get past it in so few tokens.
+PREFILL_PROBE: list[Message] = [
+    {"role": "user", "content": "Please finish this line."},
+    {"role": "assistant", "content": "9 8 7 6 5"},
+]
+PROBE_TOKENS = 3
+MIN_REPEAT = 6  # a repeated tail of the text so far shorter than this is kept (it may be new text)
 
 
 class ServerError(WriterAppError):
@@ -181,21 +198,25 @@ class ServerConfig:
     ca_file: str = ""  # a CA certificate to trust (a school's self-signed server)
     structured: str = "auto"  # auto | json_schema | json_object | prompt
     json_instruction: str = DEFAULT_JSON_INSTRUCTION  # the prompt-mode instruction (${schema})
+    continue_instruction: str = DEFAULT_CONTINUE_INSTRUCTION  # instruction-mode continue (${text})
 
 
 def server_config(
     settings: EngineSettings, api_key: str = "", *, url: str | None = None, model: str | None = None
 ) -> ServerConfig:
     """The engine's config from the settings (``url``/``model`` override them, as ``--server``
-    and ``--model`` do); the prompt-mode JSON instruction comes from resources/prompts/server.toml."""
+    and ``--model`` do); the instructions for JSON and for continuing without a prefilled message
+    come from resources/prompts/server.toml."""
     s = settings.server
     base = normalize_base_url(url if url is not None else s.url)
     if s.timeout_s <= 0:
         raise BadInputError("服务器超时必须大于 0 秒 (the server timeout must be positive)")
     try:
-        instruction = tomllib.loads(read_text("prompts/server.toml"))["json_instruction"]
-    except (OSError, KeyError, tomllib.TOMLDecodeError, UnicodeDecodeError):
-        instruction = DEFAULT_JSON_INSTRUCTION
+        texts = tomllib.loads(read_text("prompts/server.toml"))
+    except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError):
+        texts = {}
+    instruction = texts.get("json_instruction", DEFAULT_JSON_INSTRUCTION)
+    continuing = texts.get("continue_instruction", DEFAULT_CONTINUE_INSTRUCTION)
     return ServerConfig(
         base_url=base,
         model=(model if model is not None else s.model).strip(),
@@ -203,7 +224,52 @@ def server_config(
         timeout_s=float(s.timeout_s),
         ca_file=s.ca_file.strip(),
         json_instruction=instruction,
+        continue_instruction=continuing,
     )
+
+
+def continue_by_instruction(messages: list[Message], instruction: str) -> list[Message]:
+    """Messages ending in an unfinished assistant message → the same request for a server that
+    cannot write on from one: the text so far joins the last user message with ``instruction``."""
+    *head, last = messages
+    text = string.Template(instruction).safe_substitute(text=last["content"])
+    msgs = [dict(m) for m in head]
+    if msgs and msgs[-1]["role"] == "user":
+        msgs[-1]["content"] = msgs[-1]["content"] + "\n\n" + text
+    else:
+        msgs.append({"role": "user", "content": text})
+    return msgs  # type: ignore[return-value]
+
+
+def _repeated_tail(text: str, written: str) -> int:
+    """How many leading characters of ``text`` repeat the end of ``written`` (all of it: a server
+    that echoes a prefilled message; its last sentence: a model that restates where it was)."""
+    shortest = min(MIN_REPEAT, len(written))
+    for start in range(len(written) - shortest + 1):
+        tail = written[start:]
+        if text.startswith(tail):
+            return len(tail)
+    return 0
+
+
+def strip_repeat(chunks: Iterator[Chunk], written: str) -> Iterator[Chunk]:
+    """The chunks of a continuation of ``written``, less a repeat of its end at the start. Text
+    is held back only while it could still be such a repeat (it occurs in ``written``)."""
+    held, tokens, deciding = "", 0, bool(written)
+    for chunk in chunks:
+        if deciding:
+            if chunk.text:
+                held += chunk.text
+                tokens += chunk.tokens
+                if held in written:
+                    continue
+            deciding = False  # the text left the written one, or the answer ended
+            rest = held[_repeated_tail(held, written) :]
+            if rest:
+                yield Chunk(text=rest, tokens=tokens)
+            if chunk.text:
+                continue  # it is in ``rest``
+        yield chunk
 
 
 def _shutdown(sock: socket.socket) -> None:
@@ -300,6 +366,7 @@ class RemoteEngine:
         self._model = config.model
         self._models: list[str] = []
         self._mode = config.structured if config.structured in STRUCTURED_MODES else ""
+        self._continue = ""  # prefill | instruction, once a continuation was asked for
         self._tls: ssl.SSLContext | None = None
 
     # -- what is in use -------------------------------------------------------------------------
@@ -313,6 +380,11 @@ class RemoteEngine:
         return self._mode
 
     @property
+    def continue_mode(self) -> str:
+        """prefill | instruction; "" until the first continuation."""
+        return self._continue
+
+    @property
     def label(self) -> str:
         return host_label(self.config.base_url)
 
@@ -324,6 +396,7 @@ class RemoteEngine:
             "model": self._model,
             "models": list(self._models),
             "structured_output": self._mode,
+            "continue_mode": self._continue,
         }
 
     # -- HTTP -----------------------------------------------------------------------------------
@@ -585,9 +658,16 @@ class RemoteEngine:
             yield bounded
             return
         params, schema = bounded, bounded.json_schema
+        written = ""
         try:
             if not self._model:
                 self.load(cancel)
+            if params.continue_last and not isinstance(messages, str) and messages[-1:]:
+                if messages[-1]["role"] == "assistant":
+                    written = messages[-1]["content"]
+                    self._continue = self._continue or self._probe_prefill(cancel)
+                    if self._continue == "instruction":
+                        messages = continue_by_instruction(list(messages), self.config.continue_instruction)
             opened = self._open_generation(messages, params, schema, cancel)
         except CancelledError:
             yield Chunk(
@@ -597,7 +677,25 @@ class RemoteEngine:
         except WriterAppError as exc:
             yield Chunk(finish_reason=FinishReason.ERROR, message=str(exc), stats=GenerationStats())
             return
-        yield from self._read(opened, params, cancel, t0, chat=not isinstance(messages, str))
+        # an echo of the prefilled text, or the model restating its end, is not new text
+        yield from strip_repeat(
+            self._read(opened, params, cancel, t0, chat=not isinstance(messages, str)), written
+        )
+
+    def _probe_prefill(self, cancel: CancelToken) -> str:
+        """prefill | instruction: whether this server writes on from an unfinished assistant
+        message (one tiny request). Raises ServerError or CancelledError."""
+        params = GenerationParams(max_tokens=PROBE_TOKENS, temperature=0.0, loop_guard=False)
+        opened = self._open_generation(PREFILL_PROBE, params, None, cancel)
+        text = ""
+        for chunk in self._read(opened, params, cancel, time.perf_counter(), chat=True):
+            if chunk.finish_reason is FinishReason.CANCELLED:
+                raise CancelledError()
+            if chunk.finish_reason is FinishReason.ERROR:
+                raise ServerError(chunk.message)
+            text += chunk.text
+        text = text.removeprefix(PREFILL_PROBE[-1]["content"]).lstrip(" ,，、")
+        return "prefill" if text.startswith("4") else "instruction"
 
     def _read(
         self, opened: _Open, params: GenerationParams, cancel: CancelToken, t0: float, *, chat: bool
