@@ -43,6 +43,7 @@ from writer_app.llm.engine import (
     GenerationStats,
     Message,
     bound_schema,
+    collect,
 )
 from writer_app.llm.loopguard import LoopGuard
 from writer_app.resources import read_text
@@ -567,9 +568,9 @@ class RemoteEngine:
         latency_ms = (time.perf_counter() - t0) * 1000
         schema = {"type": "object", "properties": {"ok": {"type": "boolean"}}, "required": ["ok"]}
         params = GenerationParams(max_tokens=16, temperature=0.0, json_schema=schema, loop_guard=False)
-        for chunk in self.stream([{"role": "user", "content": 'Reply {"ok": true}'}], params, cancel):
-            if chunk.done and chunk.finish_reason is FinishReason.ERROR:
-                raise ServerError(chunk.message)
+        answer = collect(self.stream([{"role": "user", "content": 'Reply {"ok": true}'}], params, cancel))
+        if answer.finish_reason is FinishReason.ERROR:
+            raise ServerError(answer.message)
         return dict(self.info, latency_ms=round(latency_ms, 1))
 
     # -- generation -------------------------------------------------------------------------------
@@ -687,14 +688,12 @@ class RemoteEngine:
         message (one tiny request). Raises ServerError or CancelledError."""
         params = GenerationParams(max_tokens=PROBE_TOKENS, temperature=0.0, loop_guard=False)
         opened = self._open_generation(PREFILL_PROBE, params, None, cancel)
-        text = ""
-        for chunk in self._read(opened, params, cancel, time.perf_counter(), chat=True):
-            if chunk.finish_reason is FinishReason.CANCELLED:
-                raise CancelledError()
-            if chunk.finish_reason is FinishReason.ERROR:
-                raise ServerError(chunk.message)
-            text += chunk.text
-        text = text.removeprefix(PREFILL_PROBE[-1]["content"]).lstrip(" ,，、")
+        answer = collect(self._read(opened, params, cancel, time.perf_counter(), chat=True))
+        if answer.finish_reason is FinishReason.CANCELLED:
+            raise CancelledError()
+        if answer.finish_reason is FinishReason.ERROR:
+            raise ServerError(answer.message)
+        text = answer.text.removeprefix(PREFILL_PROBE[-1]["content"]).lstrip(" ,，、")
         return "prefill" if text.startswith("4") else "instruction"
 
     def _read(
