@@ -1,0 +1,82 @@
+from pathlib import Path
+
+import pytest
+
+from writer_app.errors import BadInputError
+from writer_app.resources import resources_dir
+from writer_app.writing.guards import (
+    CopySource,
+    SentenceGuard,
+    copied_share,
+    hygiene_hits,
+    load_guard_rules,
+    near_duplicates,
+    split_sentences,
+    text_report,
+)
+
+
+@pytest.fixture
+def rules():
+    return load_guard_rules(resources_dir())
+
+
+def test_sentences_end_at_end_marks_and_line_ends():
+    assert split_sentences("他说：“走吧！”我们走了。\n天黑了\n\n") == ["他说：“走吧！”", "我们走了。", "天黑了"]
+
+
+@pytest.mark.parametrize(
+    "later, dup",
+    [
+        ("我们要坚持不懈地努力学习，才能取得好成绩。", True),  # exact
+        ("才能取得好成绩，我们要坚持不懈地努力学习。", True),  # clauses reordered
+        ("我们要坚持不懈地刻苦学习，才能取得好成绩。", True),  # one word changed
+        ("操场边的梧桐树落下了第一片黄叶。", False),
+        ("好成绩。", False),  # under 8 Han characters: never a repeat
+    ],
+)
+def test_near_duplicates_follow_the_bigram_rule(rules, later, dup):
+    text = "我们要坚持不懈地努力学习，才能取得好成绩。" + later
+    assert bool(near_duplicates(text, rules)) is dup
+
+
+def test_copied_runs_count_the_plan_but_not_the_prompt(rules):
+    plan = "1. 论证（约300字）：用屠呦呦试验一百九十次的事例说明坚持"
+    prompt = "写一篇关于坚持不懈的议论文"
+    src = CopySource([plan], prompt, rules.copy_run)
+    assert src.copied_run("屠呦呦试验一百九十次的事例说明坚持很重要。")
+    assert not src.copied_run("写一篇关于坚持不懈的议论文，我想先说一个故事。")  # the prompt's own words
+    assert copied_share("用屠呦呦试验一百九十次的事例说明", src) == 1.0
+    assert copied_share("屠呦呦在实验室里失败过很多次。", src) == 0.0
+
+
+def test_the_sentence_guard_names_its_reason(rules):
+    guard = SentenceGuard(rules, CopySource(["素材：王羲之临池学书池水尽黑的故事"], "", rules.copy_run))
+    guard.seed("我们要坚持不懈地努力学习，才能取得好成绩。")
+    assert guard.check("您可以根据实际情况补充。").reason == "assistant"
+    assert guard.check("第二部分：举例论证。").reason == "label"
+    assert guard.check("王羲之临池学书池水尽黑的故事告诉我们。").reason == "copy"
+    assert guard.check("才能取得好成绩，我们要坚持不懈地努力学习。").reason == "repeat"
+    assert guard.check("操场边的梧桐树落下了第一片黄叶。") is None
+
+
+def test_the_report_counts_every_kind(rules):
+    text = "以下是文章。\n我们要坚持不懈地努力学习。我们要坚持不懈地努力学习。\n## 结尾\n哈哈哈哈哈哈哈哈哈哈哈哈哈哈"
+    rep = text_report(text, rules)
+    assert rep["near_duplicates"] == 1 and rep["assistant_talk"] == 1 and rep["plan_labels"] == 1
+    assert rep["loops"] >= 1
+    assert [k for k, _m, _s in hygiene_hits(text, rules)] == ["assistant", "label"]
+
+
+def test_generic_materials_name_nothing(rules):
+    assert rules.is_generic("本文需要具体的事例、人物、意象等")
+    assert rules.is_generic("相关的名人名言")
+    assert not rules.is_generic("苏轼在黄州写下《定风波》")
+    assert not rules.is_generic("爷爷在村口修了四十年自行车")
+
+
+def test_broken_rules_file_is_one_line(tmp_path: Path):
+    (tmp_path / "analysis").mkdir()
+    (tmp_path / "analysis" / "guards.toml").write_text('[assistant]\npatterns = ["(未闭合"]\n', encoding="utf-8")
+    with pytest.raises(BadInputError, match="guards.toml"):
+        load_guard_rules(tmp_path)
