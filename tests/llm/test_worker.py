@@ -255,3 +255,19 @@ def test_probe_reports_what_this_llama_cpp_build_supports(tmp_path):
 
     assert info["gpu_offload"] == bool(llama_cpp.llama_supports_gpu_offload())
     assert "CPU" in info["system_info"] and info["llama_cpp_python"] == llama_cpp.__version__
+
+
+def test_dry_sampler_with_refused_text_steers_off_it_and_repeats_for_a_seed(tiny_engine):
+    """DRY goes through the app's own sampler chain: shown a refused answer (``avoid``, the prompt's
+    tail then the answer), the model is pushed off writing it again; the same seed still repeats
+    exactly, and a request without DRY uses the library's own chain again."""
+    plain_params = GenerationParams(max_tokens=40, seed=5, temperature=0.0)
+    plain = collect(tiny_engine.stream("种子", plain_params)).text
+    dry = GenerationParams(
+        max_tokens=40, seed=5, temperature=0.0, dry_multiplier=3.0, dry_allowed_length=1, avoid=["种子" + plain]
+    )
+    a = collect(tiny_engine.stream("种子", dry))
+    b = collect(tiny_engine.stream("种子", dry))
+    assert a.text == b.text and a.text
+    assert a.text != plain
+    assert collect(tiny_engine.stream("种子", plain_params)).text == plain

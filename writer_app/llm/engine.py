@@ -42,6 +42,19 @@ class GenerationParams:
     top_k: int = 40
     min_p: float = 0.05
     repeat_penalty: float = 1.1
+    presence_penalty: float = 0.0
+    frequency_penalty: float = 0.0
+    # llama.cpp's DRY sampler ("don't repeat yourself"): a token that would extend a sequence
+    # already in the context past ``dry_allowed_length`` tokens is penalised by
+    # multiplier * base ** (length - allowed). 0 switches it off. It reaches the whole context,
+    # the prompt included, so it also discourages copying the plan.
+    dry_multiplier: float = 0.0
+    dry_base: float = 1.75
+    dry_allowed_length: int = 2
+    dry_penalty_last_n: int = -1  # -1: the whole context
+    # Texts the DRY sampler treats as already written (sentences the draft's guard refused), so a
+    # re-sample is pushed off them as they begin to reappear. Local engine only.
+    avoid: list[str] = field(default_factory=list)
     seed: int = -1  # -1: random; fixed seeds repeat exactly
     stop: list[str] = field(default_factory=list)
     json_schema: dict[str, Any] | None = None  # constrain the output to this JSON schema

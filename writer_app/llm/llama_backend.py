@@ -101,7 +101,68 @@ def sampling_kwargs(params: GenerationParams) -> dict[str, Any]:
         "min_p": params.min_p,
         "temp": params.temperature,
         "repeat_penalty": params.repeat_penalty,
+        "presence_penalty": params.presence_penalty,
+        "frequency_penalty": params.frequency_penalty,
     }
+
+
+# DRY matching restarts at these (a line end, a label's colon, quotes, Markdown emphasis)
+DRY_BREAKERS = ("\n", "：", ":", "“", "”", "\"", "*")
+DRY_PROMPT_TOKENS = 4096  # at most this many prompt tokens are shown to the DRY sampler
+
+
+def sampler_chain(llm: Any, params: GenerationParams, context: list[int], grammar: Any) -> Any:
+    """The sampler chain of ``Llama._init_sampler`` with llama.cpp's DRY sampler after the penalties.
+
+    ``Llama.generate`` takes no DRY arguments, and its chain only ever sees the tokens it
+    generated. Here the DRY sampler is first shown the prompt (``context``: the plan, the
+    earlier parts), so a run copied from it or repeated from an earlier part is penalised as it
+    grows, not only a repeat within the same answer. The penalties keep their usual window of
+    generated tokens (shown the prompt, they would punish every common word of it).
+    ``params.avoid`` (text the caller refused: the text before it and the refused sentence) is
+    shown first, so the same continuation is penalised from its first tokens on.
+    """
+    import llama_cpp
+    from llama_cpp import _internals
+
+    chain = _internals.LlamaSampler()
+    chain.add_penalties(
+        llm.n_vocab(),
+        llm.last_n_tokens_size,
+        params.repeat_penalty,
+        params.frequency_penalty,
+        params.presence_penalty,
+    )
+    breakers = (ctypes.c_char_p * len(DRY_BREAKERS))(*(b.encode("utf-8") for b in DRY_BREAKERS))
+    # this llama.cpp's DRY takes no context size: its "-1 = the whole context" looks back over
+    # nothing (measured: DRY then changes no token), so the window is given in tokens
+    window = params.dry_penalty_last_n if params.dry_penalty_last_n >= 0 else llm.n_ctx()
+    dry = llama_cpp.llama_sampler_init_dry(
+        llm._model.vocab,
+        params.dry_multiplier,
+        params.dry_base,
+        params.dry_allowed_length,
+        window,
+        breakers,
+        len(DRY_BREAKERS),
+    )
+    for text in params.avoid:
+        for token in llm.tokenize(text.encode("utf-8"), add_bos=False, special=False):
+            llama_cpp.llama_sampler_accept(dry, token)
+    for token in context[-DRY_PROMPT_TOKENS:]:
+        llama_cpp.llama_sampler_accept(dry, token)
+    llama_cpp.llama_sampler_chain_add(chain.sampler, dry)
+    if grammar is not None:
+        chain.add_grammar(llm._model, grammar)
+    if params.temperature <= 0:
+        chain.add_greedy()
+    else:
+        chain.add_top_k(params.top_k)
+        chain.add_top_p(params.top_p, 1)
+        chain.add_min_p(params.min_p, 1)
+        chain.add_temp(params.temperature)
+        chain.add_dist(llm._seed)
+    return chain
 
 
 def open_llama(
@@ -280,6 +341,11 @@ class LlamaBackend:
         t_first = t_last = 0.0
         self._abort_flag = is_cancelled
         self._set_abort(True)
+        if params.dry_multiplier > 0:
+            # Llama.generate builds its chain through _init_sampler: this request's chain has DRY
+            self.llm._init_sampler = lambda **_kw: sampler_chain(self.llm, params, tokens, grammar)
+        else:
+            self.llm.__dict__.pop("_init_sampler", None)
         gen = self.llm.generate(tokens, grammar=grammar, **sampling_kwargs(params))
         try:
             if max_tokens <= 0:

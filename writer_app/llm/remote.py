@@ -592,7 +592,16 @@ class RemoteEngine:
             "top_k": params.top_k,
             "min_p": params.min_p,
             "repeat_penalty": params.repeat_penalty,
+            "presence_penalty": params.presence_penalty,
+            "frequency_penalty": params.frequency_penalty,
         }
+        if params.dry_multiplier > 0:  # llama-server's names; other servers ignore them
+            body.update(
+                dry_multiplier=params.dry_multiplier,
+                dry_base=params.dry_base,
+                dry_allowed_length=params.dry_allowed_length,
+                dry_penalty_last_n=params.dry_penalty_last_n,
+            )
         if params.seed >= 0:
             body["seed"] = params.seed
         if params.stop:
