@@ -30,6 +30,7 @@ class Genre:
     structure: tuple[str, ...]
     description: str = ""
     coig_group: str = ""
+    unit: str = "字"  # what target_chars counts: 字 (characters), or 行 (lines, for poems)
 
     @property
     def is_gaokao(self) -> bool:
@@ -47,9 +48,21 @@ def load_genres(resources_dir: Path) -> list[Genre]:
             structure=tuple(g.get("structure", [])),
             description=g.get("description", ""),
             coig_group=g.get("coig_group", ""),
+            unit=g.get("unit", "字"),
         )
         for g in raw["genre"]
     ]
+
+
+_LENGTH_ASKED = re.compile(r"(?:不少于|不低于|至少|约|大约|左右|共|写|满)?\s*(\d{1,5})\s*(字|行)")
+
+
+def target_from_query(query: str, genre: Genre) -> int | None:
+    """The length the prompt itself asks for, in the genre's unit ("不少于800字", "12行"), if any."""
+    for m in _LENGTH_ASKED.finditer(query):
+        if m.group(2) == genre.unit and int(m.group(1)) > 0:
+            return int(m.group(1))
+    return None
 
 
 def find_genre(genres: list[Genre], name: str) -> Genre:
@@ -88,7 +101,7 @@ _HEADING = re.compile(r"^(#{1,6})[ \t]*(.*?)[ \t]*#*[ \t]*$")
 _ITEM = re.compile(r"^\s*[-*+]\s+(?:\[(?P<mark>[ xX])\]\s+)?(?P<text>.*\S)\s*$")
 _PART = re.compile(
     r"^\s*\d+\s*[.、)）]\s*(?P<title>[^（(：:\n]*?[^（(：:\s])\s*"
-    r"(?:[（(]\s*约?\s*(?P<chars>\d+)\s*字\s*[）)])?\s*(?:[：:]\s*(?P<purpose>.*\S))?\s*$"
+    r"(?:[（(]\s*约?\s*(?P<chars>\d+)\s*[字行]\s*[）)])?\s*(?:[：:]\s*(?P<purpose>.*\S))?\s*$"
 )
 
 
@@ -228,8 +241,9 @@ class Thought:
 
     # -- building ---------------------------------------------------------------------------------
     @staticmethod
-    def render_section(key: str, value: Any) -> str:
-        """Canonical Markdown for one section; whatever the values hold, it parses back the same."""
+    def render_section(key: str, value: Any, unit: str = "字") -> str:
+        """Canonical Markdown for one section; whatever the values hold, it parses back the same.
+        ``unit``: what a part's budget counts (字, or 行 for poems)."""
         if key in LIST_SECTIONS:
             items = (_one_line(v) for v in value)
             return "\n".join(f"- {v}" for v in items if v)
@@ -240,7 +254,7 @@ class Thought:
                     p = Part(str(p.get("title", "")), str(p.get("purpose", "")), int(p.get("chars", 0) or 0))
                 # the title may not hold the characters that delimit the budget and the purpose
                 title = _one_line(re.sub(r"[（()：:]", " ", p.title)) or f"第{i}部分"
-                budget = f"（约{p.chars}字）" if p.chars > 0 else ""
+                budget = f"（约{p.chars}{unit}）" if p.chars > 0 else ""
                 purpose = _one_line(p.purpose)
                 lines.append(f"{i}. {title}{budget}" + (f"：{purpose}" if purpose else ""))
             return "\n".join(lines)

@@ -1,28 +1,35 @@
 """成文: the draft follows the Thought part by part, each part held to its length budget.
 
-One conversation carries the whole draft: the task and the Thought, then a user turn per part,
-so each request reuses the prefix processed by the one before. A part stops at the first
-sentence end after its budget (the app cuts it, so even a small model lands near the target);
-a part that stops well short gets one continuation; a part that loops is retried once with a
-stronger repeat penalty, then kept as it is and reported.
+One conversation carries the whole draft: the task, then a user turn per part, so each request
+reuses the prefix processed by the one before. The task carries the prompt, the 立意 and the
+style but not the plan's wording (a small model copies what it is shown); each part's turn
+carries its purpose and its own 素材.
+
+Small models repeat themselves, copy their plan and slip into an assistant's voice. So text
+reaches the editor a whole sentence at a time, and each sentence is judged first by the guard
+(``guards.py``): a near-duplicate, a copied plan run, assistant talk or a plan label is dropped
+(and logged in ``DraftResult.dropped``) and the answer re-sampled from the accepted text with a
+new seed and stronger penalties. A part stops at the first sentence end past its budget; what
+a part leaves unwritten passes to the next, and a draft still short at the end continues with
+unused 素材. Nothing shown is ever taken back.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Generator, Iterator
+from collections.abc import Callable, Generator, Iterator
 from contextlib import closing
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
-from writer_app.domain import Genre, Part, Thought, scale_budgets
+from writer_app.domain import Genre, Part, Thought, scale_budgets, target_from_query
 from writer_app.errors import BadInputError, CancelledError, ModelError
-from writer_app.llm.engine import CancelToken, Engine, FinishReason, GenerationParams, Message
+from writer_app.llm.engine import CancelToken, Engine, FinishReason, GenerationParams, Message, collect
+from writer_app.writing.guards import SENTENCE_END, CopySource, GuardRules, SentenceGuard, Verdict
 from writer_app.writing.outline import check_query
 from writer_app.writing.prompts import PromptSet
 from writer_app.writing.rubric import count_chars
 
-_SENTENCE_END = re.compile(r"[。！？!?…]+[”’」』）)\"]*")
 _HEADING_LINE = re.compile(
     r"^\s*(?:#{1,6}\s|#{1,6}$|第[一二三四五六七八九十\d]+部分[^。！？!?]{0,24}$|【[^】]{0,30}】\s*$|[-=*_]{3,}\s*$)"
 )
@@ -42,8 +49,8 @@ class PartResult:
     title: str
     target: int
     finish_reason: str = ""
-    extended: bool = False  # stopped short and got one continuation
-    loop_retried: bool = False
+    extended: bool = False  # stopped short and got a continuation
+    ended_early: bool = False  # the guard rejected sentence after sentence
     text: str = ""
 
     @property
@@ -61,8 +68,10 @@ class DraftResult:
     title: str
     parts: list[PartResult]
     target_chars: int
-    finish_reason: str
+    finish_reason: str  # stop, cancelled, loop (a part ended early), short or long (outside the tolerance)
     warnings: list[str] = field(default_factory=list)
+    unit: str = "字"
+    dropped: list[dict[str, str]] = field(default_factory=list)  # what the guard kept out, and why
 
     @property
     def body(self) -> str:
@@ -86,6 +95,8 @@ class DraftResult:
             "title": self.title,
             "target_chars": self.target_chars,
             "warnings": self.warnings,
+            "unit": self.unit,
+            "dropped": self.dropped,
         }
 
 
@@ -105,14 +116,14 @@ class DraftEvent:
 # --------------------------------------------------------------------------------------------
 # planning and text helpers
 # --------------------------------------------------------------------------------------------
-def plan_parts(thought: Thought, genre: Genre, target_chars: int) -> list[Part]:
+def plan_parts(thought: Thought, genre: Genre, target_chars: int, minimum: int = 20) -> list[Part]:
     """The Thought's parts with budgets that add up to ``target_chars``; the genre's plan if it has none."""
     parts = thought.parts() or [Part(title=h, purpose=h) for h in genre.structure] or [Part("正文", "")]
     given = [p.chars for p in parts]
     known = [g for g in given if g > 0]
     fill = (sum(known) / len(known)) if known else 1.0
     weights = [g if g > 0 else fill for g in given]
-    budgets = scale_budgets(weights, target_chars, 20)
+    budgets = scale_budgets(weights, target_chars, minimum)
     return [Part(p.title, p.purpose, b) for p, b in zip(parts, budgets, strict=True)]
 
 
@@ -146,157 +157,235 @@ def clean_prose(raw: str, final: bool) -> str:
 
 def clean_title(text: str) -> str:
     line = text.strip().splitlines()[0] if text.strip() else ""
-    line = re.sub(r"^(?:标题|题目|Title)\s*[：:]\s*", "", line, flags=re.I)
+    line = re.sub(r"^(?:标题|题目|Title|(?:议?论文|记叙文|作文|文章|范文|诗歌?)(?:标题|题目)?)\s*[：:]\s*(?=\S)", "", line, flags=re.I)
     return line.strip().strip("#*《》“”\"'「」【】[] ").strip()[:30]
 
 
-MIN_REPEAT_CHARS = 8
-
-
-def drop_repeats(text: str, earlier: set[str], complete: bool) -> tuple[str, bool]:
-    """``text`` up to the first paragraph that repeats an earlier one (``earlier`` or above it).
-
-    Returns (kept text, whether a repeat was found). When the last line is still growing
-    (``complete`` False) and could become a repeat, it is left out for now.
-    """
-    lines = text.split("\n")
-    seen = set(earlier)
-    kept: list[str] = []
-    for i, line in enumerate(lines):
-        last = i == len(lines) - 1
-        key = line.strip()
-        if last and not complete:
-            if key and any(e.startswith(key) for e in seen if len(e) >= MIN_REPEAT_CHARS):
-                break  # might be a repeat: wait
-            kept.append(line)
-            break
-        if len(key) >= MIN_REPEAT_CHARS and key in seen:
-            return "\n".join(kept), True
-        seen.add(key)
-        kept.append(line)
-    return "\n".join(kept), False
-
-
-def sentence_cut(text: str, budget: int, max_ratio: float, final: bool) -> int | None:
-    """Where to end a part: the first sentence end at or after ``budget`` characters.
-
-    While streaming (``final`` False) returns None to keep going. Past ``budget * max_ratio``
-    it falls back to the last sentence end past 70 % of the budget; with none, it waits for a
-    sentence end up to twice the budget, then cuts at the last clause mark. When the stream has
-    ended, the text is kept up to its last sentence end past 70 % of the budget (an unfinished
-    sentence cut off by the token limit goes), or whole.
-    """
-    seen = 0
-    last_ok: int | None = None
-    pos = 0
-    for m in _SENTENCE_END.finditer(text):
-        seen += count_chars(text[pos : m.end()])
-        pos = m.end()
-        if seen >= budget:
-            return m.end()
-        if seen >= 0.7 * budget:
-            last_ok = m.end()
-    chars = count_chars(text)
-    if final:
-        return last_ok if last_ok is not None else len(text)
-    if chars > budget * max_ratio and last_ok is not None:
-        return last_ok
-    if chars > 2 * budget:
-        clause = max(text.rfind(c) for c in "，；、,;")
-        return clause + 1 if clause > 0 else len(text)
-    return None
-
-
-def _emit_upto(text: str, budget: int) -> int:
-    """How much of a growing part can be shown already without ever being taken back: the
-    first 70 % of the budget, and beyond that whole sentences (every later cut is at or after
-    the last sentence end)."""
-    safe = int(0.7 * budget)
-    seen = 0
-    upto = 0
-    for i, ch in enumerate(text):
-        if not ch.isspace():
-            seen += 1
-            if seen > safe:
-                break
-        upto = i + 1
-    last_end = max((m.end() for m in _SENTENCE_END.finditer(text)), default=0)
-    return max(upto, last_end)
-
-
 # --------------------------------------------------------------------------------------------
-# one streamed piece of text held to a budget
+# one answer, written sentence by sentence behind the guard
 # --------------------------------------------------------------------------------------------
 @dataclass
 class _Piece:
     text: str = ""
     finish_reason: FinishReason = FinishReason.STOP
     message: str = ""
+    dropped: list[dict[str, str]] = field(default_factory=list)
+    gave_up: bool = False  # the guard rejected sentence after sentence: the piece ended early
 
 
-def _stream_budgeted(
+@dataclass(frozen=True)
+class GuardSettings:
+    """How hard the draft fights its model's habits (``[guard]`` in resources/prompts/draft.toml)."""
+
+    enabled: bool = True
+    max_tries: int = 3  # re-samples in a row after rejected sentences before a part ends early
+    max_drops: int = 10  # rejected sentences per piece, in all
+    dry_step: float = 0.4  # each re-sample raises the DRY multiplier by this
+    presence_step: float = 0.3  # and the presence penalty by this
+    temperature_step: float = 0.1
+
+    @classmethod
+    def from_prompts(cls, prompts: PromptSet) -> GuardSettings:
+        raw = prompts.limit("guard", {})
+        raw = raw if isinstance(raw, dict) else {}
+        known = {k: raw[k] for k in cls.__dataclass_fields__ if k in raw}
+        return cls(**known)  # type: ignore[arg-type]
+
+
+def _escalate(params: GenerationParams, g: GuardSettings, step: int) -> GenerationParams:
+    """A re-sample: a new seed and stronger anti-repeat pressure."""
+    if step <= 0:
+        return params
+    return replace(
+        params,
+        seed=params.seed + 7919 * step if params.seed >= 0 else -1,
+        temperature=min(1.3, params.temperature + g.temperature_step * step),
+        dry_multiplier=(params.dry_multiplier or 0.0) + g.dry_step * step,
+        presence_penalty=params.presence_penalty + g.presence_step * step,
+    )
+
+
+def _next_sentence(raw: str, pos: int, final: bool, take_rest: bool) -> tuple[str, int, bool] | None:
+    """The next whole sentence in ``raw`` from ``pos``: (sentence, end, a line end follows it).
+
+    A sentence ends at an end mark (with its closing quotes) or at a line end; at the end of a
+    stream (``final``) a sentence may end the text, and with ``take_rest`` (the model ended its
+    answer, not the token bound) an unfinished rest counts as one. None while it still grows.
+    """
+    m = SENTENCE_END.search(raw, pos)
+    nl = raw.find("\n", pos)
+    if nl >= 0 and (m is None or nl < m.start()):
+        return raw[pos:nl], nl + 1, True
+    if m is not None and (m.end() < len(raw) or final):
+        return raw[pos : m.end()], m.end(), False
+    if take_rest and raw[pos:].strip():
+        return raw[pos:], len(raw), False
+    return None
+
+
+_BARE_LINE_CHARS = 30
+
+
+def _bare_line(sentence: str, ends_line: bool, final: bool) -> bool:
+    """A line of prose that stops without a sentence end and is short: a heading or a label."""
+    return (ends_line or final) and not SENTENCE_END.search(sentence[-3:]) and count_chars(sentence) <= _BARE_LINE_CHARS
+
+
+def _guarded_piece(
     engine: Engine,
     messages: list[Message],
     params: GenerationParams,
     cancel: CancelToken,
+    *,
     budget: int,
+    measure: Callable[[str], int],
+    tokens_per_unit: float,
     max_ratio: float,
-    clean: bool = True,
+    guard: SentenceGuard | None,
+    settings: GuardSettings,
     prefix: str = "",
-    earlier: set[str] | None = None,
+    lead: str = "",
+    prose: bool = True,
 ) -> Iterator[DraftEvent | _Piece]:
-    """Stream one request; yields text events, then one _Piece with the kept text.
+    """One answer to ``messages``, shown a whole sentence at a time; yields text events, then a _Piece.
 
-    ``prefix`` (a paragraph break) goes out with the first text, so nothing shows for an empty answer.
-    ``earlier``: paragraphs already written; a paragraph that repeats one of them ends the piece
-    before it (a line that could still turn into a repeat is held back, so nothing is taken back).
+    Each sentence is judged by ``guard`` before it is shown. A rejected one is logged in the
+    piece's ``dropped`` and the answer is re-sampled from the text accepted so far (the same
+    conversation, that text as the unfinished answer: the engine reuses the cached prefix),
+    with a new seed and stronger penalties. After ``max_tries`` rejections in a row, or
+    ``max_drops`` in all, the piece ends early (``gave_up``). The piece ends at the first
+    sentence end at or past ``budget`` (in ``measure``'s unit). Nothing shown is taken back;
+    on a cancel, the sentence still held back is judged and shown. ``lead``: text already on the
+    page that the answer continues (the last message is then that unfinished answer). In
+    ``prose``, a short line with no sentence end is a heading or a label, never a paragraph.
     """
-    earlier = earlier if earlier is not None else set()
-    repeated = False
-    raw = ""
-    shown = 0
-    reason = FinishReason.STOP
-    message = ""
-    cut: int | None = None
-    with closing(engine.stream(messages, params, cancel)) as chunks:
-        for chunk in chunks:
-            if chunk.done:
-                assert chunk.finish_reason is not None
-                reason, message = chunk.finish_reason, chunk.message
-                break
-            raw += chunk.text.translate(_LINE_BREAKS)
-            text = clean_prose(raw, final=False) if clean else raw
-            if clean:
-                text, repeated = drop_repeats(text, earlier, complete=raw.endswith("\n"))
-            cut = sentence_cut(text, budget, max_ratio, final=False)
-            if repeated and cut is None:
-                cut = len(text)
-            upto = cut if cut is not None else _emit_upto(text, budget)
-            if upto > shown:
-                yield DraftEvent("text", (prefix if not shown else "") + text[shown:upto])
-                shown = upto
-            if cut is not None:
-                break  # closing the stream cancels the request; the worker is ready for the next
-    text = clean_prose(raw, final=True) if clean else raw
-    if clean:
-        text, _ = drop_repeats(text, earlier, complete=True)
-    if reason is FinishReason.ERROR:
-        raise ModelError(message or "模型出错 (the model failed)")
-    if cut is None:
-        cut = (
-            len(text)
-            if reason is FinishReason.CANCELLED
-            else sentence_cut(text, budget, max_ratio, final=True)
+    text = ""
+    shown_any = False
+    piece = _Piece()
+    tries = 0
+    step = 0
+    para = False  # a line end came after the last accepted sentence
+    avoid: list[str] = []  # refused continuations, shown to the DRY sampler on the re-sample
+
+    def accept(sentence: str) -> DraftEvent:
+        nonlocal text, shown_any, para
+        lead = "" if shown_any else prefix
+        sep = "\n" if para and text else ""
+        text += sep + sentence
+        shown_any, para = True, False
+        if guard is not None:
+            guard.accept(sentence)
+        return DraftEvent("text", lead + sep + sentence)
+
+    while True:
+        room = max(1, budget - measure(text))
+        p = replace(
+            _escalate(params, settings, step),
+            max_tokens=int(room * max_ratio * tokens_per_unit) + 16,
+            continue_last=bool(lead or text),
+            avoid=avoid[-8:],
         )
-    kept = text[: max(cut or 0, shown)].rstrip()
-    if len(kept) > shown:
-        yield DraftEvent("text", (prefix if not shown else "") + kept[shown:])
-    yield _Piece(kept, reason, message)
+        so_far = lead + text
+        msgs = [*messages, {"role": "assistant", "content": so_far}] if so_far else messages
+        raw = ""
+        pos = 0
+        rejected = False
+        done = False
+        reason, message = FinishReason.STOP, ""
+        line_start = True
+        with closing(engine.stream(msgs, p, cancel)) as chunks:
+            for chunk in chunks:
+                final = chunk.done
+                if final:
+                    assert chunk.finish_reason is not None
+                    reason, message = chunk.finish_reason, chunk.message
+                    if reason is FinishReason.CANCELLED:
+                        break  # the held-back sentence is handled below
+                else:
+                    raw += chunk.text.translate(_LINE_BREAKS)
+                while not done and not rejected:
+                    nxt = _next_sentence(raw, pos, final, final and reason is FinishReason.STOP)
+                    if nxt is None:
+                        break
+                    candidate, pos, ends_line = nxt
+                    sentence = (clean_line(candidate) if line_start else candidate.replace("**", "")) or ""
+                    sentence = sentence.strip()
+                    at_start, line_start = line_start, ends_line
+                    if sentence:
+                        verdict = guard.check(sentence) if guard is not None else None
+                        if verdict is None and prose and guard is not None and _bare_line(sentence, ends_line, final):
+                            verdict = Verdict("label", sentence)
+                        if verdict is not None:
+                            piece.dropped.append({"sentence": sentence, **verdict.to_dict()})
+                            avoid.append((lead + text)[-40:] + candidate)
+                            rejected = True
+                            break
+                        yield accept(sentence)
+                        tries = 0
+                        if measure(text) >= budget:
+                            done = True
+                    elif candidate.strip() and at_start:
+                        piece.dropped.append({"sentence": candidate.strip(), "reason": "label", "detail": ""})
+                    if ends_line and text:
+                        para = True
+                if done or rejected or final:
+                    break  # closing the stream cancels the request; the worker is ready for the next
+        if reason is FinishReason.ERROR:
+            raise ModelError(message or "模型出错 (the model failed)")
+        if reason is FinishReason.CANCELLED or cancel.cancelled:
+            rest = clean_prose(raw[pos:], final=True).replace("\n", "")
+            if rest and not done:
+                verdict = guard.check(rest) if guard is not None else None
+                if verdict is None:
+                    yield accept(rest)
+                else:
+                    piece.dropped.append({"sentence": rest, **verdict.to_dict()})
+            piece.finish_reason = FinishReason.CANCELLED
+            break
+        if done:
+            piece.finish_reason = FinishReason.STOP
+            break
+        if reason is FinishReason.LOOP and not rejected:
+            # the engine's loop guard fired inside a sentence the guard had not yet seen
+            piece.dropped.append({"sentence": raw[pos:][:80], "reason": "loop", "detail": message})
+            rejected = True
+        if not rejected:
+            piece.finish_reason = reason  # the model ended its answer (STOP) or hit the token bound
+            break
+        tries += 1
+        step += 1
+        if tries > settings.max_tries or len(piece.dropped) >= settings.max_drops:
+            piece.gave_up = True
+            piece.finish_reason = FinishReason.LOOP
+            piece.message = f"连续 {tries} 次写出重复、照抄或不合适的句子 (the model kept repeating itself)"
+            break
+    piece.text = text
+    yield piece
 
 
 # --------------------------------------------------------------------------------------------
 # drafting
 # --------------------------------------------------------------------------------------------
+def length_measure(unit: str) -> Callable[[str], int]:
+    """How a text's length is counted: 字 (Han characters and letters, as a Gaokao grid) or 行 (lines)."""
+    if unit == "行":
+        return lambda text: sum(1 for line in text.split("\n") if line.strip())
+    return count_chars
+
+
+def _materials_for(parts: list[Part], materials: list[str]) -> list[list[str]]:
+    """Each part's own 素材: the items dealt out in turn to the middle parts (openings and endings
+    need them least; with two parts or fewer, to all), so no two parts share one."""
+    n = len(parts)
+    out: list[list[str]] = [[] for _ in parts]
+    if not materials:
+        return out
+    order = list(range(1, n - 1)) or list(range(n))
+    for i, item in enumerate(materials):
+        out[order[i % len(order)]].append(item)
+    return out
+
+
 def draft(
     engine: Engine,
     prompts: PromptSet,
@@ -308,58 +397,144 @@ def draft(
     target_chars: int | None = None,
     cancel: CancelToken | None = None,
     with_title: bool | None = None,
+    rules: GuardRules | None = None,
+    exemplar_text: str = "",
 ) -> Iterator[DraftEvent]:
+    """Write the draft part by part, each part behind the sentence guard (``rules``; None: no guard).
+
+    The task turn carries the prompt, the 立意 and the style, not the plan's wording; each part's
+    turn carries its purpose and its own 素材. A part that ends short leaves its remainder to the
+    next; a draft still short at the end gets up to ``max_extensions`` continuations with unused
+    素材. A draft that ends outside ±``length_tolerance`` says so in ``warnings`` and its
+    ``finish_reason`` is "short" or "long", never "stop". ``target_chars`` is in the genre's unit.
+    """
     q = check_query(query, prompts)
-    target = target_chars or genre.target_chars
+    unit = genre.unit
+    target = target_chars or target_from_query(q, genre) or genre.target_chars
+    max_target = int(prompts.limit("max_target_lines" if unit == "行" else "max_target_chars", 6000))
     if target <= 0:
         raise BadInputError("目标字数必须大于 0 (the target length must be positive)")
+    if target > max_target:
+        raise BadInputError(
+            f"目标长度 {target} {unit}太长：一次最多写 {max_target} {unit}，请分章节写"
+            f" (target too long: at most {max_target} per draft; write it in chapters)"
+        )
     cancel = cancel or CancelToken()
-    parts = plan_parts(thought, genre, target)
+    measure = length_measure(unit)
+    min_part = 2 if unit == "行" else 20
+    parts = plan_parts(thought, genre, target, minimum=min_part)
     n = len(parts)
-    tokens_per_char = float(prompts.limit("tokens_per_char", 1.6))
+    tokens_per_unit = float(prompts.limit("tokens_per_char", 1.6)) * (
+        float(prompts.limit("chars_per_line", 10)) if unit == "行" else 1.0
+    )
     max_ratio = float(prompts.limit("max_part_ratio", 1.15))
     min_ratio = float(prompts.limit("min_part_ratio", 0.7))
+    tolerance = float(prompts.limit("length_tolerance", 0.15))
+    settings = GuardSettings.from_prompts(prompts)
+    params = _sampled(params, prompts)
+    sources = [thought.to_markdown(), _instructions(prompts)] + ([exemplar_text] if exemplar_text else [])
+    guard = _guard(rules, prompts, sources, q, "")
+    materials = _materials_for(parts, thought.items("materials"))
     task = prompts.render(
         "task",
         query=q,
         genre=genre.name,
-        target_chars=target,
+        target=f"{target} {unit}",
         n_parts=n,
-        thought=thought.to_markdown().strip() or "（无）",
+        intent=thought.section_text("intent") or "（自定）",
+        style=thought.section_text("style") or "（自定）",
     )
     conv: list[Message] = [{"role": "system", "content": prompts.render("system")}]
-    result = DraftResult("", [], target, FinishReason.STOP.value)
+    result = DraftResult("", [], target, FinishReason.STOP.value, unit=unit)
+
+    so_far = prompts.limit("part_style", "chat") == "so_far"
+    history = int(prompts.limit("max_context_chars", 4000))
 
     def user_turn(text: str) -> None:
+        """The next instruction. In the chat style it extends one conversation (each answer a
+        turn); in the so_far style each request is the task, the text so far and the instruction.
+        Either way the history is bounded (``max_context_chars``): the oldest turns after the
+        first part, or the start of the text so far, give way, so a long draft never overflows
+        the model's context."""
+        if so_far:
+            written = result.answer[-history:]
+            block = prompts.render("so_far", text=written) if written else ""
+            conv[1:] = [{"role": "user", "content": f"{task}\n\n{block}{text}"}]
+            return
         if len(conv) == 1:
             text = f"{task}\n\n{text}"
         conv.append({"role": "user", "content": text})
+        while len(conv) > 5 and sum(len(m["content"]) for m in conv[3:]) > history:
+            del conv[3:5]  # the oldest turn pair after the first part
 
     def finish(reason: str) -> DraftEvent:
         result.finish_reason = reason
         return DraftEvent("done", result=result, total=n, index=len(result.parts))
 
+    def write(budget: int, prefix: str, pr: PartResult) -> Generator[DraftEvent, None, _Piece]:
+        piece = yield from _drain(
+            _guarded_piece(
+                engine,
+                conv,
+                params,
+                cancel,
+                budget=budget,
+                measure=measure,
+                tokens_per_unit=tokens_per_unit,
+                max_ratio=max_ratio,
+                guard=guard,
+                settings=settings,
+                prefix=prefix,
+                prose=unit != "行",
+            )
+        )
+        result.dropped += [dict(d, part=str(pr.index)) for d in piece.dropped]
+        if piece.gave_up:
+            pr.ended_early = True
+            msg = f"第{pr.index}部分提前结束：{piece.message}"
+            result.warnings.append(msg)
+            yield DraftEvent("warning", msg, index=pr.index, total=n)
+        if piece.text:
+            pr.text = f"{pr.text}\n{piece.text}" if pr.text else piece.text
+        pr.finish_reason = piece.finish_reason.value
+        if not so_far:
+            conv.append({"role": "assistant", "content": piece.text})
+        return piece
+
+    def material_text(items: list[str]) -> str:
+        return prompts.render("part_materials", materials="；".join(items)) if items else ""
+
     try:
         if with_title if with_title is not None else genre.rubric == "gaokao":
             user_turn(prompts.render("title"))
             p = replace(params, max_tokens=int(prompts.limit("title_max_tokens", 32)), stop=["\n"])
-            piece = yield from _drain(_stream_budgeted(engine, conv, p, cancel, 30, 1.0, clean=False), False)
-            if piece.finish_reason is FinishReason.CANCELLED:
+            c = collect(engine.stream(conv, p, cancel))
+            if c.finish_reason is FinishReason.ERROR:
+                raise ModelError(c.message or "模型出错 (the model failed)")
+            if c.finish_reason is FinishReason.CANCELLED or cancel.cancelled:
                 return (yield finish(FinishReason.CANCELLED.value))
-            result.title = clean_title(piece.text)
-            conv.append({"role": "assistant", "content": result.title})
+            result.title = clean_title(c.text)
+            if so_far:
+                del conv[1:]
+            if guard is not None and result.title:
+                if guard.rules.talk(result.title) or guard.rules.label(result.title):
+                    result.title = ""
+                guard.accept(result.title)  # a paragraph that restates the title is a repeat
+            if not so_far:
+                conv.append({"role": "assistant", "content": result.title})
             if result.title:
                 yield DraftEvent("text", result.title)
             else:
                 result.warnings.append("模型没有给出标题 (no title)")
 
+        carry = 0  # what earlier parts left unwritten (negative: what they wrote beyond)
         for i, part in enumerate(parts, 1):
+            budget = max(min_part, part.chars + carry)
             sep = "\n" if (result.title or i > 1) else ""
-            if sep:
-                yield DraftEvent("text", sep)
             yield DraftEvent("progress", f"第{i}/{n}部分：{part.title}", index=i, total=n)
-            pr = PartResult(i, part.title, part.chars)
+            pr = PartResult(i, part.title, budget)
             result.parts.append(pr)
+            where = "last_part" if i == n else ("first_part" if i == 1 else "middle_part")
             user_turn(
                 prompts.render(
                     "part",
@@ -367,77 +542,59 @@ def draft(
                     n_parts=n,
                     part_title=part.title,
                     part_purpose=part.purpose or part.title,
-                    part_chars=part.chars,
+                    part_size=f"{budget} {unit}",
+                    materials=material_text(materials[i - 1]),
+                    position=prompts.render(where),
                 )
             )
-            p = replace(params, max_tokens=int(part.chars * max_ratio * tokens_per_char) + 16)
-            earlier = {ln.strip() for q in result.parts for ln in q.text.split("\n") if ln.strip()}
-            piece = yield from _drain(
-                _stream_budgeted(engine, conv, p, cancel, part.chars, max_ratio, earlier=earlier)
-            )
-            if piece.finish_reason is FinishReason.LOOP and not cancel.cancelled:
-                pr.loop_retried = True
-                yield DraftEvent(
-                    "restart", f"第{i}部分出现重复，加大重复惩罚重写 (loop; retrying)", index=i, total=n
-                )
-                stronger = replace(
-                    p,
-                    repeat_penalty=max(
-                        float(prompts.limit("loop_retry_penalty", 1.3)), params.repeat_penalty + 0.2
-                    ),
-                    temperature=params.temperature + 0.1,
-                    seed=params.seed + 7919 if params.seed >= 0 else -1,
-                )
-                piece = yield from _drain(
-                    _stream_budgeted(engine, conv, stronger, cancel, part.chars, max_ratio, earlier=earlier)
-                )
-                if piece.finish_reason is FinishReason.LOOP:
-                    msg = f"第{i}部分重写后仍有重复：{piece.message} (part {i} still loops)"
-                    result.warnings.append(msg)
-                    yield DraftEvent("warning", msg, index=i, total=n)
-            pr.text, pr.finish_reason = piece.text, piece.finish_reason.value
-            conv.append({"role": "assistant", "content": piece.text})
+            piece = yield from write(budget, sep, pr)
             if piece.finish_reason is FinishReason.CANCELLED:
                 return (yield finish(FinishReason.CANCELLED.value))
-            more = piece
             for _ in range(int(prompts.limit("max_continuations", 2))):
-                short = part.chars - count_chars(pr.text)
-                if (
-                    more.finish_reason is not FinishReason.STOP
-                    or count_chars(pr.text) >= part.chars * min_ratio
-                ):
+                short = budget - measure(pr.text)
+                if piece.gave_up or measure(pr.text) >= budget * min_ratio:
                     break
                 pr.extended = True
-                user_turn(prompts.render("part_more", part_title=part.title, more_chars=short))
-                p_more = replace(
-                    p,
-                    max_tokens=int(short * max_ratio * tokens_per_char) + 16,
-                    # the model stopped or repeated itself: push it to new words
-                    repeat_penalty=max(p.repeat_penalty, float(prompts.limit("continuation_penalty", 1.2))),
-                    temperature=p.temperature + 0.1,
-                )
-                earlier |= {ln.strip() for ln in pr.text.split("\n") if ln.strip()}
-                more = yield from _drain(
-                    _stream_budgeted(
-                        engine,
-                        conv,
-                        p_more,
-                        cancel,
-                        short,
-                        max_ratio,
-                        prefix="\n" if pr.text else "",
-                        earlier=earlier,
-                    )
-                )
-                conv.append({"role": "assistant", "content": more.text})
-                if more.text:
-                    pr.text = f"{pr.text}\n{more.text}" if pr.text else more.text
-                if more.finish_reason is FinishReason.CANCELLED:
+                user_turn(prompts.render("part_more", part_title=part.title, more=f"{short} {unit}"))
+                piece = yield from write(short, "\n" if (pr.text or sep) else "", pr)
+                if piece.finish_reason is FinishReason.CANCELLED:
                     return (yield finish(FinishReason.CANCELLED.value))
-                if not more.text:
+                if not piece.text:
                     break
-        loops = any("still loops" in w for w in result.warnings)
-        yield finish(FinishReason.LOOP.value if loops else FinishReason.STOP.value)
+            carry = budget - measure(pr.text)
+
+        # still short: go on with 素材 not yet used, then with a concrete example
+        used = "".join(p.text for p in result.parts)
+        spare = [m for m in thought.items("materials") if m[:6] not in used]
+        for k in range(int(prompts.limit("max_extensions", 2))):
+            missing = target - measure(result.body)
+            if not result.parts or missing <= target * tolerance * 0.6:
+                break
+            last = result.parts[-1]
+            last.extended = True
+            idea = spare[k] if k < len(spare) else prompts.render("concrete_example")
+            user_turn(prompts.render("extend", more=f"{missing} {unit}", idea=idea))
+            piece = yield from write(missing, "\n", last)
+            if piece.finish_reason is FinishReason.CANCELLED:
+                return (yield finish(FinishReason.CANCELLED.value))
+            if not piece.text:
+                break
+
+        got = measure(result.body)
+        if abs(got - target) > target * tolerance:
+            long = got > target
+            why = "最后一句较长 (a long last sentence)" if long else (
+                "模型没有写出足够的新内容，重复或照抄的句子不显示 (the model ran out of new sentences)"
+            )
+            msg = (
+                f"篇幅 {got}/{target} {unit}，{'超出' if long else '不足'}目标"
+                f" {abs(got - target) * 100 // target}%：{why}"
+            )
+            result.warnings.append(msg)
+            yield DraftEvent("warning", msg, index=n, total=n)
+            return (yield finish("long" if long else "short"))
+        looped = any(p.ended_early for p in result.parts)
+        yield finish(FinishReason.LOOP.value if looped else FinishReason.STOP.value)
     except CancelledError:
         yield finish(FinishReason.CANCELLED.value)
 
@@ -473,8 +630,10 @@ def continue_text(
     *,
     chars: int = 200,
     cancel: CancelToken | None = None,
+    rules: GuardRules | None = None,
 ) -> Iterator[DraftEvent]:
-    """Write on from ``before`` (the text up to the cursor), about ``chars`` characters."""
+    """Write on from ``before`` (the text up to the cursor), about ``chars`` characters, behind
+    the same sentence guard as the draft (seeded with ``before``)."""
     q = check_query(query, prompts)
     if chars <= 0:
         raise BadInputError("续写字数必须大于 0 (the length must be positive)")
@@ -483,27 +642,60 @@ def continue_text(
         "task",
         query=q,
         genre=genre.name,
-        target_chars=genre.target_chars,
+        target=f"{genre.target_chars} {genre.unit}",
         n_parts=len(thought.parts()) or 1,
-        thought=thought.to_markdown().strip() or "（无）",
+        intent=thought.section_text("intent") or "（自定）",
+        style=thought.section_text("style") or "（自定）",
     )
     messages: list[Message] = [
         {"role": "system", "content": prompts.render("system")},
         {"role": "user", "content": prompts.render("continue_user", task=task, chars=chars)},
     ]
-    if before.strip():
-        messages.append({"role": "assistant", "content": before})
-    max_ratio = float(prompts.limit("max_part_ratio", 1.15))
-    p = replace(
-        params,
-        max_tokens=int(chars * max_ratio * float(prompts.limit("tokens_per_char", 1.6))) + 16,
-        continue_last=bool(before.strip()),
-    )
-    earlier = {ln.strip() for ln in before.split("\n") if ln.strip()}
+    lead = before if before.strip() else ""
     piece = yield from _drain(
-        _stream_budgeted(engine, messages, p, cancel, chars, max_ratio, earlier=earlier)
+        _guarded_piece(
+            engine,
+            messages,
+            _sampled(params, prompts),
+            cancel,
+            budget=chars,
+            measure=count_chars,
+            tokens_per_unit=float(prompts.limit("tokens_per_char", 1.6)),
+            max_ratio=float(prompts.limit("max_part_ratio", 1.15)),
+            guard=_guard(rules, prompts, [thought.to_markdown()], q, before),
+            settings=GuardSettings.from_prompts(prompts),
+            lead=lead,
+        )
     )
     yield _single_piece_done(piece, "续写", chars)
+
+
+_PLACEHOLDER = re.compile(r"\$\{\w+\}")
+
+
+def _instructions(prompts: PromptSet) -> str:
+    """The draft's own instruction texts: a sentence that copies them is not prose."""
+    keys = ("part", "part_materials", "part_more", "extend", "concrete_example", "first_part", "middle_part", "last_part")
+    return "\n".join(_PLACEHOLDER.sub("\n", prompts.templates.get(k, "")) for k in keys)
+
+
+def _sampled(params: GenerationParams, prompts: PromptSet) -> GenerationParams:
+    """``params`` with the draft's ``[limits.sampling]`` (DRY, penalties) applied."""
+    sampling = prompts.limit("sampling", {})
+    fields = GenerationParams.__dataclass_fields__
+    return replace(params, **{k: v for k, v in sampling.items() if k in fields})
+
+
+def _guard(
+    rules: GuardRules | None, prompts: PromptSet, sources: list[str], query: str, seen: str
+) -> SentenceGuard | None:
+    """The sentence guard for one request: copying ``sources`` (beyond ``query``) and repeating
+    ``seen`` (the text already on the page) are refused. None where guards are off."""
+    if rules is None or not GuardSettings.from_prompts(prompts).enabled:
+        return None
+    guard = SentenceGuard(rules, CopySource(sources, query, rules.copy_run) if sources else None)
+    guard.seed(seen)
+    return guard
 
 
 def _single_piece_done(piece: _Piece, title: str, budget: int) -> DraftEvent:
@@ -527,6 +719,7 @@ def rewrite_passage(
     before: str = "",
     after: str = "",
     cancel: CancelToken | None = None,
+    rules: GuardRules | None = None,
 ) -> Iterator[DraftEvent]:
     """Rewrite ``passage`` as ``instruction`` asks ("更生动", "压缩到100字"); context around it helps."""
     if not passage.strip():
@@ -553,6 +746,18 @@ def rewrite_passage(
     max_ratio = float(prompts.limit("max_part_ratio", 1.15))
     # without an explicit length the rewrite may grow ("更生动"), so allow half again as much
     ratio = max_ratio if m else 1.5
-    p = replace(params, max_tokens=int(budget * ratio * float(prompts.limit("tokens_per_char", 1.6))) + 16)
-    piece = yield from _drain(_stream_budgeted(engine, messages, p, cancel, budget, ratio))
+    piece = yield from _drain(
+        _guarded_piece(
+            engine,
+            messages,
+            _sampled(params, prompts),
+            cancel,
+            budget=budget,
+            measure=count_chars,
+            tokens_per_unit=float(prompts.limit("tokens_per_char", 1.6)),
+            max_ratio=ratio,
+            guard=_guard(rules, prompts, [], "", f"{before[-400:]}\n{after[:200]}"),
+            settings=GuardSettings.from_prompts(prompts),
+        )
+    )
     yield _single_piece_done(piece, "改写", budget)
