@@ -63,7 +63,8 @@ def slow_engine(slow_model: Path):
 
 @pytest.fixture
 def small_resources(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A copy of resources/ whose JSON bounds suit the random tiny model (it fills every string)."""
+    """A copy of resources/ whose bounds suit the random tiny model (it fills every string and
+    every token budget)."""
     root = tmp_path / "app"
     shutil.copytree(app_root() / "resources", root / "resources")
     shutil.copytree(app_root() / "models", root / "models", ignore=shutil.ignore_patterns("*.gguf"))
@@ -73,7 +74,12 @@ def small_resources(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         k: (2 if k.endswith(("items", "max", "min")) else 4) for k in outline["limits"]["schema"]
     }
     outline["limits"]["max_tokens"] = 700
+    # six answers in one conversation: they must fit the tiny model's context together
+    outline["limits"]["section_tokens"] = dict.fromkeys(outline["limits"]["section_tokens"], 40)
     (prompts / "outline.toml").write_text(tomli_w.dumps(outline), encoding="utf-8")
+    draft = tomllib.loads((prompts / "draft.toml").read_text(encoding="utf-8"))
+    draft["limits"]["max_context_chars"] = 300  # its vocabulary spends ~3 tokens on a Han character
+    (prompts / "draft.toml").write_text(tomli_w.dumps(draft), encoding="utf-8")
     critique = tomllib.loads((prompts / "critique.toml").read_text(encoding="utf-8"))
     critique["limits"].update(reason_chars=4, quote_chars=4, issue_chars=4, fix_chars=4, max_suggestions=1)
     (prompts / "critique.toml").write_text(tomli_w.dumps(critique), encoding="utf-8")

@@ -686,6 +686,7 @@ def _save_generation(
 def cmd_outline(ctx: Context, args: argparse.Namespace) -> int:
     from writer_app.domain import Thought
     from writer_app.resources import resources_dir
+    from writer_app.writing.guards import load_guard_rules
     from writer_app.writing.outline import check_query, generate_outline, regenerate_section
     from writer_app.writing.prompts import load_prompts
 
@@ -737,6 +738,7 @@ def cmd_outline(ctx: Context, args: argparse.Namespace) -> int:
                 base,
                 args.section,
                 params,
+                rules=load_guard_rules(resources_dir()),
                 target_chars=args.length,
                 cancel=cancel,
             )
@@ -747,12 +749,14 @@ def cmd_outline(ctx: Context, args: argparse.Namespace) -> int:
                 query,
                 genre,
                 params,
+                rules=load_guard_rules(resources_dir()),
                 target_chars=args.length,
                 exemplar=exemplar,
                 cancel=cancel,
+                on_event=lambda ev: _status(f"注意 (note): {ev.text}") if ev.kind == "notice" else None,
             )
     remote = getattr(args, "remote_engine", None)
-    if remote is not None:
+    if remote is not None and remote.structured_mode:
         _status(f"结构化输出方式 (structured output): {remote.structured_mode}")
     md = thought.to_markdown()
     kind = "section" if args.section else "outline"
@@ -780,6 +784,7 @@ def cmd_draft(ctx: Context, args: argparse.Namespace) -> int:
     from writer_app.resources import resources_dir
     from writer_app.textio import read_text_file
     from writer_app.writing.draft import collect_draft, draft
+    from writer_app.writing.guards import load_guard_rules
     from writer_app.writing.prompts import load_prompts
 
     if args.query == "-" and args.thought == "-":
@@ -808,7 +813,15 @@ def cmd_draft(ctx: Context, args: argparse.Namespace) -> int:
     started = time.monotonic()
     with engine, _ctrl_c_cancels() as cancel:
         events = draft(
-            engine, prompts, query, thought, genre, params, target_chars=args.length, cancel=cancel
+            engine,
+            prompts,
+            query,
+            thought,
+            genre,
+            params,
+            target_chars=args.length,
+            cancel=cancel,
+            rules=load_guard_rules(resources_dir()),
         )
 
         def shown() -> Iterator[Any]:
@@ -827,7 +840,7 @@ def cmd_draft(ctx: Context, args: argparse.Namespace) -> int:
     stats = {
         k: v
         for k, v in result.to_dict().items()
-        if k in ("chars", "target_chars", "finish_reason", "warnings")
+        if k in ("chars", "target_chars", "finish_reason", "warnings", "dropped")
     }
     stats["seconds"] = round(time.monotonic() - started, 1)
     _save_generation(ctx, args, project, "draft", "answer", result.answer, stats, label)

@@ -21,6 +21,7 @@ from writer_app.errors import ModelError, WriterAppError
 from writer_app.keys import KeyStore
 from writer_app.llm.engine import CancelToken, GenerationParams
 from writer_app.writing.draft import DraftEvent
+from writer_app.writing.guards import GuardRules, load_guard_rules
 from writer_app.writing.prompts import PromptSet, load_prompts
 from writer_app.writing.rubric import Rubric, load_rubric
 
@@ -247,6 +248,7 @@ class Workbench:
     _prompts: dict[str, PromptSet] = field(default_factory=dict)
     _rubrics: dict[str, Rubric] = field(default_factory=dict)
     _features: Any = None
+    _guard_rules: GuardRules | None = None
 
     @classmethod
     def create(cls, paths: AppPaths, settings: Settings, resources: Path) -> Workbench:
@@ -271,6 +273,12 @@ class Workbench:
             self._rubrics[name] = load_rubric(self.resources, name)
         return self._rubrics[name]
 
+    def guard_rules(self) -> GuardRules:
+        """What counts as a repeated, copied or assistant-voiced sentence (loaded once)."""
+        if self._guard_rules is None:
+            self._guard_rules = load_guard_rules(self.resources)
+        return self._guard_rules
+
     def genre(self, name: str) -> Genre:
         return find_genre(self.genres, name) if name else find_genre(self.genres, self.genres[0].name)
 
@@ -293,7 +301,9 @@ class Workbench:
         target_chars: int,
         cancel: CancelToken,
         exemplar: Exemplar | None = None,
+        on_event: Callable[[Any], None] | None = None,
     ) -> Thought:
+        """The 构思; ``on_event`` sees each section's text as it arrives (OutlineEvent)."""
         from writer_app.writing.outline import generate_outline
 
         return generate_outline(
@@ -302,13 +312,22 @@ class Workbench:
             query,
             genre,
             self.models.params(),
+            rules=self.guard_rules(),
             target_chars=target_chars,
             exemplar=exemplar,
             cancel=cancel,
+            on_event=on_event,
         )
 
     def regenerate_section(
-        self, query: str, genre: Genre, thought: Thought, key: str, target_chars: int, cancel: CancelToken
+        self,
+        query: str,
+        genre: Genre,
+        thought: Thought,
+        key: str,
+        target_chars: int,
+        cancel: CancelToken,
+        on_event: Callable[[Any], None] | None = None,
     ) -> Thought:
         from writer_app.writing.outline import regenerate_section
 
@@ -320,8 +339,10 @@ class Workbench:
             thought,
             key,
             self.models.params(),
+            rules=self.guard_rules(),
             target_chars=target_chars,
             cancel=cancel,
+            on_event=on_event,
         )
 
     def draft(
@@ -338,6 +359,7 @@ class Workbench:
             self.models.params(),
             target_chars=target_chars,
             cancel=cancel,
+            rules=self.guard_rules(),
         )
 
     def continue_text(
@@ -355,6 +377,7 @@ class Workbench:
             self.models.params(),
             chars=chars,
             cancel=cancel,
+            rules=self.guard_rules(),
         )
 
     def rewrite(
@@ -371,6 +394,7 @@ class Workbench:
             before=before,
             after=after,
             cancel=cancel,
+            rules=self.guard_rules(),
         )
 
     def critique(

@@ -807,15 +807,17 @@ class MainWindow(QMainWindow):
                     lib.close()
             except WriterAppError:
                 exemplar = None  # the outline does not need the exemplar library
-            return wb.outline(query, genre, target, job.cancel, exemplar).to_markdown()
+            return wb.outline(query, genre, target, job.cancel, exemplar, on_event=job.emit).to_markdown()
 
         self._show_progress(self.tr("构思中…"), busy=True)
         self.tabs.setCurrentIndex(TAB_THOUGHT)
+        self.thought_tab.begin_stream()
         self.runner.start(
             "model",
             work,
+            on_event=lambda evs: self._thought_events(pid, evs),
             on_done=lambda md: self._thought_done(pid, md, "outline", "", started),
-            on_error=self._model_failed_job("outline"),
+            on_error=self._thought_failed("outline"),
         )
 
     def regenerate_section(self, key: str) -> None:
@@ -828,12 +830,36 @@ class MainWindow(QMainWindow):
         wb = self.wb
         started = time.monotonic()
         self._show_progress(self.tr("重写这一部分…"), busy=True)
+        self.thought_tab.begin_stream((key,))
         self.runner.start(
             "model",
-            lambda job: wb.regenerate_section(query, genre, thought, key, target, job.cancel).to_markdown(),
+            lambda job: wb.regenerate_section(
+                query, genre, thought, key, target, job.cancel, on_event=job.emit
+            ).to_markdown(),
+            on_event=lambda evs: self._thought_events(pid, evs),
             on_done=lambda md: self._thought_done(pid, md, "section", key, started),
-            on_error=self._model_failed_job("section"),
+            on_error=self._thought_failed("section"),
         )
+
+    def _thought_events(self, pid: int, events: list[Any]) -> None:
+        """A 构思 streaming in: each section box shows its text as soon as it exists."""
+        if self.project is None or self.project.id != pid:
+            return
+        for ev in events:
+            if ev.kind == "section":
+                self.thought_tab.show_streamed(ev.key, ev.text)
+            elif ev.kind == "notice":
+                self.statusBar().showMessage(ev.text, 6000)
+
+    def _thought_failed(self, kind: str) -> Callable[[str], None]:
+        """A failed or stopped 构思: the streamed boxes give way to the text as it was."""
+        failed = self._model_failed_job(kind)
+
+        def handler(message: str) -> None:
+            self.thought_tab.end_stream()
+            failed(message)
+
+        return handler
 
     def _save_generation(
         self, pid: int, kind: str, field: str, text: str, label: str, stats: dict[str, Any]
@@ -859,6 +885,7 @@ class MainWindow(QMainWindow):
         self.progress.setVisible(False)
         stats = {"seconds": round(time.monotonic() - started, 1)}
         self._save_generation(pid, kind, "thought", md, label or self.tr("构思"), stats)
+        self.thought_tab.end_stream()
         if self.project is not None and self.project.id == pid:
             self.thought_tab.set_markdown(md, undoable=True)
             self._generation_shown(pid, "thought")

@@ -336,6 +336,8 @@ class ThoughtTab(QWidget):
             box = QGroupBox(titles[key])
             edit = _named(QPlainTextEdit(), titles[key])
             edit.setMinimumHeight(70)
+            # the box grows with its text (结构's five lines need no scroll bar); the page scrolls
+            edit.document().documentLayout().documentSizeChanged.connect(lambda _s, e=edit: self._fit(e))
             button = _named(QPushButton(self.tr("重新生成此部分")), self.tr("重新生成") + titles[key])
             bl = QGridLayout(box)
             bl.addWidget(edit, 0, 0)
@@ -358,12 +360,63 @@ class ThoughtTab(QWidget):
         lay.addWidget(self.stack, 1)
 
         self._syncing = False
+        self._streaming: tuple[str, ...] = ()
         self.raw.textChanged.connect(self._raw_edited)
         self.structured_button.toggled.connect(self._view_changed)
         self.generate_button.clicked.connect(self.generate_requested)
 
     def markdown(self) -> str:
         return self.raw.toPlainText()
+
+    # -- a 构思 streaming in ------------------------------------------------------------------------
+    def begin_stream(self, keys: tuple[str, ...] | None = None) -> None:
+        """The model is writing ``keys`` (every section when None): their boxes empty and wait,
+        read-only, for :meth:`show_streamed`; the Markdown is untouched until the result."""
+        self._streaming = keys or tuple(self.sections)
+        self.stack.setCurrentIndex(0)
+        for key in self._streaming:
+            edit = self.sections[key]
+            edit.blockSignals(True)
+            edit.setPlainText("")
+            edit.blockSignals(False)
+            edit.setReadOnly(True)
+        self.generate_button.setEnabled(False)
+        for b in self.regen_buttons.values():
+            b.setEnabled(False)
+
+    def show_streamed(self, key: str, text: str) -> None:
+        edit = self.sections.get(key)
+        if edit is None or key not in self._streaming or edit.toPlainText() == text:
+            return
+        edit.blockSignals(True)
+        if text.startswith(edit.toPlainText()):
+            cursor = edit.textCursor()
+            cursor.movePosition(cursor.MoveOperation.End)
+            cursor.insertText(text[len(edit.toPlainText()) :])
+        else:
+            edit.setPlainText(text)
+        edit.blockSignals(False)
+
+    def end_stream(self) -> None:
+        """Streaming over (result, error or stop): the boxes show the Markdown again, editable."""
+        if not self._streaming:
+            return
+        for key in self._streaming:
+            self.sections[key].setReadOnly(False)
+        self._streaming = ()
+        self.generate_button.setEnabled(True)
+        for b in self.regen_buttons.values():
+            b.setEnabled(True)
+        if self.structured_button.isChecked():
+            self._fill_sections(self.raw.toPlainText())
+        else:
+            self.stack.setCurrentIndex(1)
+
+    @staticmethod
+    def _fit(edit: QPlainTextEdit) -> None:
+        lines = max(2, int(edit.document().documentLayout().documentSize().height()))
+        frame = 2 * edit.frameWidth() + int(edit.document().documentMargin() * 2) + 6
+        edit.setFixedHeight(min(520, max(70, lines * edit.fontMetrics().lineSpacing() + frame)))
 
     def set_markdown(self, md: str, undoable: bool = False) -> None:
         self._syncing = True

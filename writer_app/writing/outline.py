@@ -1,14 +1,43 @@
-"""构思: prompt assembly (system, genre hints, optional exemplar) and a Thought from constrained JSON."""
+"""构思: the plan, asked one section at a time and streamed into its box, then checked and mended.
+
+One conversation asks one short question per section (审题, 立意, 结构, 素材, 风格, 自查); each
+answer streams into its section box as it is written, so the writer sees the first section
+start within seconds instead of a blank form for half a minute, and each later question
+reuses the cached prefix. Asked for the whole 构思 in one answer, the demo model copied the
+format's hint lines as its headings and lost sections; schema-constrained JSON cut items
+mid-word at its string bounds and leaked its keys. The JSON form stays as ``format = "json"``
+for the quality bench's comparison.
+
+A finished 构思 is checked (:func:`thought_issues`, one definition for the app and the bench):
+审题 items that are fragments of the prompt, parts whose purposes repeat each other, items cut
+mid-phrase, 素材 that name nothing, missing sections, and a 结构 too broken to follow. Bad
+items are dropped, at most ``reasks`` sections are asked again, and a 结构 still unusable is
+replaced by the genre's, with a notice. The app, not the model, sets the parts' budgets.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import replace
+import re
+from collections.abc import Callable, Generator, Iterator
+from contextlib import closing
+from dataclasses import dataclass, field, replace
+from typing import Any
 
-from writer_app.domain import SECTION_TITLES, SECTIONS, Genre, Thought, scale_budgets, thought_schema
-from writer_app.errors import BadInputError
-from writer_app.llm.engine import CancelToken, Completion, Engine, GenerationParams, Message
+from writer_app.domain import (
+    LIST_SECTIONS,
+    SECTION_TITLES,
+    SECTIONS,
+    Genre,
+    Part,
+    Thought,
+    scale_budgets,
+    target_from_query,
+    thought_schema,
+)
+from writer_app.errors import BadInputError, CancelledError, ModelError
+from writer_app.llm.engine import CancelToken, Engine, FinishReason, GenerationParams, Message
 from writer_app.writing.exemplars import Exemplar
+from writer_app.writing.guards import GuardRules, bigrams, han, han_count, jaccard, runs_of
 from writer_app.writing.prompts import PromptSet
 from writer_app.writing.structured import generate_json
 
@@ -25,17 +54,27 @@ def check_query(query: str, prompts: PromptSet) -> str:
     return q
 
 
-def _genre_vars(genre: Genre, target_chars: int) -> dict[str, object]:
+def _genre_vars(genre: Genre, target: int) -> dict[str, object]:
     return {
         "genre": genre.name,
         "genre_description": genre.description or genre.name,
-        "target_chars": target_chars,
+        "target": f"{target} {genre.unit}",
+        "unit": genre.unit,
         "structure_hints": "；".join(genre.structure) or "自行安排",
     }
 
 
+def _target(query: str, genre: Genre, target_chars: int | None) -> int:
+    return target_chars or target_from_query(query, genre) or genre.target_chars
+
+
 def outline_messages(
-    prompts: PromptSet, query: str, genre: Genre, target_chars: int, exemplar: Exemplar | None = None
+    prompts: PromptSet,
+    query: str,
+    genre: Genre,
+    target_chars: int,
+    exemplar: Exemplar | None = None,
+    template: str = "user",
 ) -> list[Message]:
     ex = ""
     if exemplar is not None:
@@ -44,36 +83,378 @@ def outline_messages(
         if len(thought) > limit:
             thought = thought[:limit] + "……"
         ex = prompts.render("exemplar", exemplar_query=exemplar.query.strip(), exemplar_thought=thought)
-    user = prompts.render("user", query=query, exemplar=ex, **_genre_vars(genre, target_chars))
+    user = prompts.render(template, query=query, exemplar=ex, **_genre_vars(genre, target_chars))
     return [{"role": "system", "content": prompts.render("system")}, {"role": "user", "content": user}]
 
 
-def _tidy(data: dict, target_chars: int) -> None:
-    """Drop repeated items (small models repeat themselves) and fit the parts' budgets to the target."""
-    for key, value in data.items():
-        if isinstance(value, list):
-            seen: set[str] = set()
-            kept = []
-            for item in value:
-                sig = str(item.get("title", "")) if isinstance(item, dict) else str(item)
-                sig = "".join(sig.split())
-                if sig and sig not in seen:
-                    seen.add(sig)
-                    kept.append(item)
-            data[key] = kept
-    _fit_budgets(data, target_chars)
+@dataclass
+class OutlineEvent:
+    """``section`` (a section's text so far: ``key``, ``text``), ``notice`` (a one-line note:
+    items dropped, a section asked again, the genre's structure used) and one final ``done``."""
+
+    kind: str
+    key: str = ""
+    text: str = ""
+    thought: Thought | None = None
 
 
-def _fit_budgets(data: dict, target_chars: int) -> None:
-    """Make the parts' budgets add up to the target (small models rarely do the sum)."""
-    parts = data.get("structure")
+# --------------------------------------------------------------------------------------------
+# checks
+# --------------------------------------------------------------------------------------------
+_CUT_END = re.compile(r"(?:[的和与及或、，,：:；;（(“‘《\-—]|（约\d*|约\d*)$")
+_LABELS = {"标题", "题目", "title", "开头结尾", "正文"}
+
+
+def is_cut(item: str) -> bool:
+    """An item that stops mid-phrase: on a particle, a conjunction or an open mark."""
+    return bool(_CUT_END.search(item.strip()))
+
+
+def is_prompt_fragment(item: str, query: str) -> bool:
+    """An item that is a piece of the prompt, not an analysis of it: its Han text stands in the
+    prompt, or 80 % of it lies in 6-character runs of the prompt."""
+    h = han(item)
+    if len(h) < 4:
+        return False
+    hq = han(query)
+    if h in hq:
+        return True
+    runs = runs_of(hq, 6)
+    covered = [False] * len(h)
+    for i in range(len(h) - 5):
+        if h[i : i + 6] in runs:
+            for k in range(i, i + 6):
+                covered[k] = True
+    return sum(covered) >= 0.8 * len(h)
+
+
+def duplicate_purposes(parts: list[Part], rules: GuardRules) -> list[str]:
+    """Purposes that repeat an earlier part's (bigram Jaccard at the guard's threshold)."""
+    out = []
+    seen: list[frozenset[str]] = []
+    for p in parts:
+        g = bigrams(p.purpose or p.title)
+        if any(jaccard(g, e) >= rules.jaccard for e in seen):
+            out.append(p.purpose or p.title)
+        seen.append(g)
+    return out
+
+
+def structure_problem(parts: list[Part], target: int) -> str:
+    """Why a 结构 cannot be followed ("" when it can)."""
+    if len(parts) < 2:
+        return "少于两部分 (fewer than two parts)"
+    if any(p.title.strip().lower() in _LABELS for p in parts):
+        return "有一部分是标题 (a part is the title)"
+    if sum(1 for p in parts if not p.purpose.strip()) > len(parts) // 2:
+        return "多数部分没有写要做什么 (most parts have no purpose)"
+    total = sum(p.chars for p in parts) or target
+    if len(parts) >= 3 and any(p.chars > 0.6 * total for p in parts):
+        return "一部分占了过半篇幅 (one part takes most of the length)"
+    return ""
+
+
+@dataclass
+class ThoughtIssues:
+    fragments: list[str] = field(default_factory=list)  # 审题 items that are pieces of the prompt
+    duplicate_purposes: list[str] = field(default_factory=list)
+    cut: list[str] = field(default_factory=list)  # items stopped mid-phrase
+    generic: list[str] = field(default_factory=list)  # 素材 that name nothing
+    echoed: list[str] = field(default_factory=list)  # items copying the format instructions
+    missing: list[str] = field(default_factory=list)  # empty sections
+    structure: str = ""  # why the 结构 cannot be followed
+
+    def to_dict(self) -> dict[str, Any]:
+        return {k: v for k, v in self.__dict__.items()}
+
+
+def thought_issues(
+    thought: Thought, query: str, rules: GuardRules, target: int, format_lines: str = ""
+) -> ThoughtIssues:
+    fruns = runs_of(han(format_lines), 6) if format_lines else set()
+    parts = thought.parts()
+    items = [
+        *thought.items("requirements"),
+        *thought.items("materials"),
+        *thought.items("self_check"),
+        *(p.purpose for p in parts),
+        thought.section_text("intent"),
+        thought.section_text("style"),
+    ]
+    return ThoughtIssues(
+        fragments=[i for i in thought.items("requirements") if is_prompt_fragment(i, query)],
+        duplicate_purposes=duplicate_purposes(parts, rules),
+        cut=[i for i in items if i and is_cut(i)],
+        generic=[i for i in thought.items("materials") if rules.is_generic(i)],
+        echoed=[i for i in items if i and _echoes(i, fruns)],
+        missing=thought.missing_sections(),
+        structure=structure_problem(parts, target) if parts else "",
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# answers → sections
+# --------------------------------------------------------------------------------------------
+_LIST_LEAD = re.compile(r"^\s*(?:[-*+•]\s*|\d+\s*[.、)）．]\s*|[（(]\d+[）)]\s*|[一二三四五六七八九十]+\s*[、.．]\s*)")
+_ANSWER_HEADING = re.compile(
+    r"^\s*(?:#{1,6}\s*)?(?:\*\*)?\s*(?:第[一二三四五六七八九十\d]+步[，,、：:]?\s*)?"
+    r"(?:审题|立意|结构|素材|风格|自查)\s*(?:\*\*)?\s*[：:]?\s*(?:\*\*)?\s*"
+)
+_BUDGET = re.compile(r"[（(]\s*约?\s*\d+\s*[字行]\s*[）)]")
+_SENTENCES = re.compile(r"[^。！？；;]+[。！？；;]?")
+
+
+def _answer_lines(text: str) -> list[str]:
+    """The answer's lines without a leading section label, list marks or bold marks."""
+    out = []
+    for line in text.replace("**", "").split("\n"):
+        line = _ANSWER_HEADING.sub("", line, count=1) if _ANSWER_HEADING.match(line) else line
+        line = _LIST_LEAD.sub("", line, count=1).strip()
+        if line and not line.startswith("#"):
+            out.append(line)
+    return out
+
+
+def parse_answer(key: str, text: str, unit: str = "字") -> str:
+    """One section's Markdown from the model's answer to its question (may be a partial answer)."""
+    lines = _answer_lines(text)
+    if key in LIST_SECTIONS:
+        if len(lines) == 1:  # one line holding several sentences: one item each
+            lines = [m.group(0).strip() for m in _SENTENCES.finditer(lines[0]) if han_count(m.group(0)) >= 4]
+        return Thought.render_section(key, lines)
+    if key == "structure":
+        parts = []
+        for line in lines:
+            m = re.match(r"^([^：:]{1,20})[：:]\s*(.*)$", line)
+            title, purpose = (m.group(1), m.group(2)) if m else (line[:10], line)
+            parts.append(Part(_BUDGET.sub("", title).strip(" 。"), purpose.strip()))
+        return Thought.render_section("structure", parts, unit=unit)
+    return " ".join(lines)
+
+
+# --------------------------------------------------------------------------------------------
+# mending
+# --------------------------------------------------------------------------------------------
+_SENTENCE_STOP = re.compile(r"^(.*[。！？；;])")
+_STEP_LABEL = re.compile(r"^\s*第[一二三四五六七八九十\d]{1,3}(?:部分|步)")
+
+
+def _trim_cut(item: str) -> str:
+    """A cut item trimmed back to its last sentence or clause end ("" when none is left)."""
+    m = _SENTENCE_STOP.match(item)
+    if m and han_count(m.group(1)) >= 4:
+        return m.group(1)
+    return ""
+
+
+def _echoes(item: str, format_runs: set[str]) -> bool:
+    h = han(item)
+    return len(h) >= 6 and any(h[i : i + 6] in format_runs for i in range(len(h) - 5))
+
+
+def mend_section(
+    key: str, body: str, query: str, rules: GuardRules, questions: str = ""
+) -> tuple[str, int, str]:
+    """One section with its unusable items dropped: (text, items dropped, why it is still unusable).
+
+    Dropped: items cut mid-phrase (trimmed back to a sentence end where one is left), 审题 items
+    that are fragments of the prompt, 素材 that name nothing, items that copy the questions, and
+    items that repeat an earlier one. The reason is "" when the section can stand.
+    """
+    fruns = runs_of(han(questions), 6) if questions else set()
+    if key in LIST_SECTIONS:
+        items = Thought.from_markdown(f"## {SECTION_TITLES[key]}\n{body}\n").items(key)
+        kept: list[str] = []
+        seen: list[frozenset[str]] = []
+        for item in items:
+            if is_cut(item):
+                item = _trim_cut(item)
+            bad = (
+                not item
+                or _echoes(item, fruns)
+                or bool(rules.talk(item) or _STEP_LABEL.match(item))
+                or (key == "requirements" and is_prompt_fragment(item, query))
+                or (key == "materials" and rules.is_generic(item))
+            )
+            g = bigrams(item)
+            if bad or any(jaccard(g, e) >= rules.jaccard for e in seen):
+                continue
+            seen.append(g)
+            kept.append(item)
+        need = 2 if key == "materials" else 1
+        problem = "" if len(kept) >= need else f"problem_{key}"
+        return Thought.render_section(key, kept), len(items) - len(kept), problem
+    if key == "structure":
+        parts = Thought.from_markdown(f"## 结构\n{body}\n").parts()
+        for p in parts:
+            if is_cut(p.purpose):
+                p.purpose = _trim_cut(p.purpose) or p.purpose
+        bad = not parts or structure_problem(parts, 0) or duplicate_purposes(parts, rules)
+        return Thought.render_section("structure", parts), 0, "problem_structure" if bad else ""
+    text = body.strip()
+    if text and is_cut(text):
+        text = _trim_cut(text) or text
+    if text and (_echoes(text, fruns) or is_prompt_fragment(text, query)) and key == "intent":
+        return "", 1, "problem_intent"
+    return text, 0, "" if han_count(text) >= 4 else f"problem_{key}"
+
+
+def fit_structure(thought: Thought, genre: Genre, target: int, rules: GuardRules, edge: float = 0.6) -> str:
+    """Budgets fitted to the target (the first and last parts ``edge`` of a middle one); a 结构
+    that cannot be followed becomes the genre's. Returns a notice ("" when the plan's stands)."""
+    parts = thought.parts()
+    notice = ""
+    problem = structure_problem(parts, target) if parts else "没有结构 (no structure)"
+    if not problem and duplicate_purposes(parts, rules):
+        problem = "各部分要做的事重复 (parts repeat each other)"
+    if problem and genre.structure:
+        parts = [Part(h.split("：")[0], h.split("：")[-1]) for h in genre.structure]
+        notice = f"结构无法使用（{problem}），已改用「{genre.name}」的常用结构 (used the genre's structure)"
     if not parts:
+        return notice
+    given = [max(0, p.chars) for p in parts]
+    if any(g == 0 for g in given):
+        given = [edge if (i in (0, len(parts) - 1) and len(parts) >= 3) else 1.0 for i in range(len(parts))]
+    minimum = 2 if genre.unit == "行" else 30
+    step = 1 if genre.unit == "行" else 10
+    for p, b in zip(parts, scale_budgets(given, target, minimum, step=step), strict=True):
+        p.chars = b
+    thought.set_section("structure", Thought.render_section("structure", parts, unit=genre.unit))
+    return notice
+
+
+# --------------------------------------------------------------------------------------------
+# the 构思
+# --------------------------------------------------------------------------------------------
+def _questions(prompts: PromptSet, genre: Genre, target: int) -> dict[str, str]:
+    n = min(5, max(3, len(genre.structure) or 4))
+    gv = _genre_vars(genre, target)
+    return {key: prompts.render(f"ask_{key}", n_parts=n, **gv) for key, _t in SECTIONS}
+
+
+def _stream_answer(
+    engine: Engine,
+    messages: list[Message],
+    params: GenerationParams,
+    cancel: CancelToken | None,
+    key: str,
+    unit: str,
+) -> Iterator[OutlineEvent | str]:
+    """Stream one section's answer: ``section`` events as it grows, then the answer's text."""
+    raw = ""
+    shown = ""
+    reason, message = FinishReason.ERROR, "stream ended without a result"
+    with closing(engine.stream(messages, params, cancel)) as chunks:
+        for chunk in chunks:
+            if chunk.done:
+                assert chunk.finish_reason is not None
+                reason, message = chunk.finish_reason, chunk.message
+                break
+            raw += chunk.text
+            text = parse_answer(key, raw, unit)
+            if text and text != shown:
+                shown = text
+                yield OutlineEvent("section", key, text)
+    if reason is FinishReason.CANCELLED or (cancel is not None and cancel.cancelled):
+        raise CancelledError()
+    if reason is FinishReason.ERROR:
+        raise ModelError(message or "模型出错 (the model failed)")
+    if reason in (FinishReason.LENGTH, FinishReason.LOOP) and "\n" in raw.strip():
+        raw = raw.strip().rsplit("\n", 1)[0]  # the bound stopped the model inside its last line
+    yield raw
+
+
+def _ask(
+    engine: Engine,
+    conv: list[Message],
+    question: str,
+    params: GenerationParams,
+    cancel: CancelToken | None,
+    key: str,
+    unit: str,
+) -> Generator[OutlineEvent, None, str]:
+    """Ask one question in the conversation; streams the section; returns the parsed section."""
+    conv.append({"role": "user", "content": question})
+    raw = ""
+    for ev in _stream_answer(engine, conv, params, cancel, key, unit):
+        if isinstance(ev, str):
+            raw = ev
+        else:
+            yield ev
+    conv.append({"role": "assistant", "content": raw.strip()})
+    return parse_answer(key, raw, unit)
+
+
+def stream_outline(
+    engine: Engine,
+    prompts: PromptSet,
+    query: str,
+    genre: Genre,
+    params: GenerationParams,
+    *,
+    rules: GuardRules,
+    target_chars: int | None = None,
+    exemplar: Exemplar | None = None,
+    cancel: CancelToken | None = None,
+) -> Iterator[OutlineEvent]:
+    """The 构思 as events: each section as it arrives, notices, then ``done`` with the Thought."""
+    q = check_query(query, prompts)
+    target = _target(q, genre, target_chars)
+    if prompts.limit("format", "sections") == "json":
+        thought = _json_outline(engine, prompts, q, genre, params, target, exemplar, cancel)
+        for key, _t in SECTIONS:
+            if thought.section_text(key):
+                yield OutlineEvent("section", key, thought.section_text(key))
+        yield OutlineEvent("done", thought=thought)
         return
-    given = [max(0, int(p.get("chars") or 0)) for p in parts]
-    if sum(given) <= 0:
-        given = [1] * len(parts)
-    for p, s in zip(parts, scale_budgets(given, target_chars, 30, step=10), strict=True):
-        p["chars"] = s
+    questions = _questions(prompts, genre, target)
+    # what the model must not echo: the questions, the re-ask and its reasons
+    asked = [*questions.values(), prompts.templates.get("reask", "")]
+    asked += [v for k, v in prompts.templates.items() if k.startswith("problem_")]
+    all_questions = "\n".join(asked)
+    tokens = prompts.limit("section_tokens", {})
+    conv: list[Message] = [{"role": "system", "content": prompts.render("system")}]
+    task = prompts.render("task", query=q, exemplar=_exemplar_text(prompts, exemplar), **_genre_vars(genre, target))
+    thought = Thought()
+    reasks = int(prompts.limit("reasks", 2))
+    for key, _title in SECTIONS:
+        question = questions[key] if len(conv) > 1 else f"{task}\n\n{questions[key]}"
+        p = replace(params, max_tokens=int(tokens.get(key, 150)))
+        body = yield from _ask(engine, conv, question, p, cancel, key, genre.unit)
+        text, dropped, problem = mend_section(key, body, q, rules, all_questions)
+        if problem and reasks > 0:
+            reasks -= 1
+            yield OutlineEvent("notice", text=f"重新构思「{SECTION_TITLES[key]}」 (asked again: {key})")
+            why = prompts.render(problem)
+            again = yield from _ask(engine, conv, prompts.render("reask", problem=why), p, cancel, key, genre.unit)
+            text2, dropped2, problem2 = mend_section(key, again, q, rules, all_questions)
+            if not problem2 or len(text2) > len(text):
+                text, dropped = text2, dropped2
+        if dropped:
+            yield OutlineEvent(
+                "notice",
+                text=f"{SECTION_TITLES[key]}：去掉了 {dropped} 条不合用的条目 (dropped {dropped} unusable items)",
+            )
+        if text:
+            thought.set_section(key, text)
+        yield OutlineEvent("section", key, thought.section_text(key))
+    notice = fit_structure(thought, genre, target, rules, float(prompts.limit("edge_weight", 0.6)))
+    if notice:
+        yield OutlineEvent("notice", text=notice)
+    yield OutlineEvent("section", "structure", thought.section_text("structure"))
+    if not thought.section_text("intent") and not thought.items("materials"):
+        raise ModelError("模型没有写出可用的构思 (the model wrote no usable 构思); 请重试或换一个模型")
+    yield OutlineEvent("done", thought=thought)
+
+
+def _exemplar_text(prompts: PromptSet, exemplar: Exemplar | None) -> str:
+    if exemplar is None:
+        return ""
+    limit = int(prompts.limit("exemplar_thought_chars", 600))
+    thought = exemplar.thought.strip()
+    if len(thought) > limit:
+        thought = thought[:limit] + "……"
+    return prompts.render("exemplar", exemplar_query=exemplar.query.strip(), exemplar_thought=thought)
 
 
 def generate_outline(
@@ -83,20 +464,29 @@ def generate_outline(
     genre: Genre,
     params: GenerationParams,
     *,
+    rules: GuardRules,
     target_chars: int | None = None,
     exemplar: Exemplar | None = None,
     cancel: CancelToken | None = None,
-    schema: dict | None = None,
-    on_attempt: Callable[[int, Completion], None] | None = None,
+    on_event: Callable[[OutlineEvent], None] | None = None,
 ) -> Thought:
-    q = check_query(query, prompts)
-    target = target_chars or genre.target_chars
-    messages = outline_messages(prompts, q, genre, target, exemplar)
-    p = replace(params, max_tokens=int(prompts.limit("max_tokens", params.max_tokens)))
-    schema = schema or thought_schema(limits=prompts.limit("schema", {}))
-    data, _ = generate_json(engine, messages, schema, p, cancel, on_attempt=on_attempt)
-    _tidy(data, target)
-    return Thought.from_dict(data)
+    """The finished 构思 (``on_event`` sees the sections and notices as they come)."""
+    for ev in stream_outline(
+        engine,
+        prompts,
+        query,
+        genre,
+        params,
+        rules=rules,
+        target_chars=target_chars,
+        exemplar=exemplar,
+        cancel=cancel,
+    ):
+        if ev.kind == "done" and ev.thought is not None:
+            return ev.thought
+        if on_event is not None:
+            on_event(ev)
+    raise ModelError("构思没有结果 (the 构思 ended without a result)")
 
 
 def regenerate_section(
@@ -108,9 +498,10 @@ def regenerate_section(
     key: str,
     params: GenerationParams,
     *,
+    rules: GuardRules,
     target_chars: int | None = None,
     cancel: CancelToken | None = None,
-    schema: dict | None = None,
+    on_event: Callable[[OutlineEvent], None] | None = None,
 ) -> Thought:
     """A copy of ``thought`` with only section ``key`` new; every other block stays byte for byte."""
     if key not in SECTION_TITLES:
@@ -118,23 +509,60 @@ def regenerate_section(
             f"未知的构思部分 {key}；可选：{', '.join(k for k, _ in SECTIONS)} (unknown section)"
         )
     q = check_query(query, prompts)
-    target = target_chars or genre.target_chars
+    target = _target(q, genre, target_chars)
+    questions = _questions(prompts, genre, target)
     user = prompts.render(
         "section_user",
         query=q,
         thought=thought.to_markdown().strip() or "（空）",
         section_title=SECTION_TITLES[key],
-        section_key=key,
+        question=questions[key],
         **_genre_vars(genre, target),
     )
-    messages: list[Message] = [
-        {"role": "system", "content": prompts.render("system")},
-        {"role": "user", "content": user},
-    ]
-    p = replace(params, max_tokens=int(prompts.limit("max_tokens", params.max_tokens)))
-    schema = schema or thought_schema((key,), limits=prompts.limit("schema", {}))
-    data, _ = generate_json(engine, messages, schema, p, cancel)
-    _tidy(data, target)
+    conv: list[Message] = [{"role": "system", "content": prompts.render("system")}]
+    p = replace(params, max_tokens=int(prompts.limit("section_tokens", {}).get(key, 150)))
+    gen = _ask(engine, conv, user, p, cancel, key, genre.unit)
+    body = ""
+    try:
+        while True:
+            ev = next(gen)
+            if on_event is not None:
+                on_event(ev)
+    except StopIteration as stop:
+        body = stop.value or ""
+    text, _dropped, _problem = mend_section(key, body, q, rules, "\n".join(questions.values()))
+    text = text or body
+    if not text.strip():
+        raise ModelError(f"模型没有写出「{SECTION_TITLES[key]}」 (the model wrote nothing for this section)")
     out = Thought.from_markdown(thought.to_markdown())
-    out.set_section(key, Thought.render_section(key, data[key]))
+    out.set_section(key, text)
+    if key == "structure":
+        fit_structure(out, genre, target, rules, float(prompts.limit("edge_weight", 0.6)))
     return out
+
+
+# --------------------------------------------------------------------------------------------
+# the JSON form (format = "json"), for comparison
+# --------------------------------------------------------------------------------------------
+def _json_outline(
+    engine: Engine,
+    prompts: PromptSet,
+    query: str,
+    genre: Genre,
+    params: GenerationParams,
+    target: int,
+    exemplar: Exemplar | None,
+    cancel: CancelToken | None,
+) -> Thought:
+    messages = outline_messages(prompts, query, genre, target, exemplar, template="json_user")
+    p = replace(params, max_tokens=int(prompts.limit("max_tokens", params.max_tokens)))
+    schema = thought_schema(limits=prompts.limit("schema", {}))
+    data, _ = generate_json(engine, messages, schema, p, cancel)
+    parts = data.get("structure") or []
+    given = [max(0, int(p.get("chars") or 0)) for p in parts]
+    if parts:
+        if sum(given) <= 0:
+            given = [1] * len(parts)
+        for part, s in zip(parts, scale_budgets(given, target, 30, step=10), strict=True):
+            part["chars"] = s
+    return Thought.from_dict(data)
