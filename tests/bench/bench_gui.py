@@ -183,21 +183,51 @@ def bench_generation(app: QApplication, home: Path, model: str) -> dict:
     }
     out["stall_while_streaming"] = stream_probe
 
-    # a whole draft through the window (the pipeline, parts, progress bar), probed
+    # the 构思 through the window: how soon the first section box shows text, probed
     w.prompt_tab.query.setPlainText(QUERY)
     w.prompt_tab.length.setValue(400)
-    w.thought_tab.set_markdown("## 结构\n1. 开头（约100字）：点题\n2. 论证（约200字）：举例\n3. 结尾（约100字）：升华\n")
-    w.tabs.setCurrentIndex(TAB_DRAFT)
     done: list = []
     w.generation_finished.connect(lambda kind, reason: done.append(reason))
+    boxes = list(w.thought_tab.sections.values())
+    probe.start()
+    t = time.monotonic()
+    w.generate_thought()
+    pump_until(lambda: any(b.toPlainText() for b in boxes) or bool(done), 120)
+    first = time.monotonic() - t
+    pump_until(lambda: bool(done), 300)
+    out["outline"] = {
+        "first_section_s": round(first, 2),
+        "seconds": round(time.monotonic() - t, 1),
+        "finish": done[0] if done else "timeout",
+        **probe.stop(),
+    }
+
+    # a whole draft with the guards: consumed raw in a plain loop, then through the window
+    # (the pipeline, parts, progress bar), same plan and seed; probed
+    from writer_app.workbench import thought_from_text
+    from writer_app.writing.draft import collect_draft
+
+    w.thought_tab.set_markdown("## 结构\n1. 开头（约100字）：点题\n2. 论证（约200字）：举例\n3. 结尾（约100字）：升华\n")
+    genre = w.wb.genre(w.prompt_tab.genre_name())
+    t = time.monotonic()
+    raw = collect_draft(w.wb.draft(QUERY, thought_from_text(w.thought_tab.markdown()), genre, 400, CancelToken()))
+    raw_s = time.monotonic() - t
+    w.tabs.setCurrentIndex(TAB_DRAFT)
+    done.clear()
     probe.start()
     t = time.monotonic()
     w.generate_draft()
     pump_until(lambda: bool(done), 600)
+    gui_s = time.monotonic() - t
+    chars = len(editor.toPlainText())
     out["draft"] = {
-        "seconds": round(time.monotonic() - t, 1),
-        "chars": len(editor.toPlainText()),
+        "seconds": round(gui_s, 1),
+        "chars": chars,
         "finish": done[0] if done else "timeout",
+        "raw_seconds": round(raw_s, 1),
+        "raw_chars": len(raw.answer),
+        # characters per second through the window against the same draft consumed raw
+        "ratio": round((chars / gui_s) / (len(raw.answer) / raw_s), 3) if raw.answer and chars else None,
         **probe.stop(),
     }
     w.close()
@@ -347,10 +377,16 @@ def main() -> int:
             )
             st = g["stall_while_streaming"]
             print(f"stall while streaming: max {st['stall_max_ms']} ms, p99 {st['stall_p99_ms']} ms (goal ≤ 50)")
+            o = g["outline"]
+            print(
+                f"构思 through the window: first section after {o['first_section_s']} s (goal ≤ 3),"
+                f" whole in {o['seconds']} s ({o['finish']}), stall max {o['stall_max_ms']} ms"
+            )
             d = g["draft"]
             print(
                 f"draft through the window: {d['chars']} chars in {d['seconds']} s ({d['finish']}),"
-                f" stall max {d['stall_max_ms']} ms, p99 {d['stall_p99_ms']} ms"
+                f" stall max {d['stall_max_ms']} ms, p99 {d['stall_p99_ms']} ms;"
+                f" raw {d['raw_chars']} chars in {d['raw_seconds']} s: ratio {d['ratio']} (guards in both)"
             )
         if g.get("error"):
             print(f"  model error: {g['error']}")
