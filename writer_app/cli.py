@@ -828,7 +828,7 @@ def cmd_draft(ctx: Context, args: argparse.Namespace) -> int:
             for ev in events:
                 if ev.kind == "progress":
                     _status(f"\n[{ev.text}]")
-                elif ev.kind in ("restart", "warning"):
+                elif ev.kind == "warning":
                     _status(f"\n注意 (note): {ev.text}")
                 elif ev.kind == "text" and not args.json:
                     sys.stdout.write(ev.text)

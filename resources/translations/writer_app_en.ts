@@ -4,32 +4,32 @@
 <context>
     <name>AnnotationPanel</name>
     <message>
-        <location filename="../../writer_app/gui/panels.py" line="631"/>
+        <location filename="../../writer_app/gui/panels.py" line="696"/>
         <source>批注列表</source>
         <translation>Annotation list</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/panels.py" line="634"/>
+        <location filename="../../writer_app/gui/panels.py" line="699"/>
         <source>批注内容</source>
         <translation>Comment</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/panels.py" line="635"/>
+        <location filename="../../writer_app/gui/panels.py" line="700"/>
         <source>先在构思（Markdown 原文）或正文中选中文字，再写批注</source>
         <translation>Select text in the thought (Markdown view) or the draft, then write a comment</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/panels.py" line="637"/>
+        <location filename="../../writer_app/gui/panels.py" line="702"/>
         <source>添加批注</source>
         <translation>Add comment</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/panels.py" line="638"/>
+        <location filename="../../writer_app/gui/panels.py" line="703"/>
         <source>删除批注</source>
         <translation>Delete comment</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/panels.py" line="643"/>
+        <location filename="../../writer_app/gui/panels.py" line="708"/>
         <source>批注（勾选表示已解决）</source>
         <translation>Comments (checked = resolved)</translation>
     </message>
@@ -37,74 +37,74 @@
 <context>
     <name>CritiqueTab</name>
     <message>
-        <location filename="../../writer_app/gui/panels.py" line="471"/>
+        <location filename="../../writer_app/gui/panels.py" line="536"/>
         <source>点评正文</source>
         <translation>Critique the draft</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/panels.py" line="472"/>
+        <location filename="../../writer_app/gui/panels.py" line="537"/>
         <source>只用文本分析（不用模型）</source>
         <translation>Text analysis only (no model)</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/panels.py" line="472"/>
+        <location filename="../../writer_app/gui/panels.py" line="537"/>
         <source>只用文本分析</source>
         <translation>Text analysis only</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/panels.py" line="473"/>
-        <location filename="../../writer_app/gui/panels.py" line="503"/>
+        <location filename="../../writer_app/gui/panels.py" line="538"/>
+        <location filename="../../writer_app/gui/panels.py" line="568"/>
         <source>还没有点评。</source>
         <translation>No critique yet.</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/panels.py" line="473"/>
+        <location filename="../../writer_app/gui/panels.py" line="538"/>
         <source>总分</source>
         <translation>Total score</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/panels.py" line="475"/>
+        <location filename="../../writer_app/gui/panels.py" line="540"/>
         <source>分项得分图</source>
         <translation>Score chart</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/panels.py" line="478"/>
+        <location filename="../../writer_app/gui/panels.py" line="543"/>
         <source>修改建议</source>
         <translation>Suggestions</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/panels.py" line="480"/>
-        <location filename="../../writer_app/gui/panels.py" line="492"/>
+        <location filename="../../writer_app/gui/panels.py" line="545"/>
+        <location filename="../../writer_app/gui/panels.py" line="557"/>
         <source>文本指标</source>
         <translation>Text metrics</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/panels.py" line="490"/>
+        <location filename="../../writer_app/gui/panels.py" line="555"/>
         <source>修改建议（单击定位到正文）</source>
         <translation>Suggestions (click to find the passage in the draft)</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/panels.py" line="510"/>
+        <location filename="../../writer_app/gui/panels.py" line="575"/>
         <source>模型点评</source>
         <translation>model critique</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/panels.py" line="510"/>
+        <location filename="../../writer_app/gui/panels.py" line="575"/>
         <source>文本分析估分</source>
         <translation>text-analysis estimate</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/panels.py" line="512"/>
+        <location filename="../../writer_app/gui/panels.py" line="577"/>
         <source>总分 {0}/{1}（{2}，评分标准：{3}）</source>
         <translation>Total {0}/{1} ({2}, rubric: {3})</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/panels.py" line="524"/>
+        <location filename="../../writer_app/gui/panels.py" line="589"/>
         <source>扣分：</source>
         <translation>Deductions: </translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/panels.py" line="531"/>
+        <location filename="../../writer_app/gui/panels.py" line="596"/>
         <source>「{0}」
 问题：{1}
 建议：{2}</source>
@@ -113,52 +113,52 @@ Issue: {1}
 Suggestion: {2}</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/panels.py" line="541"/>
+        <location filename="../../writer_app/gui/panels.py" line="606"/>
         <source>字数</source>
         <translation>Characters</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/panels.py" line="542"/>
+        <location filename="../../writer_app/gui/panels.py" line="607"/>
         <source>段落</source>
         <translation>Paragraphs</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/panels.py" line="543"/>
+        <location filename="../../writer_app/gui/panels.py" line="608"/>
         <source>句子</source>
         <translation>Sentences</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/panels.py" line="544"/>
+        <location filename="../../writer_app/gui/panels.py" line="609"/>
         <source>平均句长</source>
         <translation>Average sentence length</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/panels.py" line="545"/>
+        <location filename="../../writer_app/gui/panels.py" line="610"/>
         <source>词汇丰富度 (MATTR)</source>
         <translation>Lexical richness (MATTR)</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/panels.py" line="546"/>
+        <location filename="../../writer_app/gui/panels.py" line="611"/>
         <source>关联词 / 百字</source>
         <translation>Connectives per 100 characters</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/panels.py" line="547"/>
+        <location filename="../../writer_app/gui/panels.py" line="612"/>
         <source>成语</source>
         <translation>Idioms</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/panels.py" line="548"/>
+        <location filename="../../writer_app/gui/panels.py" line="613"/>
         <source>关键词</source>
         <translation>Keywords</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/panels.py" line="549"/>
+        <location filename="../../writer_app/gui/panels.py" line="614"/>
         <source>切题度</source>
         <translation>On-topic</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/panels.py" line="551"/>
+        <location filename="../../writer_app/gui/panels.py" line="616"/>
         <source>重复片段</source>
         <translation>Repeated phrases</translation>
     </message>
@@ -166,62 +166,62 @@ Suggestion: {2}</translation>
 <context>
     <name>DraftTab</name>
     <message>
-        <location filename="../../writer_app/gui/panels.py" line="425"/>
+        <location filename="../../writer_app/gui/panels.py" line="490"/>
         <source>正文</source>
         <translation>Draft</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/panels.py" line="426"/>
+        <location filename="../../writer_app/gui/panels.py" line="491"/>
         <source>在这里写正文，或按构思生成。</source>
         <translation>Write the draft here, or generate it from the thought.</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/panels.py" line="427"/>
+        <location filename="../../writer_app/gui/panels.py" line="492"/>
         <source>字数统计</source>
         <translation>Character count</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/panels.py" line="428"/>
+        <location filename="../../writer_app/gui/panels.py" line="493"/>
         <source>按构思生成</source>
         <translation>Generate from thought</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/panels.py" line="428"/>
+        <location filename="../../writer_app/gui/panels.py" line="493"/>
         <source>按构思生成正文</source>
         <translation>Generate the draft from the thought</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/panels.py" line="429"/>
+        <location filename="../../writer_app/gui/panels.py" line="494"/>
         <source>续写</source>
         <translation>Continue</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/panels.py" line="429"/>
+        <location filename="../../writer_app/gui/panels.py" line="494"/>
         <source>从光标处续写</source>
         <translation>Continue from the cursor</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/panels.py" line="430"/>
+        <location filename="../../writer_app/gui/panels.py" line="495"/>
         <source>改写选中…</source>
         <translation>Rewrite selection…</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/panels.py" line="430"/>
+        <location filename="../../writer_app/gui/panels.py" line="495"/>
         <source>按要求改写选中文字</source>
         <translation>Rewrite the selected text as instructed</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/panels.py" line="431"/>
+        <location filename="../../writer_app/gui/panels.py" line="496"/>
         <source>停止 (Esc)</source>
         <translation>Stop (Esc)</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/panels.py" line="431"/>
+        <location filename="../../writer_app/gui/panels.py" line="496"/>
         <source>停止生成</source>
         <translation>Stop generating</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/panels.py" line="450"/>
+        <location filename="../../writer_app/gui/panels.py" line="515"/>
         <source>字数 {0}/{1} · 段落 {2} · 句子 {3} · 成语 {4}</source>
         <translation>Characters {0}/{1} · paragraphs {2} · sentences {3} · idioms {4}</translation>
     </message>
@@ -363,37 +363,37 @@ Suggestion: {2}</translation>
 <context>
     <name>HistoryTab</name>
     <message>
-        <location filename="../../writer_app/gui/panels.py" line="571"/>
+        <location filename="../../writer_app/gui/panels.py" line="636"/>
         <source>版本列表</source>
         <translation>Revisions</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/panels.py" line="573"/>
+        <location filename="../../writer_app/gui/panels.py" line="638"/>
         <source>与当前文本的差异</source>
         <translation>Difference from the current text</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/panels.py" line="574"/>
+        <location filename="../../writer_app/gui/panels.py" line="639"/>
         <source>恢复此版本</source>
         <translation>Restore this revision</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/panels.py" line="576"/>
+        <location filename="../../writer_app/gui/panels.py" line="641"/>
         <source>保存快照 (Ctrl+S)</source>
         <translation>Save snapshot (Ctrl+S)</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/panels.py" line="576"/>
+        <location filename="../../writer_app/gui/panels.py" line="641"/>
         <source>保存快照</source>
         <translation>Save snapshot</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/panels.py" line="583"/>
+        <location filename="../../writer_app/gui/panels.py" line="648"/>
         <source>与当前文本相比（绿色：此版本多出的；红色删除线：当前文本多出的）</source>
         <translation>Compared with the current text (green: only in this revision; red strike-through: only in the current text)</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/panels.py" line="616"/>
+        <location filename="../../writer_app/gui/panels.py" line="681"/>
         <source>（与当前文本相同）</source>
         <translation>(same as the current text)</translation>
     </message>
@@ -585,13 +585,13 @@ Suggestion: {2}</translation>
     </message>
     <message>
         <location filename="../../writer_app/gui/main_window.py" line="131"/>
-        <location filename="../../writer_app/gui/main_window.py" line="861"/>
+        <location filename="../../writer_app/gui/main_window.py" line="887"/>
         <source>构思</source>
         <translation>Thought</translation>
     </message>
     <message>
         <location filename="../../writer_app/gui/main_window.py" line="132"/>
-        <location filename="../../writer_app/gui/main_window.py" line="1022"/>
+        <location filename="../../writer_app/gui/main_window.py" line="1049"/>
         <source>正文</source>
         <translation>Draft</translation>
     </message>
@@ -807,10 +807,6 @@ Suggestion: {2}</translation>
         <translation>{0}{1} projects</translation>
     </message>
     <message>
-        <source>（无题）</source>
-        <translation type="vanished">(untitled)</translation>
-    </message>
-    <message>
         <location filename="../../writer_app/gui/main_window.py" line="639"/>
         <source>（副本）</source>
         <translation> (copy)</translation>
@@ -847,7 +843,7 @@ Suggestion: {2}</translation>
     </message>
     <message>
         <location filename="../../writer_app/gui/main_window.py" line="748"/>
-        <location filename="../../writer_app/gui/main_window.py" line="1052"/>
+        <location filename="../../writer_app/gui/main_window.py" line="1079"/>
         <source>模型正在工作，请等它完成或按 Esc 停止。</source>
         <translation>The model is busy: wait for it to finish or press Esc to stop.</translation>
     </message>
@@ -872,143 +868,143 @@ Suggestion: {2}</translation>
         <translation>Thinking…</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="830"/>
+        <location filename="../../writer_app/gui/main_window.py" line="832"/>
         <source>重写这一部分…</source>
         <translation>Rewriting this section…</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="900"/>
+        <location filename="../../writer_app/gui/main_window.py" line="927"/>
         <source>请先在正文中选中要改写的文字。</source>
         <translation>Select the text to rewrite in the draft first.</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="904"/>
+        <location filename="../../writer_app/gui/main_window.py" line="931"/>
         <source>改写选中文字</source>
         <translation>Rewrite the selection</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="904"/>
+        <location filename="../../writer_app/gui/main_window.py" line="931"/>
         <source>改写要求（例如：更生动 / 压缩到100字）：</source>
         <translation>Instruction (e.g. more vivid / shorten to 100 characters):</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="909"/>
+        <location filename="../../writer_app/gui/main_window.py" line="936"/>
         <source>改写要求为空。</source>
         <translation>The instruction is empty.</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="930"/>
+        <location filename="../../writer_app/gui/main_window.py" line="957"/>
         <source>生成中…</source>
         <translation>Generating…</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="959"/>
+        <location filename="../../writer_app/gui/main_window.py" line="986"/>
         <source>第{0}/{1}部分</source>
         <translation>Part {0}/{1}</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="1022"/>
+        <location filename="../../writer_app/gui/main_window.py" line="1049"/>
         <source>续写</source>
         <translation>Continue</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="1022"/>
+        <location filename="../../writer_app/gui/main_window.py" line="1049"/>
         <source>改写</source>
         <translation>Rewrite</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="1023"/>
+        <location filename="../../writer_app/gui/main_window.py" line="1050"/>
         <source>（已停止，保留已写部分）</source>
         <translation> (stopped, text so far kept)</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="1039"/>
+        <location filename="../../writer_app/gui/main_window.py" line="1066"/>
         <source>已停止，保留已写部分</source>
         <translation>Stopped; the text so far is kept</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="1059"/>
+        <location filename="../../writer_app/gui/main_window.py" line="1086"/>
         <source>未设置模型：下面是文本分析估分。</source>
         <translation>No model set: below is the text-analysis estimate.</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="1079"/>
+        <location filename="../../writer_app/gui/main_window.py" line="1106"/>
         <source>第{0}/{1}项：{2}</source>
         <translation>Item {0}/{1}: {2}</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="1081"/>
+        <location filename="../../writer_app/gui/main_window.py" line="1108"/>
         <source>点评中…</source>
         <translation>Critiquing…</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="1115"/>
+        <location filename="../../writer_app/gui/main_window.py" line="1142"/>
         <source>正文中找不到这段引文（可能已修改）</source>
         <translation>This quote is not in the draft (it may have been edited)</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="1159"/>
+        <location filename="../../writer_app/gui/main_window.py" line="1186"/>
         <source>已恢复该版本（原文本已存为一个版本）</source>
         <translation>Revision restored (the replaced text was kept as a revision)</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="1188"/>
+        <location filename="../../writer_app/gui/main_window.py" line="1215"/>
         <source>批注署名</source>
         <translation>Comment author</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="1188"/>
+        <location filename="../../writer_app/gui/main_window.py" line="1215"/>
         <source>批注时显示的名字（只问一次，可在设置中修改）：</source>
         <translation>Name shown on your comments (asked once; change it in Settings):</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="1203"/>
+        <location filename="../../writer_app/gui/main_window.py" line="1230"/>
         <source>请先在构思的 Markdown 原文或正文中选中要批注的文字。</source>
         <translation>Select the text to comment on in the thought&apos;s Markdown view or in the draft first.</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="1208"/>
+        <location filename="../../writer_app/gui/main_window.py" line="1235"/>
         <source>请先选中要批注的文字。</source>
         <translation>Select the text to comment on first.</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="1265"/>
+        <location filename="../../writer_app/gui/main_window.py" line="1292"/>
         <source>导入</source>
         <translation>import</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="1267"/>
+        <location filename="../../writer_app/gui/main_window.py" line="1294"/>
         <source>COIG-Writer 或项目包 (*.json *.jsonl *.wcbundle *.zip);;所有文件 (*)</source>
         <translation>COIG-Writer or project bundles (*.json *.jsonl *.wcbundle *.zip);;All files (*)</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="1290"/>
+        <location filename="../../writer_app/gui/main_window.py" line="1317"/>
         <source>导入中…</source>
         <translation>Importing…</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="1322"/>
+        <location filename="../../writer_app/gui/main_window.py" line="1349"/>
         <source>导出</source>
         <translation>Export</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="1350"/>
-        <location filename="../../writer_app/gui/main_window.py" line="1383"/>
+        <location filename="../../writer_app/gui/main_window.py" line="1377"/>
+        <location filename="../../writer_app/gui/main_window.py" line="1410"/>
         <source>已导出到 {0}</source>
         <translation>Exported to {0}</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="1381"/>
+        <location filename="../../writer_app/gui/main_window.py" line="1408"/>
         <source>无法写入 PDF：{0}</source>
         <translation>Cannot write the PDF: {0}</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="1469"/>
+        <location filename="../../writer_app/gui/main_window.py" line="1496"/>
         <source>项目 新增 {0}，合并 {1}；版本 +{2}；批注 +{3}；冲突 {4}</source>
         <translation>projects added {0}, merged {1}; revisions +{2}; comments +{3}; conflicts {4}</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="1478"/>
+        <location filename="../../writer_app/gui/main_window.py" line="1505"/>
         <source>范例 新增 {0}，重复 {1}，有误 {2}</source>
         <translation>exemplars added {0}, duplicates {1}, rejected {2}</translation>
     </message>
@@ -1039,6 +1035,7 @@ Suggestion: {2}</translation>
     </message>
     <message>
         <location filename="../../writer_app/gui/panels.py" line="224"/>
+        <location filename="../../writer_app/gui/panels.py" line="282"/>
         <source> 字</source>
         <translation> chars</translation>
     </message>
@@ -1093,6 +1090,11 @@ Suggestion: {2}</translation>
         <location filename="../../writer_app/gui/panels.py" line="246"/>
         <source>目标</source>
         <translation>Target</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/gui/panels.py" line="278"/>
+        <source> 行</source>
+        <translation> lines</translation>
     </message>
 </context>
 <context>
@@ -1359,62 +1361,62 @@ Suggestion: {2}</translation>
 <context>
     <name>ThoughtTab</name>
     <message>
-        <location filename="../../writer_app/gui/panels.py" line="310"/>
+        <location filename="../../writer_app/gui/panels.py" line="322"/>
         <source>分段视图</source>
         <translation>Sections</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/panels.py" line="311"/>
+        <location filename="../../writer_app/gui/panels.py" line="323"/>
         <source>Markdown 原文</source>
         <translation>Markdown</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/panels.py" line="316"/>
+        <location filename="../../writer_app/gui/panels.py" line="328"/>
         <source>生成构思</source>
         <translation>Generate the thought</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/panels.py" line="328"/>
+        <location filename="../../writer_app/gui/panels.py" line="340"/>
         <source>审题</source>
         <translation>Requirements</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/panels.py" line="329"/>
+        <location filename="../../writer_app/gui/panels.py" line="341"/>
         <source>立意</source>
         <translation>Intent</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/panels.py" line="330"/>
+        <location filename="../../writer_app/gui/panels.py" line="342"/>
         <source>结构</source>
         <translation>Structure</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/panels.py" line="331"/>
+        <location filename="../../writer_app/gui/panels.py" line="343"/>
         <source>素材</source>
         <translation>Materials</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/panels.py" line="332"/>
+        <location filename="../../writer_app/gui/panels.py" line="344"/>
         <source>风格</source>
         <translation>Style</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/panels.py" line="333"/>
+        <location filename="../../writer_app/gui/panels.py" line="345"/>
         <source>自查</source>
         <translation>Self-check</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/panels.py" line="339"/>
+        <location filename="../../writer_app/gui/panels.py" line="353"/>
         <source>重新生成此部分</source>
         <translation>Regenerate this section</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/panels.py" line="339"/>
+        <location filename="../../writer_app/gui/panels.py" line="353"/>
         <source>重新生成</source>
         <translation>Regenerate </translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/panels.py" line="352"/>
+        <location filename="../../writer_app/gui/panels.py" line="366"/>
         <source>构思 Markdown 原文</source>
         <translation>Thought Markdown</translation>
     </message>

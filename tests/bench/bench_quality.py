@@ -202,10 +202,9 @@ def figures(row: dict[str, Any], rules: Any) -> dict[str, Any]:
         "warned": bool(row.get("warnings")),
     }
     if row["thought"]:
-        outline_md = Path(ROOT / "resources/prompts/outline.toml")
-        fmt = tomllib.loads(outline_md.read_text(encoding="utf-8")).get("format_lines", "")
-        iss = thought_issues(Thought.from_markdown(row["thought"]), row["query"], rules, row["target"], fmt)
+        iss = thought_issues(Thought.from_markdown(row["thought"]), row["query"], rules, row["target"])
         f.update(
+            missing=len(iss.missing),
             fragments=len(iss.fragments),
             dup_purposes=len(iss.duplicate_purposes),
             cut=len(iss.cut),
@@ -219,15 +218,16 @@ def figures(row: dict[str, Any], rules: Any) -> dict[str, Any]:
 def table(rows: list[dict[str, Any]], rules: Any) -> str:
     head = (
         "| config | set | genre | length | near-dup | copied | talk+labels | loops | dropped | draft s | tokens "
-        "| 审题 fragments | dup purposes | cut | generic 素材 | 构思 s | first section s | finish |"
+        "| 审题 fragments | dup purposes | cut | generic 素材 | missing sections | 构思 s | first section s | finish |"
     )
-    lines = [head, "|" + "---|" * 18]
+    lines = [head, "|" + "---|" * 19]
     for r in rows:
         f = figures(r, rules)
         o = (
-            f"{f['fragments']} | {f['dup_purposes']} | {f['cut']} | {f['generic']} | {f['outline_s']:.1f} | {f['first_s']:.1f}"
+            f"{f['fragments']} | {f['dup_purposes']} | {f['cut']} | {f['generic']} | {f['missing']} "
+            f"| {f['outline_s']:.1f} | {f['first_s']:.1f}"
             if "fragments" in f
-            else "— | — | — | — | — | —"
+            else "— | — | — | — | — | — | —"
         )
         lines.append(
             f"| {r['config']} | {r['set']} | {r['genre']} | {f['length']:.2f} | {f['near_dup']} | {f['copied']:.1%} "
@@ -239,8 +239,9 @@ def table(rows: list[dict[str, Any]], rules: Any) -> str:
 def totals(rows: list[dict[str, Any]], rules: Any) -> str:
     lines = [
         "| config | set | drafts | within ±15 % | max near-dup | total near-dup | max copied | talk+labels "
-        "| loops | max draft s | median draft s | 审题 fragments | dup purposes | cut | max generic | max 构思 s |",
-        "|" + "---|" * 16,
+        "| loops | max draft s | median draft s | 审题 fragments | dup purposes | cut | max generic | missing sections "
+        "| max 构思 s |",
+        "|" + "---|" * 17,
     ]
     keys: dict[tuple[str, str], list[dict[str, Any]]] = {}
     for r in rows:
@@ -254,9 +255,9 @@ def totals(rows: list[dict[str, Any]], rules: Any) -> str:
             f"| {statistics.median(f['draft_s'] for f in fs):.0f} | "
             + (
                 f"{sum(f['fragments'] for f in fs)} | {sum(f['dup_purposes'] for f in fs)} | {sum(f['cut'] for f in fs)} "
-                f"| {max(f['generic'] for f in fs)} | {max(f['outline_s'] for f in fs):.0f} |"
+                f"| {max(f['generic'] for f in fs)} | {sum(f['missing'] for f in fs)} | {max(f['outline_s'] for f in fs):.0f} |"
                 if has_o
-                else "— | — | — | — | — |"
+                else "— | — | — | — | — | — |"
             )
         )
     return "\n".join(lines)

@@ -23,6 +23,7 @@ from writer_app.llm.local import default_params, make_engine, make_registry
 from writer_app.resources import resources_dir
 from writer_app.writing.critique import critique, load_feature_model
 from writer_app.writing.draft import collect_draft, draft
+from writer_app.writing.guards import load_guard_rules
 from writer_app.writing.outline import generate_outline
 from writer_app.writing.prompts import load_prompts
 from writer_app.writing.rubric import load_rubric
@@ -46,6 +47,7 @@ def main() -> int:
     analyzer = Analyzer(res)
     analyzer.warm_up_in_background()
     rubric = load_rubric(res, "gaokao")
+    rules = load_guard_rules(res)
     features = load_feature_model(res)
     t0 = time.perf_counter()
     engine.load()
@@ -54,10 +56,12 @@ def main() -> int:
     for s in gaokao:
         genre = find_genre(genres, s["query_type"])
         t = time.perf_counter()
-        thought = generate_outline(engine, p_outline, s["query"], genre, params)
+        thought = generate_outline(engine, p_outline, s["query"], genre, params, rules=rules)
         outline_s = time.perf_counter() - t
         t = time.perf_counter()
-        result = collect_draft(draft(engine, p_draft, s["query"], thought, genre, params, target_chars=800))
+        result = collect_draft(
+            draft(engine, p_draft, s["query"], thought, genre, params, target_chars=800, rules=rules)
+        )
         draft_s = time.perf_counter() - t
         t = time.perf_counter()
         c = critique(

@@ -63,7 +63,10 @@ def test_each_section_is_asked_in_one_conversation_and_streams_into_its_box(prom
         assert b[: len(a)] == a  # each question extends the conversation (prefix reuse)
     d = thought.to_dict()
     assert d["intent"] == "先练好本手，才能下出妙手。"
-    assert [p["title"] for p in d["structure"]][:2] == ["引出论点", "本手是基础"]
+    # the genre's parts, each with what this 构思 says it does
+    assert [p["title"] for p in d["structure"]] == [h.split("：")[0] for h in genre.structure]
+    assert d["structure"][1]["purpose"] == "用聂卫平练棋的事例说明基本功"
+    assert "提出中心论点" in engine.requests[2][0][-1]["content"]  # the question lists the genre's parts
     assert sum(p["chars"] for p in d["structure"]) == 900  # the app sets the budgets
     assert d["structure"][0]["chars"] < d["structure"][1]["chars"]  # opening and ending are shorter
     assert d["materials"] == ["聂卫平少年时每天复盘十局棋", "王羲之临池学书，池水尽黑"]  # the placeholder went
@@ -96,17 +99,29 @@ def test_a_fragment_of_the_prompt_is_dropped_and_the_section_asked_again(prompts
     assert "不合用" in engine.requests[1][0][-1]["content"]
 
 
-def test_an_unusable_structure_becomes_the_genres_with_a_notice(prompts, genre, rules):
+def test_unusable_part_purposes_give_way_to_the_genres(prompts, genre, rules):
     answers = list(ANSWERS)
-    answers[2] = "1. 标题：本手为本\n2. 正文：写本手"
-    answers.insert(3, "1. 标题：本手为本")  # asked again, still unusable
+    answers[2] = "1. 好的，我来为您写结构。\n2. 部分名：这一部分具体写什么\n3. 本手是基础\n4. 本手是基础"
     notes = []
     thought = generate_outline(
         ScriptedEngine(answers), prompts, QUERY, genre, GenerationParams(), rules=rules,
         on_event=lambda e: notes.append(e.text) if e.kind == "notice" else None,
     )
-    assert [p.title for p in thought.parts()] == [h.split("：")[0] for h in genre.structure]
-    assert any("常用结构" in n for n in notes)
+    parts = thought.parts()
+    assert [p.title for p in parts] == [h.split("：")[0] for h in genre.structure]
+    assert parts[0].purpose == genre.structure[0] and parts[1].purpose == genre.structure[1]
+    assert parts[2].purpose == "本手是基础" and parts[3].purpose == genre.structure[3]  # the repeat gave way
+    assert any("结构" in n and "去掉" in n for n in notes)
+
+
+def test_a_regenerated_structure_that_cannot_be_followed_becomes_the_genres(prompts, rules):
+    story = find_genre(load_genres(resources_dir()), "小说-故事")
+    thought = Thought.from_markdown("## 结构\n1. 标题（约470字）：题目\n2. 正文（约30字）：写\n")
+    from writer_app.writing.outline import fit_structure
+
+    notice = fit_structure(thought, story, 800, rules)
+    assert "常用结构" in notice
+    assert [p.title for p in thought.parts()] == [h.split("：")[0] for h in story.structure]
 
 
 def test_a_cut_answer_loses_its_unfinished_line(prompts, genre, rules):

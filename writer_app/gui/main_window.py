@@ -81,7 +81,6 @@ class _Stream:
     prefix: str
     suffix: str
     middle: str = ""
-    part_mark: int = 0
     started: float = 0.0
     kind: str = "draft"
 
@@ -980,7 +979,6 @@ class MainWindow(QMainWindow):
         middle = s.middle
         for ev in events:
             if ev.kind == "progress":
-                s.part_mark = len(middle)
                 if ev.total > 1:
                     self._show_progress(
                         self.tr("第{0}/{1}部分").format(ev.index, ev.total),
@@ -989,8 +987,6 @@ class MainWindow(QMainWindow):
                     )
             elif ev.kind == "text":
                 middle += ev.text
-            elif ev.kind == "restart":
-                middle = middle[: s.part_mark]
             elif ev.kind == "warning":
                 self.statusBar().showMessage(ev.text, 6000)
         self._show_middle(middle)
@@ -1053,6 +1049,9 @@ class MainWindow(QMainWindow):
             "target_chars": result.target_chars,
             "finish_reason": result.finish_reason,
             "seconds": round(time.monotonic() - s.started, 1),
+            # what the guard kept out of the text, and why; a length the draft missed
+            "warnings": result.warnings,
+            "dropped": result.dropped,
         }
         stored = self._save_generation(s.project_id, s.kind, "answer", new, label, stats)
         # nothing written (stopped at once): the editor keeps the text it had before
@@ -1064,6 +1063,8 @@ class MainWindow(QMainWindow):
             self.request_stats()
         if cancelled:
             self.statusBar().showMessage(self.tr("已停止，保留已写部分"), 5000)
+        elif result.warnings:
+            self.show_message(result.warnings[-1])  # e.g. a draft outside ±15 % of its length, and why
         self.update_model_label()
         self.generation_finished.emit(s.kind, "cancelled" if cancelled else "stop")
 

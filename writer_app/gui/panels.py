@@ -267,8 +267,20 @@ class PromptTab(QWidget):
     def _genre_changed(self, _i: int) -> None:
         g = self._genres.get(self.genre_name())
         if g is not None:
-            self.length.setValue(g.target_chars)
+            self._show_length(g)
         self.meta_edited.emit()
+
+    def _show_length(self, genre: Genre) -> None:
+        """The genre's default length, in its unit: 字, or 行 for poems."""
+        if genre.unit == "行":
+            self.length.setRange(2, 200)
+            self.length.setSingleStep(2)
+            self.length.setSuffix(self.tr(" 行"))
+        else:
+            self.length.setRange(50, 20000)
+            self.length.setSingleStep(50)
+            self.length.setSuffix(self.tr(" 字"))
+        self.length.setValue(genre.target_chars)
 
     def genre_name(self) -> str:
         return self.genre.currentData(Qt.ItemDataRole.UserRole) or ""
@@ -288,7 +300,7 @@ class PromptTab(QWidget):
         select_genre(self.genre, project.query_type)
         g = self._genres.get(self.genre_name())
         if g is not None:
-            self.length.setValue(g.target_chars)
+            self._show_length(g)
         self.tags.setText("，".join(project.tags))
         for w in (self.title, self.genre, self.tags):
             w.blockSignals(False)

@@ -102,9 +102,8 @@ class DraftResult:
 
 @dataclass
 class DraftEvent:
-    """``progress`` (a part starts: "第2/5部分"), ``text``, ``restart`` (discard the text shown since
-    the last ``progress``: the part is written again after a loop), ``warning``, and one final
-    ``done`` carrying the result, whose ``answer`` is the authoritative text."""
+    """``progress`` (a part starts: "第2/5部分"), ``text`` (whole sentences, never taken back),
+    ``warning``, and one final ``done`` carrying the result, whose ``answer`` is the authoritative text."""
 
     kind: str
     text: str = ""

@@ -89,9 +89,11 @@ class GuardRules:
 
     def is_generic(self, item: str) -> bool:
         """A 素材 item that names nothing: a placeholder, or too short to hold anything concrete."""
+        if han_count(item) < 4:
+            return True  # names nothing in Chinese (a bare name, an English quotation)
         if any(p.search(item) for p in self.concrete):
             return False
-        return han_count(item) < 4 or any(p.search(item) for p in self.generic)
+        return any(p.search(item) for p in self.generic)
 
 
 def load_guard_rules(resources_dir: Path) -> GuardRules:

@@ -171,7 +171,7 @@ class ThoughtIssues:
 def thought_issues(
     thought: Thought, query: str, rules: GuardRules, target: int, format_lines: str = ""
 ) -> ThoughtIssues:
-    fruns = runs_of(han(format_lines), 6) if format_lines else set()
+    fruns = _echo_runs(format_lines) if format_lines else set()
     parts = thought.parts()
     items = [
         *thought.items("requirements"),
@@ -195,7 +195,9 @@ def thought_issues(
 # --------------------------------------------------------------------------------------------
 # answers → sections
 # --------------------------------------------------------------------------------------------
-_LIST_LEAD = re.compile(r"^\s*(?:[-*+•]\s*|\d+\s*[.、)）．]\s*|[（(]\d+[）)]\s*|[一二三四五六七八九十]+\s*[、.．]\s*)")
+_LIST_LEAD = re.compile(
+    r"^\s*(?:[-*+•]\s*|\d+\s*[.、)）．]\s*|[（(]\d+[）)]\s*|[一二三四五六七八九十]+\s*[、.．]\s*|序号\s*[.．、:：]?\s*)"
+)
 _ANSWER_HEADING = re.compile(
     r"^\s*(?:#{1,6}\s*)?(?:\*\*)?\s*(?:第[一二三四五六七八九十\d]+步[，,、：:]?\s*)?"
     r"(?:审题|立意|结构|素材|风格|自查)\s*(?:\*\*)?\s*[：:]?\s*(?:\*\*)?\s*"
@@ -209,14 +211,17 @@ def _answer_lines(text: str) -> list[str]:
     out = []
     for line in text.replace("**", "").split("\n"):
         line = _ANSWER_HEADING.sub("", line, count=1) if _ANSWER_HEADING.match(line) else line
-        line = _LIST_LEAD.sub("", line, count=1).strip()
+        while (bare := _LIST_LEAD.sub("", line, count=1)) != line:
+            line = bare  # "- - 《那个夜晚》"
+        line = line.strip()
         if line and not line.startswith("#"):
             out.append(line)
     return out
 
 
-def parse_answer(key: str, text: str, unit: str = "字") -> str:
-    """One section's Markdown from the model's answer to its question (may be a partial answer)."""
+def parse_answer(key: str, text: str, unit: str = "字", hints: list[tuple[str, str]] | None = None) -> str:
+    """One section's Markdown from the model's answer to its question (may be a partial answer).
+    With ``hints`` (the genre's parts), the 结构 answer's lines are those parts' purposes, in order."""
     lines = _answer_lines(text)
     if key in LIST_SECTIONS:
         if len(lines) == 1:  # one line holding several sentences: one item each
@@ -228,6 +233,8 @@ def parse_answer(key: str, text: str, unit: str = "字") -> str:
             m = re.match(r"^([^：:]{1,20})[：:]\s*(.*)$", line)
             title, purpose = (m.group(1), m.group(2)) if m else (line[:10], line)
             parts.append(Part(_BUDGET.sub("", title).strip(" 。"), purpose.strip()))
+        if hints:
+            parts = [Part(t, p.purpose) for (t, _h), p in zip(hints, parts, strict=False)]
         return Thought.render_section("structure", parts, unit=unit)
     return " ".join(lines)
 
@@ -237,6 +244,19 @@ def parse_answer(key: str, text: str, unit: str = "字") -> str:
 # --------------------------------------------------------------------------------------------
 _SENTENCE_STOP = re.compile(r"^(.*[。！？；;])")
 _STEP_LABEL = re.compile(r"^\s*第[一二三四五六七八九十\d]{1,3}(?:部分|步)")
+_SENTENCES_IN = re.compile(r"[^。！？!?]+[。！？!?]?[”’」』]?")
+_MAX_ITEMS = {"requirements": 4, "materials": 4, "self_check": 3}
+# an answer that frames itself ("问题：", "答案：") or echoes the question's words ("部分名：")
+_QA_LABEL = re.compile(r"^\s*(?:问题|答案|回答|题意|这部分名|部分名|首先，审题)\s*[：:。，]")
+_ITEM_CHARS = 60
+
+
+def _first_sentence(item: str) -> str:
+    """An item as one sentence: a rambling item keeps its first sentence (if that is long enough)."""
+    if len(item) <= _ITEM_CHARS:
+        return item
+    first = next(iter(_SENTENCES_IN.findall(item)), item)
+    return first if han_count(first) >= 4 else item[:_ITEM_CHARS]
 
 
 def _trim_cut(item: str) -> str:
@@ -248,32 +268,47 @@ def _trim_cut(item: str) -> str:
 
 
 def _echoes(item: str, format_runs: set[str]) -> bool:
+    """Whether ``item`` copies the questions: 6 Han characters in a row, or 8 characters of text
+    (an echo made mostly of marks and digits, "写 2 到 3 条，每条以“- ”开头")."""
     h = han(item)
-    return len(h) >= 6 and any(h[i : i + 6] in format_runs for i in range(len(h) - 5))
+    if len(h) >= 6 and any(h[i : i + 6] in format_runs for i in range(len(h) - 5)):
+        return True
+    t = "".join(item.split())
+    return any(("\x00" + t[i : i + 8]) in format_runs for i in range(len(t) - 7))
+
+
+def _echo_runs(questions: str) -> set[str]:
+    return runs_of(han(questions), 6) | {"\x00" + r for r in runs_of(questions, 8)}
 
 
 def mend_section(
-    key: str, body: str, query: str, rules: GuardRules, questions: str = ""
+    key: str,
+    body: str,
+    query: str,
+    rules: GuardRules,
+    questions: str = "",
+    hints: list[tuple[str, str]] | None = None,
 ) -> tuple[str, int, str]:
     """One section with its unusable items dropped: (text, items dropped, why it is still unusable).
 
-    Dropped: items cut mid-phrase (trimmed back to a sentence end where one is left), 审题 items
-    that are fragments of the prompt, 素材 that name nothing, items that copy the questions, and
-    items that repeat an earlier one. The reason is "" when the section can stand.
+    Dropped: items cut mid-phrase (trimmed back to a sentence end where one is left), items that
+    are fragments of the prompt, 素材 that name nothing, items that copy the questions, talk like
+    an assistant or carry a question-and-answer label, and items that repeat an earlier one. With
+    ``hints`` (the genre's parts), a 结构 purpose that is missing or unusable becomes the part's
+    hint. The reason is "" when the section can stand.
     """
-    fruns = runs_of(han(questions), 6) if questions else set()
+    fruns = _echo_runs(questions) if questions else set()
     if key in LIST_SECTIONS:
         items = Thought.from_markdown(f"## {SECTION_TITLES[key]}\n{body}\n").items(key)
         kept: list[str] = []
         seen: list[frozenset[str]] = []
         for item in items:
-            if is_cut(item):
-                item = _trim_cut(item)
+            item = _first_sentence(item) if not is_cut(item) else _trim_cut(item)
             bad = (
                 not item
                 or _echoes(item, fruns)
-                or bool(rules.talk(item) or _STEP_LABEL.match(item))
-                or (key == "requirements" and is_prompt_fragment(item, query))
+                or bool(rules.talk(item) or _STEP_LABEL.match(item) or _QA_LABEL.match(item))
+                or (key != "self_check" and is_prompt_fragment(item, query))
                 or (key == "materials" and rules.is_generic(item))
             )
             g = bigrams(item)
@@ -281,21 +316,43 @@ def mend_section(
                 continue
             seen.append(g)
             kept.append(item)
+        kept = kept[: _MAX_ITEMS[key]]
         need = 2 if key == "materials" else 1
         problem = "" if len(kept) >= need else f"problem_{key}"
         return Thought.render_section(key, kept), len(items) - len(kept), problem
     if key == "structure":
-        parts = Thought.from_markdown(f"## 结构\n{body}\n").parts()
-        for p in parts:
+        given = Thought.from_markdown(f"## 结构\n{body}\n").parts()
+        parts: list[Part] = []
+        dropped = 0
+        for p in given:
             if is_cut(p.purpose):
                 p.purpose = _trim_cut(p.purpose) or p.purpose
-        bad = not parts or structure_problem(parts, 0) or duplicate_purposes(parts, rules)
-        return Thought.render_section("structure", parts), 0, "problem_structure" if bad else ""
-    text = body.strip()
+            p.purpose = _first_sentence(p.purpose)
+            # the question lists the parts' titles: only the purpose can echo it
+            usable = han_count(p.purpose) >= 4 and not (
+                rules.talk(f"{p.title}：{p.purpose}") or _echoes(p.purpose, fruns) or _QA_LABEL.match(p.purpose)
+            )
+            if usable and not any(jaccard(bigrams(p.purpose), bigrams(q.purpose)) >= rules.jaccard for q in parts):
+                parts.append(p)
+            elif hints:
+                parts.append(Part(p.title, ""))  # filled from the hint below
+                dropped += 1
+            else:
+                dropped += 1
+        if hints:
+            by_title = {t: h for t, h in hints}
+            parts = [Part(t, q.purpose) for (t, _h), q in zip(hints, parts, strict=False)]
+            parts += [Part(t, "") for t, _h in hints[len(parts) :]]
+            for q in parts:
+                q.purpose = q.purpose or by_title.get(q.title, q.title)
+        parts = parts[:6]
+        bad = len(parts) < 3 or structure_problem(parts, 0) or duplicate_purposes(parts, rules)
+        return Thought.render_section("structure", parts), dropped, "problem_structure" if bad else ""
+    text = " ".join(_SENTENCES_IN.findall(body.strip())[:2]).strip() or body.strip()
     if text and is_cut(text):
         text = _trim_cut(text) or text
-    if text and (_echoes(text, fruns) or is_prompt_fragment(text, query)) and key == "intent":
-        return "", 1, "problem_intent"
+    if text and (_echoes(text, fruns) or rules.talk(text) or (key == "intent" and is_prompt_fragment(text, query))):
+        return "", 1, f"problem_{key}"
     return text, 0, "" if han_count(text) >= 4 else f"problem_{key}"
 
 
@@ -327,9 +384,22 @@ def fit_structure(thought: Thought, genre: Genre, target: int, rules: GuardRules
 # the 构思
 # --------------------------------------------------------------------------------------------
 def _questions(prompts: PromptSet, genre: Genre, target: int) -> dict[str, str]:
-    n = min(5, max(3, len(genre.structure) or 4))
+    hints = _hints(genre)
+    numbered = "\n".join(f"{i}. {title}" for i, (title, _purpose) in enumerate(hints, 1))
     gv = _genre_vars(genre, target)
-    return {key: prompts.render(f"ask_{key}", n_parts=n, **gv) for key, _t in SECTIONS}
+    return {
+        key: prompts.render(f"ask_{key}", n_parts=len(hints), numbered_parts=numbered, **gv)
+        for key, _t in SECTIONS
+    }
+
+
+def _hints(genre: Genre) -> list[tuple[str, str]]:
+    """The genre's parts as (title, what the part does): "开头：设置情境或悬念" → ("开头", "设置情境或悬念")."""
+    out = []
+    for h in genre.structure or ("开头：引出话题", "展开：写具体内容", "结尾：收束全文"):
+        title, _sep, purpose = h.partition("：")
+        out.append((title.strip(), (purpose or title).strip()))
+    return out
 
 
 def _stream_answer(
@@ -339,6 +409,7 @@ def _stream_answer(
     cancel: CancelToken | None,
     key: str,
     unit: str,
+    hints: list[tuple[str, str]] | None = None,
 ) -> Iterator[OutlineEvent | str]:
     """Stream one section's answer: ``section`` events as it grows, then the answer's text."""
     raw = ""
@@ -351,7 +422,7 @@ def _stream_answer(
                 reason, message = chunk.finish_reason, chunk.message
                 break
             raw += chunk.text
-            text = parse_answer(key, raw, unit)
+            text = parse_answer(key, raw, unit, hints)
             if text and text != shown:
                 shown = text
                 yield OutlineEvent("section", key, text)
@@ -372,17 +443,18 @@ def _ask(
     cancel: CancelToken | None,
     key: str,
     unit: str,
+    hints: list[tuple[str, str]] | None = None,
 ) -> Generator[OutlineEvent, None, str]:
     """Ask one question in the conversation; streams the section; returns the parsed section."""
     conv.append({"role": "user", "content": question})
     raw = ""
-    for ev in _stream_answer(engine, conv, params, cancel, key, unit):
+    for ev in _stream_answer(engine, conv, params, cancel, key, unit, hints):
         if isinstance(ev, str):
             raw = ev
         else:
             yield ev
     conv.append({"role": "assistant", "content": raw.strip()})
-    return parse_answer(key, raw, unit)
+    return parse_answer(key, raw, unit, hints)
 
 
 def stream_outline(
@@ -408,6 +480,7 @@ def stream_outline(
         yield OutlineEvent("done", thought=thought)
         return
     questions = _questions(prompts, genre, target)
+    hints = _hints(genre)
     # what the model must not echo: the questions, the re-ask and its reasons
     asked = [*questions.values(), prompts.templates.get("reask", "")]
     asked += [v for k, v in prompts.templates.items() if k.startswith("problem_")]
@@ -420,14 +493,16 @@ def stream_outline(
     for key, _title in SECTIONS:
         question = questions[key] if len(conv) > 1 else f"{task}\n\n{questions[key]}"
         p = replace(params, max_tokens=int(tokens.get(key, 150)))
-        body = yield from _ask(engine, conv, question, p, cancel, key, genre.unit)
-        text, dropped, problem = mend_section(key, body, q, rules, all_questions)
+        body = yield from _ask(engine, conv, question, p, cancel, key, genre.unit, hints)
+        text, dropped, problem = mend_section(key, body, q, rules, all_questions, hints)
         if problem and reasks > 0:
             reasks -= 1
             yield OutlineEvent("notice", text=f"重新构思「{SECTION_TITLES[key]}」 (asked again: {key})")
             why = prompts.render(problem)
-            again = yield from _ask(engine, conv, prompts.render("reask", problem=why), p, cancel, key, genre.unit)
-            text2, dropped2, problem2 = mend_section(key, again, q, rules, all_questions)
+            again = yield from _ask(
+                engine, conv, prompts.render("reask", problem=why), p, cancel, key, genre.unit, hints
+            )
+            text2, dropped2, problem2 = mend_section(key, again, q, rules, all_questions, hints)
             if not problem2 or len(text2) > len(text):
                 text, dropped = text2, dropped2
         if dropped:
@@ -521,7 +596,8 @@ def regenerate_section(
     )
     conv: list[Message] = [{"role": "system", "content": prompts.render("system")}]
     p = replace(params, max_tokens=int(prompts.limit("section_tokens", {}).get(key, 150)))
-    gen = _ask(engine, conv, user, p, cancel, key, genre.unit)
+    hints = _hints(genre)
+    gen = _ask(engine, conv, user, p, cancel, key, genre.unit, hints)
     body = ""
     try:
         while True:
@@ -530,7 +606,7 @@ def regenerate_section(
                 on_event(ev)
     except StopIteration as stop:
         body = stop.value or ""
-    text, _dropped, _problem = mend_section(key, body, q, rules, "\n".join(questions.values()))
+    text, _dropped, _problem = mend_section(key, body, q, rules, "\n".join(questions.values()), hints)
     text = text or body
     if not text.strip():
         raise ModelError(f"模型没有写出「{SECTION_TITLES[key]}」 (the model wrote nothing for this section)")
