@@ -11,6 +11,7 @@ from writer_app.writing.draft import (
     clean_prose,
     clean_title,
     collect_draft,
+    given_title,
     continue_text,
     draft,
     length_measure,
@@ -71,6 +72,17 @@ def test_markdown_from_the_model_becomes_plain_paragraphs():
 def test_a_title_loses_its_label_but_keeps_its_own_colon():
     assert clean_title("标题：《那盏灯》") == "那盏灯"
     assert clean_title("论文：速与慢：效率") == "速与慢：效率"
+    assert clean_title("\n\n《那盏灯》\n正文") == "那盏灯"  # a leading blank line is not an empty title
+
+
+def test_a_prompt_that_names_its_title_gets_it_without_asking(prompts, genre):
+    engine = ScriptedEngine([sent(40), sent(60), sent(40)])
+    result = collect_draft(
+        draft(engine, prompts, "以“那盏灯”为题，写一篇记叙文。", THOUGHT, genre, GenerationParams(), target_chars=120)
+    )
+    assert result.title == "那盏灯" and result.answer.startswith("那盏灯\n")
+    assert "标题" not in engine.requests[0][0][-1]["content"]  # no request spent on a title
+    assert given_title("以“那一刻，我读懂了……”为题，写一篇记叙文。") == ""  # a title to complete is asked
 
 
 def test_draft_follows_the_plan_part_by_part_and_lands_on_the_target(prompts, genre):
@@ -199,6 +211,10 @@ def test_a_sentence_copying_the_plan_is_dropped(prompts, genre, rules):
         "## 论证",
         "这是一段描述坚持的文字。",
         "论据：屠呦呦试验了一百九十次。",
+        "第 2/3 部分：意象铺陈。",
+        "新的事例是，我曾梦想在遥远的星球上生活。",
+        "以“坚持”为题，写一篇议论文。",
+        "坚持的 rhythm 很重要。",
     ],
 )
 def test_assistant_talk_and_plan_labels_never_reach_the_text(prompts, genre, rules, bad):
@@ -210,7 +226,7 @@ def test_assistant_talk_and_plan_labels_never_reach_the_text(prompts, genre, rul
     )
     result = events[-1].result
     assert good in result.answer and result.dropped
-    assert result.dropped[0]["reason"] in ("assistant", "label")
+    assert result.dropped[0]["reason"] in ("assistant", "label", "noise")
     assert shown(events) == result.answer
 
 

@@ -154,8 +154,19 @@ def clean_prose(raw: str, final: bool) -> str:
     return "\n".join(out)
 
 
+_GIVEN_TITLE = re.compile(r"(?:以|题目[：:]?\s*)“([^”…]{1,20})”(?:为题|$|[，。])")
+
+
+def given_title(query: str) -> str:
+    """The title a 命题作文 prompt names ("以“那盏灯”为题"); "" for a prompt that leaves it open
+    (or one to be completed: "以“那一刻，我读懂了……”为题")."""
+    m = _GIVEN_TITLE.search(query)
+    return m.group(1).strip() if m else ""
+
+
 def clean_title(text: str) -> str:
-    line = text.strip().splitlines()[0] if text.strip() else ""
+    """The title from the model's answer: its first line that holds text, labels and marks taken off."""
+    line = next((ln for ln in text.strip().splitlines() if ln.strip()), "")
     line = re.sub(r"^(?:标题|题目|Title|(?:议?论文|记叙文|作文|文章|范文|诗歌?)(?:标题|题目)?)\s*[：:]\s*(?=\S)", "", line, flags=re.I)
     return line.strip().strip("#*《》“”\"'「」【】[] ").strip()[:30]
 
@@ -442,6 +453,7 @@ def draft(
         n_parts=n,
         intent=thought.section_text("intent") or "（自定）",
         style=thought.section_text("style") or "（自定）",
+        form=prompts.render("form_lines") if unit == "行" else "",
     )
     conv: list[Message] = [{"role": "system", "content": prompts.render("system")}]
     result = DraftResult("", [], target, FinishReason.STOP.value, unit=unit)
@@ -504,9 +516,15 @@ def draft(
         return prompts.render("part_materials", materials="；".join(items)) if items else ""
 
     try:
-        if with_title if with_title is not None else genre.rubric == "gaokao":
+        given = given_title(q)
+        if given and (with_title is not False):
+            result.title = given  # a 命题作文: the prompt names the title
+            if guard is not None:
+                guard.accept(given)
+            yield DraftEvent("text", given)
+        elif with_title if with_title is not None else genre.rubric == "gaokao":
             user_turn(prompts.render("title"))
-            p = replace(params, max_tokens=int(prompts.limit("title_max_tokens", 32)), stop=["\n"])
+            p = replace(params, max_tokens=int(prompts.limit("title_max_tokens", 32)))
             c = collect(engine.stream(conv, p, cancel))
             if c.finish_reason is FinishReason.ERROR:
                 raise ModelError(c.message or "模型出错 (the model failed)")
@@ -573,7 +591,7 @@ def draft(
             last.extended = True
             idea = spare[k] if k < len(spare) else prompts.render("concrete_example")
             user_turn(prompts.render("extend", more=f"{missing} {unit}", idea=idea))
-            piece = yield from write(missing, "\n", last)
+            piece = yield from write(missing, "\n" if result.answer else "", last)
             if piece.finish_reason is FinishReason.CANCELLED:
                 return (yield finish(FinishReason.CANCELLED.value))
             if not piece.text:
@@ -645,6 +663,7 @@ def continue_text(
         n_parts=len(thought.parts()) or 1,
         intent=thought.section_text("intent") or "（自定）",
         style=thought.section_text("style") or "（自定）",
+        form=prompts.render("form_lines") if genre.unit == "行" else "",
     )
     messages: list[Message] = [
         {"role": "system", "content": prompts.render("system")},

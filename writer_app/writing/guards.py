@@ -76,6 +76,7 @@ class GuardRules:
     copy_run: int = 12
     assistant: tuple[re.Pattern[str], ...] = ()
     plan_label: tuple[re.Pattern[str], ...] = ()
+    noise: tuple[re.Pattern[str], ...] = ()
     generic: tuple[re.Pattern[str], ...] = ()
     concrete: tuple[re.Pattern[str], ...] = ()
 
@@ -86,6 +87,10 @@ class GuardRules:
     def label(self, sentence: str) -> str:
         """The plan label or Markdown mark in ``sentence`` ("" when none)."""
         return next((m.group(0) for p in self.plan_label if (m := p.search(sentence))), "")
+
+    def foreign(self, sentence: str) -> str:
+        """Text that is not Chinese prose (English words) in ``sentence`` ("" when none)."""
+        return next((m.group(0) for p in self.noise if (m := p.search(sentence))), "")
 
     def is_generic(self, item: str) -> bool:
         """A 素材 item that names nothing: a placeholder, or too short to hold anything concrete."""
@@ -111,6 +116,7 @@ def load_guard_rules(resources_dir: Path) -> GuardRules:
             copy_run=int(cp.get("run", 12)),
             assistant=patterns("assistant"),
             plan_label=patterns("plan_label"),
+            noise=patterns("noise"),
             generic=patterns("generic"),
             concrete=patterns("generic", "concrete"),
         )
@@ -169,7 +175,7 @@ def copied_share(text: str, source: CopySource) -> float:
 # --------------------------------------------------------------------------------------------
 @dataclass
 class Verdict:
-    """Why a sentence must not be shown: ``reason`` is repeat | copy | assistant | label."""
+    """Why a sentence must not be shown: ``reason`` is repeat | copy | assistant | label | noise."""
 
     reason: str
     detail: str
@@ -198,6 +204,9 @@ class SentenceGuard:
         label = self.rules.label(sentence)
         if label:
             return Verdict("label", label)
+        noise = self.rules.foreign(sentence)
+        if noise:
+            return Verdict("noise", noise)
         if self.copy is not None:
             run = self.copy.copied_run(sentence)
             if run:
@@ -231,13 +240,15 @@ def near_duplicates(text: str, rules: GuardRules) -> list[tuple[str, str]]:
 
 
 def hygiene_hits(text: str, rules: GuardRules) -> list[tuple[str, str, str]]:
-    """(kind, match, sentence) for assistant talk and plan labels in ``text``."""
+    """(kind, match, sentence) for assistant talk, plan labels and noise (English words) in ``text``."""
     out = []
     for s in split_sentences(text):
         if t := rules.talk(s):
             out.append(("assistant", t, s))
         elif lb := rules.label(s):
             out.append(("label", lb, s))
+        elif n := rules.foreign(s):
+            out.append(("noise", n, s))
     return out
 
 
@@ -256,6 +267,7 @@ def text_report(
         "copied_share": round(copied_share(text, copy), 4),
         "assistant_talk": sum(1 for k, _m, _s in hits if k == "assistant"),
         "plan_labels": sum(1 for k, _m, _s in hits if k == "label"),
+        "noise": sum(1 for k, _m, _s in hits if k == "noise"),
         "loops": len(find_loops(text)),
         "duplicate_examples": [s for s, _ in dups[:3]],
         "hygiene_examples": [f"{k}:{m}" for k, m, _s in hits[:3]],

@@ -243,7 +243,7 @@ def parse_answer(key: str, text: str, unit: str = "字", hints: list[tuple[str, 
 # mending
 # --------------------------------------------------------------------------------------------
 _SENTENCE_STOP = re.compile(r"^(.*[。！？；;])")
-_STEP_LABEL = re.compile(r"^\s*第[一二三四五六七八九十\d]{1,3}(?:部分|步)")
+_STEP_LABEL = re.compile(r"^\s*第[一二三四五六七八九十\d]{1,3}(?:部分|步|部)")
 _SENTENCES_IN = re.compile(r"[^。！？!?]+[。！？!?]?[”’」』]?")
 _MAX_ITEMS = {"requirements": 4, "materials": 4, "self_check": 3}
 # an answer that frames itself ("问题：", "答案：") or echoes the question's words ("部分名：")
@@ -308,7 +308,7 @@ def mend_section(
                 not item
                 or _echoes(item, fruns)
                 or bool(rules.talk(item) or _STEP_LABEL.match(item) or _QA_LABEL.match(item))
-                or (key != "self_check" and is_prompt_fragment(item, query))
+                or is_prompt_fragment(item, query)
                 or (key == "materials" and rules.is_generic(item))
             )
             g = bigrams(item)
