@@ -302,6 +302,19 @@ def test_a_poem_is_counted_in_lines(prompts):
     assert "6 行" in " ".join(m[-1]["content"] for m, _ in engine.requests) or "行" in engine.requests[0][0][1]["content"]
 
 
+def test_a_poem_written_in_prose_sentences_is_set_as_lines(prompts):
+    poem = find_genre(load_genres(resources_dir()), "诗歌")
+    engine = ScriptedEngine(
+        ["在清晨的操场，阳光洒在跑道上。风吹过旗杆。", "铃声响起，我们奔跑，书包追着阳光。", "麻雀跳过球门，落在草地上。"]
+    )
+    result = collect_draft(
+        draft(engine, prompts, "写一首关于操场的现代诗，不少于6行。", Thought(), poem, GenerationParams(), with_title=False)
+    )
+    # three parts of two lines: each clause a line, a part's last sentence cut to the lines it needs
+    assert result.body.split("\n") == ["在清晨的操场", "阳光洒在跑道上", "铃声响起", "我们奔跑", "麻雀跳过球门", "落在草地上"]
+    assert result.finish_reason == "stop"
+
+
 def test_continue_from_the_cursor_continues_the_text_and_never_repeats_it(prompts, genre, rules):
     before = "坚持是一种可贵的品质。"
     engine = ScriptedEngine(["坚持是一种可贵的品质。" + sent(30), sent(30) + sent(30)])

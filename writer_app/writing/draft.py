@@ -234,6 +234,7 @@ def _next_sentence(raw: str, pos: int, final: bool, take_rest: bool) -> tuple[st
 
 
 _BARE_LINE_CHARS = 30
+_CLAUSE = re.compile(r"[，。；！？、,;!?…：:]+")
 
 
 def _bare_line(sentence: str, ends_line: bool, final: bool) -> bool:
@@ -279,12 +280,16 @@ def _guarded_piece(
 
     def accept(sentence: str) -> DraftEvent:
         nonlocal text, shown_any, para
+        if guard is not None:
+            guard.accept(sentence)
+        if not prose:  # verse: a small model writes prose sentences; each clause becomes a line
+            lines = [c.strip() for c in _CLAUSE.split(sentence) if c.strip()] or [sentence]
+            sentence = "\n".join(lines[: max(1, budget - measure(text))])
+            para = True
         lead = "" if shown_any else prefix
         sep = "\n" if para and text else ""
         text += sep + sentence
         shown_any, para = True, False
-        if guard is not None:
-            guard.accept(sentence)
         return DraftEvent("text", lead + sep + sentence)
 
     while True:
@@ -534,7 +539,7 @@ def draft(
             if so_far:
                 del conv[1:]
             if guard is not None and result.title:
-                if guard.rules.talk(result.title) or guard.rules.label(result.title):
+                if guard.rules.talk(result.title):  # a title may have its own colon: no label rule
                     result.title = ""
                 guard.accept(result.title)  # a paragraph that restates the title is a repeat
             if not so_far:
