@@ -674,23 +674,42 @@ def continue_text(
         {"role": "system", "content": prompts.render("system")},
         {"role": "user", "content": prompts.render("continue_user", task=task, chars=chars)},
     ]
-    lead = before if before.strip() else ""
+    guard = _guard(rules, prompts, [thought.to_markdown()], q, before)
+    max_ratio = float(prompts.limit("max_part_ratio", 1.15))
+    yield from _one_piece(
+        engine, messages, params, prompts, cancel, "续写", chars, max_ratio, guard, before if before.strip() else ""
+    )
+
+
+def _one_piece(
+    engine: Engine,
+    messages: list[Message],
+    params: GenerationParams,
+    prompts: PromptSet,
+    cancel: CancelToken,
+    title: str,
+    budget: int,
+    max_ratio: float,
+    guard: SentenceGuard | None,
+    lead: str = "",
+) -> Iterator[DraftEvent]:
+    """A one-piece request (continue, rewrite) behind the guard, then its ``done`` event."""
     piece = yield from _drain(
         _guarded_piece(
             engine,
             messages,
             _sampled(params, prompts),
             cancel,
-            budget=chars,
+            budget=budget,
             measure=count_chars,
             tokens_per_unit=float(prompts.limit("tokens_per_char", 1.6)),
-            max_ratio=float(prompts.limit("max_part_ratio", 1.15)),
-            guard=_guard(rules, prompts, [thought.to_markdown()], q, before),
+            max_ratio=max_ratio,
+            guard=guard,
             settings=GuardSettings.from_prompts(prompts),
             lead=lead,
         )
     )
-    yield _single_piece_done(piece, "续写", chars)
+    yield _single_piece_done(piece, title, budget)
 
 
 _PLACEHOLDER = re.compile(r"\$\{\w+\}")
@@ -769,18 +788,5 @@ def rewrite_passage(
     max_ratio = float(prompts.limit("max_part_ratio", 1.15))
     # without an explicit length the rewrite may grow ("更生动"), so allow half again as much
     ratio = max_ratio if m else 1.5
-    piece = yield from _drain(
-        _guarded_piece(
-            engine,
-            messages,
-            _sampled(params, prompts),
-            cancel,
-            budget=budget,
-            measure=count_chars,
-            tokens_per_unit=float(prompts.limit("tokens_per_char", 1.6)),
-            max_ratio=ratio,
-            guard=_guard(rules, prompts, [], "", f"{before[-400:]}\n{after[:200]}"),
-            settings=GuardSettings.from_prompts(prompts),
-        )
-    )
-    yield _single_piece_done(piece, "改写", budget)
+    guard = _guard(rules, prompts, [], "", f"{before[-400:]}\n{after[:200]}")
+    yield from _one_piece(engine, messages, params, prompts, cancel, "改写", budget, ratio, guard)
