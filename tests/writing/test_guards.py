@@ -50,6 +50,16 @@ def test_copied_runs_count_the_plan_but_not_the_prompt(rules):
     assert copied_share("屠呦呦在实验室里失败过很多次。", src) == 0.0
 
 
+def test_a_copied_run_over_two_short_sentences_is_caught_like_the_figure_counts_it(rules):
+    plan = "立意：那盏灯亮了起来。我们一起笑了很久。"
+    src = CopySource([plan], "写一篇记叙文", rules.copy_run)
+    guard = SentenceGuard(rules, src)
+    first, second = "那盏灯亮了起来。", "我们一起笑了很久。"
+    assert guard.check(first) is None and guard.check(second) is None  # each alone is under 12
+    assert guard.check(second, before=first).reason == "copy"  # together they copy the plan
+    assert copied_share(first + second, src) == 1.0
+
+
 def test_the_sentence_guard_names_its_reason(rules):
     guard = SentenceGuard(rules, CopySource(["素材：王羲之临池学书池水尽黑的故事"], "", rules.copy_run))
     guard.seed("我们要坚持不懈地努力学习，才能取得好成绩。")

@@ -327,7 +327,7 @@ def _guarded_piece(
                     sentence = sentence.strip()
                     at_start, line_start = line_start, ends_line
                     if sentence:
-                        verdict = guard.check(sentence) if guard is not None else None
+                        verdict = guard.check(sentence, lead + text) if guard is not None else None
                         if verdict is None and prose and guard is not None and _bare_line(sentence, ends_line, final):
                             verdict = Verdict("label", sentence)
                         if verdict is not None:

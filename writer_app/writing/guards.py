@@ -158,9 +158,12 @@ class CopySource:
                         mask[k] = True
         return mask
 
-    def copied_run(self, text: str) -> str:
-        """The first copied run in ``text`` ("" when none)."""
-        t = _squash(text)
+    def copied_run(self, text: str, before: str = "") -> str:
+        """The first copied run in ``text`` ("" when none). With ``before`` (the text it follows), a
+        run that starts there and ends in ``text`` counts too: two short copied sentences in a
+        row are one copied run, as :func:`copied_share` counts them."""
+        head = _squash(before)[-(self.n - 1) :] if before else ""
+        t = head + _squash(text)
         return next((t[i : i + self.n] for i in range(len(t) - self.n + 1) if t[i : i + self.n] in self.runs), "")
 
 
@@ -197,7 +200,8 @@ class SentenceGuard:
         for s in split_sentences(text):
             self.accept(s)
 
-    def check(self, sentence: str) -> Verdict | None:
+    def check(self, sentence: str, before: str = "") -> Verdict | None:
+        """Why ``sentence`` must not follow ``before`` (the text already shown), or None."""
         talk = self.rules.talk(sentence)
         if talk:
             return Verdict("assistant", talk)
@@ -208,7 +212,7 @@ class SentenceGuard:
         if noise:
             return Verdict("noise", noise)
         if self.copy is not None:
-            run = self.copy.copied_run(sentence)
+            run = self.copy.copied_run(sentence, before)
             if run:
                 return Verdict("copy", run)
         dup = self.near_duplicate_of(sentence)
