@@ -270,8 +270,7 @@ def _guarded_piece(
     page that the answer continues (the last message is then that unfinished answer). In
     ``prose``, a short line with no sentence end is a heading or a label, never a paragraph.
     """
-    text = ""
-    shown_any = False
+    text = ""  # what this piece has shown (every accepted sentence holds text)
     piece = _Piece()
     tries = 0
     step = 0
@@ -279,17 +278,17 @@ def _guarded_piece(
     avoid: list[str] = []  # refused continuations, shown to the DRY sampler on the re-sample
 
     def accept(sentence: str) -> DraftEvent:
-        nonlocal text, shown_any, para
+        nonlocal text, para
         if guard is not None:
             guard.accept(sentence)
         if not prose:  # verse: a small model writes prose sentences; each clause becomes a line
             lines = [c.strip() for c in _CLAUSE.split(sentence) if c.strip()] or [sentence]
             sentence = "\n".join(lines[: max(1, budget - measure(text))])
             para = True
-        lead = "" if shown_any else prefix
+        lead = "" if text else prefix
         sep = "\n" if para and text else ""
         text += sep + sentence
-        shown_any, para = True, False
+        para = False
         return DraftEvent("text", lead + sep + sentence)
 
     while True:

@@ -160,7 +160,6 @@ class ThoughtIssues:
     duplicate_purposes: list[str] = field(default_factory=list)
     cut: list[str] = field(default_factory=list)  # items stopped mid-phrase
     generic: list[str] = field(default_factory=list)  # 素材 that name nothing
-    echoed: list[str] = field(default_factory=list)  # items copying the format instructions
     missing: list[str] = field(default_factory=list)  # empty sections
     structure: str = ""  # why the 结构 cannot be followed
 
@@ -168,10 +167,7 @@ class ThoughtIssues:
         return {k: v for k, v in self.__dict__.items()}
 
 
-def thought_issues(
-    thought: Thought, query: str, rules: GuardRules, target: int, format_lines: str = ""
-) -> ThoughtIssues:
-    fruns = _echo_runs(format_lines) if format_lines else set()
+def thought_issues(thought: Thought, query: str, rules: GuardRules, target: int) -> ThoughtIssues:
     parts = thought.parts()
     items = [
         *thought.items("requirements"),
@@ -186,7 +182,6 @@ def thought_issues(
         duplicate_purposes=duplicate_purposes(parts, rules),
         cut=[i for i in items if i and is_cut(i)],
         generic=[i for i in thought.items("materials") if rules.is_generic(i)],
-        echoed=[i for i in items if i and _echoes(i, fruns)],
         missing=thought.missing_sections(),
         structure=structure_problem(parts, target) if parts else "",
     )
