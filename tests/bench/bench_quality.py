@@ -1,6 +1,6 @@
 """What the writing is worth, in figures: outline → draft on a real model (a bench, not a test).
 
-    .venv/bin/python tests/bench/bench_quality.py [--set tuning|report|both] [--configs a,b,…]
+    .venv/bin/python tests/bench/bench_quality.py [--set tuning|report|report-1|both] [--configs a,b,…]
         [--before-tree DIR] [--model demo] [--seed 1] [--out drafts.jsonl]
 
 Each configuration runs in a child process over one source tree, one after another in one run,
@@ -45,7 +45,7 @@ BASELINE = {"repeat_penalty": 1.15, "presence_penalty": 1.2, "frequency_penalty"
 
 def load_prompts(which: str) -> list[dict[str, Any]]:
     raw = tomllib.loads((HERE / "quality_prompts.toml").read_text(encoding="utf-8"))["prompt"]
-    return [p for p in raw if which == "both" or p["set"] == which]
+    return [p for p in raw if p["set"] == which or (which == "both" and p["set"] in ("tuning", "report"))]
 
 
 # --------------------------------------------------------------------------------------------
@@ -265,7 +265,7 @@ def totals(rows: list[dict[str, Any]], rules: Any) -> str:
 
 def main() -> int:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--set", default="both", choices=("tuning", "report", "both"))
+    ap.add_argument("--set", default="both", choices=("tuning", "report", "report-1", "both"))
     ap.add_argument("--configs", default="baseline,before,full")
     ap.add_argument("--before-tree", type=Path, help="a worktree of the commit before this work")
     ap.add_argument("--model")

@@ -32,7 +32,7 @@ def test_sentences_end_at_end_marks_and_line_ends():
         ("才能取得好成绩，我们要坚持不懈地努力学习。", True),  # clauses reordered
         ("我们要坚持不懈地刻苦学习，才能取得好成绩。", True),  # one word changed
         ("操场边的梧桐树落下了第一片黄叶。", False),
-        ("好成绩。", False),  # under 8 Han characters: never a repeat
+        ("好成绩。", False),  # under 4 Han characters: never a repeat
     ],
 )
 def test_near_duplicates_follow_the_bigram_rule(rules, later, dup):
@@ -52,7 +52,7 @@ def test_copied_runs_count_the_plan_but_not_the_prompt(rules):
 
 def test_a_copied_run_over_two_short_sentences_is_caught_like_the_figure_counts_it(rules):
     plan = "立意：那盏灯亮了起来。我们一起笑了很久。"
-    src = CopySource([plan], "写一篇记叙文", rules.copy_run)
+    src = CopySource([plan], "写一篇记叙文", rules.copy_run, whole=0)  # runs only
     guard = SentenceGuard(rules, src)
     first, second = "那盏灯亮了起来。", "我们一起笑了很久。"
     assert guard.check(first) is None and guard.check(second) is None  # each alone is under 12
@@ -90,3 +90,23 @@ def test_broken_rules_file_is_one_line(tmp_path: Path):
     (tmp_path / "analysis" / "guards.toml").write_text('[assistant]\npatterns = ["(未闭合"]\n', encoding="utf-8")
     with pytest.raises(BadInputError, match="guards.toml"):
         load_guard_rules(tmp_path)
+
+
+def test_a_short_sentence_repeats_only_when_its_characters_are_the_same(rules):
+    assert len(near_duplicates("那次，我没有放弃。风很大。那次我没有放弃！", rules)) == 1
+    assert not near_duplicates("那次，我没有放弃。那次，我们没有放弃。", rules)  # 7 Han: same characters only
+    assert not near_duplicates("雨停了。雨停了。", rules)  # under exact_min_han: a refrain may stand
+
+
+def test_a_short_sentence_found_whole_in_the_plan_is_a_copy(rules):
+    plan = "## 结构\n1. 开头（约150字）：点明题意，引出那盏灯\n## 素材\n- 外婆的油灯"
+    src = CopySource([plan], "以“那盏灯”为题，写一篇记叙文", rules.copy_run, rules.whole_min_han)
+    guard = SentenceGuard(rules, src)
+    assert guard.check("点明题意，引出那盏灯。").reason == "copy"  # a part's purpose set down as prose
+    assert guard.check("外婆的油灯。") is None  # 5 Han: too short to tell a copy from a use
+    assert guard.check("以那盏灯为题。") is None  # the prompt's own words
+    assert copied_share("点明题意，引出那盏灯。外婆的油灯还亮着。", src) > 0.4
+
+
+def test_inline_bracket_labels_are_plan_labels(rules):
+    assert [k for k, _m, _s in hygiene_hits("他推开门。【高潮】灯亮了。", rules)] == ["label"]

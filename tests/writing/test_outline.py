@@ -237,3 +237,27 @@ def test_outline_through_the_real_llama_path(tiny_engine, prompts, genre, rules)
     d = t.to_dict()
     assert len(d["structure"]) >= 2 and sum(p["chars"] for p in d["structure"]) == 800
     assert Thought.from_markdown(t.to_markdown()).to_dict() == d
+
+
+def test_an_answer_stops_once_it_holds_all_that_is_kept(prompts, genre, rules):
+    """Lines past what mend_section keeps are not generated: the stream is closed early."""
+    rambling = list(ANSWERS)
+    rambling[1] = "先练好本手，才能下出妙手。本手是根本。妙手是升华。俗手是教训。" * 3
+    places = ["北京", "上海", "广州", "深圳", "成都", "重庆", "西安", "南京", "杭州", "武汉", "长沙"]
+    rambling[3] = "".join(f"- 聂卫平{i}岁在{c}下了一盘棋\n" for i, c in enumerate(places, 6))
+    engine = ScriptedEngine(rambling, chunk_chars=3)
+    thought = generate_outline(engine, prompts, QUERY, genre, GenerationParams(), rules=rules, target_chars=800)
+    assert engine.closed_early == 2
+    assert thought.section_text("intent") == "先练好本手，才能下出妙手。 本手是根本。"
+    assert len(thought.items("materials")) == 4
+    assert "深圳" in engine.requests[4][0][-2]["content"]
+    assert "广州" not in engine.requests[4][0][-2]["content"].split("深圳")[1]  # kept 4 + 1 in the conversation  # the conversation keeps what was kept
+
+
+def test_a_section_left_empty_says_so(prompts, genre, rules):
+    empty = list(ANSWERS)
+    empty[4] = "\n"  # 风格: nothing, asked again, still nothing
+    engine = ScriptedEngine([*empty[:5], "\n", empty[5]])
+    events = list(stream_outline(engine, prompts, QUERY, genre, GenerationParams(), rules=rules))
+    assert any(e.kind == "notice" and "「风格」留空" in e.text for e in events)
+    assert events[-1].thought.section_text("style") == ""

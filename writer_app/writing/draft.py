@@ -734,7 +734,7 @@ def _guard(
     ``seen`` (the text already on the page) are refused. None where guards are off."""
     if rules is None or not GuardSettings.from_prompts(prompts).enabled:
         return None
-    guard = SentenceGuard(rules, CopySource(sources, query, rules.copy_run) if sources else None)
+    guard = SentenceGuard(rules, CopySource(sources, query, rules.copy_run, rules.whole_min_han) if sources else None)
     guard.seed(seen)
     return guard
 

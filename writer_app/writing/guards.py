@@ -7,9 +7,11 @@ The thresholds and patterns are data (``resources/analysis/guards.toml``).
 
 Measures, on Han characters (punctuation and spaces do not count):
 - near-duplicate: a sentence of ≥ ``min_han`` Han characters whose character-bigram Jaccard with
-  an earlier sentence of the same text is ≥ ``jaccard``;
+  an earlier sentence of the same text is ≥ ``jaccard``; a shorter one (≥ ``exact_min_han``)
+  whose Han characters equal an earlier one's (a repeated verse line);
 - copied: a ``run``-character stretch (spaces removed) that also stands in the 构思 (or the
-  exemplar) but not in the prompt;
+  exemplar) but not in the prompt, or a shorter sentence (≥ ``whole_min_han`` Han characters)
+  found whole there;
 - assistant talk and plan labels: regexes.
 """
 
@@ -74,6 +76,8 @@ class GuardRules:
     min_han: int = 8
     jaccard: float = 0.6
     copy_run: int = 12
+    exact_min_han: int = 4
+    whole_min_han: int = 6
     assistant: tuple[re.Pattern[str], ...] = ()
     plan_label: tuple[re.Pattern[str], ...] = ()
     noise: tuple[re.Pattern[str], ...] = ()
@@ -114,6 +118,8 @@ def load_guard_rules(resources_dir: Path) -> GuardRules:
             min_han=int(nd.get("min_han", 8)),
             jaccard=float(nd.get("jaccard", 0.6)),
             copy_run=int(cp.get("run", 12)),
+            exact_min_han=int(nd.get("exact_min_han", 4)),
+            whole_min_han=int(cp.get("whole_min_han", 6)),
             assistant=patterns("assistant"),
             plan_label=patterns("plan_label"),
             noise=patterns("noise"),
@@ -137,18 +143,31 @@ def runs_of(text: str, n: int) -> set[str]:
 
 
 class CopySource:
-    """The ``n``-character runs of the sources (构思, exemplar) that the prompt does not hold."""
+    """The ``n``-character runs of the sources (构思, exemplar) that the prompt does not hold, and
+    the sources' Han text, in which a shorter sentence (``whole`` Han characters or more) found
+    whole is a copy too: a part's purpose or a plan line set down as a sentence of the text."""
 
-    def __init__(self, sources: Iterable[str], prompt: str, n: int) -> None:
-        self.n = n
+    def __init__(self, sources: Iterable[str], prompt: str, n: int, whole: int = 6) -> None:
+        self.n, self.whole = n, whole
         allowed = runs_of(prompt, n)
         self.runs: set[str] = set()
+        self._han: list[str] = []
         for s in sources:
             self.runs |= runs_of(s, n)
+            self._han.append(han(s))
         self.runs -= allowed
+        self._prompt_han = han(prompt)
+
+    def whole_copy(self, sentence: str) -> bool:
+        """Whether ``sentence`` (too short for a run) stands whole in a source but not in the prompt."""
+        h = han(sentence)
+        if not self.whole or len(h) < self.whole or h in self._prompt_han:
+            return False
+        return any(h in s for s in self._han)
 
     def copied_mask(self, text: str) -> list[bool]:
-        """Per character of ``text`` with spaces removed: whether it sits inside a copied run."""
+        """Per character of ``text`` with spaces removed: whether it sits inside a copied run or a
+        sentence copied whole."""
         t = _squash(text)
         mask = [False] * len(t)
         if self.runs:
@@ -156,6 +175,13 @@ class CopySource:
                 if t[i : i + self.n] in self.runs:
                     for k in range(i, i + self.n):
                         mask[k] = True
+        if self._han:
+            pos = 0
+            for m in [*SENTENCE_END.finditer(t), None]:
+                end = m.end() if m else len(t)
+                if self.whole_copy(t[pos:end]):
+                    mask[pos:end] = [True] * (end - pos)
+                pos = end
         return mask
 
     def copied_run(self, text: str, before: str = "") -> str:
@@ -194,6 +220,7 @@ class SentenceGuard:
     rules: GuardRules
     copy: CopySource | None = None
     _grams: list[tuple[frozenset[str], str]] = field(default_factory=list)
+    _short: dict[str, str] = field(default_factory=dict)
 
     def seed(self, text: str) -> None:
         """Sentences already on the page (the text before the cursor, earlier parts)."""
@@ -213,22 +240,28 @@ class SentenceGuard:
             return Verdict("noise", noise)
         if self.copy is not None:
             run = self.copy.copied_run(sentence, before)
-            if run:
-                return Verdict("copy", run)
+            if run or self.copy.whole_copy(sentence):
+                return Verdict("copy", run or sentence)
         dup = self.near_duplicate_of(sentence)
         if dup:
             return Verdict("repeat", dup)
         return None
 
     def near_duplicate_of(self, sentence: str) -> str:
-        if han_count(sentence) < self.rules.min_han:
-            return ""
+        """The earlier sentence ``sentence`` repeats ("" when none): by bigram Jaccard, or, for a
+        sentence too short for that, by having the same Han characters."""
+        n = han_count(sentence)
+        if n < self.rules.min_han:
+            return self._short.get(han(sentence), "") if n >= self.rules.exact_min_han else ""
         g = bigrams(sentence)
         return next((s for eg, s in self._grams if jaccard(g, eg) >= self.rules.jaccard), "")
 
     def accept(self, sentence: str) -> None:
-        if han_count(sentence) >= self.rules.min_han:
+        n = han_count(sentence)
+        if n >= self.rules.min_han:
             self._grams.append((bigrams(sentence), sentence))
+        elif n >= self.rules.exact_min_han:
+            self._short.setdefault(han(sentence), sentence)
 
 
 def near_duplicates(text: str, rules: GuardRules) -> list[tuple[str, str]]:
@@ -262,7 +295,7 @@ def text_report(
     """The figures the bench prints and the critique's evidence is built from."""
     from writer_app.llm.loopguard import find_loops
 
-    copy = CopySource(sources, prompt, rules.copy_run)
+    copy = CopySource(sources, prompt, rules.copy_run, rules.whole_min_han)
     dups = near_duplicates(text, rules)
     hits = hygiene_hits(text, rules)
     return {

@@ -421,6 +421,10 @@ def _stream_answer(
             if text and text != shown:
                 shown = text
                 yield OutlineEvent("section", key, text)
+            enough = _enough(key, raw, hints)
+            if enough is not None:
+                raw, reason = enough, FinishReason.STOP
+                break  # what follows would be dropped by mend_section: closing the stream saves it
     if reason is FinishReason.CANCELLED or (cancel is not None and cancel.cancelled):
         raise CancelledError()
     if reason is FinishReason.ERROR:
@@ -428,6 +432,20 @@ def _stream_answer(
     if reason in (FinishReason.LENGTH, FinishReason.LOOP) and "\n" in raw.strip():
         raw = raw.strip().rsplit("\n", 1)[0]  # the bound stopped the model inside its last line
     yield raw
+
+
+def _enough(key: str, raw: str, hints: list[tuple[str, str]] | None) -> str | None:
+    """The answer so far, cut to all that :func:`mend_section` keeps of it, once it holds that
+    much (None before): two whole sentences for 立意 and 风格, a whole line per part for 结构, and
+    one item more than is kept for a list (in case one is dropped)."""
+    if key in ("intent", "style"):
+        whole = [s for s in _SENTENCES_IN.findall(raw) if s.rstrip("”’」』")[-1:] in "。！？!?"]
+        return raw[: raw.find(whole[1]) + len(whole[1])] if len(whole) >= 2 else None
+    done = raw[: raw.rfind("\n") + 1]  # the line still being written does not count
+    lines = _answer_lines(done)
+    if key == "structure":
+        return done if hints and len(lines) >= len(hints) else None
+    return done if key in _MAX_ITEMS and len(lines) > _MAX_ITEMS[key] else None
 
 
 def _ask(
@@ -507,6 +525,11 @@ def stream_outline(
             )
         if text:
             thought.set_section(key, text)
+        elif key != "structure":  # an unusable 结构 becomes the genre's below, with its own notice
+            yield OutlineEvent(
+                "notice",
+                text=f"「{SECTION_TITLES[key]}」留空：模型没有写出可用的内容，请自己补写 (left empty: nothing usable)",
+            )
         yield OutlineEvent("section", key, thought.section_text(key))
     notice = fit_structure(thought, genre, target, rules, float(prompts.limit("edge_weight", 0.6)))
     if notice:
