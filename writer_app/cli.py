@@ -875,12 +875,9 @@ def _thought_from_json(text: str) -> Any:
 
 
 def cmd_critique(ctx: Context, args: argparse.Namespace) -> int:
-    from writer_app.analysis.metrics import Analyzer
     from writer_app.resources import resources_dir
     from writer_app.textio import read_text_file
-    from writer_app.writing.critique import check_essay, critique, load_feature_model
-    from writer_app.writing.prompts import load_prompts
-    from writer_app.writing.rubric import load_rubric
+    from writer_app.workbench import Workbench
 
     if args.query == "-" and args.essay == "-":
         raise BadInputError("--query 和文章不能都读标准输入 (only one of them may be -)")
@@ -889,30 +886,31 @@ def cmd_critique(ctx: Context, args: argparse.Namespace) -> int:
         raise BadInputError("请给出文章文件，或用 --project 指定项目 (give an essay file or --project)")
     essay = read_text_file(args.essay) if args.essay else project.answer
     query = read_text_file(args.query) if args.query else (project.query if project else "")
-    prompts = load_prompts(resources_dir(), "critique")
-    check_essay(essay, prompts)
+    thought = project.thought if project is not None and not args.essay else ""
+    wb = Workbench.create(ctx.paths, ctx.settings, resources_dir())
+    wb.analyzer.warm_up_in_background()
     genre = _genre(args)
-    rubric = load_rubric(resources_dir(), genre.rubric)
     target = args.length or genre.target_chars
-    analyzer = Analyzer(resources_dir())
-    analyzer.warm_up_in_background()
     started = time.monotonic()
-    common = {"query": query, "target_chars": target, "features": load_feature_model(resources_dir())}
+    common: dict[str, Any] = {"thought": thought}
     if args.no_model:
-        result = critique(essay, rubric, analyzer, **common)
+        from writer_app.llm.engine import CancelToken
+
+        result = wb.critique(essay, query, genre, target, CancelToken(), use_model=False, **common)
     else:
         engine, params = _engine_and_params(ctx, args)
         with engine, _ctrl_c_cancels() as cancel:
-            result = critique(
+            result = wb.critique(
                 essay,
-                rubric,
-                analyzer,
-                **common,
+                query,
+                genre,
+                target,
+                cancel,
                 engine=engine,
-                prompts=prompts,
                 params=params,
-                cancel=cancel,
+                model_name=_model_used(args),
                 on_progress=lambda i, n, name: _status(f"[第{i}/{n}项：{name}]"),
+                **common,
             )
     if project is not None:
         with _library(ctx) as lib:
@@ -921,7 +919,7 @@ def cmd_critique(ctx: Context, args: argparse.Namespace) -> int:
                     project.id,
                     "critique",
                     _model_used(args),
-                    {"rubric": rubric.name},
+                    {"rubric": result.rubric.name, "temperature": params.temperature, "seed": params.seed},
                     {"seconds": round(time.monotonic() - started, 1), "requests": result.stats},
                 )
             lib.projects.save_critique(project.id, result.to_dict())
@@ -929,10 +927,12 @@ def cmd_critique(ctx: Context, args: argparse.Namespace) -> int:
     if args.json:
         _print_json(result.to_dict())
         return 0
+    for w in result.warnings:
+        _status(f"警告 (warning): {w}")
     print(result.score_text)
     if result.estimate is not None:
         print(
-            f"（文本特征估分，供参考 (analysis-only estimate): {result.estimate['total']}/{rubric.max_total}）"
+            f"（文本特征估分，供参考 (analysis-only estimate): {result.estimate['total']}/{result.rubric.max_total}）"
         )
     if result.suggestions:
         print("\n修改建议 (suggestions):")

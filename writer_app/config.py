@@ -136,6 +136,11 @@ class AppPaths:
     def added_models_file(self) -> Path:
         return self.data_dir / "models.toml"
 
+    @property
+    def calibration_file(self) -> Path:
+        """The critique's calibrations fitted by ``writer-app calibrate`` (one per model and rubric)."""
+        return self.data_dir / "calibration.toml"
+
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:
     """Write to a temp file in the same folder, fsync, then rename over ``path``."""

@@ -249,6 +249,7 @@ class Workbench:
     _rubrics: dict[str, Rubric] = field(default_factory=dict)
     _features: Any = None
     _guard_rules: GuardRules | None = None
+    _evidence_rules: Any = None
 
     @classmethod
     def create(cls, paths: AppPaths, settings: Settings, resources: Path) -> Workbench:
@@ -406,9 +407,17 @@ class Workbench:
         cancel: CancelToken,
         *,
         use_model: bool = True,
+        thought: str = "",
         on_progress: Callable[[int, int, str], None] | None = None,
+        engine: Any = None,
+        params: GenerationParams | None = None,
+        model_name: str | None = None,
     ) -> Any:
-        """A CritiqueResult: the model's verdict, or the analysis-only estimate without a model."""
+        """A CritiqueResult: the model's verdict, or the analysis-only estimate without a model;
+        grounded in computed evidence (``thought`` is the 构思 a copy is counted from) and
+        calibrated for this model where a calibration exists. The window and the CLI both call
+        this, so the same text, model and seed give the same verdict. ``engine``, ``params`` and
+        ``model_name`` replace the model host's (the CLI's --model / --server)."""
         from writer_app.writing.critique import check_essay, critique, load_feature_model
 
         prompts = self.prompts("critique")
@@ -416,10 +425,12 @@ class Workbench:
         rubric = self.rubric(genre.rubric)
         if self._features is None:
             self._features = load_feature_model(self.resources)
+        model = (model_name if model_name is not None else self.models.name) if use_model else ""
         common: dict[str, Any] = {
             "query": query,
             "target_chars": target_chars,
             "features": self._features,
+            "grounding": self.grounding(rubric, model, thought),
         }
         if not use_model:
             return critique(essay, rubric, self.analyzer, **common)
@@ -428,11 +439,44 @@ class Workbench:
             rubric,
             self.analyzer,
             **common,
-            engine=self.models.engine(),
+            engine=engine if engine is not None else self.models.engine(),
             prompts=prompts,
-            params=self.models.params(),
+            params=params if params is not None else self.models.params(),
             cancel=cancel,
             on_progress=on_progress,
+        )
+
+    def evidence_rules(self) -> Any:
+        from writer_app.writing.evidence import load_evidence_rules
+
+        if self._evidence_rules is None:
+            self._evidence_rules = load_evidence_rules(self.resources)
+        return self._evidence_rules
+
+    def calibrations(self) -> tuple[list[Any], str]:
+        """(the user's calibrations, then the shipped ones; a one-line notice where the user's
+        file could not be read: it is then ignored, and the shipped calibration is used)."""
+        from writer_app.writing.calibration import load_calibrations
+
+        notice = ""
+        try:
+            own = load_calibrations(self.paths.calibration_file)
+        except WriterAppError as exc:
+            own, notice = [], f"{exc}；改用内置校准 (using the built-in calibration)"
+        return own + load_calibrations(self.resources / "rubrics" / "calibration.toml"), notice
+
+    def grounding(self, rubric: Rubric, model: str, thought: str = "") -> Any:
+        """What a critique computes beside the model: evidence rules, the 构思, the calibration."""
+        from writer_app.writing.calibration import choose
+        from writer_app.writing.critique import Grounding
+
+        calibrations, notice = self.calibrations()
+        return Grounding(
+            guard_rules=self.guard_rules(),
+            evidence_rules=self.evidence_rules(),
+            sources=(thought,) if thought.strip() else (),
+            calibration=choose(calibrations, rubric.name, model),
+            notice=notice,
         )
 
 

@@ -377,3 +377,24 @@ def test_carriage_returns_and_unicode_separators_become_the_editors_newlines(pro
     for text in (shown(events), final):
         assert not {"\r", "\u2028", "\u2029"} & set(text)
     assert final.split("\n") == ["第一句话写在这里。", "第二句", "话写在这里。", "第三句话写在这里。"]
+
+
+def test_a_poem_line_repeated_inside_a_prose_sentence_is_refused_as_a_line(prompts, rules):
+    """The guard judges what the reader sees: in verse each clause is a line, so a clause that
+    repeats an earlier line is a repeat even when the sentence around it is new."""
+    poem = find_genre(load_genres(resources_dir()), "诗歌")
+    engine = ScriptedEngine(
+        [
+            "晨曦的操场，我们走着新生活。",
+            "阳光落在跑道上，我们走着新生活。",  # the second clause repeats a line: refused
+            "风吹过旗杆，麻雀跳过球门。",
+            "铃声响起，书包追着阳光。",
+        ]
+        + [""] * 6
+    )
+    result = collect_draft(
+        draft(engine, prompts, "写一首现代诗，不少于6行。", Thought(), poem, GenerationParams(), with_title=False, rules=rules)
+    )
+    lines = result.body.split("\n")
+    assert lines.count("我们走着新生活") == 1
+    assert any(d["reason"] == "repeat" and d["detail"] == "我们走着新生活" for d in result.dropped)

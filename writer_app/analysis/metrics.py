@@ -10,6 +10,7 @@ jieba's dictionary (~0.5–1.2 s); call :meth:`Analyzer.warm_up_in_background` a
 
 from __future__ import annotations
 
+import math
 import re
 import statistics
 import threading
@@ -160,6 +161,13 @@ class Analyzer:
             tf.items(), key=lambda kv: (-kv[1] * self._idf.get(kv[0], self._median_idf) / total, kv[0])
         )
         return [w for w, _ in scored[:top]]
+
+    def weighted_words(self, text: str) -> dict[str, float]:
+        """The text's words of two or more characters with a Han character, weighted by
+        (1 + log count) × IDF: what a passage is about, for comparing two passages."""
+        words = [w for w in self.words(text) if len(w) >= 2 and HAN_RE.search(w)]
+        counts = Counter(words)
+        return {w: (1 + math.log(n)) * self._idf.get(w, self._median_idf) for w, n in counts.items()}
 
     # -- the analysis ---------------------------------------------------------------------------
     def analyze(self, text: str, prompt: str = "", target_chars: int = GAOKAO_MIN_CHARS) -> Analysis:

@@ -1081,6 +1081,7 @@ class MainWindow(QMainWindow):
             return
         self.flush()
         essay = self.draft_tab.editor.toPlainText()
+        thought = self.thought_tab.markdown()
         query, genre, target = self._context()
         use_model = not self.critique_tab.no_model.isChecked() and bool(self.wb.models.configured_name())
         if not use_model and not self.critique_tab.no_model.isChecked():
@@ -1099,6 +1100,7 @@ class MainWindow(QMainWindow):
                 target,
                 job.cancel,
                 use_model=use_model,
+                thought=thought,
                 on_progress=lambda i, n, name: job.emit((i, n, name)),
             )
 

@@ -17,12 +17,24 @@ from typing import Any
 from writer_app.analysis.metrics import HAN_RE, Analysis, Analyzer
 from writer_app.errors import BadInputError
 from writer_app.llm.engine import CancelToken, Engine, GenerationParams, Message
+from writer_app.writing.calibration import Calibration, model_signals
+from writer_app.writing.evidence import (
+    Evidence,
+    EvidenceRules,
+    apply_evidence,
+    evidence_cap,
+    evidence_points,
+    evidence_suggestions,
+    gather_evidence,
+)
+from writer_app.writing.guards import GuardRules
 from writer_app.writing.prompts import PromptSet
 from writer_app.writing.rubric import (
     Deductions,
     Dimension,
     Rubric,
     compute_deductions,
+    count_chars,
     final_total,
     repair_quote,
     score_text,
@@ -67,15 +79,13 @@ class Feature:
 class FeatureModel:
     intercept: float
     features: tuple[Feature, ...]
-    loop_points: int = 3  # a rule, not fitted: each repetition loop costs this much of 表达/语言
     fitted_on: str = ""
 
     def dimension_scores(
-        self, rubric: Rubric, values: dict[str, float], loops: int
+        self, rubric: Rubric, values: dict[str, float]
     ) -> list[tuple[Dimension, int, list[tuple[str, float]]]]:
         """Per dimension: score and the features' contributions (in points) that explain it."""
         out = []
-        loop_dim = _loop_dimension(rubric)
         for dim in rubric.dimensions:
             share = dim.max / rubric.max_total
             frac = self.intercept
@@ -88,18 +98,8 @@ class FeatureModel:
                 frac += delta
                 contribs.append((f.label, delta * dim.max))
             points = frac * dim.max
-            if dim.key == loop_dim and loops:
-                points -= self.loop_points * loops
-                contribs.append((f"重复循环 {loops} 处", -float(self.loop_points * loops)))
             out.append((dim, int(max(0, min(dim.max, round(points)))), contribs))
         return out
-
-
-def _loop_dimension(rubric: Rubric) -> str:
-    for key in ("expression", "language"):
-        if any(d.key == key for d in rubric.dimensions):
-            return key
-    return rubric.dimensions[-1].key
 
 
 def load_feature_model(resources_dir: Path) -> FeatureModel:
@@ -119,7 +119,6 @@ def load_feature_model(resources_dir: Path) -> FeatureModel:
                 )
                 for f in raw["feature"]
             ),
-            loop_points=int(raw.get("loop_points", 3)),
             fitted_on=raw.get("fitted_on", ""),
         )
     except FileNotFoundError:
@@ -133,6 +132,9 @@ def load_feature_model(resources_dir: Path) -> FeatureModel:
 # --------------------------------------------------------------------------------------------
 @dataclass
 class CritiqueResult:
+    """A critique. ``total`` is the headline: the calibrated total where a calibration exists,
+    else the dimensions' sum; both obey the evidence's caps and the rubric's deductions."""
+
     rubric: Rubric
     total: int
     dimensions: list[dict[str, Any]]
@@ -144,10 +146,19 @@ class CritiqueResult:
     stats: list[dict[str, Any]] = field(default_factory=list)  # per model request: tokens, cache reuse
     # the analysis-only estimate shown beside a model's verdict ({"total", "dimensions"}), if computed
     estimate: dict[str, Any] | None = None
+    evidence: list[Evidence] = field(default_factory=list)
+    dimension_total: int = 0  # the dimensions' sum after evidence and deductions (the model's verdict)
+    calibration: dict[str, Any] | None = None  # how the total was calibrated, and how far to trust it
+    mode: str = "score"  # how the model was asked: score (reason → score) or band (reasons → band)
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def score_text(self) -> str:
-        return score_text(self.rubric, self.total, self.dimensions, self.deductions)
+        lines = [score_text(self.rubric, self.total, self.dimensions, self.deductions)]
+        lines += [f"证据：{ev.message(self.rubric)}" for ev in self.evidence]
+        if self.calibration is not None and self.total != self.dimension_total:
+            lines.append(f"各项之和 {self.dimension_total}，校准后总分 {self.total}（{self.calibration['note']}）")
+        return "\n".join(lines)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -155,14 +166,19 @@ class CritiqueResult:
             "max_total": self.rubric.max_total,
             "rubric": self.rubric.name,
             "source": self.source,
+            "mode": self.mode,
             "title": self.title,
             "dimensions": self.dimensions,
+            "dimension_total": self.dimension_total,
             "deductions": self.deductions.items,
+            "evidence": [ev.to_dict(self.rubric) for ev in self.evidence],
+            "calibration": self.calibration,
             "suggestions": self.suggestions,
             "metrics": self.metrics,
             "score_text": self.score_text,
             "stats": self.stats,
             "estimate": self.estimate,
+            "warnings": self.warnings,
         }
 
 
@@ -173,22 +189,53 @@ def dimension_schema(dim: Dimension, prompts: PromptSet, suggestions: bool = Tru
         "properties": {
             "reason": {"type": "string", "maxLength": int(lim.get("reason_chars", 80))},
             "score": {"type": "integer", "enum": list(range(dim.max + 1))},
-            "suggestions": {
-                "type": "array",
-                "maxItems": int(lim.get("max_suggestions", 5)) if suggestions else 0,
-                "items": {
-                    "type": "object",
-                    "properties": {
-                        "quote": {"type": "string", "maxLength": int(lim.get("quote_chars", 60))},
-                        "issue": {"type": "string", "maxLength": int(lim.get("issue_chars", 40))},
-                        "fix": {"type": "string", "maxLength": int(lim.get("fix_chars", 80))},
-                    },
-                    "required": ["quote", "issue", "fix"],
-                },
-            },
+            "suggestions": _suggestion_schema(prompts, suggestions),
         },
         "required": ["reason", "score", "suggestions"],
     }
+
+
+def band_schema(rubric: Rubric, prompts: PromptSet, suggestions: bool = True) -> dict[str, Any]:
+    """Reasons first, then the band: strengths and problems, then 一等…四等."""
+    lim = prompts.limits
+    items = {"type": "string", "maxLength": int(lim.get("point_chars", 30))}
+    n = int(lim.get("max_points", 3))
+    return {
+        "type": "object",
+        "properties": {
+            "strengths": {"type": "array", "items": items, "maxItems": n},
+            "problems": {"type": "array", "items": items, "maxItems": n},
+            "band": {"type": "string", "enum": [t.name for t in rubric.tiers]},
+            "suggestions": _suggestion_schema(prompts, suggestions),
+        },
+        "required": ["strengths", "problems", "band", "suggestions"],
+    }
+
+
+def _suggestion_schema(prompts: PromptSet, suggestions: bool) -> dict[str, Any]:
+    lim = prompts.limits
+    return {
+        "type": "array",
+        "maxItems": int(lim.get("max_suggestions", 5)) if suggestions else 0,
+        "items": {
+            "type": "object",
+            "properties": {
+                "quote": {"type": "string", "maxLength": int(lim.get("quote_chars", 60))},
+                "issue": {"type": "string", "maxLength": int(lim.get("issue_chars", 40))},
+                "fix": {"type": "string", "maxLength": int(lim.get("fix_chars", 80))},
+            },
+            "required": ["quote", "issue", "fix"],
+        },
+    }
+
+
+def band_points(rubric: Rubric, band: str, problems: int) -> int:
+    """A band's points: its top, less one per problem the model listed, never below the band's
+    bottom. A dimension with problems cannot get the top of the top band."""
+    tier = next((t for t in rubric.tiers if t.name == band), None)
+    if tier is None:
+        raise BadInputError(f"未知的等级 {band} (unknown band)")
+    return max(tier.low, tier.high - max(0, problems))
 
 
 def check_essay(text: str, prompts: PromptSet | None = None) -> None:
@@ -213,6 +260,18 @@ def _tiers_text(rubric: Rubric, dim: Dimension) -> str:
     return "；".join(f"{t.name} {t.low}–{t.high}" for t in rubric.tiers)
 
 
+@dataclass(frozen=True)
+class Grounding:
+    """What a critique computes beside the model: the guards' rules, the evidence rules, the
+    texts a copy is counted from (the 构思), and the calibration of the total (None: uncalibrated)."""
+
+    guard_rules: GuardRules | None = None
+    evidence_rules: EvidenceRules | None = None
+    sources: tuple[str, ...] = ()
+    calibration: Calibration | None = None
+    notice: str = ""  # why a calibration could not be used (one line), shown with the verdict
+
+
 def critique(
     essay: str,
     rubric: Rubric,
@@ -227,39 +286,146 @@ def critique(
     cancel: CancelToken | None = None,
     on_progress: Callable[[int, int, str], None] | None = None,
     suggestions: bool = True,
+    grounding: Grounding | None = None,
 ) -> CritiqueResult:
     """Model critique when ``engine`` and ``prompts`` are given, else the analysis-only estimate.
 
+    Either way the evidence (``grounding``) takes its points and caps off the dimensions, the
+    total is calibrated where a calibration is given, and there are suggestions with quotes.
     ``suggestions=False`` scores only: the prompt is unchanged and the schema puts the score before
     the suggestions, so the scores are the ones a full critique gives, in a fraction of the time.
     """
     check_essay(essay, prompts)
+    g = grounding or Grounding()
     title, body = split_title(essay)
     analysis = analyzer.analyze(body, prompt=query, target_chars=target_chars)
     deductions = compute_deductions(rubric, essay, target_chars)
     metrics = analysis.to_dict()
+    metrics["title_chars"] = count_chars(title)
+    values = feature_values(analysis, body)
+    evidence: list[Evidence] = []
+    if g.guard_rules is not None and g.evidence_rules is not None:
+        evidence = gather_evidence(
+            body,
+            rubric,
+            g.guard_rules,
+            g.evidence_rules,
+            words=analyzer,
+            query=query,
+            sources=g.sources,
+            loops=analysis.loops,
+        )
     if engine is None or prompts is None:
         if features is None:
             raise BadInputError("没有模型时需要特征模型 (the analysis-only critique needs a feature model)")
-        dims = _feature_dimensions(rubric, features, feature_values(analysis, body), len(analysis.loops))
-        total = final_total(rubric, [d["score"] for d in dims], deductions)
-        found = metric_suggestions(body, analysis)
-        return CritiqueResult(rubric, total, dims, deductions, found, metrics, "analysis", title)
+        raw_dims = _feature_dimensions(rubric, features, values)
+        source, stats, found, mode = "analysis", [], [], "score"
+    else:
+        mode = str(prompts.limit("mode", "score"))
+        if mode == "band" and not rubric.tiers:
+            mode = "score"
+        raw_dims, found, stats = _model_dimensions(
+            essay, rubric, prompts, params, query, mode, engine, cancel, on_progress, suggestions
+        )
+        source = "model"
+    dims = apply_evidence(rubric, raw_dims, evidence)
+    dimension_total = _total(rubric, [d["score"] for d in dims], deductions, evidence)
+    total, calibration = dimension_total, None
+    warnings = [g.notice] if g.notice else []
+    if g.calibration is not None:
+        signals = dict(values)
+        if source == "model":
+            signals |= model_signals(raw_dims)
+        unknown = g.calibration.unknown_signals(set(signals))
+        if unknown:
+            warnings.append(
+                f"校准与这个版本不符（未知的信号：{'、'.join(unknown[:3])}），未使用校准 (calibration does not match; not used)"
+            )
+        else:
+            total, calibration = _calibrated(rubric, g.calibration, signals, deductions, evidence, source)
+    result = CritiqueResult(
+        rubric, total, dims, deductions, [], metrics, source, title, stats,
+        evidence=evidence, dimension_total=dimension_total, calibration=calibration, mode=mode,
+        warnings=warnings,
+    )
+    if source == "model" and features is not None:
+        est = apply_evidence(rubric, _feature_dimensions(rubric, features, values), evidence)
+        result.estimate = {"total": _total(rubric, [d["score"] for d in est], deductions, evidence), "dimensions": est}
+    result.suggestions = all_suggestions(
+        rubric, body, analysis, found, evidence, topic=f"{title}\n{query}", want=3 if suggestions else 0
+    )
+    return result
 
+
+def _total(rubric: Rubric, scores: list[int], deductions: Deductions, evidence: list[Evidence]) -> int:
+    total = final_total(rubric, scores, deductions)
+    cap = evidence_cap(rubric, evidence)
+    return min(total, cap) if cap is not None else total
+
+
+def _calibrated(
+    rubric: Rubric,
+    cal: Calibration,
+    signals: dict[str, float],
+    deductions: Deductions,
+    evidence: list[Evidence],
+    source: str,
+) -> tuple[int, dict[str, Any]]:
+    """The calibrated total (the evidence's points and caps and the rubric's deductions apply to
+    it as to the dimensions), and how it was made."""
+    share = cal.predict(signals)
+    raw = share * rubric.max_total - evidence_points(evidence)
+    total = _total(rubric, [raw], deductions, evidence)
+    weighs = source == "model" and cal.uses_model
+    if source != "model":
+        note = "根据文本特征校准 (calibrated from the text's features)"
+    elif weighs:
+        note = f"模型评分按教师评分校准，权重 {cal.model_weight:.2f} (the model's scores, calibrated against teachers)"
+    else:
+        note = (
+            "这个模型的评分与教师评分无关，不计入总分：总分是根据文本估计的，评语来自模型 "
+            "(this model's scores carry no weight: the total is estimated from the text; the comments are the model's)"
+        )
+    return total, {
+        "total": total,
+        "share": round(share, 4),
+        "model": cal.model,
+        "model_weight": round(cal.model_weight, 4) if weighs else 0.0,
+        "fitted_on": cal.fitted_on,
+        "agreement": cal.agreement,
+        "note": note,
+    }
+
+
+def _model_dimensions(
+    essay: str,
+    rubric: Rubric,
+    prompts: PromptSet,
+    params: GenerationParams | None,
+    query: str,
+    mode: str,
+    engine: Engine,
+    cancel: CancelToken | None,
+    on_progress: Callable[[int, int, str], None] | None,
+    suggestions: bool,
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]:
+    """Each dimension asked of the model: (dimensions, its suggestions, per-request stats)."""
     params = replace(
         params or GenerationParams(),
         max_tokens=int(prompts.limit("max_tokens", 900)),
         temperature=float(prompts.limit("temperature", (params or GenerationParams()).temperature)),
     )
-    dims, found, stats = [], [], []
+    dims: list[dict[str, Any]] = []
+    found: list[dict[str, Any]] = []
+    stats: list[dict[str, Any]] = []
     n = len(rubric.dimensions)
     for i, dim in enumerate(rubric.dimensions, 1):
         if on_progress:
             on_progress(i, n, dim.name)
-        messages = _dimension_messages(prompts, rubric, dim, essay, query)
-        data, completion = generate_json(
-            engine, messages, dimension_schema(dim, prompts, suggestions), params, cancel
-        )
+        banded = mode == "band" and dim.max == rubric.tier_scale
+        messages = _dimension_messages(prompts, rubric, dim, essay, query, banded)
+        schema = band_schema(rubric, prompts, suggestions) if banded else dimension_schema(dim, prompts, suggestions)
+        data, completion = generate_json(engine, messages, schema, params, cancel)
         st = completion.stats
         stats.append(
             {
@@ -270,44 +436,44 @@ def critique(
                 "seconds": round(st.total_s, 2),
             }
         )
-        score = int(max(0, min(dim.max, data["score"])))
-        dims.append(
-            {
-                "key": dim.key,
-                "name": dim.name,
-                "score": score,
-                "max": dim.max,
-                "reason": _whole_sentences(data["reason"]),
-            }
-        )
+        if banded:
+            strengths = [x.strip() for x in data["strengths"] if x.strip()]
+            problems = [x.strip() for x in data["problems"] if x.strip()]
+            score = band_points(rubric, data["band"], len(problems))
+            reason = "；".join(
+                part
+                for part in (
+                    "优点：" + "，".join(strengths) if strengths else "",
+                    "问题：" + "，".join(problems) if problems else "",
+                )
+                if part
+            )
+            entry = {"band": data["band"], "strengths": strengths, "problems": problems}
+        else:
+            score = int(max(0, min(dim.max, data["score"])))
+            reason, entry = _whole_sentences(data["reason"]), {}
+        dims.append({"key": dim.key, "name": dim.name, "score": score, "max": dim.max, "reason": reason, **entry})
         for s in data["suggestions"]:
             quote = repair_quote(s["quote"], essay)
             if quote is None or not s["issue"].strip():
                 continue  # never show a quote that is not in the text
             if any(x["quote"] == quote for x in found):
                 continue
-            found.append(
-                {"quote": quote, "issue": s["issue"].strip(), "fix": s["fix"].strip(), "dimension": dim.name}
-            )
-    total = final_total(rubric, [d["score"] for d in dims], deductions)
-    result = CritiqueResult(rubric, total, dims, deductions, found, metrics, "model", title, stats)
-    if features is not None:
-        est = _feature_dimensions(rubric, features, feature_values(analysis, body), len(analysis.loops))
-        est_total = final_total(rubric, [d["score"] for d in est], deductions)
-        result.estimate = {"total": est_total, "dimensions": est}
-    return result
+            found.append({"quote": quote, "issue": s["issue"].strip(), "fix": s["fix"].strip(), "dimension": dim.name})
+    return dims, found, stats
 
 
 def _dimension_messages(
-    prompts: PromptSet, rubric: Rubric, dim: Dimension, essay: str, query: str
+    prompts: PromptSet, rubric: Rubric, dim: Dimension, essay: str, query: str, banded: bool = False
 ) -> list[Message]:
     question = prompts.render(
-        "question",
+        "band_question" if banded else "question",
         dimension=dim.name,
         max=dim.max,
         criteria="、".join(dim.criteria),
         note=f"（{dim.note}）" if dim.note else "",
         tiers=_tiers_text(rubric, dim),
+        bands="、".join(t.name for t in rubric.tiers),
         max_suggestions=prompts.limit("max_suggestions", 5),
     )
     user = prompts.render(
@@ -321,11 +487,9 @@ def _dimension_messages(
     return [{"role": "system", "content": prompts.render("system")}, {"role": "user", "content": user}]
 
 
-def _feature_dimensions(
-    rubric: Rubric, model: FeatureModel, values: dict[str, float], loops: int
-) -> list[dict[str, Any]]:
+def _feature_dimensions(rubric: Rubric, model: FeatureModel, values: dict[str, float]) -> list[dict[str, Any]]:
     out = []
-    for dim, score, contribs in model.dimension_scores(rubric, values, loops):
+    for dim, score, contribs in model.dimension_scores(rubric, values):
         top = sorted(contribs, key=lambda c: -abs(c[1]))[:3]
         parts = [f"{label}{'+' if pts >= 0 else '−'}{abs(pts):.1f}" for label, pts in top if abs(pts) >= 0.05]
         reason = "文本特征估计（无模型）：" + ("，".join(parts) if parts else "各项特征接近平均水平")
@@ -397,3 +561,73 @@ def metric_suggestions(text: str, a: Analysis, limit: int = 5) -> list[dict[str,
             seen.add(item["quote"])
             unique.append(item)
     return unique[:limit]
+
+
+MAX_SUGGESTIONS = 8
+
+
+def all_suggestions(
+    rubric: Rubric,
+    body: str,
+    a: Analysis,
+    from_model: list[dict[str, Any]],
+    evidence: list[Evidence],
+    *,
+    topic: str = "",
+    want: int = 3,
+) -> list[dict[str, Any]]:
+    """The model's suggestions first, then the evidence's, then those computed from the text
+    (loops, overused phrases, long sentences); where fewer than ``want`` remain, the weakest
+    computed spots (an opening or ending that does not touch the topic, the longest sentence, the
+    thinnest paragraph). Every quote is verbatim; one suggestion per quote."""
+    out: list[dict[str, Any]] = []
+    for s in [*from_model, *evidence_suggestions(rubric, evidence), *metric_suggestions(body, a)]:
+        if s["quote"] and s["quote"] in body and all(x["quote"] != s["quote"] for x in out):
+            out.append(s)
+    if len(out) < want:
+        for s in _weak_spots(body, topic):
+            if len(out) >= want:
+                break
+            if all(x["quote"] != s["quote"] for x in out):
+                out.append(s)
+    return out[:MAX_SUGGESTIONS]
+
+
+def _han_bigrams(text: str) -> set[str]:
+    h = "".join(HAN_RE.findall(text))
+    return {h[i : i + 2] for i in range(len(h) - 1)}
+
+
+def _weak_spots(body: str, topic: str) -> list[dict[str, Any]]:
+    paras = [p.strip() for p in body.split("\n") if p.strip()]
+    sents = sentences(body)
+    out: list[dict[str, Any]] = []
+    if not paras or not sents:
+        return out
+    grams = _han_bigrams(topic)
+    if grams and not (_han_bigrams(paras[0]) & grams):
+        out.append(
+            {"quote": sentences(paras[0])[0] if sentences(paras[0]) else paras[0][:60],
+             "issue": "开头没有点出题目", "fix": "在开头一两句里点明题目或中心", "dimension": "内容"}
+        )
+    if grams and len(paras) > 1 and not (_han_bigrams(paras[-1]) & grams):
+        last = sentences(paras[-1])
+        out.append(
+            {"quote": last[-1] if last else paras[-1][:60],
+             "issue": "结尾没有回扣题目", "fix": "结尾回到题目，收束全文", "dimension": "表达"}
+        )
+    longest = max(sents, key=len)
+    if len(longest) >= 40:
+        out.append(
+            {"quote": longest[:120], "issue": f"这句较长（{count_chars(longest)}字）",
+             "fix": "拆成两三句，每句只说一层意思", "dimension": "表达"}
+        )
+    middle = paras[1:-1] if len(paras) > 2 else []
+    if middle:
+        thin = min(middle, key=len)
+        if count_chars(thin) < 80:
+            out.append(
+                {"quote": thin[:120], "issue": "这一段较单薄", "fix": "补上具体的细节、例子或感受",
+                 "dimension": "内容"}
+            )
+    return out

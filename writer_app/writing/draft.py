@@ -277,13 +277,32 @@ def _guarded_piece(
     para = False  # a line end came after the last accepted sentence
     avoid: list[str] = []  # refused continuations, shown to the DRY sampler on the re-sample
 
+    def units(sentence: str) -> list[str]:
+        """What the guard judges: the sentence, or in verse each line it becomes (a small model
+        writes prose sentences; each clause becomes a line, and a line repeats as a line)."""
+        if prose:
+            return [sentence]
+        return [c.strip() for c in _CLAUSE.split(sentence) if c.strip()] or [sentence]
+
+    def judge(sentence: str, before: str) -> Verdict | None:
+        assert guard is not None
+        shown: list[str] = []
+        for unit in units(sentence):
+            verdict = guard.check(unit, before + "".join(shown))
+            if verdict is None and shown and guard.near_duplicate_within(unit, shown):
+                verdict = Verdict("repeat", unit)
+            if verdict is not None:
+                return verdict
+            shown.append(unit)
+        return None
+
     def accept(sentence: str) -> DraftEvent:
         nonlocal text, para
         if guard is not None:
-            guard.accept(sentence)
-        if not prose:  # verse: a small model writes prose sentences; each clause becomes a line
-            lines = [c.strip() for c in _CLAUSE.split(sentence) if c.strip()] or [sentence]
-            sentence = "\n".join(lines[: max(1, budget - measure(text))])
+            for unit in units(sentence):
+                guard.accept(unit)
+        if not prose:
+            sentence = "\n".join(units(sentence)[: max(1, budget - measure(text))])
             para = True
         lead = "" if text else prefix
         sep = "\n" if para and text else ""
@@ -326,7 +345,7 @@ def _guarded_piece(
                     sentence = sentence.strip()
                     at_start, line_start = line_start, ends_line
                     if sentence:
-                        verdict = guard.check(sentence, lead + text) if guard is not None else None
+                        verdict = judge(sentence, lead + text) if guard is not None else None
                         if verdict is None and prose and guard is not None and _bare_line(sentence, ends_line, final):
                             verdict = Verdict("label", sentence)
                         if verdict is not None:
@@ -349,7 +368,7 @@ def _guarded_piece(
         if reason is FinishReason.CANCELLED or cancel.cancelled:
             rest = clean_prose(raw[pos:], final=True).replace("\n", "")
             if rest and not done:
-                verdict = guard.check(rest) if guard is not None else None
+                verdict = judge(rest, lead + text) if guard is not None else None
                 if verdict is None:
                     yield accept(rest)
                 else:

@@ -256,6 +256,13 @@ class SentenceGuard:
         g = bigrams(sentence)
         return next((s for eg, s in self._grams if jaccard(g, eg) >= self.rules.jaccard), "")
 
+    def near_duplicate_within(self, sentence: str, others: list[str]) -> bool:
+        """Whether ``sentence`` repeats one of ``others`` (not yet accepted) by the same rule."""
+        probe = SentenceGuard(self.rules)
+        for o in others:
+            probe.accept(o)
+        return bool(probe.near_duplicate_of(sentence))
+
     def accept(self, sentence: str) -> None:
         n = han_count(sentence)
         if n >= self.rules.min_han:
