@@ -6,7 +6,7 @@ import pytest
 
 from writer_app.config import AppPaths, EngineSettings, Settings
 from writer_app.errors import ModelError, WriterAppError
-from writer_app.llm.engine import CancelToken
+from writer_app.llm.engine import CancelToken, GenerationParams
 from writer_app.workbench import Workbench, load_sample_prompts
 
 ESSAY = (
@@ -103,3 +103,44 @@ def test_classroom_mode_builds_a_server_engine_and_never_the_local_one(small_res
             host.load()
     finally:
         srv.stop()
+
+
+def _scripted_answers():
+    import json as _json
+
+    return [
+        _json.dumps({"reason": "切题。", "score": s, "suggestions": [{"quote": "汗水湿透了衣背", "issue": "平", "fix": "细"}]})
+        for s in (18, 17, 16)
+    ]
+
+
+def test_the_window_and_the_cli_get_one_verdict_for_one_model_output(small_resources, monkeypatch):
+    """The window calls critique() with the host's engine, the CLI with its own (--model); both
+    run the same path, so the same model output gives the same verdict."""
+    from scripted_engine import ScriptedEngine
+
+    wb = bench(small_resources)
+    genre = wb.genre("议论文")
+    thought = "## 立意\n汗水湿透了衣背，可我知道坚持才能看见远方"
+    monkeypatch.setattr(wb.models, "engine", lambda: ScriptedEngine(_scripted_answers()))
+    monkeypatch.setattr(wb.models, "params", lambda: GenerationParams())
+    monkeypatch.setattr(type(wb.models), "name", property(lambda self: "demo"))
+    window = wb.critique(ESSAY, "坚持", genre, 800, CancelToken(), thought=thought)
+    cli = wb.critique(
+        ESSAY, "坚持", genre, 800, CancelToken(), thought=thought,
+        engine=ScriptedEngine(_scripted_answers()), params=GenerationParams(), model_name="demo",
+    )
+    a, b = window.to_dict(), cli.to_dict()
+    a.pop("stats"), b.pop("stats")
+    assert a == b
+    assert a["evidence"] and a["calibration"] and len(a["suggestions"]) >= 3
+    assert any(ev["kind"] == "copy" for ev in a["evidence"])  # the 构思 is a copy source in both
+
+
+def test_a_corrupt_calibration_of_ones_own_is_one_line_and_the_built_in_one_is_used(small_resources):
+    wb = bench(small_resources)
+    wb.paths.calibration_file.parent.mkdir(parents=True, exist_ok=True)
+    wb.paths.calibration_file.write_text("[[calibration]\nbroken", encoding="utf-8")
+    r = wb.critique(ESSAY, "坚持", wb.genre("议论文"), 800, CancelToken(), use_model=False)
+    assert r.calibration is not None and r.calibration["model"] == ""
+    assert len(r.warnings) == 1 and "calibration.toml" in r.warnings[0] and "内置校准" in r.warnings[0]

@@ -941,6 +941,60 @@ def cmd_critique(ctx: Context, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_calibrate(ctx: Context, args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from writer_app.errors import CancelledError
+    from writer_app.resources import resources_dir
+    from writer_app.workbench import Workbench
+
+    wb = Workbench.create(ctx.paths, ctx.settings, resources_dir())
+    genre = _genre(args)
+    bar = tqdm(desc="校准 (calibrating)", unit="篇", file=sys.stderr, dynamic_ncols=True, disable=args.json)
+
+    def progress(i: int, n: int, name: str) -> None:
+        bar.total = n
+        bar.set_postfix_str(name[:24])
+        bar.n = i - 1
+        bar.refresh()
+
+    common: dict[str, Any] = {"max_score": args.max_score, "on_progress": progress}
+    try:
+        if args.no_model:
+            with _ctrl_c_cancels() as cancel:
+                cal = wb.calibrate(Path(args.source), genre, cancel, use_model=False, **common)
+        else:
+            engine, params = _engine_and_params(ctx, args)
+            with engine, _ctrl_c_cancels() as cancel:
+                cal = wb.calibrate(
+                    Path(args.source), genre, cancel, engine=engine, params=params, model_name=_model_used(args), **common
+                )
+    except CancelledError:
+        bar.close()
+        _status("已取消：已评过的文章会保留，再次运行从这里继续 (cancelled: finished essays are kept; run again to resume)")
+        return EXIT_CANCELLED
+    bar.n = bar.total or 0
+    bar.close()
+    out = {
+        "model": cal.model,
+        "rubric": cal.rubric,
+        "essays": cal.n,
+        "spearman_cv": cal.agreement.get("spearman_cv"),
+        "model_weight": round(cal.model_weight, 4),
+        "uses_model": cal.uses_model,
+        "saved_to": str(ctx.paths.calibration_file),
+    }
+    if args.json:
+        _print_json(out)
+        return 0
+    print(f"已校准 (calibrated)：{cal.n} 篇，评分标准 {cal.rubric}，模型 {cal.model or '（只用文本）'}")
+    print(f"与你的评分的一致性 (Spearman, 5-fold cross-validated): {out['spearman_cv']}")
+    if cal.model and not cal.uses_model:
+        print("这个模型的评分与你的评分无关，总分将只根据文本估计 (the model's scores carry no weight)")
+    print(f"已保存到 (saved to) {ctx.paths.calibration_file}；之后的点评会使用它")
+    return 0
+
+
 # --------------------------------------------------------------------------------------------
 # projects, search, import
 # --------------------------------------------------------------------------------------------
@@ -1405,6 +1459,22 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_writing_args(p)
     p.set_defaults(func=cmd_critique)
+
+    p = sub.add_parser(
+        "calibrate",
+        help="按你自己的评分校准点评的总分 (fit the critique's total to your own marking)",
+        description="PATH: 一个 JSONL 文件（每行 {\"id\", \"text\", \"score\"}），或一个文件夹："
+        "里面是 .txt/.md 文章和分数表 scores.csv（每行“文件名,分数”）。至少 30 篇。",
+    )
+    p.add_argument("source", metavar="PATH", help="JSONL 文件或文件夹 (JSONL file or folder)")
+    p.add_argument("--max-score", type=float, dest="max_score", help="你的满分 (your full mark; default: the rubric's)")
+    p.add_argument("--no-model", action="store_true", dest="no_model", help="只用文本特征 (text features only)")
+    _add_engine_args(p)
+    p.add_argument("--type", "-t", help="文体，决定评分标准 (query_type; decides the rubric)")
+    p.add_argument("--temperature", type=float)
+    p.add_argument("--seed", type=int)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_calibrate)
 
     project = sub.add_parser("project", help="管理项目 (projects)")
     psub = project.add_subparsers(dest="project_command", metavar="ACTION", required=True)

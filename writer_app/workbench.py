@@ -446,6 +446,75 @@ class Workbench:
             on_progress=on_progress,
         )
 
+    def calibrate(
+        self,
+        source: Path,
+        genre: Genre,
+        cancel: CancelToken,
+        *,
+        use_model: bool = True,
+        max_score: float | None = None,
+        on_progress: Callable[[int, int, str], None] | None = None,
+        engine: Any = None,
+        params: GenerationParams | None = None,
+        model_name: str | None = None,
+    ) -> Any:
+        """Fit the critique's total to the essays in ``source`` as their teacher scored them
+        (out of ``max_score``, default the rubric's maximum); keep it for this model and rubric
+        in the data folder. Returns the Calibration. See :mod:`writer_app.writing.calibrate`."""
+        from writer_app.writing.calibrate import AnswerCache, read_scored, signals_for
+        from writer_app.writing.calibration import fit, load_calibrations, save_calibrations
+        from writer_app.writing.critique import check_essay, critique, feature_values, load_feature_model
+        from writer_app.writing.rubric import split_title
+
+        rubric = self.rubric(genre.rubric)
+        top = float(max_score or rubric.max_total)
+        essays = read_scored(source, top)
+        prompts = self.prompts("critique")
+        for e in essays:  # every essay is checked before the first model request
+            try:
+                check_essay(e.text, prompts)
+            except WriterAppError as exc:
+                raise type(exc)(f"{e.id}：{exc}") from None
+        if self._features is None:
+            self._features = load_feature_model(self.resources)
+        model = (model_name if model_name is not None else self.models.name) if use_model else ""
+
+        def text_signals(e: Any) -> dict[str, float]:
+            _title, body = split_title(e.text)
+            a = self.analyzer.analyze(body, prompt=e.query, target_chars=genre.target_chars)
+            return feature_values(a, body)
+
+        model_dims = None
+        if use_model:
+            eng = engine if engine is not None else self.models.engine()
+            p = params if params is not None else self.models.params()
+
+            def model_dims(e: Any) -> list[dict[str, Any]]:
+                r = critique(
+                    e.text, rubric, self.analyzer, query=e.query, target_chars=genre.target_chars,
+                    engine=eng, prompts=prompts, params=p, features=self._features, cancel=cancel,
+                    suggestions=False,
+                )
+                return [{"key": d["key"], "score": d["score"], "max": d["max"]} for d in r.dimensions]
+
+        cache = AnswerCache(self.paths.data_dir / "calibration-answers.jsonl", model) if use_model else None
+        rows = signals_for(essays, text_signals, model_dims, cache, on_progress)
+        cal = fit(
+            rows,
+            [e.score / top for e in essays],
+            rubric=rubric.name,
+            model=model,
+            fitted_on=f"{len(essays)} essays from {source.name}, scored out of {top:g} by their teacher",
+        )
+        try:
+            own = load_calibrations(self.paths.calibration_file)
+        except WriterAppError:
+            own = []  # an unreadable file of one's own is replaced by the new calibration
+        keep = [c for c in own if (c.rubric, c.model) != (cal.rubric, cal.model)]
+        save_calibrations(self.paths.calibration_file, [cal, *keep])
+        return cal
+
     def evidence_rules(self) -> Any:
         from writer_app.writing.evidence import load_evidence_rules
 

@@ -67,7 +67,6 @@ def main() -> int:
     doc = {
         "fitted_on": f"aes-300 training split ({len(t)} essays), ridge alpha={args.alpha}",
         "intercept": round(intercept, 5),
-        "loop_points": 3,
         "feature": [
             {
                 "name": k,

@@ -87,3 +87,34 @@ def test_gpu_layers_follow_what_llama_cpp_supports(make_window, qtbot):
     w.open_settings()
     assert "检测" in str(seen["first"])
     assert seen["enabled"] is expected and w.wb.models.gpu_offload is expected
+
+
+def test_calibrating_to_ones_own_marking_from_the_settings(make_window, qtbot, tmp_path):
+    """Text-only here (no model in this test): the dialog runs Workbench.calibrate as a job,
+    shows progress and the agreement reached, and refuses 29 essays with the reason."""
+    import json
+
+    from writer_app.gui.dialogs import CalibrateDialog
+
+    w = make_window()
+    paras = ["外婆的菜园在老屋后面。", "篱笆上爬满了丝瓜藤。", "每年春天她都栽下辣椒苗。", "夏天的傍晚飘着泥土的气味。"]
+    rows = [
+        {"id": f"s{i}", "text": "\n".join(paras[: 1 + i % 4]) * (1 + i % 3), "score": 30 + i} for i in range(31)
+    ]
+    source = tmp_path / "class.jsonl"
+    source.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows[:29]), encoding="utf-8")
+    dialog = CalibrateDialog(w.wb, w.runner, w)
+    qtbot.addWidget(dialog)
+    dialog.source.setText(str(source))
+    dialog.text_only.setChecked(True)
+    dialog.start()
+    qtbot.waitUntil(lambda: dialog.start_button.isEnabled(), timeout=20000)
+    assert "至少需要 30" in dialog.status.text()
+    source.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows), encoding="utf-8")
+    dialog.start()
+    qtbot.waitUntil(lambda: dialog.start_button.isEnabled(), timeout=20000)
+    assert "已校准：31 篇" in dialog.status.text()
+    assert w.wb.paths.calibration_file.exists()
+    settings = SettingsDialog(w.wb, w.settings, w, w.runner)
+    qtbot.addWidget(settings)
+    assert any(b.text() == "按我的评分校准点评…" for b in settings.findChildren(type(dialog.start_button)))

@@ -1,4 +1,4 @@
-"""Dialogs: the first-run model chooser and the settings."""
+"""Dialogs: the first-run model chooser, the settings, and calibrating the critique."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QDialog,
     QDialogButtonBox,
@@ -328,6 +329,11 @@ class SettingsDialog(QDialog):
         form.addRow(self.tr("数据文件夹"), row)
         form.addRow(self.tr("界面语言"), self.language)
         form.addRow(self.tr("批注署名"), self.author)
+        if runner is not None:
+            calibrate = QPushButton(self.tr("按我的评分校准点评…"))
+            calibrate.setToolTip(self.tr("用你打过分的作文（至少 30 篇）校准当前模型的点评总分"))
+            calibrate.clicked.connect(lambda: CalibrateDialog(self.wb, runner, self).exec())
+            form.addRow(self.tr("点评"), calibrate)
         note = QLabel(self.tr("数据文件夹和界面语言在下次启动时生效。"))
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
@@ -553,3 +559,149 @@ class SettingsDialog(QDialog):
         if self.runner is not None:
             self.runner.drop("server-test")
         super().reject()
+
+
+class CalibrateDialog(QDialog):
+    """按我的评分校准: the critique's total fitted to essays the teacher scored (≥ 30), for the
+    current model; the work is :meth:`Workbench.calibrate`, run as a cancellable job."""
+
+    def __init__(self, wb: Workbench, runner: JobRunner, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.wb, self.runner = wb, runner
+        self.setWindowTitle(self.tr("按我的评分校准点评"))
+        self.source = QLineEdit()
+        self.source.setAccessibleName(self.tr("打过分的文章"))
+        self.source.setPlaceholderText(self.tr("JSONL 文件，或含 scores.csv 的文件夹"))
+        pick_file = QPushButton(self.tr("文件…"))
+        pick_folder = QPushButton(self.tr("文件夹…"))
+        pick_file.clicked.connect(self._pick_file)
+        pick_folder.clicked.connect(self._pick_folder)
+        self.genre = QComboBox()
+        for g in wb.genres:
+            self.genre.addItem(g.name, g.name)
+        self.max_score = QDoubleSpinBox()
+        self.max_score.setRange(0, 1000)
+        self.max_score.setSpecialValueText(self.tr("按评分标准"))
+        self.text_only = QCheckBox(self.tr("只用文本特征（不用模型）"))
+        self.progress = QProgressBar()
+        self.progress.setVisible(False)
+        self.status = QLabel(
+            self.tr("至少 30 篇。每篇用当前模型（{0}）评一次；中途取消后再次开始会接着评。").format(
+                wb.models.name or self.tr("未设置")
+            )
+        )
+        self.status.setWordWrap(True)
+        self.start_button = QPushButton(self.tr("开始校准"))
+        self.cancel_button = QPushButton(self.tr("取消"))
+        self.cancel_button.setEnabled(False)
+        self.start_button.clicked.connect(self.start)
+        self.cancel_button.clicked.connect(lambda: self.runner.cancel("model"))
+        row = QHBoxLayout()
+        row.addWidget(self.source, 1)
+        row.addWidget(pick_file)
+        row.addWidget(pick_folder)
+        form = QFormLayout()
+        form.addRow(self.tr("打过分的文章"), row)
+        form.addRow(self.tr("文体（决定评分标准）"), self.genre)
+        form.addRow(self.tr("你的满分"), self.max_score)
+        form.addRow("", self.text_only)
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        buttons.addWidget(self.start_button)
+        buttons.addWidget(self.cancel_button)
+        close = QPushButton(self.tr("关闭"))
+        close.clicked.connect(self.reject)
+        buttons.addWidget(close)
+        lay = QVBoxLayout(self)
+        lay.addLayout(form)
+        lay.addWidget(self.progress)
+        lay.addWidget(self.status)
+        lay.addLayout(buttons)
+
+    def _pick_file(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, self.tr("打过分的文章"), "", "JSONL (*.jsonl *.json)")
+        if path:
+            self.source.setText(path)
+
+    def _pick_folder(self) -> None:
+        path = QFileDialog.getExistingDirectory(self, self.tr("打过分的文章"))
+        if path:
+            self.source.setText(path)
+
+    def start(self) -> None:
+        text = self.source.text().strip()
+        if not text:
+            self.status.setText(self.tr("请先选择打过分的文章。"))
+            return
+        if self.runner.busy("model"):
+            self.status.setText(self.tr("模型正在工作，请等它完成。"))
+            return
+        source, genre = Path(text), self.wb.genre(self.genre.currentData() or "")
+        use_model, top = not self.text_only.isChecked(), self.max_score.value() or None
+        wb = self.wb
+
+        def work(job: Any) -> Any:
+            return wb.calibrate(
+                source, genre, job.cancel, use_model=use_model, max_score=top,
+                on_progress=lambda i, n, name: job.emit((i, n, name)),
+            )
+
+        self.start_button.setEnabled(False)
+        self.cancel_button.setEnabled(True)
+        self.progress.setVisible(True)
+        self.progress.setRange(0, 0)
+        self.runner.start("model", work, on_event=self._progress, on_done=self._done, on_error=self._failed)
+
+    def _progress(self, events: list[Any]) -> None:
+        i, n, name = events[-1]
+        self.progress.setRange(0, n)
+        self.progress.setValue(i - 1)
+        self.status.setText(self.tr("第 {0}/{1} 篇：{2}").format(i, n, name))
+
+    def _done(self, cal: Any) -> None:
+        self.start_button.setEnabled(True)
+        self.cancel_button.setEnabled(False)
+        self.progress.setVisible(False)
+        lines = [
+            self.tr("已校准：{0} 篇，与你的评分的一致性（Spearman，交叉验证）{1}。").format(
+                cal.n, cal.agreement.get("spearman_cv", 0)
+            )
+        ]
+        if cal.model and not cal.uses_model:
+            lines.append(self.tr("这个模型的评分与你的评分无关：总分将只根据文本估计，评语仍来自模型。"))
+        lines.append(self.tr("之后的点评会使用这次校准。"))
+        self.status.setText("\n".join(lines))
+
+    def _failed(self, message: str) -> None:
+        self.start_button.setEnabled(True)
+        self.cancel_button.setEnabled(False)
+        self.progress.setVisible(False)
+        if not message or "取消" in message or "cancel" in message.lower():
+            self.status.setText(self.tr("已取消：已评过的文章会保留，再次开始从这里继续。"))
+        else:
+            self.status.setText(message)
+
+
+class RewriteReview(QDialog):
+    """A suggestion applied as a rewrite: the passage before and after as a word-level diff, to
+    accept (the passage is replaced, one undo step) or reject (nothing changes)."""
+
+    def __init__(self, ops: list[Any], instruction: str, parent: QWidget | None = None) -> None:
+        from PySide6.QtWidgets import QTextBrowser
+
+        from writer_app.gui.panels import diff_html
+
+        super().__init__(parent)
+        self.setWindowTitle(self.tr("按建议改写"))
+        self.diff = QTextBrowser()
+        self.diff.setAccessibleName(self.tr("改写前后的差异"))
+        self.diff.setHtml(diff_html(ops) or self.tr("（改写结果与原文相同）"))
+        buttons = QDialogButtonBox()
+        self.accept_button = buttons.addButton(self.tr("采用改写"), QDialogButtonBox.ButtonRole.AcceptRole)
+        self.reject_button = buttons.addButton(self.tr("保留原文"), QDialogButtonBox.ButtonRole.RejectRole)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        lay = QVBoxLayout(self)
+        lay.addWidget(QLabel(self.tr("建议：{0}").format(instruction)))
+        lay.addWidget(self.diff, 1)
+        lay.addWidget(buttons)

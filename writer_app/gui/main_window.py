@@ -266,6 +266,7 @@ class MainWindow(QMainWindow):
         self.draft_tab.stop_requested.connect(self.stop)
         self.critique_tab.critique_requested.connect(self.run_critique)
         self.critique_tab.suggestion_clicked.connect(self.show_quote)
+        self.critique_tab.rewrite_requested.connect(self.apply_suggestion)
         self.history_tab.revision_selected.connect(self._show_revision_diff)
         self.history_tab.restore_requested.connect(self.restore_revision)
         self.history_tab.snapshot_button.clicked.connect(self.snapshot)
@@ -1137,6 +1138,58 @@ class MainWindow(QMainWindow):
             self.critique_tab.show_result(data)
         self.update_model_label()
         self.generation_finished.emit("critique", "stop")
+
+    def apply_suggestion(self, quote: str, instruction: str) -> None:
+        """改写这一段: the suggestion's passage rewritten by the model (the rewrite path, with its
+        guards), then shown as a diff to accept or reject; nothing changes until it is accepted."""
+        editor = self.draft_tab.editor
+        if not editor.find_and_select(quote):
+            self.show_message(self.tr("正文中找不到这段引文（可能已修改）"))
+            return
+        if not self._ready_for_model():
+            return
+        self.flush()
+        text = editor.toPlainText()
+        start, end = editor.selection_range()
+        before, passage, after = text[:start], text[start:end], text[end:]
+        pid, wb = self.project.id, self.wb
+
+        def work(job: Job) -> str:
+            return "".join(ev.text for ev in wb.rewrite(passage, instruction, before, after, job.cancel) if ev.kind == "text")
+
+        self._show_progress(self.tr("按建议改写中…"), busy=True)
+        self.runner.start(
+            "model",
+            work,
+            on_done=lambda new: self._review_rewrite(pid, text, start, end, new, instruction),
+            on_error=self._model_failed_job("rewrite"),
+        )
+
+    def _review_rewrite(self, pid: int, text: str, start: int, end: int, new: str, instruction: str) -> None:
+        from writer_app.gui.dialogs import RewriteReview
+
+        self.progress.setVisible(False)
+        editor = self.draft_tab.editor
+        if self.project is None or self.project.id != pid or editor.toPlainText() != text:
+            self.show_message(self.tr("正文在改写期间变了，改写结果没有采用。"))
+            return
+        if not new.strip():
+            self.show_message(self.tr("模型没有写出可用的改写。"))
+            return
+        review = RewriteReview(self.library.projects.diff(text[start:end], new), instruction, self)
+        self._review = review
+
+        def accepted() -> None:
+            if editor.toPlainText() != text:
+                self.show_message(self.tr("正文已修改，改写结果没有采用。"))
+                return
+            editor.select_range(start, end)
+            editor.textCursor().insertText(new)  # one undo step
+            self.flush()
+
+        review.accepted.connect(accepted)
+        review.open()
+        self.generation_finished.emit("rewrite-review", "stop")
 
     def show_quote(self, quote: str) -> None:
         """A suggestion was clicked: select its passage in the draft."""

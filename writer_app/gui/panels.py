@@ -530,6 +530,7 @@ class CritiqueTab(QWidget):
 
     critique_requested = Signal()
     suggestion_clicked = Signal(str)  # the quoted passage
+    rewrite_requested = Signal(str, str)  # the quoted passage, the suggested fix
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -540,8 +541,14 @@ class CritiqueTab(QWidget):
         self.chart = _named(ScoreChart(), self.tr("分项得分图"))
         self.deductions = QLabel()
         self.deductions.setWordWrap(True)
+        self.verdicts = _named(QLabel(), self.tr("评分来源"))
+        self.verdicts.setWordWrap(True)
+        self.evidence = _named(QListWidget(), self.tr("计算出的问题"))
+        self.evidence.setWordWrap(True)
         self.suggestions = _named(QListWidget(), self.tr("修改建议"))
         self.suggestions.setWordWrap(True)
+        self.rewrite_button = _named(QPushButton(self.tr("按建议改写这一段")), self.tr("按建议改写这一段"))
+        self.rewrite_button.setEnabled(False)
         self.metrics = _named(QTextBrowser(), self.tr("文本指标"))
         top = QHBoxLayout()
         top.addWidget(self.run_button)
@@ -551,13 +558,27 @@ class CritiqueTab(QWidget):
         lay.addLayout(top)
         lay.addWidget(self.total)
         lay.addWidget(self.chart)
+        lay.addWidget(self.verdicts)
         lay.addWidget(self.deductions)
+        lay.addWidget(QLabel(self.tr("计算出的问题（单击定位到正文）")))
+        lay.addWidget(self.evidence, 1)
         lay.addWidget(QLabel(self.tr("修改建议（单击定位到正文）")))
         lay.addWidget(self.suggestions, 2)
+        lay.addWidget(self.rewrite_button)
         lay.addWidget(QLabel(self.tr("文本指标")))
         lay.addWidget(self.metrics, 1)
         self.run_button.clicked.connect(self.critique_requested)
         self.suggestions.itemClicked.connect(self._clicked)
+        self.evidence.itemClicked.connect(self._clicked)
+        self.suggestions.currentItemChanged.connect(
+            lambda cur, _prev: self.rewrite_button.setEnabled(cur is not None and bool(cur.data(Qt.ItemDataRole.UserRole)))
+        )
+        self.rewrite_button.clicked.connect(self._rewrite)
+
+    def _rewrite(self) -> None:
+        item = self.suggestions.currentItem()
+        if item is not None and item.data(Qt.ItemDataRole.UserRole):
+            self.rewrite_requested.emit(item.data(Qt.ItemDataRole.UserRole), item.data(Qt.ItemDataRole.UserRole + 1) or "")
 
     def _clicked(self, item: QListWidgetItem) -> None:
         quote = item.data(Qt.ItemDataRole.UserRole)
@@ -568,6 +589,8 @@ class CritiqueTab(QWidget):
         self.total.setText(self.tr("还没有点评。"))
         self.chart.set_scores([])
         self.deductions.clear()
+        self.verdicts.clear()
+        self.evidence.clear()
         self.suggestions.clear()
         self.metrics.clear()
 
@@ -584,6 +607,15 @@ class CritiqueTab(QWidget):
                 for d in data.get("dimensions", [])
             ]
         )
+        self.verdicts.setText(self._verdicts(data))
+        self.evidence.clear()
+        for ev in data.get("evidence") or []:
+            for quote in ev.get("quotes") or [""]:
+                item = QListWidgetItem(f"{ev.get('message', '')}\n「{quote}」" if quote else ev.get("message", ""))
+                item.setData(Qt.ItemDataRole.UserRole, quote)
+                self.evidence.addItem(item)
+        if not self.evidence.count():
+            self.evidence.addItem(QListWidgetItem(self.tr("没有发现重复、照抄、助手口吻、循环或离题。")))
         ded = data.get("deductions") or []
         self.deductions.setText(
             self.tr("扣分：") + "；".join(f"{d.get('rule', '')} {d.get('points', 0)}" for d in ded)
@@ -598,12 +630,38 @@ class CritiqueTab(QWidget):
                 )
             )
             item.setData(Qt.ItemDataRole.UserRole, s.get("quote", ""))
+            item.setData(Qt.ItemDataRole.UserRole + 1, f"{s.get('issue', '')}：{s.get('fix', '')}")
             self.suggestions.addItem(item)
         self.show_metrics(data.get("metrics") or {})
 
+    def _verdicts(self, data: dict[str, Any]) -> str:
+        """The verdicts side by side: the model's (or the text's) dimensions, the calibrated total,
+        the analysis-only estimate; then how far the total follows the model, and any warning."""
+        top = data.get("max_total", 0)
+        source = self.tr("模型") if data.get("source") == "model" else self.tr("文本分析")
+        parts = [self.tr("{0}各项之和 {1}/{2}").format(source, data.get("dimension_total", data.get("total", 0)), top)]
+        cal = data.get("calibration")
+        if cal:
+            parts.append(self.tr("校准后总分 {0}/{1}").format(data.get("total", 0), top))
+        est = data.get("estimate")
+        if est:
+            parts.append(self.tr("文本估分 {0}/{1}").format(est.get("total", 0), top))
+        lines = [" · ".join(parts)]
+        tiers = [f"{d.get('name', '')}：{d['band']}" for d in data.get("dimensions", []) if d.get("band")]
+        if tiers:
+            lines.append(self.tr("模型定的等级：") + "，".join(tiers))
+        if cal:
+            lines.append(cal.get("note", ""))
+        lines += [self.tr("注意：") + w for w in data.get("warnings") or []]
+        return "\n".join(line for line in lines if line)
+
     def show_metrics(self, m: dict[str, Any]) -> None:
         rows = [
-            (self.tr("字数"), f"{m.get('chars', 0)} / {m.get('target_chars', 0)}"),
+            (
+                self.tr("字数"),
+                f"{m.get('chars', 0)} / {m.get('target_chars', 0)}"
+                + (self.tr("（标题 {0} 字不计入）").format(m["title_chars"]) if m.get("title_chars") else ""),
+            ),
             (self.tr("段落"), m.get("paragraphs", 0)),
             (self.tr("句子"), m.get("sentences", 0)),
             (self.tr("平均句长"), m.get("avg_sentence_chars", 0)),
@@ -667,18 +725,21 @@ class HistoryTab(QWidget):
 
     def show_diff(self, ops: list[Any]) -> None:
         """``ops`` turn the current text into the revision: inserts are what the revision adds."""
-        out = []
-        for op in ops:
-            t = html.escape(op.text).replace("\n", "<br>")
-            if op.op == "equal":
-                out.append(t)
-            elif op.op == "insert":
-                out.append(f"<span style='background:#c8f0c8;color:#000'>{t}</span>")
-            else:
-                out.append(
-                    f"<span style='background:#f6c8c8;color:#000;text-decoration:line-through'>{t}</span>"
-                )
-        self.diff.setHtml("".join(out) or self.tr("（与当前文本相同）"))
+        self.diff.setHtml(diff_html(ops) or self.tr("（与当前文本相同）"))
+
+
+def diff_html(ops: list[Any]) -> str:
+    """A word-level diff as HTML: insertions green, deletions red and struck through."""
+    out = []
+    for op in ops:
+        t = html.escape(op.text).replace("\n", "<br>")
+        if op.op == "equal":
+            out.append(t)
+        elif op.op == "insert":
+            out.append(f"<span style='background:#c8f0c8;color:#000'>{t}</span>")
+        else:
+            out.append(f"<span style='background:#f6c8c8;color:#000;text-decoration:line-through'>{t}</span>")
+    return "".join(out)
 
 
 # --------------------------------------------------------------------------------------------

@@ -1,5 +1,12 @@
-"""评改: a critique on a rubric. The model judges each dimension (score, reason, suggestions with
-quotes); quotes are repaired or dropped; deductions, caps and metrics are computed.
+"""评改: a critique on a rubric that a student can trust.
+
+Three things decide the verdict, in this order of authority:
+- computed evidence (:mod:`writer_app.writing.evidence`: repeats, copied plan, assistant talk,
+  loops, drift), which takes points off and caps each dimension whatever anyone else says;
+- the calibration (:mod:`writer_app.writing.calibration`), which maps the text's features and,
+  where it earned weight against teachers, the model's scores to the total a teacher would give;
+- the model's judgement per dimension (reason → score, or strengths and problems → band), with
+  suggestions whose quotes are repaired or dropped.
 
 Without a model, an analysis-only estimate scores each dimension from explainable text features
 (``resources/rubrics/features.toml``: a linear model fitted on a training split of teacher-scored

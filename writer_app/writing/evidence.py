@@ -254,23 +254,18 @@ def apply_evidence(rubric: Rubric, dims: list[dict[str, Any]], evidence: list[Ev
     keeps the score it had before (``before_evidence``) and the messages that changed it."""
     out = []
     for d in dims:
-        score = d["score"]
-        notes = []
-        for ev in evidence:
-            hit = False
-            if ev.dimension == d["key"] and ev.points:
-                score -= ev.points
-                hit = True
-            if d["key"] in ev.caps and score > ev.caps[d["key"]]:
-                score = ev.caps[d["key"]]
-                hit = True
-            if hit or ev.dimension == d["key"] or d["key"] in ev.caps:
-                notes.append(ev.message(rubric))
+        key = d["key"]
+        mine = [ev for ev in evidence if ev.dimension == key or key in ev.caps]
+        # points first, then the lowest cap: the order the evidence was found in does not matter
+        score = d["score"] - sum(ev.points for ev in mine if ev.dimension == key)
+        caps = [ev.caps[key] for ev in mine if key in ev.caps]
+        if caps:
+            score = min(score, min(caps))
         nd = dict(d, score=max(0, score))
         if nd["score"] != d["score"]:
             nd["before_evidence"] = d["score"]
-        if notes:
-            nd["evidence"] = notes
+        if mine:
+            nd["evidence"] = [ev.message(rubric) for ev in mine]
         out.append(nd)
     return out
 

@@ -1,0 +1,347 @@
+"""What the critic is worth, in figures (a bench, not a test). aes-300: 300 narrative essays with
+their teachers' scores; the held-out split (100, sha256(id) first) is for reporting only.
+
+    .venv/bin/python tests/bench/bench_critic.py                    # text only: about a minute
+    .venv/bin/python tests/bench/bench_critic.py --model demo --mode score --split train --limit 40 --cache c.jsonl
+    .venv/bin/python tests/bench/bench_critic.py --model demo --mode band --split held-out --cache c.jsonl
+    .venv/bin/python tests/bench/bench_critic.py --drafts /tmp/bench/report2.jsonl   # worthless texts
+
+Figures, every one computed in this run:
+- agreement with teachers (Spearman, and QWK on the 60-point scale with the teacher's score × 0.6)
+  for each ingredient: the analysis-only dimensions, + evidence, the calibrated total, the
+  model's dimensions (raw), the model with evidence, the calibrated total with the model;
+- damaged copies (text path, all 300 essays): the share of pairs where the original scores
+  strictly higher than each damaged copy (shuffled paragraphs; 5 sentences repeated elsewhere;
+  the second half replaced by another essay's; cut to 40 %; plan labels and assistant talk
+  inserted; generic filler);
+- worthless texts: drafts (from bench_quality.py --out) with ≥ 5 near-duplicate sentences or
+  ≥ 20 % copied from their 构思, and the same essays with 5 sentences repeated 2×: each must
+  score ≤ 30/60;
+- critiques without suggestions; seconds per critique; with --seeds, the spread of two seeds.
+
+Model critiques are cached per (model, mode, seed, essay, variant) in --cache, so a run resumes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import sys
+import time
+import zlib
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).parent))
+sys.path.insert(0, str(Path(__file__).parents[1]))  # scripted_engine: replays cached model answers
+
+from aes import load_essays, split  # noqa: E402
+
+from writer_app.analysis.metrics import Analyzer  # noqa: E402
+from writer_app.resources import resources_dir  # noqa: E402
+from writer_app.writing.calibration import choose, load_calibrations, spearman  # noqa: E402
+from writer_app.writing.critique import Grounding, critique, load_feature_model  # noqa: E402
+from writer_app.writing.evidence import load_evidence_rules  # noqa: E402
+from writer_app.writing.guards import load_guard_rules, split_sentences  # noqa: E402
+from writer_app.writing.prompts import load_prompts  # noqa: E402
+from writer_app.writing.rubric import load_rubric, sentences, split_title  # noqa: E402
+
+FILLER = [
+    "这件事情让我明白了很多道理。",
+    "总而言之，我们要正确地看待这个问题。",
+    "这是一个值得我们每个人深思的问题。",
+    "由此可见，这一点是非常重要的。",
+    "我们应该从中吸取经验和教训。",
+    "生活中这样的例子还有很多很多。",
+    "所以说，我们一定要努力做得更好。",
+    "每个人都应该认真思考这个问题。",
+]
+# what a small model leaves in a draft (the kinds the guards refuse), inserted between paragraphs
+INSERTS = [
+    "以下是文章的第二部分。",
+    "第二部分：举例论证。",
+    "【结尾】",
+    "希望这篇文章对你有所帮助。",
+    "您可以根据实际情况补充更多事例。",
+]
+DAMAGE = ("shuffled", "repeat5", "half", "cut40", "inserts", "filler")
+
+
+def qwk(a: list[int], b: list[int], lo: int = 0, hi: int = 60) -> float:
+    """Quadratic weighted kappa between two integer ratings on lo..hi."""
+    n = hi - lo + 1
+    o = np.zeros((n, n))
+    for x, y in zip(a, b, strict=True):
+        o[x - lo, y - lo] += 1
+    w = np.array([[(i - j) ** 2 for j in range(n)] for i in range(n)]) / (n - 1) ** 2
+    e = np.outer(o.sum(1), o.sum(0)) / o.sum()
+    return float(1 - (w * o).sum() / (w * e).sum()) if (w * e).sum() else 0.0
+
+
+def damage(text: str, kind: str, seed: int, other: str) -> str:
+    title, body = split_title(text)
+    paras = [p for p in body.split("\n") if p.strip()]
+    rng = random.Random(seed)
+    if kind == "shuffled":
+        order = list(range(len(paras)))
+        while len(paras) > 1 and order == sorted(order):
+            rng.shuffle(order)
+        paras = [paras[i] for i in order]
+    elif kind == "repeat5":
+        pool = [s for s in sentences(body) if len(s) >= 10] or sentences(body)
+        for s in rng.sample(pool, min(5, len(pool))):
+            j = rng.randrange(len(paras))
+            paras[j] = paras[j] + s  # the sentence again, elsewhere in the essay
+    elif kind == "half":
+        other_paras = [p for p in split_title(other)[1].split("\n") if p.strip()]
+        paras = paras[: max(1, len(paras) // 2)] + other_paras[len(other_paras) // 2 :]
+    elif kind == "cut40":
+        joined = "\n".join(paras)
+        limit = int(len(joined) * 0.4)
+        cut = max(joined.rfind(m, 0, limit) for m in "。！？")
+        paras = joined[: (cut + 1 if cut > 0 else limit)].split("\n")
+    elif kind == "inserts":
+        for ins in INSERTS[:3]:
+            paras.insert(rng.randrange(1, len(paras) + 1), ins)
+    elif kind == "filler":
+        extra = int(sum(len(p) for p in paras) * 0.4)
+        added = k = 0
+        while added < extra:
+            f = FILLER[k % len(FILLER)]
+            j = rng.randrange(len(paras))
+            paras[j] = paras[j] + f
+            added += len(f)
+            k += 1
+    return (title + "\n" if title else "") + "\n".join(paras)
+
+
+class Critic:
+    """The critique as the app runs it, for the text path and (optionally) a model."""
+
+    def __init__(self, args: argparse.Namespace) -> None:
+        res = resources_dir()
+        self.args = args
+        self.rubric = load_rubric(res, "gaokao")
+        self.analyzer = Analyzer(res)
+        self.features = load_feature_model(res)
+        self.prompts = load_prompts(res, "critique")
+        if args.mode:
+            self.prompts = replace(self.prompts, limits={**self.prompts.limits, "mode": args.mode})
+        self.guards = load_guard_rules(res)
+        self.evidence = load_evidence_rules(res)
+        self.calibrations = load_calibrations(res / "rubrics" / "calibration.toml")
+        self.engine = self.params = None
+        self.model = ""
+        self.cache: dict[str, dict[str, Any]] = {}
+        if args.cache and args.cache.exists():
+            for line in args.cache.read_text(encoding="utf-8").splitlines():
+                if line.strip():
+                    r = json.loads(line)
+                    self.cache[r["key"]] = r
+
+    def open_model(self) -> None:
+        from writer_app.config import AppPaths, load_settings
+        from writer_app.llm.local import default_params, make_engine, make_registry
+
+        paths = AppPaths.from_env()
+        settings, _ = load_settings(paths.settings_file)
+        self.engine, info = make_engine(paths, make_registry(paths), settings.engine, self.args.model)
+        self.params = default_params(settings.engine, seed=self.args.seed)
+        self.model = info.name or Path(info.path).name
+        print(f"model: {self.model} ({info.path}), mode {self.prompts.limit('mode', 'score')}", file=sys.stderr)
+
+    def grounding(self, calibrated: bool = True, evidence: bool = True, model: str = "") -> Grounding:
+        return Grounding(
+            self.guards if evidence else None,
+            self.evidence if evidence else None,
+            calibration=choose(self.calibrations, "gaokao", model) if calibrated else None,
+        )
+
+    def text(self, essay: str, **kw: Any) -> Any:
+        return critique(essay, self.rubric, self.analyzer, features=self.features, grounding=self.grounding(**kw))
+
+    def model_row(self, essay_id: str, variant: str, text: str, seed: int | None = None) -> dict[str, Any]:
+        """The model's raw dimension scores (cached), with seconds and the suggestion count."""
+        seed = self.args.seed if seed is None else seed
+        mode = self.prompts.limit("mode", "score")
+        key = f"{self.model}:{mode}:{seed}:{essay_id}:{variant}"
+        if key in self.cache:
+            return self.cache[key]
+        t0 = time.perf_counter()
+        r = critique(
+            text,
+            self.rubric,
+            self.analyzer,
+            engine=self.engine,
+            prompts=self.prompts,
+            params=replace(self.params, seed=seed),
+            features=self.features,
+            suggestions=self.args.suggestions,
+        )
+        row = {
+            "key": key,
+            "dims": [{"key": d["key"], "score": d["score"], "max": d["max"]} for d in r.dimensions],
+            "seconds": round(time.perf_counter() - t0, 2),
+            "suggestions": len(r.suggestions),
+        }
+        self.cache[key] = row
+        if self.args.cache:
+            with self.args.cache.open("a", encoding="utf-8") as fh:
+                fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+        return row
+
+    def with_model(self, text: str, row: dict[str, Any], calibrated: bool = True, evidence: bool = True) -> Any:
+        """The app's critique of ``text`` given the model's (cached) dimension scores."""
+        from scripted_engine import ScriptedEngine  # replays the model's answers through the app's path
+
+        answers = [json.dumps({"reason": "", "score": d["score"], "suggestions": []}) for d in row["dims"]]
+        prompts = replace(self.prompts, limits={**self.prompts.limits, "mode": "score"})
+        return critique(
+            text,
+            self.rubric,
+            self.analyzer,
+            engine=ScriptedEngine(answers),
+            prompts=prompts,
+            features=self.features,
+            grounding=self.grounding(calibrated, evidence, self.model),
+        )
+
+
+def teacher60(score: float) -> int:
+    return int(round(score * 0.6))
+
+
+def agreement(critic: Critic, essays: list[dict[str, Any]], name: str) -> dict[str, Any]:
+    y = [e["score"] for e in essays]
+    cols: dict[str, list[int]] = {"analysis": [], "analysis+evidence": [], "calibrated (text)": []}
+    for e in essays:
+        plain = critic.text(e["text"], calibrated=False, evidence=False)
+        cols["analysis"].append(plain.dimension_total)
+        cols["analysis+evidence"].append(critic.text(e["text"], calibrated=False).dimension_total)
+        cols["calibrated (text)"].append(critic.text(e["text"]).total)
+    if critic.engine is not None:
+        cols |= {"model": [], "model+evidence": [], "calibrated (text+model)": []}
+        for n, e in enumerate(essays, 1):
+            row = critic.model_row(e["id"], "original", e["text"])
+            cols["model"].append(sum(d["score"] for d in row["dims"]))
+            cols["model+evidence"].append(critic.with_model(e["text"], row, calibrated=False).dimension_total)
+            cols["calibrated (text+model)"].append(critic.with_model(e["text"], row).total)
+            if n % 10 == 0:
+                print(f"  {name}: {n}/{len(essays)}", file=sys.stderr, flush=True)
+    t60 = [teacher60(s) for s in y]
+    return {
+        k: {"n": len(v), "spearman": round(spearman(v, y), 3), "qwk": round(qwk(v, t60), 3)} for k, v in cols.items()
+    }
+
+
+def damaged(critic: Critic, essays: list[dict[str, Any]], everyone: list[dict[str, Any]]) -> dict[str, Any]:
+    out = {}
+    orig = {e["id"]: critic.text(e["text"]).total for e in essays}
+    for kind in DAMAGE:
+        higher = ties = 0
+        for e in essays:
+            other = everyone[(everyone.index(e) + 7) % len(everyone)]["text"]
+            worse = critic.text(damage(e["text"], kind, zlib.crc32(e["id"].encode()), other)).total
+            higher += orig[e["id"]] > worse
+            ties += orig[e["id"]] == worse
+        out[kind] = {"n": len(essays), "original_higher": round(higher / len(essays), 3), "ties": round(ties / len(essays), 3)}
+    return out
+
+
+def worthless(critic: Critic, paths: list[Path], essays: list[dict[str, Any]]) -> dict[str, Any]:
+    """Drafts the quality bench wrote with ≥ 5 near-duplicates or ≥ 20 % copied, and aes essays
+    with 5 sentences each repeated twice: their totals, text path (and model where given)."""
+    from writer_app.writing.guards import CopySource, copied_share, near_duplicates
+
+    texts: list[tuple[str, str, str]] = []  # (label, text, thought)
+    for p in paths:
+        for line in p.read_text(encoding="utf-8").splitlines():
+            r = json.loads(line)
+            body, thought = r.get("body", ""), r.get("thought", "")
+            if r.get("unit") != "字" or not body.strip():
+                continue
+            copy = CopySource([thought], r.get("query", ""), critic.guards.copy_run, critic.guards.whole_min_han)
+            dups = len(near_duplicates(body, critic.guards))
+            share = copied_share(body, copy) if thought else 0.0
+            if dups >= 5 or share >= 0.2:
+                texts.append((f"{r['config']}:{r['genre']} ({dups} dups, {share:.0%} copied)", body, thought))
+    for e in essays:
+        t = e["text"]
+        for s in [s for s in split_sentences(split_title(t)[1]) if len(s) >= 10][:5]:
+            t = t.replace(s, s * 3, 1)
+        texts.append((f"aes:{e['id']} ×3", t, ""))
+    rows = []
+    for label, text, thought in texts:
+        g = Grounding(critic.guards, critic.evidence, (thought,) if thought else (), choose(critic.calibrations, "gaokao", ""))
+        r = critique(text, critic.rubric, critic.analyzer, query="", features=critic.features, grounding=g, target_chars=800)
+        rows.append({"text": label, "total": r.total, "suggestions": len(r.suggestions)})
+    return {
+        "n": len(rows),
+        "max_total": max((r["total"] for r in rows), default=0),
+        "over_30": sum(r["total"] > 30 for r in rows),
+        "without_suggestions": sum(r["suggestions"] == 0 for r in rows),
+        "drafts": [r for r in rows if not r["text"].startswith("aes:")],
+    }
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--model", help="model name or path: add the model's critique (cached)")
+    ap.add_argument("--mode", choices=("score", "band"), help="how the model is asked (default: resources)")
+    ap.add_argument("--split", choices=("train", "held-out", "both"), default="held-out")
+    ap.add_argument("--limit", type=int, default=0, help="only the first N essays of the split")
+    ap.add_argument("--cache", type=Path)
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--seeds", type=int, default=0, help="repeatability: this many essays critiqued with seed+1 too")
+    ap.add_argument("--suggestions", action="store_true", help="model critiques write suggestions (slower)")
+    ap.add_argument("--drafts", type=Path, nargs="*", default=[], help="bench_quality --out files")
+    ap.add_argument("--no-damage", action="store_true")
+    args = ap.parse_args()
+    critic = Critic(args)
+    if args.model:
+        critic.open_model()
+    train, held = split(load_essays())
+    everyone = held + train
+    chosen = {"train": train, "held-out": held, "both": everyone}[args.split]
+    if args.limit:
+        chosen = chosen[: args.limit]
+    t0 = time.perf_counter()
+    report: dict[str, Any] = {"split": args.split, "n": len(chosen), "model": critic.model}
+    report["agreement"] = agreement(critic, chosen, args.split)
+    t = time.perf_counter()
+    for e in chosen[:20]:
+        critic.text(e["text"])
+    report["text_seconds_per_critique"] = round((time.perf_counter() - t) / min(20, len(chosen)), 3)
+    if critic.engine is not None:
+        rows = [critic.model_row(e["id"], "original", e["text"]) for e in chosen]
+        report["model_seconds"] = {"median": float(np.median([r["seconds"] for r in rows])), "max": max(r["seconds"] for r in rows)}
+        if args.seeds:
+            spread = []
+            for e in chosen[: args.seeds]:
+                a = critic.with_model(e["text"], critic.model_row(e["id"], "original", e["text"])).total
+                b = critic.with_model(e["text"], critic.model_row(e["id"], "original", e["text"], seed=args.seed + 1)).total
+                raw_a = sum(d["score"] for d in critic.model_row(e["id"], "original", e["text"])["dims"])
+                raw_b = sum(d["score"] for d in critic.model_row(e["id"], "original", e["text"], seed=args.seed + 1)["dims"])
+                spread.append((abs(a - b), abs(raw_a - raw_b)))
+            report["two_seeds"] = {
+                "n": len(spread),
+                "max_spread_total": max(s for s, _ in spread),
+                "max_spread_model_raw": max(r for _, r in spread),
+            }
+    if not args.no_damage:
+        report["damaged_all_300"] = damaged(critic, everyone, everyone)
+    if args.drafts:
+        report["worthless"] = worthless(critic, args.drafts, held[:20])
+    report["seconds"] = round(time.perf_counter() - t0, 1)
+    if critic.engine is not None:
+        critic.engine.close()
+    print(json.dumps(report, ensure_ascii=False, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,77 @@
+"""Fit the critique's calibration on the aes-300 training split; write resources/rubrics/calibration.toml.
+
+    .venv/bin/python tests/bench/fit_calibration.py [--cache c.jsonl --model NAME --mode score] [--dry-run]
+
+Always: the text-only calibration (the text's features → the teacher's score ÷ 100), on the 200
+training essays. With --cache (bench_critic.py's model critiques): the same plus the model's
+dimension scores, on the training essays the cache holds for that model, mode and seed. Only the
+training split is read; the held-out split stays unseen. The agreement written beside each fit is
+cross-validated on the training split (bench_critic.py reports the held-out figures).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from aes import load_essays, split  # noqa: E402
+
+from writer_app.analysis.metrics import Analyzer  # noqa: E402
+from writer_app.resources import resources_dir  # noqa: E402
+from writer_app.writing.calibration import fit, model_signals, save_calibrations  # noqa: E402
+from writer_app.writing.critique import feature_values  # noqa: E402
+from writer_app.writing.rubric import split_title  # noqa: E402
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--alpha", type=float, default=10.0)
+    ap.add_argument("--cache", type=Path, help="bench_critic.py --cache file with model critiques")
+    ap.add_argument("--model", default="", help="the model name the cache's keys start with")
+    ap.add_argument("--mode", default="score")
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--dry-run", action="store_true")
+    args = ap.parse_args()
+    train, _held_out = split(load_essays())
+    analyzer = Analyzer(resources_dir())
+    text_rows, shares = [], []
+    for e in train:
+        _title, body = split_title(e["text"])
+        text_rows.append(feature_values(analyzer.analyze(body, target_chars=800), body))
+        shares.append(e["score"] / 100)
+    fits = [
+        fit(text_rows, shares, rubric="gaokao", alpha=args.alpha,
+            fitted_on=f"aes-300 training split ({len(train)} essays), text features, ridge alpha={args.alpha}")
+    ]
+    if args.cache:
+        cached = {}
+        for line in args.cache.read_text(encoding="utf-8").splitlines():
+            r = json.loads(line)
+            cached[r["key"]] = r
+        rows, ys = [], []
+        for e, tr, y in zip(train, text_rows, shares, strict=True):
+            r = cached.get(f"{args.model}:{args.mode}:{args.seed}:{e['id']}:original")
+            if r is not None:
+                rows.append(tr | model_signals(r["dims"]))
+                ys.append(y)
+        fits.append(
+            fit(rows, ys, rubric="gaokao", model=args.model, alpha=args.alpha,
+                fitted_on=f"aes-300 training split ({len(rows)} essays), text features + {args.model} ({args.mode}), ridge alpha={args.alpha}")
+        )
+    for c in fits:
+        print(f"{c.model or 'text'}: n={c.n} spearman (5-fold CV, train) {c.agreement['spearman_cv']}, model weight {c.model_weight:.4f}")
+        for n, w in zip(c.signals, c.weights, strict=True):
+            print(f"  {n:<22} {w:+.4f}")
+    if not args.dry_run:
+        out = resources_dir() / "rubrics" / "calibration.toml"
+        save_calibrations(out, fits)
+        print(f"wrote {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
