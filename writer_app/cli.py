@@ -268,6 +268,12 @@ def _model_used(args: argparse.Namespace) -> str:
     return str(getattr(args, "model_used", ""))
 
 
+def _calibration_id(args: argparse.Namespace) -> str:
+    """What the critique's calibration is kept under: the local model's file name, or a
+    server's "model @ host" (the window's ModelHost.identity)."""
+    return str(getattr(args, "model_file", "")) or _model_used(args)
+
+
 def _engine_and_params(ctx: Context, args: argparse.Namespace) -> tuple[Any, Any]:
     """(engine, params) from settings and the command's --model/--server/--temperature/--seed;
     close the engine. The model's name is kept on ``args.model_used`` for the generation log
@@ -281,6 +287,7 @@ def _engine_and_params(ctx: Context, args: argparse.Namespace) -> tuple[Any, Any
     else:
         engine, info = make_engine(ctx.paths, make_registry(ctx.paths), settings, args.model)
         args.model_used = info.name or Path(info.path).name
+        args.model_file = Path(info.path).name  # what a calibration is kept under (as in the window)
     overrides: dict[str, Any] = {}
     if args.temperature is not None:
         overrides["temperature"] = args.temperature
@@ -908,7 +915,7 @@ def cmd_critique(ctx: Context, args: argparse.Namespace) -> int:
                 cancel,
                 engine=engine,
                 params=params,
-                model_name=_model_used(args),
+                model_name=_calibration_id(args),
                 on_progress=lambda i, n, name: _status(f"[第{i}/{n}项：{name}]"),
                 **common,
             )
@@ -967,7 +974,7 @@ def cmd_calibrate(ctx: Context, args: argparse.Namespace) -> int:
             engine, params = _engine_and_params(ctx, args)
             with engine, _ctrl_c_cancels() as cancel:
                 cal = wb.calibrate(
-                    Path(args.source), genre, cancel, engine=engine, params=params, model_name=_model_used(args), **common
+                    Path(args.source), genre, cancel, engine=engine, params=params, model_name=_calibration_id(args), **common
                 )
     except CancelledError:
         bar.close()

@@ -86,6 +86,7 @@ class ModelHost:
         self.registry = make_registry(paths)
         self._engine: Any = None
         self._name = ""
+        self._file = ""  # the local model's file name: what its calibration is kept under
         self._lock = threading.RLock()
         self.state = "idle"
         self.message = ""
@@ -137,6 +138,13 @@ class ModelHost:
     def name(self) -> str:
         return self._name or self.configured_name()
 
+    def identity(self) -> str:
+        """What a calibration is kept under: the local model's file name (the same however the
+        model was named: catalog name, path, or the CLI's --model), or a server's "model @ host".
+        Builds the engine if needed."""
+        self.engine()
+        return self.name if self.remote else (self._file or self.name)
+
     def check(self, model: str | None = None) -> Any:
         """Resolve and read a model's metadata without loading it; raises ModelError (one line)."""
         from writer_app.llm.local import worker_config
@@ -168,7 +176,8 @@ class ModelHost:
                     self._built_key = self.api_key(url)
                     engine: Any = RemoteEngine(server_config(self.settings.engine, self._built_key))
                 else:
-                    engine, _info = make_engine(self.paths, self.registry, self.settings.engine, name)
+                    engine, info = make_engine(self.paths, self.registry, self.settings.engine, name)
+                    self._file = Path(info.path).name
                 self._engine, self._name = _Metered(engine), name
             return self._engine
 
@@ -425,7 +434,7 @@ class Workbench:
         rubric = self.rubric(genre.rubric)
         if self._features is None:
             self._features = load_feature_model(self.resources)
-        model = (model_name if model_name is not None else self.models.name) if use_model else ""
+        model = (model_name if model_name is not None else self.models.identity()) if use_model else ""
         common: dict[str, Any] = {
             "query": query,
             "target_chars": target_chars,
@@ -478,7 +487,7 @@ class Workbench:
                 raise type(exc)(f"{e.id}：{exc}") from None
         if self._features is None:
             self._features = load_feature_model(self.resources)
-        model = (model_name if model_name is not None else self.models.name) if use_model else ""
+        model = (model_name if model_name is not None else self.models.identity()) if use_model else ""
 
         def text_signals(e: Any) -> dict[str, float]:
             _title, body = split_title(e.text)

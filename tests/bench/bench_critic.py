@@ -151,7 +151,7 @@ class Critic:
         settings, _ = load_settings(paths.settings_file)
         self.engine, info = make_engine(paths, make_registry(paths), settings.engine, self.args.model)
         self.params = default_params(settings.engine, seed=self.args.seed)
-        self.model = info.name or Path(info.path).name
+        self.model = Path(info.path).name  # what the app keeps a calibration under
         print(f"model: {self.model} ({info.path}), mode {self.prompts.limit('mode', 'score')}", file=sys.stderr)
 
     def grounding(self, calibrated: bool = True, evidence: bool = True, model: str = "") -> Grounding:
