@@ -472,7 +472,7 @@ class Workbench:
         (out of ``max_score``, default the rubric's maximum); keep it for this model and rubric
         in the data folder. Returns the Calibration. See :mod:`writer_app.writing.calibrate`."""
         from writer_app.writing.calibrate import AnswerCache, read_scored, signals_for
-        from writer_app.writing.calibration import fit, load_calibrations, save_calibrations
+        from writer_app.writing.calibration import fit, fit_for_model, load_calibrations, save_calibrations
         from writer_app.writing.critique import check_essay, critique, feature_values, load_feature_model
         from writer_app.writing.rubric import split_title
 
@@ -509,13 +509,12 @@ class Workbench:
 
         cache = AnswerCache(self.paths.data_dir / "calibration-answers.jsonl", model) if use_model else None
         rows = signals_for(essays, text_signals, model_dims, cache, on_progress)
-        cal = fit(
-            rows,
-            [e.score / top for e in essays],
-            rubric=rubric.name,
-            model=model,
-            fitted_on=f"{len(essays)} essays from {source.name}, scored out of {top:g} by their teacher",
-        )
+        shares = [e.score / top for e in essays]
+        fitted_on = f"{len(essays)} essays from {source.name}, scored out of {top:g} by their teacher"
+        if model:
+            cal = fit_for_model(rows, shares, rubric=rubric.name, model=model, fitted_on=fitted_on)
+        else:
+            cal = fit(rows, shares, rubric=rubric.name, fitted_on=fitted_on)
         try:
             own = load_calibrations(self.paths.calibration_file)
         except WriterAppError:

@@ -4,7 +4,9 @@
 
 Always: the text-only calibration (the text's features → the teacher's score ÷ 100), on the 200
 training essays. With --cache (bench_critic.py's model critiques): the same plus the model's
-dimension scores, on the training essays the cache holds for that model, mode and seed. Only the
+dimension scores, on the training essays the cache holds for that model, mode and seed; where the model's scores do not
+improve the cross-validated agreement on those essays, the text-only fit is kept under the
+model's name (its scores then carry no weight). Only the
 training split is read; the held-out split stays unseen. The agreement written beside each fit is
 cross-validated on the training split (bench_critic.py reports the held-out figures).
 """
@@ -22,7 +24,7 @@ from aes import load_essays, split  # noqa: E402
 
 from writer_app.analysis.metrics import Analyzer  # noqa: E402
 from writer_app.resources import resources_dir  # noqa: E402
-from writer_app.writing.calibration import fit, model_signals, save_calibrations  # noqa: E402
+from writer_app.writing.calibration import fit, fit_for_model, model_signals, save_calibrations  # noqa: E402
 from writer_app.writing.critique import feature_values  # noqa: E402
 from writer_app.writing.rubric import split_title  # noqa: E402
 
@@ -59,11 +61,11 @@ def main() -> int:
                 rows.append(tr | model_signals(r["dims"]))
                 ys.append(y)
         fits.append(
-            fit(rows, ys, rubric="gaokao", model=args.model, alpha=args.alpha,
-                fitted_on=f"aes-300 training split ({len(rows)} essays), text features + {args.model} ({args.mode}), ridge alpha={args.alpha}")
+            fit_for_model(rows, ys, rubric="gaokao", model=args.model, alpha=args.alpha,
+                          fitted_on=f"aes-300 training split ({len(rows)} essays with the model's {args.mode} critique), ridge alpha={args.alpha}")
         )
     for c in fits:
-        print(f"{c.model or 'text'}: n={c.n} spearman (5-fold CV, train) {c.agreement['spearman_cv']}, model weight {c.model_weight:.4f}")
+        print(f"{c.model or 'text'}: n={c.n} agreement (5-fold CV, train) {c.agreement}, model weight {c.model_weight:.4f}")
         for n, w in zip(c.signals, c.weights, strict=True):
             print(f"  {n:<22} {w:+.4f}")
     if not args.dry_run:

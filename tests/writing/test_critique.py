@@ -168,3 +168,22 @@ def test_scores_only_keeps_the_prompt_and_asks_for_no_suggestions(analyzer, rubr
     assert [m for m, _ in full.requests] == [m for m, _ in quick.requests]
     assert all(p.json_schema["properties"]["suggestions"]["maxItems"] == 0 for _, p in quick.requests)
     assert [d["score"] for d in r.dimensions] == [10, 10, 10]
+
+
+def test_band_mode_lists_reasons_first_and_the_points_follow_them(analyzer, rubric, prompts, features):
+    import dataclasses
+
+    banded = dataclasses.replace(prompts, limits={**prompts.limits, "mode": "band"})
+    answers = [
+        json.dumps({"strengths": ["切题"], "problems": [], "band": "一等", "suggestions": []}, ensure_ascii=False),
+        json.dumps({"strengths": ["通顺"], "problems": ["句式单一", "重复"], "band": "一等", "suggestions": []}, ensure_ascii=False),
+        json.dumps({"strengths": [], "problems": ["缺少深度"], "band": "三等", "suggestions": []}, ensure_ascii=False),
+    ]
+    engine = ScriptedEngine(answers)
+    r = critique(ESSAY, rubric, analyzer, engine=engine, prompts=banded, params=GenerationParams(), features=features)
+    assert [d["score"] for d in r.dimensions] == [20, 18, 9]  # problems keep 表达 off the top of 一等
+    assert r.dimensions[1]["band"] == "一等" and r.dimensions[1]["problems"] == ["句式单一", "重复"]
+    assert r.dimensions[1]["reason"] == "优点：通顺；问题：句式单一，重复"
+    assert r.mode == "band" and "先列出" in engine.requests[0][0][-1]["content"]
+    schema_enum = ["一等", "二等", "三等", "四等"]
+    assert all(schema_enum[0] in m[-1]["content"] for m, _ in engine.requests)

@@ -60,7 +60,7 @@ def test_a_clean_text_has_no_evidence(rubric, guards, rules, analyzer):
 def test_five_repeated_sentences_cap_the_text_at_thirty(rubric, guards, rules):
     text = "\n".join(GOOD) + "\n" + "外婆的菜园在老屋后面，篱笆上爬满了丝瓜藤。" * 5
     ev = kinds(gather_evidence(text, rubric, guards, rules))["repeat"]
-    assert ev.amount == 5 and ev.points == 5 and ev.dimension == "expression"
+    assert ev.amount == 5 and ev.points == 3 and ev.dimension == "expression"  # two are free (a refrain)
     assert ev.caps == {"content": 15, "expression": 10, "development": 5}
     assert all(q in text for q in ev.quotes)
     assert evidence_cap(rubric, [ev]) == 30
@@ -106,7 +106,7 @@ def test_evidence_lowers_and_caps_the_dimensions(rubric, guards, rules):
     found = gather_evidence(text, rubric, guards, rules)
     dims = [{"key": d.key, "name": d.name, "score": 19, "max": d.max} for d in rubric.dimensions]
     out = apply_evidence(rubric, dims, found)
-    assert [d["score"] for d in out] == [15, 10, 5]  # 19 − 5 (repeats) − 3 (the loop), then the caps
+    assert [d["score"] for d in out] == [15, 10, 5]  # 19 − 3 (repeats) − 3 (the loop), then the caps
     assert out[1]["before_evidence"] == 19 and "近乎重复" in out[1]["evidence"][0]
     sugg = evidence_suggestions(rubric, found)
     assert sugg and all(s["quote"] in text and s["dimension"] == "表达" for s in sugg)
@@ -126,3 +126,15 @@ def test_malformed_rules_are_one_line(tmp_path: Path):
         load_evidence_rules(tmp_path)
     with pytest.raises(BadInputError, match="not found"):
         load_evidence_rules(tmp_path / "nowhere")
+
+
+def test_what_students_write_too_is_no_evidence(rubric, guards, rules, analyzer):
+    """A letter's 您, an essay's 当然，, "中国有句古话：" and a refrain said twice are refused in a
+    model's draft but are a student's own writing: the critique does not count them."""
+    text = "\n".join(
+        GOOD[:3]
+        + ["敬爱的爸、妈：您们辛苦了。", "当然，菜园也有荒芜的时候。", "中国有句古话：民以食为天。"]
+        + ["外婆老了，你长大了。", GOOD[3], "外婆老了，你长大了。"]
+    )
+    assert gather_evidence(text, rubric, guards, rules, words=analyzer) == []
+    assert guards.talk("您们辛苦了。") and guards.label("中国有句古话：民以食为天。")  # the draft guard still refuses them

@@ -176,6 +176,28 @@ def fit(
     )
 
 
+def fit_for_model(
+    rows: Sequence[dict[str, float]],
+    shares: Sequence[float],
+    *,
+    rubric: str,
+    model: str,
+    alpha: float = 10.0,
+    fitted_on: str = "",
+) -> Calibration:
+    """The calibration for ``model``: text and model signals together where that agrees better
+    with the teacher (cross-validated, on the same essays) than the text alone; otherwise the
+    text alone, kept under the model's name, so the model's scores carry no weight in its total."""
+    both = fit(rows, shares, rubric=rubric, model=model, alpha=alpha, fitted_on=fitted_on)
+    text_rows = [{k: v for k, v in r.items() if not k.startswith(MODEL_PREFIX)} for r in rows]
+    text = fit(text_rows, shares, rubric=rubric, model=model, alpha=alpha, fitted_on=fitted_on)
+    gain = both.agreement["spearman_cv"] - text.agreement["spearman_cv"]
+    chosen = both if gain > 0 else text
+    agreement = dict(chosen.agreement, spearman_cv_text=text.agreement["spearman_cv"],
+                     spearman_cv_with_model=both.agreement["spearman_cv"])
+    return Calibration(**{**chosen.__dict__, "agreement": agreement})
+
+
 # --------------------------------------------------------------------------------------------
 # files
 # --------------------------------------------------------------------------------------------

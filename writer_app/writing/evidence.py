@@ -53,6 +53,7 @@ class EvidenceKind:
     points_each: int = 0
     points_max: int = 0
     caps: tuple[Cap, ...] = ()
+    free: float = 0  # this much costs no points (a refrain repeated once or twice is a device)
     below: float = 0.0  # drift: the similarity under which the halves count as unrelated
     min_paragraphs: int = 3
 
@@ -88,6 +89,7 @@ def load_evidence_rules(resources_dir: Path) -> EvidenceRules:
                 int(k.get("points_each", 0)),
                 int(k.get("points_max", 0)),
                 tuple(sorted(caps, key=lambda c: c.at_least)),
+                float(k.get("free", 0)),
                 float(k.get("below", 0.0)),
                 int(k.get("min_paragraphs", 3)),
             )
@@ -174,7 +176,7 @@ def gather_evidence(
             return
         ev = Evidence(key, kind.label, amount, rules.dimension(rubric, kind.role), _unique(quotes), detail=detail)
         if kind.points_each:
-            ev.points = int(min(kind.points_max or math.inf, kind.points_each * amount))
+            ev.points = int(min(kind.points_max or math.inf, kind.points_each * max(0.0, amount - kind.free)))
         for cap in kind.caps:
             if amount >= cap.at_least:
                 for role, frac in cap.caps.items():
@@ -192,7 +194,7 @@ def gather_evidence(
         share = copied_share(body, copy)
         quotes = [s for s in split_sentences(body) if copy.copied_run(s) or copy.whole_copy(s)]
         add("copy", round(share, 3), quotes)
-    hits = hygiene_hits(body, guard_rules)
+    hits = hygiene_hits(body, guard_rules, human=True)
     add("talk", len(hits), [s for _k, _m, s in hits])
     units = find_loops(body) if loops is None else loops
     add("loop", len(units), [_loop_quote(body, u) for u in units])

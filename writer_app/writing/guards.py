@@ -83,18 +83,28 @@ class GuardRules:
     noise: tuple[re.Pattern[str], ...] = ()
     generic: tuple[re.Pattern[str], ...] = ()
     concrete: tuple[re.Pattern[str], ...] = ()
+    # patterns the draft guard refuses but a student may write (a letter's 您): never evidence
+    # against a text the critique reads
+    draft_only: frozenset[re.Pattern[str]] = frozenset()
 
-    def talk(self, sentence: str) -> str:
-        """The assistant-talk pattern ``sentence`` matches ("" when none)."""
-        return next((m.group(0) for p in self.assistant if (m := p.search(sentence))), "")
+    def _first(self, patterns: tuple[re.Pattern[str], ...], sentence: str, human: bool) -> str:
+        return next(
+            (m.group(0) for p in patterns if not (human and p in self.draft_only) and (m := p.search(sentence))),
+            "",
+        )
 
-    def label(self, sentence: str) -> str:
+    def talk(self, sentence: str, human: bool = False) -> str:
+        """The assistant-talk pattern ``sentence`` matches ("" when none); ``human``: only the
+        patterns no student writes (the critique's evidence)."""
+        return self._first(self.assistant, sentence, human)
+
+    def label(self, sentence: str, human: bool = False) -> str:
         """The plan label or Markdown mark in ``sentence`` ("" when none)."""
-        return next((m.group(0) for p in self.plan_label if (m := p.search(sentence))), "")
+        return self._first(self.plan_label, sentence, human)
 
-    def foreign(self, sentence: str) -> str:
+    def foreign(self, sentence: str, human: bool = False) -> str:
         """Text that is not Chinese prose (English words) in ``sentence`` ("" when none)."""
-        return next((m.group(0) for p in self.noise if (m := p.search(sentence))), "")
+        return self._first(self.noise, sentence, human)
 
     def is_generic(self, item: str) -> bool:
         """A 素材 item that names nothing: a placeholder, or too short to hold anything concrete."""
@@ -114,15 +124,17 @@ def load_guard_rules(resources_dir: Path) -> GuardRules:
         def patterns(section: str, key: str = "patterns") -> tuple[re.Pattern[str], ...]:
             return tuple(re.compile(p, re.M) for p in raw.get(section, {}).get(key, []))
 
+        draft_only = {s: patterns(s, "draft_only") for s in ("assistant", "plan_label", "noise")}
         return GuardRules(
             min_han=int(nd.get("min_han", 8)),
             jaccard=float(nd.get("jaccard", 0.6)),
             copy_run=int(cp.get("run", 12)),
             exact_min_han=int(nd.get("exact_min_han", 4)),
             whole_min_han=int(cp.get("whole_min_han", 6)),
-            assistant=patterns("assistant"),
-            plan_label=patterns("plan_label"),
-            noise=patterns("noise"),
+            assistant=patterns("assistant") + draft_only["assistant"],
+            plan_label=patterns("plan_label") + draft_only["plan_label"],
+            noise=patterns("noise") + draft_only["noise"],
+            draft_only=frozenset(p for ps in draft_only.values() for p in ps),
             generic=patterns("generic"),
             concrete=patterns("generic", "concrete"),
         )
@@ -283,15 +295,16 @@ def near_duplicates(text: str, rules: GuardRules) -> list[tuple[str, str]]:
     return out
 
 
-def hygiene_hits(text: str, rules: GuardRules) -> list[tuple[str, str, str]]:
-    """(kind, match, sentence) for assistant talk, plan labels and noise (English words) in ``text``."""
+def hygiene_hits(text: str, rules: GuardRules, human: bool = False) -> list[tuple[str, str, str]]:
+    """(kind, match, sentence) for assistant talk, plan labels and noise (English words) in
+    ``text``; ``human``: without the patterns a student may write (the critique's evidence)."""
     out = []
     for s in split_sentences(text):
-        if t := rules.talk(s):
+        if t := rules.talk(s, human):
             out.append(("assistant", t, s))
-        elif lb := rules.label(s):
+        elif lb := rules.label(s, human):
             out.append(("label", lb, s))
-        elif n := rules.foreign(s):
+        elif n := rules.foreign(s, human):
             out.append(("noise", n, s))
     return out
 
