@@ -202,7 +202,9 @@ def gather_evidence(
         kind = rules.kinds["drift"]
         sim, after = drift(body, words, kind.min_paragraphs)
         if after and sim < kind.below:
-            add("drift", 1, [after], detail=f"（前后两部分的用词相似度 {sim:.2f}，低于 {kind.below:g}）")
+            # how far under the line, 0–1: an essay just under it loses little, an unrelated half much
+            depth = round((kind.below - sim) / kind.below, 3)
+            add("drift", depth, [after], detail=f"（前后两部分的用词相似度 {sim:.3f}，低于 {kind.below:g}）")
     return found
 
 
