@@ -97,7 +97,8 @@ def test_a_second_half_about_something_else_is_drift(rubric, guards, rules, anal
     sim, where = drift(text, analyzer)
     assert sim < rules.kinds["drift"].below and where in other
     ev = kinds(gather_evidence(text, rubric, guards, rules, words=analyzer))["drift"]
-    assert ev.caps == {"content": 10, "development": 10} and ev.quotes[0] in other
+    assert 0 < ev.amount <= 1 and ev.points >= 1 and ev.dimension == "content" and ev.quotes[0] in other
+    assert ev.points == int(8 * ev.amount)  # the deeper under the line, the more it costs
     assert drift("\n".join(GOOD), analyzer)[0] > rules.kinds["drift"].below
 
 
