@@ -108,9 +108,13 @@ def test_classroom_mode_builds_a_server_engine_and_never_the_local_one(small_res
 def _scripted_answers():
     import json as _json
 
-    return [
-        _json.dumps({"reason": "切题。", "score": s, "suggestions": [{"quote": "汗水湿透了衣背", "issue": "平", "fix": "细"}]})
-        for s in (18, 17, 16)
+    return [  # the shipped mode: strengths and problems, then the band
+        _json.dumps(
+            {"strengths": ["切题"], "problems": ["平"] * n, "band": "一等",
+             "suggestions": [{"quote": "汗水湿透了衣背", "issue": "平", "fix": "细"}]},
+            ensure_ascii=False,
+        )
+        for n in (0, 1, 1)  # the test resources allow one problem per dimension
     ]
 
 

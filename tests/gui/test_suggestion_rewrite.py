@@ -42,7 +42,9 @@ def test_a_suggestion_is_rewritten_shown_as_a_diff_and_accepted_or_rejected(make
         qtbot.mouseClick(w.critique_tab.rewrite_button, Qt.MouseButton.LeftButton)
     assert asked[0][0] == quote and "：" in asked[0][1]  # the passage, and the suggestion's issue and fix
     review = w._review
-    assert NEW in review.diff.toPlainText() and quote in review.diff.toPlainText()
+    html = review.diff.toHtml()
+    assert "line-through" in html and "#c8f0c8" in html  # deleted and inserted words, marked
+    assert "白霜" in review.diff.toPlainText()
     review.reject_button.click()
     assert w.draft_tab.editor.toPlainText() == ESSAY
 

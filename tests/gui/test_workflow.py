@@ -62,7 +62,8 @@ def test_prompt_thought_draft_stop_critique_annotate_restore_export(
     assert w.draft_tab.editor.toPlainText() == partial
     w.flush()
 
-    # 点评 with the model
+    # 点评 with the model (of a Chinese essay: the tiny model's stopped draft is random tokens)
+    w.draft_tab.editor.replace_all_undoably(ESSAY)
     with qtbot.waitSignal(w.generation_finished, timeout=180_000) as sig:
         qtbot.mouseClick(w.critique_tab.run_button, Qt.MouseButton.LeftButton)
     assert sig.args == ["critique", "stop"], w.banner.text()
@@ -72,7 +73,6 @@ def test_prompt_thought_draft_stop_critique_annotate_restore_export(
 
     # a suggestion points into the draft (analysis-only critique of an essay with a loop)
     w.tabs.setCurrentIndex(TAB_DRAFT)
-    w.draft_tab.editor.replace_all_undoably(ESSAY)
     w.critique_tab.no_model.setChecked(True)
     with qtbot.waitSignal(w.generation_finished, timeout=60_000):
         qtbot.mouseClick(w.critique_tab.run_button, Qt.MouseButton.LeftButton)

@@ -29,7 +29,11 @@ def rubric():
 
 @pytest.fixture
 def prompts():
-    return load_prompts(resources_dir(), "critique")
+    """mode = score: these tests script reason → score answers (band mode has its own test)."""
+    import dataclasses
+
+    p = load_prompts(resources_dir(), "critique")
+    return dataclasses.replace(p, limits={**p.limits, "mode": "score"})
 
 
 @pytest.fixture
@@ -174,6 +178,7 @@ def test_band_mode_lists_reasons_first_and_the_points_follow_them(analyzer, rubr
     import dataclasses
 
     banded = dataclasses.replace(prompts, limits={**prompts.limits, "mode": "band"})
+    assert load_prompts(resources_dir(), "critique").limit("mode") == "band"  # the shipped default
     answers = [
         json.dumps({"strengths": ["切题"], "problems": [], "band": "一等", "suggestions": []}, ensure_ascii=False),
         json.dumps({"strengths": ["通顺"], "problems": ["句式单一", "重复"], "band": "一等", "suggestions": []}, ensure_ascii=False),
