@@ -205,3 +205,24 @@ def test_project_workflow_errors_are_one_line(tiny_model):
     assert "--project" in assert_one_line_error(run("draft", "-m", str(tiny_model)))
     run("project", "new", "空的")
     assert "题目" in assert_one_line_error(run("outline", "-m", str(tiny_model), "--project", "空的"))
+
+
+def test_calibrate_refuses_29_essays_and_fits_35_without_a_model(tmp_path):
+    rows = [
+        json.dumps({"id": f"s{i}", "text": ESSAY * (1 + i % 3), "score": 40 + i % 10}, ensure_ascii=False)
+        for i in range(35)
+    ]
+    few = tmp_path / "few.jsonl"
+    few.write_text("\n".join(rows[:29]), encoding="utf-8")
+    proc = run("calibrate", "--no-model", str(few))
+    assert "至少需要 30" in assert_one_line_error(proc) and "篇 [" not in proc.stderr  # no empty bar
+    enough = tmp_path / "enough.jsonl"
+    enough.write_text("\n".join(rows), encoding="utf-8")
+    proc = run("calibrate", "--no-model", "--json", str(enough))
+    assert proc.returncode == 0, proc.stderr
+    out = json.loads(proc.stdout)
+    assert out["essays"] == 35 and out["model"] == "" and out["saved_to"].endswith("calibration.toml")
+    essay = tmp_path / "e.txt"
+    essay.write_text(ESSAY, encoding="utf-8")
+    critique = json.loads(run("critique", "--no-model", "--json", str(essay)).stdout)
+    assert "35 essays from enough.jsonl" in critique["calibration"]["fitted_on"]  # the user's own is used

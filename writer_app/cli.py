@@ -957,13 +957,21 @@ def cmd_calibrate(ctx: Context, args: argparse.Namespace) -> int:
 
     wb = Workbench.create(ctx.paths, ctx.settings, resources_dir())
     genre = _genre(args)
-    bar = tqdm(desc="校准 (calibrating)", unit="篇", file=sys.stderr, dynamic_ncols=True, disable=args.json)
+    bars: list[Any] = []  # made at the first essay: a refused file shows no empty bar
 
     def progress(i: int, n: int, name: str) -> None:
-        bar.total = n
+        if not bars:
+            bars.append(tqdm(desc="校准 (calibrating)", unit="篇", total=n, file=sys.stderr, dynamic_ncols=True, disable=args.json))
+        bar = bars[0]
         bar.set_postfix_str(name[:24])
         bar.n = i - 1
         bar.refresh()
+
+    def close_bar(done: bool) -> None:
+        if bars:
+            if done:
+                bars[0].n = bars[0].total or 0
+            bars[0].close()
 
     common: dict[str, Any] = {"max_score": args.max_score, "on_progress": progress}
     try:
@@ -977,11 +985,10 @@ def cmd_calibrate(ctx: Context, args: argparse.Namespace) -> int:
                     Path(args.source), genre, cancel, engine=engine, params=params, model_name=_calibration_id(args), **common
                 )
     except CancelledError:
-        bar.close()
+        close_bar(False)
         _status("已取消：已评过的文章会保留，再次运行从这里继续 (cancelled: finished essays are kept; run again to resume)")
         return EXIT_CANCELLED
-    bar.n = bar.total or 0
-    bar.close()
+    close_bar(True)
     out = {
         "model": cal.model,
         "rubric": cal.rubric,
