@@ -259,6 +259,7 @@ class Workbench:
     _features: Any = None
     _guard_rules: GuardRules | None = None
     _evidence_rules: Any = None
+    _shipped_calibrations: list[Any] | None = None
 
     @classmethod
     def create(cls, paths: AppPaths, settings: Settings, resources: Path) -> Workbench:
@@ -540,7 +541,9 @@ class Workbench:
             own = load_calibrations(self.paths.calibration_file)
         except WriterAppError as exc:
             own, notice = [], f"{exc}；改用内置校准 (using the built-in calibration)"
-        return own + load_calibrations(self.resources / "rubrics" / "calibration.toml"), notice
+        if self._shipped_calibrations is None:  # the app's own file is read once; the user's may change
+            self._shipped_calibrations = load_calibrations(self.resources / "rubrics" / "calibration.toml")
+        return own + self._shipped_calibrations, notice
 
     def grounding(self, rubric: Rubric, model: str, thought: str = "") -> Any:
         """What a critique computes beside the model: evidence rules, the 构思, the calibration."""

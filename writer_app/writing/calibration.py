@@ -17,7 +17,7 @@ from __future__ import annotations
 import math
 import tomllib
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -195,7 +195,7 @@ def fit_for_model(
     chosen = both if gain > 0 else text
     agreement = dict(chosen.agreement, spearman_cv_text=text.agreement["spearman_cv"],
                      spearman_cv_with_model=both.agreement["spearman_cv"])
-    return Calibration(**{**chosen.__dict__, "agreement": agreement})
+    return replace(chosen, agreement=agreement)
 
 
 # --------------------------------------------------------------------------------------------
