@@ -1126,12 +1126,9 @@ def cmd_import(ctx: Context, args: argparse.Namespace) -> int:
                 f"项目包已导入 (bundle imported)：新项目 {report.projects_added} 个，合并 {report.projects_merged} 个；"
                 f"新版本 {report.revisions_added} 个，新批注 {report.annotations_added} 条"
             )
-            if report.conflicts:
-                print(
-                    f"{report.conflicts} 处文本与本地不同：本地文本未被覆盖，导入的文本已存为版本，可在历史中查看"
-                    " (texts that differ were kept as revisions; local text unchanged)"
-                )
-        return 0
+            for line in report.notes():
+                print(line, file=sys.stderr if line.startswith("未导入") else sys.stdout)
+        return 2 if report.rejected else 0
     if args.json:
         _print_json(report.to_dict())
     else:
@@ -1185,7 +1182,7 @@ def cmd_export(ctx: Context, args: argparse.Namespace) -> int:
                 target = free_path(out or Path.cwd(), stem, SUFFIX[fmt])
             else:
                 target = out
-            written.append(write_file(target, data))
+            written.append(write_file(target, data, follow_symlinks=args.follow_symlinks))
         else:
             folder = out or Path.cwd()
             if folder.exists() and not folder.is_dir():
@@ -1542,6 +1539,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--format", "-f", required=True, choices=("md", "html", "docx", "txt", "jsonl", "bundle"))
     p.add_argument("-o", "--output", help="输出文件或文件夹 (output file or folder; default: here)")
+    p.add_argument(
+        "--follow-symlinks",
+        action="store_true",
+        help="-o 是符号链接时写到它指向的文件 (when -o is a symlink, write to its target)",
+    )
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_export)
 

@@ -1,7 +1,21 @@
-"""Reading user text files: UTF-8 (with or without BOM) or GB18030/GBK, common in Chinese schools."""
+"""Files the user names, read and written at the boundary, where nothing is trusted.
+
+Reading: only regular files (or stdin) are read as data, checked with ``stat`` before ``open``, so a
+FIFO never blocks and ``/dev/zero`` is never read forever; every read is bounded. Text is UTF-8
+(with or without BOM), UTF-16 with a BOM, or GB18030/GBK, common in Chinese schools.
+
+Writing: only a regular file the user named, or a new one, is written, atomically, keeping the
+old file's mode (a new file gets the umask's). A device, FIFO or socket is refused, so an export
+aimed at ``/dev/full`` cannot replace the device node; a symlink is written through to its target
+only when the user asked for that.
+"""
 
 from __future__ import annotations
 
+import os
+import re
+import secrets
+import stat
 import sys
 from pathlib import Path
 from typing import IO
@@ -9,9 +23,22 @@ from typing import IO
 from writer_app.errors import BadInputError
 
 MAX_TEXT_BYTES = 20 * 1024 * 1024
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def bad_unicode(text: str) -> bool:
+    """True when ``text`` holds a lone surrogate (JSON's ``"\\ud800"``, an undecodable argv byte):
+    such a string cannot be stored or printed as UTF-8, so it is refused where it comes in."""
+    return _SURROGATE.search(text) is not None
 
 
 def decode_text(data: bytes, name: str) -> str:
+    for bom, encoding in ((b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be")):
+        if data.startswith(bom):
+            try:
+                return data[2:].decode(encoding).replace("\r\n", "\n").replace("\r", "\n")
+            except UnicodeDecodeError:
+                raise BadInputError(f"{name} 不是完整的 UTF-16 文本 (damaged UTF-16 text)") from None
     if b"\x00" in data[:8192]:
         raise BadInputError(f"{name} 看起来是二进制文件，不是文本 (looks like a binary file, not text)")
     if data.startswith(b"\xef\xbb\xbf"):
@@ -30,10 +57,49 @@ def decode_text(data: bytes, name: str) -> str:
     )
 
 
-def open_binary(path: Path) -> IO[bytes]:
-    """Open a file the user named for reading; a one-line BadInputError when that fails."""
+def _kind(mode: int) -> str:
+    if stat.S_ISFIFO(mode):
+        return "管道 (a FIFO)"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "设备 (a device)"
+    if stat.S_ISSOCK(mode):
+        return "套接字 (a socket)"
+    if stat.S_ISDIR(mode):
+        return "文件夹 (a folder)"
+    return "特殊文件 (a special file)"
+
+
+def check_regular(path: Path) -> os.stat_result:
+    """``stat`` of the regular file ``path`` (symlinks followed); a one-line BadInputError otherwise."""
     try:
-        return path.open("rb")
+        st = path.stat()
+    except FileNotFoundError:
+        raise BadInputError(f"找不到文件 {path} (file not found)") from None
+    except PermissionError:
+        raise BadInputError(f"没有权限读取 {path} (permission denied)") from None
+    except (OSError, ValueError) as exc:
+        raise BadInputError(
+            f"无法读取 {path}：{getattr(exc, 'strerror', None) or exc} (cannot read)"
+        ) from None
+    if stat.S_ISDIR(st.st_mode):
+        raise BadInputError(f"{path} 是文件夹 (is a directory)")
+    if not stat.S_ISREG(st.st_mode):
+        raise BadInputError(f"{path} 是{_kind(st.st_mode)}，不是普通文件，不会读取 (not a regular file)")
+    return st
+
+
+def open_binary(path: Path) -> IO[bytes]:
+    """Open a regular file the user named for reading; a one-line BadInputError when that fails.
+
+    A FIFO, device or socket is refused before ``open`` (opening a FIFO blocks until a writer comes).
+    """
+    check_regular(path)
+    try:
+        fh = path.open("rb")
+        if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):  # swapped between stat and open
+            fh.close()
+            raise BadInputError(f"{path} 不是普通文件 (not a regular file)")
+        return fh
     except FileNotFoundError:
         raise BadInputError(f"找不到文件 {path} (file not found)") from None
     except IsADirectoryError:
@@ -49,8 +115,6 @@ def read_text_file(arg: str) -> str:
     if arg == "-":
         return decode_text(sys.stdin.buffer.read(MAX_TEXT_BYTES + 1), "标准输入 (stdin)")
     path = Path(arg)
-    if path.is_dir():  # opening a folder does not fail everywhere
-        raise BadInputError(f"{path} 是文件夹 (is a directory)")
     with open_binary(path) as fh:
         try:
             data = fh.read(MAX_TEXT_BYTES + 1)
@@ -59,3 +123,78 @@ def read_text_file(arg: str) -> str:
     if len(data) > MAX_TEXT_BYTES:
         raise BadInputError(f"{path} 太大（超过 20 MB）(file too large)")
     return decode_text(data, path.name)
+
+
+# --------------------------------------------------------------------------------------------
+# writing
+# --------------------------------------------------------------------------------------------
+def _umask() -> int:
+    old = os.umask(0o022)
+    os.umask(old)
+    return old
+
+
+def write_user_file(path: Path, data: bytes, *, follow_symlinks: bool = False) -> Path:
+    """Write ``data`` to the file the user named; returns the path really written.
+
+    Atomic: a temp file in the same folder, fsync, rename. An existing regular file keeps its mode;
+    a new file gets ``0666 & ~umask``. Devices, FIFOs, sockets and folders are refused, and so is a
+    symlink unless ``follow_symlinks`` (then its target is written, by the same rules).
+    """
+    for _ in range(40):  # a chain of symlinks, bounded
+        try:
+            st = os.lstat(path)
+        except FileNotFoundError:
+            st = None
+        except OSError as exc:
+            raise BadInputError(f"无法写入 {path}：{exc.strerror} (cannot write)") from None
+        if st is None or not stat.S_ISLNK(st.st_mode):
+            break
+        if not follow_symlinks:
+            raise BadInputError(
+                f"{path} 是符号链接，未写入；确需写到它指向的文件请加 --follow-symlinks"
+                " (is a symlink; nothing written, add --follow-symlinks to write to its target)"
+            )
+        target = Path(os.readlink(path))
+        path = target if target.is_absolute() else path.parent / target
+    else:
+        raise BadInputError(f"{path} 的符号链接层数过多 (too many levels of symlinks)")
+    if st is not None and not stat.S_ISREG(st.st_mode):
+        if stat.S_ISDIR(st.st_mode):
+            raise BadInputError(f"{path} 是文件夹；请给出文件名 (is a folder; give a file name)")
+        raise BadInputError(
+            f"{path} 是{_kind(st.st_mode)}，不是普通文件，未写入 (not a regular file; nothing written)"
+        )
+    mode = stat.S_IMODE(st.st_mode) if st is not None else 0o666 & ~_umask()
+    folder = path.parent
+    tmp = folder / f".{path.name[:200]}.{secrets.token_hex(4)}.tmp"
+    try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600)
+    except OSError as exc:
+        raise _write_error(path, exc) from None
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fchmod(fh.fileno(), mode)
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except OSError as exc:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise _write_error(path, exc) from None
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+    return path
+
+
+def _write_error(path: Path, exc: OSError) -> BadInputError:
+    if exc.errno == 28:
+        return BadInputError(f"磁盘已满，未能写入 {path} (disk full; nothing was written)")
+    return BadInputError(f"无法写入 {path}：{exc.strerror} (cannot write)")

@@ -1,5 +1,6 @@
 import io
 import json
+import random
 import zipfile
 
 import pytest
@@ -106,7 +107,7 @@ def _zip(entries, compression=zipfile.ZIP_DEFLATED):
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", compression=compression) as zf:
         for name, value in entries.items():
-            data = value if isinstance(value, bytes) else json.dumps(value, ensure_ascii=False).encode()
+            data = value if isinstance(value, bytes) else json.dumps(value).encode()
             zf.writestr(name, data)
     return buf.getvalue()
 
@@ -184,3 +185,77 @@ def test_damaged_zip_is_one_clear_error(library, tmp_path):
     data = build_bundle(library.projects, [make_project(library)])
     with pytest.raises(BadInputError, match="项目包无效"):
         import_bundle(library.database, write(tmp_path, data[: len(data) // 2]))
+
+
+# ---------------------------------------------------------------------------------------------
+# hostile bundles: uids scoped to their project, bad records rejected alone, one clear line
+# ---------------------------------------------------------------------------------------------
+def _with_uid_of(library, pid, table):
+    """A new project's record carrying one revision or annotation whose uid is ``pid``'s."""
+    theirs = bd.project_record(library.projects, pid)
+    rec = {**GOOD, "uid": "b" * 32}
+    if table == "revisions":
+        rec["revisions"] = [{**theirs["revisions"][0], "text": "来访者的版本"}]
+    else:
+        rec["annotations"] = [{**theirs["annotations"][0], "resolved": True, "body": "来访者的批注"}]
+    return rec
+
+
+@pytest.mark.parametrize("table", ["revisions", "annotations"])
+def test_a_uid_that_belongs_to_another_project_is_a_conflict_never_a_write(library, tmp_path, table):
+    pid = make_project(library)
+    before = comparable(library, pid)
+    rec = _with_uid_of(library, pid, table)
+    path = write(tmp_path, _zip({"manifest.json": _manifest([rec]), f"projects/{rec['uid']}.json": rec}))
+    report = library.import_file(path)
+    assert comparable(library, pid) == before  # the other project is untouched (not resolved)
+    assert report.uid_conflicts == 1 and any("另一个项目" in n for n in report.notes())
+    new = report.project_ids[0]
+    if table == "revisions":
+        field = rec["revisions"][0]["field"]
+        assert [r.text for r in library.projects.revisions(new, field)] == ["来访者的版本"]
+        assert report.revisions_added == 1
+    else:
+        assert [a.body for a in library.projects.annotations(new)] == ["来访者的批注"]
+        assert report.annotations_added == 1
+    again = library.import_file(path)  # idempotent: the renamed row is recognised
+    assert (again.revisions_added, again.annotations_added, again.uid_conflicts) == (0, 0, 0)
+
+
+def test_bad_records_are_rejected_alone_and_the_rest_kept(library, tmp_path):
+    good = {**GOOD, "uid": "g" * 32}
+    surrogate = {**GOOD, "uid": "s" * 32, "title": "\ud800坏"}
+    rng = random.Random(7)  # incompressible, so the zip-bomb check does not fire first
+    long_text = "".join(chr(rng.randrange(0x4E00, 0x9FA5)) for _ in range(bd.MAX_FIELD_CHARS + 1))
+    too_long = {**GOOD, "uid": "l" * 32, "answer": long_text}
+    recs = [good, surrogate, too_long]
+    entries = {"manifest.json": _manifest(recs)}
+    entries.update({f"projects/{r['uid']}.json": r for r in recs})
+    report = library.import_file(write(tmp_path, _zip(entries)))
+    assert report.projects_added == 1
+    reasons = dict(report.rejected)
+    assert "Unicode" in reasons[f"projects/{'s' * 32}.json"]
+    assert "过长" in reasons[f"projects/{'l' * 32}.json"] and "too long" in reasons[f"projects/{'l' * 32}.json"]
+    assert len(library.projects.list_projects()) == 1  # the counts match the database
+
+
+def test_merging_into_a_trashed_project_says_so(library, tmp_path):
+    pid = make_project(library)
+    path = write(tmp_path, build_bundle(library.projects, [pid]))
+    library.projects.trash(pid)
+    report = library.import_file(path)
+    assert report.trashed == [(pid, "围棋与人生")]
+    assert any("回收站" in n and f"restore {pid}" in n for n in report.notes())
+
+
+def test_corrupt_deflate_data_empty_and_damaged_bundles_are_one_line(library, tmp_path):
+    data = bytearray(_zip({"manifest.json": _manifest([GOOD]), f"projects/{'a' * 32}.json": GOOD}))
+    start = data.index(b"manifest.json") + len("manifest.json")
+    for i in range(start, start + 30):  # scramble the deflate stream, keep the zip directory
+        data[i] ^= 0x5A
+    with pytest.raises(BadInputError, match="项目包无效"):
+        library.import_file(write(tmp_path, bytes(data)))
+    with pytest.raises(BadInputError, match="空的"):
+        library.import_file(write(tmp_path, b"", "empty.wcbundle"))
+    with pytest.raises(BadInputError, match="不是 zip"):  # by its name a bundle, not read as JSONL
+        library.import_file(write(tmp_path, "你好\n世界".encode("gbk"), "damaged.wcbundle"))

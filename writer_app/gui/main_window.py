@@ -1557,7 +1557,7 @@ def _report_line(report: Any) -> str:
             report.revisions_added,
             report.annotations_added,
             report.conflicts,
-        )
+        ) + "".join("\n" + line for line in report.notes())
     return QApplication.translate("MainWindow", "范例 新增 {0}，重复 {1}，有误 {2}").format(
         report.added, report.duplicates, len(report.rejected)
     )

@@ -135,7 +135,12 @@ class ModelRegistry:
             return {}
         except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
             raise WriterAppError(f"已添加模型列表损坏 {f}: {exc} (added-models list is corrupt)") from exc
-        return {name: Path(p) for name, p in raw.get("models", {}).items() if isinstance(p, str)}
+        models = raw.get("models", {})
+        if not isinstance(models, dict):
+            raise WriterAppError(
+                f"已添加模型列表损坏 {f}：models 应是表格 (added-models list is corrupt: models must be a table)"
+            )
+        return {name: Path(p) for name, p in models.items() if isinstance(p, str) and p and "\x00" not in p}
 
     def add(self, path: Path, name: str | None = None) -> tuple[str, GGUFInfo]:
         path = path.expanduser().resolve()

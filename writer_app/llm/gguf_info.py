@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import mmap
 import re
+import stat
 import struct
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -46,12 +47,18 @@ class GGUFInfo:
 
 def check_file(path: Path) -> int:
     """Cheap checks before anything heavier: exists, is a file, not empty, GGUF magic. Returns size."""
-    if not path.exists():
-        raise ModelError(f"找不到模型文件：{path} (model file not found)")
-    if path.is_dir():
-        raise ModelError(f"这是一个文件夹，不是 GGUF 模型文件：{path} (a directory, not a GGUF file)")
     try:
-        size = path.stat().st_size
+        st = path.stat()
+    except FileNotFoundError:
+        raise ModelError(f"找不到模型文件：{path} (model file not found)") from None
+    except (OSError, ValueError) as exc:
+        raise ModelError(f"无法读取模型文件：{path} (cannot read the model file: {exc})") from None
+    if stat.S_ISDIR(st.st_mode):
+        raise ModelError(f"这是一个文件夹，不是 GGUF 模型文件：{path} (a directory, not a GGUF file)")
+    if not stat.S_ISREG(st.st_mode):  # a FIFO would block open(), a device be read forever
+        raise ModelError(f"这不是普通文件，不是 GGUF 模型文件：{path} (not a regular file)")
+    try:
+        size = st.st_size
         with path.open("rb") as fh:
             head = fh.read(8)
     except OSError as exc:

@@ -20,6 +20,7 @@ import re
 import time
 import uuid
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -28,9 +29,10 @@ from writer_app import __version__
 from writer_app.errors import BadInputError
 from writer_app.storage.db import Database
 from writer_app.storage.projects import ANNOTATABLE, FIELDS, ProjectStore, reanchor
-from writer_app.textio import open_binary
+from writer_app.textio import bad_unicode, open_binary
 
 FORMAT = "writer-companion-bundle"
+SUFFIX = ".wcbundle"
 VERSION = 1
 MAX_BUNDLE_BYTES = 256 * 1024 * 1024
 MAX_ENTRIES = 5000
@@ -50,18 +52,48 @@ class BundleReport:
     revisions_added: int = 0
     annotations_added: int = 0
     conflicts: int = 0  # incoming texts kept as revisions instead of replacing local text
+    # revisions or annotations whose uid belongs to another local project: kept under a new uid,
+    # the other project untouched
+    uid_conflicts: int = 0
     project_ids: list[int] = field(default_factory=list)
+    rejected: list[tuple[str, str]] = field(default_factory=list)  # (entry name, reason): not stored
+    trashed: list[tuple[int, str]] = field(default_factory=list)  # merged projects still in the trash
 
     def to_dict(self) -> dict[str, Any]:
-        return {k: getattr(self, k) for k in self.__dataclass_fields__}
+        d = {k: getattr(self, k) for k in self.__dataclass_fields__}
+        d["rejected"] = [{"entry": n, "reason": r} for n, r in self.rejected]
+        d["trashed"] = [{"id": i, "title": t} for i, t in self.trashed]
+        return d
+
+    def notes(self) -> list[str]:
+        """One line for each thing beyond the counts the user should know (bilingual)."""
+        out = []
+        if self.conflicts:
+            out.append(
+                f"{self.conflicts} 处文本与本地不同：本地文本未被覆盖，导入的文本已存为版本，可在历史中查看"
+                " (texts that differ were kept as revisions; local text unchanged)"
+            )
+        if self.uid_conflicts:
+            out.append(
+                f"{self.uid_conflicts} 个版本或批注的编号与另一个项目的相同：已以新编号保存，另一个项目未改动"
+                " (uids that belong to another project were stored under new uids; that project is unchanged)"
+            )
+        for pid, title in self.trashed:
+            out.append(
+                f"项目 {pid}「{title}」在回收站中，已合并但仍在回收站；用 writer-app project restore {pid} 恢复"
+                " (merged, still in the trash)"
+            )
+        for name, reason in self.rejected:
+            out.append(f"未导入 (not imported) {name}：{reason}")
+        return out
 
 
 def is_bundle(path: Path) -> bool:
-    try:
-        with path.open("rb") as fh:
-            return fh.read(4) == ZIP_MAGIC
-    except OSError:
-        return False
+    """A zip by its first bytes, or anything named ``.wcbundle`` (a damaged bundle is still one)."""
+    if path.suffix.lower() == SUFFIX:
+        return True
+    with open_binary(path) as fh:  # refuses FIFOs and devices before open; one-line errors
+        return fh.read(4) == ZIP_MAGIC
 
 
 # --------------------------------------------------------------------------------------------
@@ -140,8 +172,10 @@ def _read_entry(zf: zipfile.ZipFile, info: zipfile.ZipInfo, budget: list[int]) -
                     raise _bad(f"{info.filename} 解压后过大 (entry too large when unpacked)")
                 if info.compress_size and len(out) > MAX_RATIO * info.compress_size + (1 << 20):
                     raise _bad(f"{info.filename} 压缩比异常，疑似压缩炸弹 (suspicious compression ratio)")
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError) as exc:
-        raise _bad(f"{info.filename} 无法解压 (cannot unpack: {exc})") from None
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError, zlib.error) as exc:
+        raise _bad(
+            f"{info.filename} 数据损坏，无法解压 (damaged, cannot unpack: {type(exc).__name__})"
+        ) from None
     except NotImplementedError:
         raise _bad(f"{info.filename} 用了不支持的压缩方式 (unsupported compression)") from None
     budget[0] -= len(out)
@@ -155,18 +189,24 @@ def _json(data: bytes, name: str) -> Any:
         raise _bad(f"{name} 不是合法的 JSON ({type(exc).__name__})") from None
 
 
-def read_bundle(path: Path) -> list[dict[str, Any]]:
-    """The bundle's validated project records. Raises BadInputError with one line on any problem."""
+def read_bundle(path: Path) -> tuple[list[dict[str, Any]], list[tuple[str, str]]]:
+    """The bundle's valid project records and the (entry, reason) of each invalid one.
+
+    A damaged or unsafe bundle (zip, manifest, names, sizes) raises BadInputError with one line and
+    nothing is imported; a project record that fails validation is left out and reported.
+    """
     fh = open_binary(path)
     try:
         size = os.fstat(fh.fileno()).st_size
+        if size == 0:
+            raise _bad("文件是空的 (the file is empty)")
         if size > MAX_BUNDLE_BYTES:
             raise _bad(
                 f"文件 {size // 1024 // 1024} MB，超过上限 {MAX_BUNDLE_BYTES // 1024 // 1024} MB (too large)"
             )
         try:
             zf = zipfile.ZipFile(fh)
-        except (zipfile.BadZipFile, OSError) as exc:
+        except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
             raise _bad(f"不是 zip 文件或已损坏 (not a zip file or damaged: {exc})") from None
         with zf:
             return _read_zip(zf)
@@ -174,7 +214,7 @@ def read_bundle(path: Path) -> list[dict[str, Any]]:
         fh.close()
 
 
-def _read_zip(zf: zipfile.ZipFile) -> list[dict[str, Any]]:
+def _read_zip(zf: zipfile.ZipFile) -> tuple[list[dict[str, Any]], list[tuple[str, str]]]:
     infos = zf.infolist()
     if len(infos) > MAX_ENTRIES:
         raise _bad(f"条目 {len(infos)} 个，超过上限 {MAX_ENTRIES} (too many entries)")
@@ -193,19 +233,31 @@ def _read_zip(zf: zipfile.ZipFile) -> list[dict[str, Any]]:
     manifest = _json(_read_entry(zf, names["manifest.json"], budget), "manifest.json")
     files = _check_manifest(manifest)
     records = []
+    rejected: list[tuple[str, str]] = []
     seen: set[str] = set()
     for uid, name in files:
         if name not in names:
             raise _bad(f"清单中的 {name} 不在包里 (listed file missing)")
-        rec = _json(_read_entry(zf, names[name], budget), name)
+        try:
+            rec = _json(_read_entry(zf, names[name], budget), name)
+        except BadInputError as exc:
+            if "压缩" in str(exc) or "过大" in str(exc):
+                raise  # a bomb or an oversized entry condemns the whole file
+            rejected.append((name, str(exc)))
+            continue
         err = check_project(rec)
+        if not err and (rec["uid"] != uid or uid in seen):
+            err = "uid 与清单不符或重复 (uid does not match the manifest)"
         if err:
-            raise _bad(f"{name}: {err}")
-        if rec["uid"] != uid or uid in seen:
-            raise _bad(f"{name}: uid 与清单不符或重复 (uid does not match the manifest)")
+            rejected.append((name, err))
+            continue
         seen.add(uid)
         records.append(rec)
-    return records
+    if rejected and not records:
+        name, reason = rejected[0]
+        more = f"（另有 {len(rejected) - 1} 个）" if len(rejected) > 1 else ""
+        raise _bad(f"{name}: {reason}{more}")
+    return records, rejected
 
 
 def _check_manifest(m: Any) -> list[tuple[str, str]]:
@@ -237,13 +289,29 @@ def _is_num(v: Any) -> bool:
     return isinstance(v, int | float) and not isinstance(v, bool) and v == v and abs(v) < 1e13
 
 
+def _check_str(v: Any) -> str:
+    if not isinstance(v, str):
+        return "missing or has the wrong type"
+    if len(v) > MAX_FIELD_CHARS:
+        return f"过长：{len(v)} 字，上限 {MAX_FIELD_CHARS} (too long)"
+    if bad_unicode(v):
+        return "含有无效的 Unicode 字符（孤立代理项）(invalid Unicode: a lone surrogate)"
+    return ""
+
+
 def _check_fields(obj: Any, spec: dict[str, Any], what: str) -> str:
     if not isinstance(obj, dict):
         return f"{what} 不是对象 (not an object)"
     for key, kind in spec.items():
         v = obj.get(key)
+        if kind == "str":
+            problem = _check_str(v)
+            if problem and problem.startswith("missing"):
+                return f"{what} 的字段 {key} 无效 (field {key} is missing or has the wrong type)"
+            if problem:
+                return f"{what} 的字段 {key} {problem}"
+            continue
         ok = {
-            "str": lambda v: isinstance(v, str) and len(v) <= MAX_FIELD_CHARS,
             "uid": lambda v: isinstance(v, str) and bool(_UID.match(v)),
             "num": _is_num,
             "int": lambda v: isinstance(v, int) and not isinstance(v, bool) and 0 <= v <= MAX_FIELD_CHARS,
@@ -288,7 +356,7 @@ def check_project(rec: Any) -> str:
     if (
         not isinstance(tags, list)
         or len(tags) > 100
-        or not all(isinstance(t, str) and len(t) <= 100 for t in tags)
+        or not all(isinstance(t, str) and len(t) <= 100 and not bad_unicode(t) for t in tags)
     ):
         return "tags 应是文本列表 (tags must be a list of strings)"
     for key, spec, fields in (
@@ -313,8 +381,8 @@ def check_project(rec: Any) -> str:
 # merging
 # --------------------------------------------------------------------------------------------
 def import_bundle(database: Database, path: Path, clock: Any = time.time) -> BundleReport:
-    records = read_bundle(path)  # everything is validated before the database is touched
-    report = BundleReport()
+    records, rejected = read_bundle(path)  # everything is validated before the database is touched
+    report = BundleReport(rejected=rejected)
     now = clock()
     with database.transaction() as conn:
         for rec in records:
@@ -324,7 +392,7 @@ def import_bundle(database: Database, path: Path, clock: Any = time.time) -> Bun
 
 def _merge(conn: Any, rec: dict[str, Any], report: BundleReport, now: float) -> int:
     row = conn.execute(
-        "SELECT id, query, thought, answer, tags FROM projects WHERE uid = ?", (rec["uid"],)
+        "SELECT id, query, thought, answer, tags, trashed, title FROM projects WHERE uid = ?", (rec["uid"],)
     ).fetchone()
     tags = sorted(set(rec.get("tags", [])))
     changed = False
@@ -351,6 +419,8 @@ def _merge(conn: Any, rec: dict[str, Any], report: BundleReport, now: float) -> 
         pid = row[0]
         local = dict(zip(FIELDS, row[1:4], strict=True))
         report.projects_merged += 1
+        if row[5] is not None:
+            report.trashed.append((pid, row[6]))
         merged_tags = sorted(set(json.loads(row[4] or "[]")) | set(tags))
         if merged_tags != sorted(json.loads(row[4] or "[]")):
             conn.execute(
@@ -359,11 +429,19 @@ def _merge(conn: Any, rec: dict[str, Any], report: BundleReport, now: float) -> 
             )
             changed = True
     for r in rec.get("revisions", []):
-        if conn.execute("SELECT 1 FROM revisions WHERE uid = ?", (r["uid"],)).fetchone():
+        uid = _scoped_uid(conn, "revisions", r["uid"], pid)
+        if uid is None:
             continue
+        if uid != r["uid"]:
+            if conn.execute(
+                "SELECT 1 FROM revisions WHERE project_id = ? AND field = ? AND text = ? AND created = ?",
+                (pid, r["field"], r["text"], r["created"]),
+            ).fetchone():
+                continue  # stored under a new uid by an earlier import of the same bundle
+            report.uid_conflicts += 1
         conn.execute(
             "INSERT INTO revisions (uid, project_id, field, text, kind, label, created) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (r["uid"], pid, r["field"], r["text"], r["kind"][:40], r["label"][:200], r["created"]),
+            (uid, pid, r["field"], r["text"], r["kind"][:40], r["label"][:200], r["created"]),
         )
         report.revisions_added += 1
         changed = True
@@ -384,17 +462,30 @@ def _merge(conn: Any, rec: dict[str, Any], report: BundleReport, now: float) -> 
                 report.conflicts += 1
                 changed = True
     for a in rec.get("annotations", []):
-        have = conn.execute("SELECT id, resolved FROM annotations WHERE uid = ?", (a["uid"],)).fetchone()
+        have = conn.execute(
+            "SELECT id, resolved FROM annotations WHERE uid = ? AND project_id = ?", (a["uid"], pid)
+        ).fetchone()
         if have:
             if a["resolved"] and not have[1]:
                 conn.execute("UPDATE annotations SET resolved = 1 WHERE id = ?", (have[0],))
                 changed = True
             continue
+        uid = _scoped_uid(conn, "annotations", a["uid"], pid)
+        if uid is None:
+            continue
+        if uid != a["uid"]:
+            if conn.execute(
+                "SELECT 1 FROM annotations WHERE project_id = ? AND field = ? AND start = ? AND end = ?"
+                " AND body = ? AND created = ?",
+                (pid, a["field"], a["start"], a["end"], a["body"], a["created"]),
+            ).fetchone():
+                continue
+            report.uid_conflicts += 1
         conn.execute(
             "INSERT INTO annotations (uid, project_id, field, start, end, quote, body, author, created, resolved,"
             " detached) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
-                a["uid"],
+                uid,
                 pid,
                 a["field"],
                 a["start"],
@@ -414,3 +505,14 @@ def _merge(conn: Any, rec: dict[str, Any], report: BundleReport, now: float) -> 
     if row is not None and changed:
         conn.execute("UPDATE projects SET updated = ?, indexed = 0 WHERE id = ?", (now, pid))
     return pid
+
+
+def _scoped_uid(conn: Any, table: str, uid: str, pid: int) -> str | None:
+    """The uid to store an incoming row under: its own; None when this project already has it; a
+    fresh one when it belongs to another project (a conflict, never a write to that project)."""
+    owner = conn.execute(f"SELECT project_id FROM {table} WHERE uid = ?", (uid,)).fetchone()  # noqa: S608
+    if owner is None:
+        return uid
+    if owner[0] == pid:
+        return None
+    return uuid.uuid4().hex

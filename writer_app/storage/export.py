@@ -356,19 +356,12 @@ def render(fmt: str, project: Project, annotations: list[Annotation]) -> bytes:
     raise BadInputError(f"未知的导出格式 {fmt}；可用：{'、'.join(FORMATS)} (unknown format)")
 
 
-def write_file(path: Path, data: bytes) -> Path:
-    """Atomically (a half-written export never replaces a good file); one-line errors."""
-    from writer_app.config import atomic_write_bytes
+def write_file(path: Path, data: bytes, *, follow_symlinks: bool = False) -> Path:
+    """Atomically (a half-written export never replaces a good file), only to a regular or new
+    file (see :func:`writer_app.textio.write_user_file`); one-line errors."""
+    from writer_app.textio import write_user_file
 
-    if path.is_dir():
-        raise BadInputError(f"{path} 是文件夹；请给出文件名 (is a folder; give a file name)")
-    try:
-        atomic_write_bytes(path, data)
-    except OSError as exc:
-        if exc.errno == 28:
-            raise BadInputError(f"磁盘已满，未能导出到 {path} (disk full; nothing was written)") from None
-        raise BadInputError(f"无法写入 {path}：{exc.strerror} (cannot write)") from None
-    return path
+    return write_user_file(path, data, follow_symlinks=follow_symlinks)
 
 
 def free_path(folder: Path, stem: str, suffix: str) -> Path:
