@@ -1132,14 +1132,25 @@ def cmd_import(ctx: Context, args: argparse.Namespace) -> int:
     if args.json:
         _print_json(report.to_dict())
     else:
-        print(f"导入 (imported) {report.added} 条，重复跳过 (duplicates) {report.duplicates} 条")
+        read_as = "" if report.encoding.startswith("utf-8") else f"（按 {report.encoding} 编码读取 / read as {report.encoding}）"
+        print(f"导入 (imported) {report.added} 条，重复跳过 (duplicates) {report.duplicates} 条{read_as}")
         for line, reason in report.rejected[:50]:
             print(f"第 {line} 行：{reason}", file=sys.stderr)
         if len(report.rejected) > 50:
             print(f"……另有 {len(report.rejected) - 50} 行被拒绝 (more rejected lines)", file=sys.stderr)
+    if report.stopped:
+        line, reason = report.stopped
+        print(
+            f"错误 (error): 第 {line} 行起无法读取：{reason}；之前的 {report.added + report.duplicates} 条有效记录已处理，"
+            f"{len(report.rejected)} 条被拒绝，第 {line} 行及以后的内容没有导入"
+            f" (reading stopped at line {line}; nothing from there on was imported)",
+            file=sys.stderr,
+        )
+        return 2
     if report.rejected:
         print(
-            f"错误 (error): {len(report.rejected)} 条记录被拒绝，其余已保存 (rejected records; the rest were kept)",
+            f"错误 (error): {len(report.rejected)} 条记录被拒绝，其余 {report.added + report.duplicates} 条已处理"
+            " (rejected records; the rest were kept)",
             file=sys.stderr,
         )
         return 2

@@ -172,3 +172,126 @@ def test_any_project_round_trips_through_a_bundle_and_exports_safely(title, quer
         page = to_html(proj, anns)
         assert "<script>" not in page and "<b>老师</b>" not in page
         to_markdown(proj, anns), to_text(proj, anns), to_docx(proj, anns)
+
+
+# ---------------------------------------------------------------------------------------------
+# properties: for any mix of valid and invalid records, the reported count is the stored count
+# and every row stored before is unchanged
+# ---------------------------------------------------------------------------------------------
+BAD_LINES = st.sampled_from(
+    [
+        '{"query": "坏", "answer": }',  # malformed
+        '{"query": "题", "answer": "\\ud800"}',  # a lone surrogate
+        '{"query": "只有题目"}',  # missing answer
+        '{"query": "题", "answer": 5}',  # wrong type
+        "123",  # not an object
+        '"text"',
+        "nul",
+    ]
+)
+ITEM = st.one_of(st.tuples(st.just(True), TEXT.filter(str.strip)), st.tuples(st.just(False), BAD_LINES))
+
+
+def _snapshot(e: Env) -> list[tuple]:
+    return e.database.conn.execute("SELECT * FROM exemplars ORDER BY id").fetchall()
+
+
+@FUZZ
+@given(st.lists(ITEM, max_size=12), st.booleans())
+def test_any_mix_of_records_stores_exactly_what_it_reports(items, as_array):
+    import uuid
+
+    e = env()
+    before = _snapshot(e)
+    tag = uuid.uuid4().hex
+    lines = []
+    valid = 0
+    for i, (ok, value) in enumerate(items):
+        if ok:
+            lines.append(json.dumps({"id": f"{tag}-{i}", "query": f"题{i}", "answer": value}, ensure_ascii=False))
+            valid += 1
+        else:
+            lines.append(value)
+    text = ("[\n" + ",\n".join(lines) + "\n]") if as_array else "\n".join(lines)
+    f = e.dir / "mix.json"
+    f.write_text(text, encoding="utf-8")
+    report = import_coig(e.database, e.index, f)
+    after = _snapshot(e)
+    assert after[: len(before)] == before  # nothing stored before changed
+    assert len(after) - len(before) == report.added  # the report matches the database
+    if report.stopped is None:
+        assert report.added + report.duplicates == valid and len(report.rejected) == len(items) - valid
+    e.check()
+
+
+def _bundle(records: list[dict], manifest_uids: list[str] | None = None) -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        uids = manifest_uids or [r["uid"] for r in records]
+        manifest = {
+            "format": "writer-companion-bundle",
+            "version": 1,
+            "projects": [{"uid": u, "file": f"projects/{u}.json"} for u in uids],
+        }
+        zf.writestr("manifest.json", json.dumps(manifest))
+        for u, r in zip(uids, records, strict=True):
+            zf.writestr(f"projects/{u}.json", json.dumps(r))
+    return buf.getvalue()
+
+
+BAD_PROJECT = st.sampled_from(
+    [
+        {"title": "\ud800"},
+        {"answer": 5},
+        {"created": float("nan")},
+        {"tags": ["\udcff"]},
+        {"revisions": [{"uid": "r", "field": "nope"}]},
+    ]
+)
+
+
+@FUZZ
+@given(st.lists(st.tuples(st.booleans(), TEXT, BAD_PROJECT), min_size=1, max_size=6))
+def test_any_mix_of_bundle_projects_stores_exactly_what_it_reports(items):
+    import uuid
+
+    from writer_app.storage.projects import ProjectStore
+
+    e = env()
+    store = ProjectStore(e.database)
+    keep = store.create("原有项目", "", "原有题目")
+    before_rows = e.database.conn.execute("SELECT * FROM projects ORDER BY id").fetchall()
+    records = []
+    for ok, title, bad in items:
+        rec = {
+            "uid": uuid.uuid4().hex,
+            "title": title,
+            "query_type": "",
+            "query": "q",
+            "thought": "",
+            "answer": "a",
+            "tags": [],
+            "created": 1.0,
+            "updated": 2.0,
+            "revisions": [],
+            "annotations": [],
+        }
+        if not ok:
+            rec.update(bad)
+        records.append(rec)
+    f = e.dir / "mix.wcbundle"
+    f.write_bytes(_bundle(records))
+    valid = sum(ok for ok, _, _ in items)
+    try:
+        report = import_bundle(e.database, f)
+    except BadInputError:
+        assert valid == 0
+        report = None
+    rows = e.database.conn.execute("SELECT * FROM projects ORDER BY id").fetchall()
+    assert rows[: len(before_rows)] == before_rows
+    added = report.projects_added if report else 0
+    assert len(rows) - len(before_rows) == added == valid
+    if report:
+        assert len(report.rejected) == len(items) - valid
+    assert store.get(keep.id).query == "原有题目"
+    e.check()

@@ -106,3 +106,72 @@ def test_garbage_files_never_crash_the_importer(env, tmp_path):
             continue
         assert report.added <= 1
     assert database.conn.execute("PRAGMA quick_check").fetchone()[0] == "ok"
+
+
+# ---------------------------------------------------------------------------------------------
+# nothing silently lost: a bad record is rejected alone, the counts match the database
+# ---------------------------------------------------------------------------------------------
+def _count(database):
+    return database.conn.execute("SELECT count(*) FROM exemplars").fetchone()[0]
+
+
+def test_one_malformed_record_in_a_json_array_loses_only_itself(env, tmp_path):
+    database, index = env
+    good = [json.dumps({"id": f"r{i}", "query": f"题目{i}", "answer": f"正文{i}"}, ensure_ascii=False) for i in range(1999)]
+    items = good[:1] + ['{"query": "坏的", "answer": }'] + good[1:]  # the probe's case
+    f = tmp_path / "a.json"
+    f.write_text("[\n" + ",\n".join(items) + "\n]", encoding="utf-8")
+    report = import_coig(database, index, f)
+    assert report.added == 1999 == _count(database)
+    assert report.rejected == [(3, report.rejected[0][1])] and "JSON" in report.rejected[0][1]
+    assert report.stopped is None
+
+
+def test_a_lone_surrogate_rejects_its_record_and_keeps_the_others(env, tmp_path):
+    database, index = env
+    lines = [
+        json.dumps({"id": "a", "query": "题一", "answer": "文一"}, ensure_ascii=False),
+        '{"id": "b", "query": "题二", "answer": "\\ud800"}',
+        json.dumps({"id": "c", "query": "题三", "answer": "文三"}, ensure_ascii=False),
+    ]
+    for name, text in (("s.jsonl", "\n".join(lines)), ("s.json", "[" + ",".join(lines) + "]")):
+        f = tmp_path / name
+        f.write_text(text, encoding="utf-8")
+        report = import_coig(database, index, f)
+        assert report.added + report.duplicates == 2 and len(report.rejected) == 1
+        assert "Unicode" in report.rejected[0][1]
+    assert _count(database) == 2
+
+
+def test_invalid_utf8_inside_an_array_rejects_that_record_only(env, tmp_path):
+    database, index = env
+    f = tmp_path / "b.json"
+    f.write_bytes(
+        b'[{"query": "q1", "answer": "a1"}, {"query": "q2", "answer": "\xff\xfe"}, {"query": "q3", "answer": "a3"}]'
+    )
+    report = import_coig(database, index, f)
+    assert report.added == 2 == _count(database) and len(report.rejected) == 1
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "gbk", "gb18030", "utf-8-sig"])
+def test_jsonl_in_other_encodings_is_read_and_says_so(env, tmp_path, encoding):
+    database, index = env
+    f = tmp_path / "e.jsonl"
+    f.write_bytes(dump([REC, {**REC, "id": "c2", "answer": "秋风萧瑟"}]).encode(encoding))
+    report = import_coig(database, index, f)
+    assert report.added == 2 and not report.rejected and report.stopped is None
+    assert database.conn.execute("SELECT answer FROM exemplars WHERE source_id = 'c2'").fetchone()[0] == "秋风萧瑟"
+    if encoding in ("gbk", "gb18030"):
+        assert report.encoding == "gb18030"
+    elif encoding.startswith("utf-16"):
+        assert report.encoding.startswith("utf-16")
+
+
+def test_an_unclosed_item_stops_reading_and_says_where(env, tmp_path):
+    database, index = env
+    f = tmp_path / "u.json"
+    f.write_text('[{"query": "q1", "answer": "a1"},\n{"query": "q2, "answer": "a2"},\n{"query": "q3", "answer": "a3"}]')
+    report = import_coig(database, index, f)
+    # the stray quote swallows the rest: the record before is kept, and the report says it stopped
+    assert report.added == 1 == _count(database)
+    assert report.stopped is not None and report.stopped[0] == 2 and not report.ok

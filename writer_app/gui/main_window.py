@@ -1560,4 +1560,4 @@ def _report_line(report: Any) -> str:
         ) + "".join("\n" + line for line in report.notes())
     return QApplication.translate("MainWindow", "范例 新增 {0}，重复 {1}，有误 {2}").format(
         report.added, report.duplicates, len(report.rejected)
-    )
+    ) + "".join("\n" + line for line in report.notes())

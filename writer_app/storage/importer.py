@@ -3,6 +3,7 @@ rejected record reported with its line number and reason. Valid records are kept
 
 from __future__ import annotations
 
+import codecs
 import hashlib
 import json
 import re
@@ -15,7 +16,7 @@ from typing import IO, Any
 from writer_app.errors import BadInputError
 from writer_app.storage.db import Database
 from writer_app.storage.search import SearchIndex
-from writer_app.textio import open_binary
+from writer_app.textio import bad_unicode, open_binary
 
 MAX_FIELD_CHARS = 200_000  # one record's field; COIG-Writer answers are a few thousand
 MAX_RECORD_BYTES = 4 * 1024 * 1024
@@ -29,32 +30,129 @@ class ImportReport:
     added: int = 0
     duplicates: int = 0
     rejected: list[tuple[int, str]] = field(default_factory=list)  # (line, reason)
+    stopped: tuple[int, str] | None = None  # (line, reason): nothing from this line on could be read
+    encoding: str = "utf-8"
 
     @property
     def ok(self) -> bool:
-        return not self.rejected
+        return not self.rejected and self.stopped is None
+
+    def notes(self) -> list[str]:
+        """One bilingual line for what was not stored beyond the rejected lines."""
+        out = []
+        if not self.encoding.startswith("utf-8"):
+            out.append(f"按 {self.encoding} 编码读取 (read as {self.encoding})")
+        if self.stopped:
+            line, reason = self.stopped
+            out.append(f"第 {line} 行起没有导入：{reason} (nothing from line {line} on was imported)")
+        return out
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "added": self.added,
             "duplicates": self.duplicates,
             "rejected": [{"line": n, "reason": r} for n, r in self.rejected],
+            "stopped": {"line": self.stopped[0], "reason": self.stopped[1]} if self.stopped else None,
+            "encoding": self.encoding,
         }
 
 
 # --------------------------------------------------------------------------------------------
 # reading: (line, record or error) pairs, streamed
 # --------------------------------------------------------------------------------------------
-def iter_records(fh: IO[bytes]) -> Iterator[tuple[int, Any, str]]:
-    """Yield ``(line, value, error)`` for each record of a JSON array or JSONL byte stream."""
+class _Stop:
+    """The value yielded with an error after which nothing more of the file could be read."""
+
+
+STOPPED = _Stop()
+
+
+class _Recoded:
+    """A binary stream in another encoding, read as UTF-8 bytes, chunk by chunk."""
+
+    def __init__(self, fh: IO[bytes], encoding: str) -> None:
+        self._fh = fh
+        self._decoder = codecs.getincrementaldecoder(encoding)()
+        self._encoding = encoding
+        self._offset = 0
+
+    def read(self, n: int = CHUNK) -> bytes:
+        while True:  # b"" means the end, so a chunk that is half a character reads on
+            raw = self._fh.read(n)
+            try:
+                text = self._decoder.decode(raw, final=not raw)
+            except UnicodeDecodeError as exc:
+                raise BadInputError(
+                    f"文件在第 {self._offset + exc.start} 字节附近无法按 {self._encoding} 解码"
+                    f" (cannot decode as {self._encoding} near byte {self._offset + exc.start})"
+                ) from None
+            self._offset += len(raw)
+            if text or not raw:
+                return text.encode("utf-8")
+
+
+class _Prefixed:
+    """``head`` (already read) followed by the rest of ``fh``."""
+
+    def __init__(self, head: bytes, fh: IO[bytes]) -> None:
+        self._head = head
+        self._fh = fh
+
+    def read(self, n: int = CHUNK) -> bytes:
+        if self._head:
+            out, self._head = self._head, b""
+            return out
+        return self._fh.read(n)
+
+
+def _truncated_ok(data: bytes, encoding: str) -> bool:
+    """Whether ``data`` decodes as ``encoding``, allowing a character cut at the end."""
+    try:
+        codecs.getincrementaldecoder(encoding)().decode(data, final=False)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def detect_encoding(head: bytes) -> str:
+    """UTF-8 (BOM or not), UTF-16 (BOM, or the zero bytes of ASCII JSON) or GB18030/GBK."""
+    if head.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    if len(head) >= 2 and head[1] == 0 and head[0] != 0:
+        return "utf-16-le"
+    if len(head) >= 2 and head[0] == 0 and head[1] != 0:
+        return "utf-16-be"
+    if _truncated_ok(head, "utf-8") or not _truncated_ok(head, "gb18030"):
+        return "utf-8"  # a bad line in UTF-8 is rejected alone, with its number
+    return "gb18030"
+
+
+def iter_records(fh: IO[bytes], encoding: list[str] | None = None) -> Iterator[tuple[int, Any, str]]:
+    """Yield ``(line, value, error)`` for each record of a JSON array or JSONL byte stream.
+
+    ``value`` is :data:`STOPPED` with the error after which the rest of the file cannot be read.
+    The encoding found is appended to ``encoding`` when given.
+    """
     head = fh.read(CHUNK)
-    if head.startswith(b"\xef\xbb\xbf"):
+    enc = detect_encoding(head)
+    if encoding is not None:
+        encoding.append(enc)
+    if enc == "utf-8-sig":
         head = head[3:]
+    elif enc != "utf-8":
+        fh = _Recoded(_Prefixed(head, fh), enc)  # type: ignore[assignment]
+        head = fh.read(CHUNK)
     stripped = head.lstrip()
-    if stripped.startswith(b"["):
-        yield from _iter_array(fh, head)
-    else:
-        yield from _iter_lines(fh, head)
+    items = _iter_array(fh, head) if stripped.startswith(b"[") else _iter_lines(fh, head)
+    line = 1
+    try:
+        for item in items:
+            line = item[0]
+            yield item
+    except BadInputError as exc:  # the file stops decoding part way: what came before is kept
+        yield line, STOPPED, str(exc)
 
 
 def _decode(raw: bytes) -> tuple[Any, str]:
@@ -62,12 +160,7 @@ def _decode(raw: bytes) -> tuple[Any, str]:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         return None, f"不是 UTF-8 文本 (not UTF-8 at byte {exc.start})"
-    try:
-        return json.loads(text), ""
-    except json.JSONDecodeError as exc:
-        return None, f"JSON 格式错误 (malformed JSON: {exc.msg})"
-    except RecursionError:
-        return None, "JSON 嵌套过深 (JSON nested too deeply)"
+    return _decode_text(text)
 
 
 def _iter_lines(fh: IO[bytes], head: bytes) -> Iterator[tuple[int, Any, str]]:
@@ -107,77 +200,135 @@ def _iter_lines(fh: IO[bytes], head: bytes) -> Iterator[tuple[int, Any, str]]:
             buf = more
 
 
-def _iter_array(fh: IO[bytes], head: bytes) -> Iterator[tuple[int, Any, str]]:
-    """Items of a top-level JSON array, one at a time, with the line each starts on."""
-    decoder = json.JSONDecoder()
-    text = ""
-    pending = b""
-    line = 1
+_OUTSIDE = re.compile(r'[\[\]{}"]')
+_INSIDE = re.compile(r'["\\]')
+_SCALAR_END = re.compile(r"[,\]\s]")
 
-    def _append(chunk: bytes) -> bool:
-        nonlocal text, pending
+
+class _ArrayText:
+    """The decoded text of a JSON array, read on demand; counts the lines of what is dropped."""
+
+    def __init__(self, fh: IO[bytes], head: bytes) -> None:
+        self.fh = fh
+        self.text = ""
+        self.pending = b""
+        self.line = 1
+        self.append(head)
+
+    def append(self, chunk: bytes) -> bool:
         if not chunk:
             return False
-        data = pending + chunk
+        data = self.pending + chunk
         try:
-            text += data.decode("utf-8")
-            pending = b""
+            self.text += data.decode("utf-8")
+            self.pending = b""
         except UnicodeDecodeError as exc:
             if exc.start >= len(data) - 3 and exc.reason == "unexpected end of data":
-                text += data[: exc.start].decode("utf-8")
-                pending = data[exc.start :]
-            else:
-                raise BadInputError(f"文件不是 UTF-8 文本 (not UTF-8 near byte {exc.start})") from None
+                self.text += data[: exc.start].decode("utf-8", errors="surrogateescape")
+                self.pending = data[exc.start :]
+            else:  # kept as lone surrogates, so the record that holds them is rejected alone
+                self.text += data.decode("utf-8", errors="surrogateescape")
+                self.pending = b""
         return True
 
-    _append(head)
-    pos = 0
-    # skip to the opening bracket
+    def more(self) -> bool:
+        return self.append(self.fh.read(CHUNK))
+
+    def drop(self, upto: int) -> None:
+        self.line += self.text.count("\n", 0, upto)
+        self.text = self.text[upto:]
+
+
+def _item_end(buf: _ArrayText) -> tuple[int, bool]:
+    """Where the array item at the start of ``buf.text`` ends: ``(end, closed)``.
+
+    Brackets and strings are followed, not parsed, so a malformed item is found whole and rejected
+    alone. ``closed`` is False when the file ends inside the item (nothing after it can be read).
+    An item longer than the record limit returns as soon as it is known to be too long.
+    """
+    if buf.text[0] not in '[{"':
+        while not (m := _SCALAR_END.search(buf.text)):
+            if not buf.more():
+                return len(buf.text), True
+        return m.start(), True
+    depth = 0
+    i = 0
+    in_str = False
     while True:
-        while pos < len(text) and text[pos].isspace():
-            line += text[pos] == "\n"
-            pos += 1
-        if pos < len(text):
-            break
-        if not _append(fh.read(CHUNK)):
-            return
-    pos += 1  # "["
+        m = (_INSIDE if in_str else _OUTSIDE).search(buf.text, i)
+        if m is None:
+            i = len(buf.text)
+            if i > MAX_RECORD_BYTES:
+                return i, True
+            if not buf.more():
+                return i, False
+            continue
+        c = m.group()
+        i = m.end()
+        if in_str:
+            if c == "\\":
+                if i >= len(buf.text) and not buf.more():
+                    return i, False
+                i += 1
+            else:
+                in_str = False
+                if depth == 0:
+                    return i, True
+        elif c == '"':
+            in_str = True
+        elif c in "[{":
+            depth += 1
+        else:
+            depth -= 1
+            if depth <= 0:
+                return i, True
+
+
+UNCLOSED = (
+    "从这一行起 JSON 格式错误（括号或引号没有闭合），之后的内容无法读取"
+    " (malformed from here on: an unclosed bracket or quote; the rest could not be read)"
+)
+
+
+def _iter_array(fh: IO[bytes], head: bytes) -> Iterator[tuple[int, Any, str]]:
+    """Items of a top-level JSON array, one at a time, with the line each starts on. A malformed
+    item is rejected alone and reading goes on with the next one."""
+    buf = _ArrayText(fh, head)
+    pos = buf.text.index("[") + 1
     while True:
-        # skip whitespace and commas between items
-        while True:
-            while pos < len(text) and (text[pos].isspace() or text[pos] == ","):
-                line += text[pos] == "\n"
+        while True:  # whitespace and commas between items
+            while pos < len(buf.text) and (buf.text[pos].isspace() or buf.text[pos] == ","):
                 pos += 1
-            if pos < len(text) or not _append(fh.read(CHUNK)):
+            if pos < len(buf.text) or not buf.more():
                 break
-        if pos >= len(text):
-            yield line, None, "JSON 数组没有结束 (the JSON array is not closed)"
+        buf.drop(pos)
+        if not buf.text:
+            yield buf.line, STOPPED, "JSON 数组没有结束 (the JSON array is not closed)"
             return
-        if text[pos] == "]":
+        if buf.text[0] == "]":
             return
-        start_line = line
-        while True:
-            try:
-                value, end = decoder.raw_decode(text, pos)
-                break
-            except json.JSONDecodeError as exc:
-                if len(text) - pos > MAX_RECORD_BYTES:
-                    yield (
-                        start_line,
-                        None,
-                        "记录过大或格式错误，已停止读取 (record too large or malformed; stopped)",
-                    )
-                    return
-                if not _append(fh.read(CHUNK)):
-                    yield start_line, None, f"JSON 格式错误 (malformed JSON: {exc.msg})"
-                    return
-            except RecursionError:
-                yield start_line, None, "JSON 嵌套过深 (JSON nested too deeply)"
-                return
-        line += text.count("\n", pos, end)
-        yield start_line, value, ""
-        text = text[end:]
-        pos = 0
+        end, closed = _item_end(buf)
+        if end > MAX_RECORD_BYTES:
+            yield buf.line, STOPPED, (
+                f"记录超过 {MAX_RECORD_BYTES // 1024 // 1024} MB 的上限，之后的内容未读取"
+                " (record over the size limit; the rest was not read)"
+            )
+            return
+        if not closed:
+            yield buf.line, STOPPED, UNCLOSED
+            return
+        value, err = _decode_text(buf.text[:end])
+        yield buf.line, value, err
+        pos = end
+
+
+def _decode_text(text: str) -> tuple[Any, str]:
+    try:
+        return json.loads(text), ""
+    except json.JSONDecodeError as exc:
+        return None, f"JSON 格式错误 (malformed JSON: {exc.msg})"
+    except RecursionError:
+        return None, "JSON 嵌套过深 (JSON nested too deeply)"
 
 
 # --------------------------------------------------------------------------------------------
@@ -196,7 +347,12 @@ def check_record(value: Any) -> tuple[dict[str, str] | None, str]:
         if not isinstance(v, str):
             return None, f"字段 {key} 应是文本 (field {key} must be a string, got {type(v).__name__})"
         if len(v) > MAX_FIELD_CHARS:
-            return None, f"字段 {key} 有 {len(v)} 字，超过上限 {MAX_FIELD_CHARS} (field {key} over the limit)"
+            return None, f"字段 {key} 过长：{len(v)} 字，上限 {MAX_FIELD_CHARS} (field {key} is too long)"
+        if bad_unicode(v):
+            return None, (
+                f"字段 {key} 含有无效字符（孤立代理项或不是 UTF-8 的字节）"
+                f" (field {key} holds invalid Unicode: a lone surrogate or a non-UTF-8 byte)"
+            )
         rec[key] = v
     for key in ("query", "answer"):
         if not rec.get(key, "").strip():
@@ -221,9 +377,13 @@ def import_coig(database: Database, index: SearchIndex, path: Path, batch: int =
     whole batches and a re-run skips what is already there."""
     report = ImportReport()
     fh = open_binary(path)
+    encoding: list[str] = []
     with fh:
         pending: list[tuple[int, dict[str, str]]] = []
-        for line, value, err in iter_records(fh):
+        for line, value, err in iter_records(fh, encoding):
+            if value is STOPPED:
+                report.stopped = (line, err)
+                break
             if err:
                 report.rejected.append((line, err))
                 continue
@@ -237,6 +397,7 @@ def import_coig(database: Database, index: SearchIndex, path: Path, batch: int =
                 pending = []
         if pending:
             _store(database, index, pending, report)
+    report.encoding = encoding[0] if encoding else "utf-8"
     return report
 
 
