@@ -99,7 +99,7 @@ def test_export_all_to_a_folder_and_jsonl_round_trips_through_import(tmp_path):
     records = [json.loads(line) for line in jl.read_text(encoding="utf-8").splitlines()]
     assert len(records) == 2 and {r["answer"] for r in records} == {"路在脚下。\n走下去。", "第二篇。"}
     report = json.loads(run("import", str(jl), "--json").stdout)
-    assert report == {"added": 2, "duplicates": 0, "rejected": []}
+    assert report == {"added": 2, "duplicates": 0, "rejected": [], "stopped": None, "encoding": "utf-8"}
 
 
 def test_bundle_exchange_between_two_data_dirs(tmp_path, monkeypatch):
@@ -148,11 +148,29 @@ def assert_one_line(proc):
     return lines[0]
 
 
-def test_the_data_folder_chosen_in_the_settings_is_used_by_every_command(app_home, tmp_path):
+def test_the_data_folder_chosen_in_the_settings_is_used_by_every_command(app_home, tmp_path, monkeypatch):
+    monkeypatch.delenv("WRITER_APP_HOME")  # the per-user folders, as a user has them
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    config = tmp_path / "config" / "writer-companion"
+    config.mkdir(parents=True)
     elsewhere = tmp_path / "学生资料"
-    app_home.mkdir(parents=True, exist_ok=True)
-    (app_home / "settings.toml").write_text(f'data_dir = "{elsewhere.as_posix()}"\n', encoding="utf-8")
+    (config / "settings.toml").write_text(f'data_dir = "{elsewhere.as_posix()}"\n', encoding="utf-8")
     proc = run("project", "new", "搬家后的项目")
     assert proc.returncode == 0, proc.stderr
-    assert (elsewhere / "writer.db").exists() and not (app_home / "writer.db").exists()
+    assert (elsewhere / "writer.db").exists() and not (tmp_path / "data" / "writer-companion" / "writer.db").exists()
     assert "搬家后的项目" in run("project", "list").stdout
+
+
+def test_a_relative_data_dir_or_one_under_writer_app_home_is_ignored_with_a_warning(app_home, tmp_path):
+    app_home.mkdir(parents=True, exist_ok=True)
+    settings = app_home / "settings.toml"
+    settings.write_text(f'data_dir = "{(tmp_path / "别处").as_posix()}"\n', encoding="utf-8")
+    proc = run("project", "new", "留在原处")
+    assert proc.returncode == 0 and "WRITER_APP_HOME" in proc.stderr
+    assert (app_home / "writer.db").exists() and not (tmp_path / "别处").exists()
+    from writer_app.config import AppPaths
+
+    warnings: list[str] = []
+    base = AppPaths(data_dir=tmp_path / "d", config_dir=tmp_path / "c")
+    assert base.with_data_dir("相对/路径", warnings) == base and "绝对路径" in warnings[0]

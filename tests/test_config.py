@@ -54,3 +54,20 @@ def test_classroom_settings_round_trip_and_an_unknown_backend_falls_back_to_loca
     s, warnings = load_settings(f)
     assert s.engine.backend == "local" and s.engine.server.timeout_s == 30.0
     assert len(warnings) == 1 and "engine.backend" in warnings[0]
+
+
+@pytest.mark.parametrize(
+    ("toml", "name"),
+    [
+        ("[engine.server]\ntimeout_s = nan\n", "timeout_s"),
+        ("[engine.server]\ntimeout_s = inf\n", "timeout_s"),
+        ("[engine]\nn_ctx = 99999999999999999\n", "n_ctx"),
+        ("[engine]\ntemperature = -1.0\n", "temperature"),
+        ("[engine]\nseed = -99\n", "seed"),
+    ],
+)
+def test_numbers_out_of_range_fall_back_with_a_warning(tmp_path, toml, name):
+    f = tmp_path / "settings.toml"
+    f.write_text(toml, encoding="utf-8")
+    s, warnings = load_settings(f)
+    assert s == Settings() and len(warnings) == 1 and name in warnings[0] and "范围" in warnings[0]

@@ -22,6 +22,22 @@ from writer_app.runtime import ensure_std_streams
 EXIT_CANCELLED = 130
 
 
+def _number(kind: type, lo: float, hi: float) -> Callable[[str], Any]:
+    """An argparse type: ``kind`` (int or float), finite and within [lo, hi], else one clear line."""
+
+    def parse(text: str) -> Any:
+        try:
+            value = kind(text)
+        except (ValueError, OverflowError):
+            raise argparse.ArgumentTypeError(f"{text!r} 不是{'整数' if kind is int else '数字'} (not a number)") from None
+        if value != value or not lo <= value <= hi:
+            raise argparse.ArgumentTypeError(f"{text} 超出范围 {kind(lo)}–{kind(hi)} (out of range)")
+        return value
+
+    parse.__name__ = kind.__name__  # argparse names the type in its message
+    return parse
+
+
 # --------------------------------------------------------------------------------------------
 # helpers
 # --------------------------------------------------------------------------------------------
@@ -1269,11 +1285,11 @@ def _add_engine_args(p: argparse.ArgumentParser, *, server: bool = True) -> None
         help="模型名称或 .gguf 路径；用服务器时是服务器上的模型 (catalog name, added name or path; with a server: its model id)",
     )
     p.add_argument(
-        "--n-ctx", type=int, dest="n_ctx", help="上下文长度 (context tokens; default: model's, max 8192)"
+        "--n-ctx", type=_number(int, 1, 1 << 20), dest="n_ctx", help="上下文长度 (context tokens; default: model's, max 8192)"
     )
-    p.add_argument("--threads", type=int, dest="n_threads", help="线程数 (threads; default: physical cores)")
+    p.add_argument("--threads", type=_number(int, 1, 1024), dest="n_threads", help="线程数 (threads; default: physical cores)")
     p.add_argument(
-        "--gpu-layers", type=int, dest="n_gpu_layers", help="放到 GPU 的层数 (layers offloaded to GPU)"
+        "--gpu-layers", type=_number(int, -1, 100_000), dest="n_gpu_layers", help="放到 GPU 的层数 (layers offloaded to GPU)"
     )
     if not server:
         return
@@ -1294,9 +1310,9 @@ def _add_writing_args(p: argparse.ArgumentParser) -> None:
         "--project", "-p", help="读取并存入这个项目（编号、uid 或标题）(read from and save into this project)"
     )
     p.add_argument("--type", "-t", help="文体 (query_type; see `writer-app genres`; default 议论文)")
-    p.add_argument("--length", type=int, help="目标字数 (target characters; default: the genre's)")
-    p.add_argument("--temperature", type=float)
-    p.add_argument("--seed", type=int)
+    p.add_argument("--length", type=_number(int, 1, 100_000), help="目标字数 (target characters; default: the genre's)")
+    p.add_argument("--temperature", type=_number(float, 0, 5))
+    p.add_argument("--seed", type=_number(int, -1, 2**32 - 1))
     p.add_argument("--json", action="store_true", help="输出 JSON (print JSON)")
 
 
@@ -1355,8 +1371,15 @@ def _gui_self_test(run: Any, ctx: Context, args: argparse.Namespace) -> int:
     return code
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse whose errors are one line, like every other error here (usage is behind -h)."""
+
+    def error(self, message: str) -> Any:  # type: ignore[override]
+        self.exit(2, f"错误 (error): {self.prog}: {message}（用法见 {self.prog} -h / see -h）\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="writer-app",
         description="写作伴侣：离线中文写作助手 (Writer Companion: offline Chinese writing assistant)",
     )
@@ -1389,9 +1412,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("generate", help="用模型生成文本 (stream text from the model)")
     p.add_argument("prompt", help="提示文本，- 表示标准输入，@文件 读文件 (text, - for stdin, @FILE)")
     _add_engine_args(p)
-    p.add_argument("--max-tokens", type=int, default=512)
-    p.add_argument("--temperature", type=float)
-    p.add_argument("--seed", type=int)
+    p.add_argument("--max-tokens", type=_number(int, 1, 1_000_000), default=512)
+    p.add_argument("--temperature", type=_number(float, 0, 5))
+    p.add_argument("--seed", type=_number(int, -1, 2**32 - 1))
     p.add_argument("--system", help="系统提示 (system prompt)")
     p.add_argument(
         "--json", action="store_true", help="结束时输出一个 JSON 对象 (print one JSON object at the end)"
@@ -1412,7 +1435,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("url", help="服务器地址 (URL), e.g. http://192.168.1.10:8080/v1")
     p.add_argument("--model", "-m", help="服务器上的模型 (the server's model; default: its only one)")
-    p.add_argument("--timeout", type=float, help="秒；服务器多久无响应算失败 (seconds without an answer)")
+    p.add_argument("--timeout", type=_number(float, 0.1, 86_400), help="秒；服务器多久无响应算失败 (seconds without an answer)")
     p.add_argument("--ca-file", dest="ca_file", help="信任这个 CA 证书 (trust this CA certificate, PEM)")
     p.add_argument("--no-test", action="store_true", dest="no_test", help="不先测试连接 (do not test first)")
     p.set_defaults(func=cmd_server_use)
@@ -1433,7 +1456,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("analyze", help="分析文章（不需要模型）(analyze an essay; no model needed)")
     p.add_argument("essay", help="文章文件，- 表示标准输入 (ESSAY_FILE, - for stdin); UTF-8 or GBK")
     p.add_argument("--query", help="题目文件，用于切题度 (prompt file, for relevance)")
-    p.add_argument("--length", type=int, default=800, help="目标字数 (target characters; default 800)")
+    p.add_argument("--length", type=_number(int, 1, 100_000), default=800, help="目标字数 (target characters; default 800)")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_analyze)
 
@@ -1489,19 +1512,19 @@ def build_parser() -> argparse.ArgumentParser:
         "里面是 .txt/.md 文章和分数表 scores.csv（每行“文件名,分数”）。至少 30 篇。",
     )
     p.add_argument("source", metavar="PATH", help="JSONL 文件或文件夹 (JSONL file or folder)")
-    p.add_argument("--max-score", type=float, dest="max_score", help="你的满分 (your full mark; default: the rubric's)")
+    p.add_argument("--max-score", type=_number(float, 0.1, 100_000), dest="max_score", help="你的满分 (your full mark; default: the rubric's)")
     p.add_argument("--no-model", action="store_true", dest="no_model", help="只用文本特征 (text features only)")
     _add_engine_args(p)
     p.add_argument("--type", "-t", help="文体，决定评分标准 (query_type; decides the rubric)")
-    p.add_argument("--temperature", type=float)
-    p.add_argument("--seed", type=int)
+    p.add_argument("--temperature", type=_number(float, 0, 5))
+    p.add_argument("--seed", type=_number(int, -1, 2**32 - 1))
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_calibrate)
 
     project = sub.add_parser("project", help="管理项目 (projects)")
     psub = project.add_subparsers(dest="project_command", metavar="ACTION", required=True)
     p = psub.add_parser("list", help="最近的项目 (newest first)")
-    p.add_argument("--limit", type=int, default=100)
+    p.add_argument("--limit", type=_number(int, 1, 1_000_000), default=100)
     p.add_argument("--trash", action="store_true", help="回收站 (the trash)")
     p.add_argument("--type", help="按文体 (by genre)")
     p.add_argument("--tag", help="按标签 (by tag)")
@@ -1528,11 +1551,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("search", help="全文搜索项目和范例 (full-text search)")
     p.add_argument("query")
-    p.add_argument("--limit", type=int, default=20)
+    p.add_argument("--limit", type=_number(int, 1, 1_000_000), default=20)
     p.add_argument("--kind", choices=("project", "exemplar"))
     p.add_argument("--type", help="按文体 (by genre)")
     p.add_argument("--tag", help="按标签 (by tag)")
-    p.add_argument("--days", type=int, help="只看最近 N 天 (only the last N days)")
+    p.add_argument("--days", type=_number(int, 1, 1_000_000), help="只看最近 N 天 (only the last N days)")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_search)
 
@@ -1570,9 +1593,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("bench", help="性能基准 (benchmark the engine against raw llama-cpp-python)")
     _add_engine_args(p, server=False)
     p.add_argument("--json", action="store_true")
-    p.add_argument("--tokens", type=int, default=128, help="每轮生成的 token 数 (tokens generated per run)")
-    p.add_argument("--prefix-tokens", type=int, default=1000, dest="prefix_tokens")
-    p.add_argument("--repeats", type=int, default=2)
+    p.add_argument("--tokens", type=_number(int, 1, 100_000), default=128, help="每轮生成的 token 数 (tokens generated per run)")
+    p.add_argument("--prefix-tokens", type=_number(int, 0, 1_000_000), default=1000, dest="prefix_tokens")
+    p.add_argument("--repeats", type=_number(int, 1, 1000), default=2)
     p.set_defaults(func=cmd_bench)
     p = sub.add_parser(
         "gui", help="打开桌面窗口（不带参数运行时的默认动作） (open the desktop window; the default)"
@@ -1605,17 +1628,42 @@ def _log_crash(paths: AppPaths | None) -> str:
         return "(无法写日志 / log not writable)"
 
 
+def _positional_dashes(argv: list[str]) -> list[str]:
+    """Every option here is ASCII, so ``-坚持`` is a word to search, not an option: such words are
+    moved after ``--`` (keeping their order), where argparse reads them as positionals."""
+    if "--" in argv:
+        return argv
+    words = [a for a in argv if len(a) > 1 and a[0] == "-" and not a[1].isascii()]
+    if not words:
+        return argv
+    return [a for a in argv if a not in words] + ["--", *words]
+
+
+def _check_unicode(args: argparse.Namespace) -> None:
+    """An argument with bytes that are not valid UTF-8 arrives with lone surrogates; refuse it here
+    rather than fail when it is stored or printed."""
+    from writer_app.textio import bad_unicode
+
+    for name, value in vars(args).items():
+        for v in value if isinstance(value, list) else [value]:
+            if isinstance(v, str) and bad_unicode(v):
+                raise BadInputError(
+                    f"参数 {name} 含有无法解码的字节，请用 UTF-8 (argument {name} is not valid UTF-8)"
+                )
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     ensure_std_streams()  # a windowed bundle starts without them
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_args(_positional_dashes(list(sys.argv[1:] if argv is None else argv)))
     if not getattr(args, "func", None):
         args = parser.parse_args(["gui"])  # no command: the desktop app
     paths: AppPaths | None = None
     try:
+        _check_unicode(args)
         paths = AppPaths.from_env()
         settings, warnings = load_settings(paths.settings_file)
-        paths = paths.with_data_dir(settings.data_dir)  # the data folder chosen in the settings
+        paths = paths.with_data_dir(settings.data_dir, warnings)  # the data folder chosen in the settings
         for w in warnings:
             print(f"警告 (warning): {w}", file=sys.stderr)
         ctx = Context(paths, settings)

@@ -7,6 +7,7 @@ benchmarks always set it. Otherwise platformdirs picks the per-user folders.
 from __future__ import annotations
 
 import dataclasses
+import math
 import os
 import tempfile
 import tomllib
@@ -87,6 +88,7 @@ class AppPaths:
 
     data_dir: Path
     config_dir: Path
+    pinned: bool = False  # WRITER_APP_HOME chose the folder: the settings' data_dir does not move it
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> AppPaths:
@@ -94,7 +96,7 @@ class AppPaths:
         home = env.get(HOME_ENV)
         if home:
             root = Path(home).expanduser()
-            return cls(data_dir=root, config_dir=root)
+            return cls(data_dir=root, config_dir=root, pinned=True)
         import platformdirs
 
         return cls(
@@ -102,11 +104,28 @@ class AppPaths:
             config_dir=Path(platformdirs.user_config_dir(APP_NAME, appauthor=False)),
         )
 
-    def with_data_dir(self, data_dir: str) -> AppPaths:
-        """These paths with the data folder the user chose in the settings (config stays put)."""
+    def with_data_dir(self, data_dir: str, warnings: list[str] | None = None) -> AppPaths:
+        """These paths with the data folder the user chose in the settings (config stays put).
+
+        A relative folder would depend on where the app was started, so it is ignored with a
+        warning; so is any folder when ``WRITER_APP_HOME`` pinned the data folder.
+        """
         if not data_dir.strip():
             return self
-        return AppPaths(data_dir=Path(data_dir).expanduser(), config_dir=self.config_dir)
+        warn = warnings if warnings is not None else []
+        if self.pinned:
+            warn.append(
+                f"已设置 {HOME_ENV}，设置中的 data_dir 被忽略 ({HOME_ENV} is set; data_dir in the settings is ignored)"
+            )
+            return self
+        chosen = Path(data_dir).expanduser()
+        if not chosen.is_absolute():
+            warn.append(
+                f"设置项 data_dir 应是绝对路径，已忽略：{data_dir!r}（使用默认数据文件夹）"
+                " (data_dir must be an absolute path; the default data folder is used)"
+            )
+            return self
+        return AppPaths(data_dir=chosen, config_dir=self.config_dir)
 
     @property
     def models_dir(self) -> Path:
@@ -160,6 +179,27 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
         raise
 
 
+# the range every number in settings.toml must fall in; outside it the default is used
+RANGES: dict[str, tuple[float, float]] = {
+    "engine.server.timeout_s": (1.0, 86400.0),
+    "engine.n_ctx": (0, 1 << 20),
+    "engine.n_threads": (0, 1024),
+    "engine.n_gpu_layers": (-1, 100_000),
+    "engine.n_batch": (1, 65_536),
+    "engine.temperature": (0.0, 5.0),
+    "engine.top_p": (0.0, 1.0),
+    "engine.repeat_penalty": (0.5, 5.0),
+    "engine.seed": (-1, 2**32 - 1),
+}
+
+
+def _in_range(name: str, value: object) -> bool:
+    if isinstance(value, float) and not math.isfinite(value):
+        return False
+    lo, hi = RANGES.get(name, (-math.inf, math.inf))
+    return not isinstance(value, int | float) or lo <= value <= hi
+
+
 def _fill(cls: type, raw: Mapping[str, object], where: str, warnings: list[str]) -> object:
     """Build dataclass ``cls`` from ``raw``, keeping defaults for unknown or ill-typed keys."""
     kwargs: dict[str, object] = {}
@@ -182,6 +222,14 @@ def _fill(cls: type, raw: Mapping[str, object], where: str, warnings: list[str])
             warnings.append(
                 f"设置项 {where}{f.name} 类型应为 {expected.__name__}，已使用默认值"
                 f" (setting {where}{f.name} should be {expected.__name__}; default used)"
+            )
+            continue
+        if not _in_range(f"{where}{f.name}", value):
+            lo, hi = RANGES.get(f"{where}{f.name}", (None, None))
+            span = f"{lo}–{hi}" if lo is not None else "有限数 (finite)"
+            warnings.append(
+                f"设置项 {where}{f.name} = {value!r} 超出范围 {span}，已使用默认值"
+                f" (setting {where}{f.name} is out of range; default used)"
             )
             continue
         kwargs[f.name] = value

@@ -151,3 +151,20 @@ def test_v1_to_v2_rekeys_the_search_index_and_keeps_everything(tmp_path, monkeyp
             d.conn.execute("SELECT count(*) FROM search_index WHERE doc_type = 'project'").fetchone()[0] == 0
         )
     assert list_backups(tmp_path / "backups", "pre-migration-v1")
+
+
+@pytest.mark.parametrize(("version", "reason"), [(-5, "无效"), (1, "不符")])
+def test_a_tampered_schema_version_is_one_line_and_nothing_changes(tmp_path, version, reason):
+    path = tmp_path / "w.db"
+    with open_database(path) as d:
+        d.conn.execute("INSERT INTO projects (uid, created, updated) VALUES ('keep', 0, 0)")
+    conn = sqlite3.connect(path)
+    conn.execute(f"PRAGMA user_version = {version}")
+    conn.close()
+    with pytest.raises(StorageError, match=reason) as err:
+        open_database(path)
+    assert "\n" not in str(err.value)
+    conn = sqlite3.connect(path)
+    assert conn.execute("SELECT uid FROM projects").fetchall() == [("keep",)]
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == version
+    conn.close()

@@ -289,3 +289,41 @@ def test_an_injected_full_disk_error_is_one_line_and_rolls_back(tmp_path, monkey
     monkeypatch.setattr(d.db, "conn", real)
     assert store.get(pid).answer == "已保存的正文" and len(store.list_projects()) == 1
     d.close()
+
+
+def _read_only(monkeypatch, home):
+    real_access = os.access
+    monkeypatch.setattr(
+        dbmod.os,
+        "access",
+        lambda p, mode: False if mode == os.W_OK and str(p).startswith(str(home)) else real_access(p, mode),
+    )
+
+
+def test_a_read_only_folder_still_finds_projects_never_indexed(tmp_path, analyzer, monkeypatch):
+    home = tmp_path / "home"
+    lib = open_library(home, analyzer)
+    old = lib.projects.create("早就索引过", "议论文", "坚持").id
+    assert lib.search.search("坚持")
+    new = lib.projects.create("从未索引", "记叙文", "那次坚持到底的长跑").id  # not searched: not indexed
+    lib.projects.set_text(old, "answer", "后来改过，旧索引里没有的词：毅力")
+    lib.close()
+    _read_only(monkeypatch, home)
+    lib = open_library(home, analyzer)
+    assert lib.database.read_only
+    assert {h.doc_id for h in lib.search.search("坚持")} == {old, new}
+    assert [h.doc_id for h in lib.search.search("毅力")] == [old]
+    assert lib.search.search("坚持", query_type="记叙文")[0].doc_id == new
+    lib.close()
+
+
+def test_restoring_into_a_read_only_folder_says_read_only_not_damaged(tmp_path, analyzer, monkeypatch):
+    home = tmp_path / "home"
+    lib = open_library(home, analyzer)
+    lib.projects.create("有备份")
+    made = lib.database.backup("manual")
+    lib.close()
+    _read_only(monkeypatch, home)
+    with pytest.raises(StorageError, match="只读") as err:
+        dbmod.restore_backup(home / "writer.db", made, home / "backups")
+    assert "损坏" not in str(err.value)

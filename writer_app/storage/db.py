@@ -363,6 +363,12 @@ def open_database(path: Path, backups_dir: Path | None = None, *, check: bool = 
         if isinstance(exc, sqlite3.OperationalError) and not isinstance(exc, _Damaged):
             raise _storage_error(exc) from None
         raise _damaged(path, backups, read_only) from None
+    if version < 0:
+        conn.close()
+        raise StorageError(
+            f"数据库的结构版本号无效（{version}），可能被别的程序改过；未做任何改动，可用 writer-app restore-backup 恢复备份"
+            f" (the database's schema version {version} is invalid; nothing was changed)"
+        )
     if version > SCHEMA_VERSION:
         conn.close()
         raise StorageError(
@@ -413,9 +419,18 @@ def _damaged(path: Path, backups: Path, read_only: bool) -> StorageError:
 def _migrate(database: Database, version: int) -> None:
     """Each migration and its version bump commit together, so a killed process leaves either."""
     for target in range(version + 1, SCHEMA_VERSION + 1):
-        with database.transaction() as conn:
-            MIGRATIONS[target - 1](database.db)
-            conn.execute(f"PRAGMA user_version = {target}")
+        try:
+            with database.transaction() as conn:
+                MIGRATIONS[target - 1](database.db)
+                conn.execute(f"PRAGMA user_version = {target}")
+        except (sqlite3.OperationalError, StorageError) as exc:
+            if "already exists" not in str(exc):
+                raise
+            raise StorageError(
+                f"数据库的结构版本号（{version}）与其中的表不符，可能被别的程序改过；未做任何改动，"
+                f"可用 writer-app restore-backup 恢复备份 (the database's schema version {version} does not match"
+                " its tables; nothing was changed)"
+            ) from None
 
 
 def restore_backup(path: Path, backup: Path, backups_dir: Path) -> Path | None:
@@ -427,8 +442,14 @@ def restore_backup(path: Path, backup: Path, backups_dir: Path) -> Path | None:
     """
     if not backup.is_file():
         raise StorageError(f"找不到备份文件 (no such backup): {backup}")
+    if not _writable(path):
+        raise StorageError(
+            f"数据目录只读，无法恢复备份；备份文件未改动 (the data folder is read-only; cannot restore, the backup is untouched): {path.parent}"
+        )
     try:
-        src = sqlite3.connect(backup.resolve().as_uri() + "?mode=ro", uri=True)
+        # immutable: a backup is never written, and in a read-only folder a WAL file cannot be
+        # opened otherwise (that failure is about the folder, not the backup)
+        src = sqlite3.connect(backup.resolve().as_uri() + "?mode=ro&immutable=1", uri=True)
         try:
             row = src.execute("PRAGMA quick_check").fetchone()
             if not row or row[0] != "ok":

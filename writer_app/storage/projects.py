@@ -195,7 +195,9 @@ class ProjectStore:
         return [r[0] for r in rows]
 
     def get(self, project_id: int) -> Project:
-        row = self._row("SELECT * FROM projects WHERE id = ?", (project_id,))
+        row = None
+        if 0 <= project_id < 2**63:  # SQLite's range; a larger number is no project, not an overflow
+            row = self._row("SELECT * FROM projects WHERE id = ?", (project_id,))
         if row is None:
             raise StorageError(f"没有编号为 {project_id} 的项目 (no project {project_id})")
         return Project.from_row(row)

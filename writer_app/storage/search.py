@@ -4,6 +4,7 @@ indexes every project changed since it was last indexed."""
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -130,10 +131,48 @@ class SearchIndex:
             WHERE {" AND ".join(where)}
             ORDER BY rank LIMIT ?"""
         rows = self.database.conn.execute(sql, (*args, limit)).fetchall()
+        unindexed = self._unindexed() if self.database.read_only else {}
         hits = []
         for dt, did, title, body_snip, title_snip, rank, qt, updated in rows:
+            if dt == "project" and did in unindexed:
+                continue  # its index entry is stale; it is scanned below instead
             snip = body_snip if HIGHLIGHT[0] in body_snip else title_snip
             hits.append(Hit(dt, did, title or "", _unspace(snip), round(-rank, 3), qt, updated))
+        if unindexed and doc_type in (None, "project"):
+            hits = self._scan(unindexed, query, query_type, tag, since) + hits
+        return hits[:limit]
+
+    def _unindexed(self) -> dict[int, tuple[Any, ...]]:
+        """Projects changed since they were indexed, which a read-only folder cannot index."""
+        rows = self.database.conn.execute(
+            "SELECT id, title, query, thought, answer, query_type, tags, updated FROM projects"
+            " WHERE (indexed < updated OR indexed = 0) AND trashed IS NULL"
+        ).fetchall()
+        return {r[0]: r[1:] for r in rows}
+
+    def _scan(
+        self,
+        rows: dict[int, tuple[Any, ...]],
+        query: str,
+        query_type: str | None,
+        tag: str | None,
+        since: float | None,
+    ) -> list[Hit]:
+        """Plain substring search over ``rows``: slower than the index, but nothing is missed."""
+        words = [w.lower() for w in query.split() if w.strip()]
+        hits = []
+        for pid, (title, q, thought, answer, qt, tags, updated) in rows.items():
+            text = f"{title}\n{q}\n{thought}\n{answer}"
+            low = text.lower()
+            if not words or not all(w in low for w in words):
+                continue
+            if (query_type and qt != query_type) or (since is not None and updated < since):
+                continue
+            if tag and tag not in json.loads(tags or "[]"):
+                continue
+            at = low.find(words[0])
+            snippet = text[max(0, at - 20) : at + len(words[0]) + 40].replace("\n", " ")
+            hits.append(Hit("project", pid, title or q[:40], snippet, 0.0, qt or "", updated))
         return hits
 
     def similar_exemplars(
