@@ -101,6 +101,11 @@ class Misbehaving:
     finish reason, as llama_cpp.server does when interrupted), no_json_schema (refuses
     response_format), pings (keep-alive comments between events).
 
+    Hostile, each forever until the client hangs up: no_blank (``data:`` lines, never the blank
+    line that ends an event), endless (valid deltas), pings_forever (one delta, then keep-alive
+    comments), dribble (one byte of a delta at a time), huge (a whole JSON answer of
+    ``self.huge_bytes``).
+
     Continuing a text, when the last message is the assistant's unfinished one: prefill (writes
     on from it, as Ollama does), prefill_echo (the same, the first delta repeating the prefill, as
     llama-server does), new_turn (answers afresh, as llama_cpp.server does: a fresh answer copies
@@ -113,6 +118,7 @@ class Misbehaving:
         self.drops = 2
         self.requests: list[dict] = []
         self.connections = 0
+        self.huge_bytes = 20 << 20
         stub = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -153,6 +159,9 @@ class Misbehaving:
                     return
                 if mode in ("html", "html200"):
                     self._html(502 if mode == "html" else 200)
+                    return
+                if mode in ("no_blank", "endless", "pings_forever", "dribble", "huge"):
+                    self._hostile(mode, body.get("model", "stub"))
                     return
                 if mode in ("prefill", "prefill_echo", "new_turn"):
                     self._stream(stub.continuation(body), body.get("model", "stub"))
@@ -200,6 +209,41 @@ class Misbehaving:
                         )  # fmt: skip
                     w.write(b"data: [DONE]\n\n")
                     w.flush()
+                except OSError:
+                    pass
+
+            def _hostile(self, mode: str, model: str) -> None:
+                self.close_connection = True
+                if mode == "huge":
+                    self.send_response(200)
+                    self.send_header("Content-Type", "application/json")
+                    self.end_headers()
+                    head = b'{"choices": [{"message": {"content": "'
+                    try:
+                        self.wfile.write(head + b"x" * stub.huge_bytes + b'"}}]}')
+                    except OSError:
+                        pass
+                    return
+                self.send_response(200)
+                self.send_header("Content-Type", "text/event-stream")
+                self.end_headers()
+                w = self.wfile
+                try:
+                    w.write(sse(delta("第一句。", model)))
+                    while True:
+                        if mode == "no_blank":
+                            w.write(b"data: " + json.dumps(delta("啊" * 200, model)).encode() + b"\n")
+                        elif mode == "endless":
+                            w.write(sse(delta("又一句。", model)))
+                        elif mode == "pings_forever":
+                            w.write(b": ping\n")
+                            w.flush()
+                            time.sleep(0.05)
+                        else:  # dribble
+                            for byte in sse(delta("慢。", model)):
+                                w.write(bytes([byte]))
+                                w.flush()
+                                time.sleep(0.01)
                 except OSError:
                     pass
 

@@ -480,3 +480,62 @@ def test_model_names_match_across_paths_and_ollama_tags():
     assert same_model("llama3", "llama3:latest")
     assert same_model("/models/Qwen2.5-7B-Q4_K_M.gguf", "qwen2.5-7b-q4_k_m")
     assert not same_model("qwen2.5:7b", "qwen2.5:14b")
+
+
+# -- hostile servers: every read has a size bound, a token bound and a deadline -----------------
+def _rss_mb() -> float:
+    with open("/proc/self/status", encoding="ascii") as fh:
+        for line in fh:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def test_data_lines_without_the_blank_line_stop_at_the_event_bound():
+    before = _rss_mb()
+    with Misbehaving("no_blank") as stub:
+        t0 = time.monotonic()
+        c = collect(engine_for(stub.url).stream(HELLO))
+    assert time.monotonic() - t0 < 10 and _rss_mb() - before < 100
+    assert c.finish_reason is FinishReason.ERROR and "无法解析" in c.message and c.text == "第一句。"
+
+
+def test_an_endless_valid_stream_stops_at_the_clients_token_bound():
+    with Misbehaving("endless") as stub:
+        t0 = time.monotonic()
+        c = collect(engine_for(stub.url).stream(HELLO, GenerationParams(max_tokens=50, loop_guard=False)))
+    assert time.monotonic() - t0 < 10
+    assert c.finish_reason is FinishReason.LENGTH and "max_tokens" in c.message
+    assert c.stats.completion_tokens <= 50 * 1.25 + 9
+
+
+def test_keep_alive_comments_forever_hit_the_silence_timeout():
+    with Misbehaving("pings_forever") as stub:
+        t0 = time.monotonic()
+        c = collect(engine_for(stub.url, timeout_s=0.5).stream(HELLO))
+    assert time.monotonic() - t0 < 3
+    assert c.finish_reason is FinishReason.ERROR and "没有发来任何内容" in c.message and c.text == "第一句。"
+
+
+def test_a_dribbling_server_hits_the_overall_deadline():
+    with Misbehaving("dribble") as stub:
+        t0 = time.monotonic()
+        c = collect(engine_for(stub.url, deadline_s=1.0).stream(HELLO, GenerationParams(max_tokens=10_000)))
+    assert time.monotonic() - t0 < 3
+    assert c.finish_reason is FinishReason.ERROR and "总时限" in c.message and c.text.startswith("第一句。")
+
+
+def test_an_oversized_answer_says_too_large_not_connection_broke(monkeypatch):
+    import writer_app.llm.remote as remote
+
+    monkeypatch.setattr(remote, "MAX_BODY", 1 << 20)
+    with Misbehaving("huge") as stub:
+        stub.huge_bytes = 2 << 20
+        c = collect(engine_for(stub.url).stream(HELLO))
+    assert c.finish_reason is FinishReason.ERROR and "上限" in c.message and c.message != BROKEN
+
+
+def test_an_html_page_for_a_stream_is_named_not_called_a_broken_connection():
+    with Misbehaving("html200") as stub:
+        c = collect(engine_for(stub.url).stream(HELLO))
+    assert c.finish_reason is FinishReason.ERROR and "网页" in c.message and c.message != BROKEN

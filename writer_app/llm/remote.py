@@ -16,6 +16,7 @@ says which one is in use.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import http.client
 import json
@@ -25,6 +26,7 @@ import select
 import socket
 import ssl
 import string
+import threading
 import time
 import tomllib
 from collections.abc import Callable, Iterator
@@ -52,6 +54,11 @@ from writer_app.resources import read_text
 STRUCTURED_MODES = ("json_schema", "json_object", "prompt")
 MAX_LINE = 1 << 20  # one SSE line; longer is not an answer we can use
 MAX_BODY = 16 << 20  # a whole (non-streamed) answer or an error page
+MAX_EVENT = 1 << 20  # one SSE event's data, however many lines it comes in
+# The client's own bounds on one answer, whatever the server does: pieces of text beyond
+# max_tokens (a server may count differently, hence the slack), characters (no token is this long)
+TOKEN_SLACK = 1.25
+MAX_CHARS_PER_TOKEN = 16
 DEFAULT_JSON_INSTRUCTION = (
     "Reply with one JSON object and nothing else. It must match this JSON Schema:\n${schema}"
 )
@@ -192,8 +199,9 @@ class ServerConfig:
     base_url: str  # as normalize_base_url returns it
     model: str = ""  # "": the server's only model
     api_key: str = field(default="", repr=False)
-    timeout_s: float = 300.0  # no byte from the server for this long → the request fails
+    timeout_s: float = 300.0  # no byte (or only keep-alive comments) for this long → the request fails
     connect_timeout_s: float = 10.0
+    deadline_s: float = 3600.0  # one request, start to end, whatever the server sends
     retries: int = 2  # extra tries after a refused/reset connection or a 502/503/504
     backoff_s: float = 0.5  # doubled after each try
     ca_file: str = ""  # a CA certificate to trust (a school's self-signed server)
@@ -327,13 +335,39 @@ def _open_socket(host: str, port: int, timeout: float, cancel: CancelToken) -> s
     raise ServerError(f"无法连接服务器 {label}：{last.strerror or last} (cannot connect)", retryable=True)
 
 
+@contextlib.contextmanager
+def _deadline(sock: socket.socket | None, seconds: float) -> Iterator[threading.Event]:
+    """Shut ``sock`` after ``seconds`` (as a cancel does), so no blocking read outlives them; the
+    event yielded says whether that happened."""
+    late = threading.Event()
+
+    def expire() -> None:
+        late.set()
+        if sock is not None:
+            _shutdown(sock)
+
+    timer = threading.Timer(max(0.0, seconds), expire)
+    timer.daemon = True
+    timer.start()
+    try:
+        yield late
+    finally:
+        timer.cancel()
+
+
 class _Open:
     """One request's connection and response; ``close`` ends it (the server stops generating)."""
 
     def __init__(
-        self, conn: http.client.HTTPConnection, resp: http.client.HTTPResponse, unregister: Callable[[], None]
+        self,
+        conn: http.client.HTTPConnection,
+        resp: http.client.HTTPResponse,
+        unregister: Callable[[], None],
+        sock: socket.socket | None = None,
     ) -> None:
         self.conn, self.resp, self._unregister = conn, resp, unregister
+        # http.client forgets the socket once a response will close it; a deadline still needs it
+        self.sock = sock or conn.sock
 
     @property
     def ctype(self) -> str:
@@ -341,9 +375,8 @@ class _Open:
 
     def close(self) -> None:
         self._unregister()
-        sock = self.conn.sock
-        if sock is not None:
-            _shutdown(sock)
+        if self.sock is not None:
+            _shutdown(self.sock)
         self.conn.close()
 
 
@@ -451,10 +484,12 @@ class RemoteEngine:
         if body is not None:
             data = json.dumps(body, ensure_ascii=False).encode("utf-8")
             headers["Content-Type"] = "application/json"
+        late = threading.Event()
         try:
-            conn.request(method, self._path + path, body=data, headers=headers)
-            resp = conn.getresponse()
-            opened = _Open(conn, resp, unregister)
+            with _deadline(sock, self.config.deadline_s) as late:
+                conn.request(method, self._path + path, body=data, headers=headers)
+                resp = conn.getresponse()
+            opened = _Open(conn, resp, unregister, sock)
             if resp.status == 200:
                 return opened
             try:
@@ -466,6 +501,10 @@ class RemoteEngine:
             conn.close()
             if cancel.cancelled:
                 raise CancelledError() from None
+            if late.is_set():
+                raise ServerError(
+                    f"服务器超过总时限 {self.config.deadline_s:g} 秒仍未回应 (no answer within the deadline)"
+                ) from None
             if isinstance(exc, TimeoutError):
                 raise ServerError(
                     f"服务器 {self.config.timeout_s:g} 秒没有回应 (the server did not answer within the timeout)"
@@ -506,11 +545,22 @@ class RemoteEngine:
 
     def _read_json(self, opened: _Open, what: str) -> Any:
         try:
-            body = opened.resp.read(MAX_BODY)
+            with _deadline(opened.sock, self.config.deadline_s) as late:
+                body = opened.resp.read(MAX_BODY + 1)
+            if late.is_set():
+                raise OSError("deadline")
         except (OSError, http.client.HTTPException):
+            if late.is_set():
+                raise ServerError(
+                    f"{what} 超过总时限 {self.config.deadline_s:g} 秒仍未答完 (the answer ran past its deadline)"
+                ) from None
             raise ServerError(BROKEN) from None
         finally:
             opened.close()
+        if len(body) > MAX_BODY:
+            raise ServerError(
+                f"{what} 的回答超过 {MAX_BODY >> 20} MB 的上限，已停止读取 (the answer is larger than the limit)"
+            )
         text = body.decode("utf-8", "replace")
         if _looks_html(opened.ctype, text):
             raise ServerError(
@@ -718,6 +768,12 @@ class RemoteEngine:
         first = last = 0.0
         held = ""  # a lone high surrogate waiting for its pair
         model_checked = False
+        n_chars = 0
+        max_pieces = int(params.max_tokens * TOKEN_SLACK) + 8
+        max_chars = params.max_tokens * MAX_CHARS_PER_TOKEN + 1024
+        # the overall deadline: no blocking read (a server dribbling bytes, pinging) outlives it
+        watchdog = _deadline(opened.sock, self.config.deadline_s - (time.perf_counter() - t0))
+        late = watchdog.__enter__()
 
         def malformed(what: str) -> tuple[FinishReason, str]:
             return FinishReason.ERROR, (
@@ -731,12 +787,14 @@ class RemoteEngine:
                 yield "whole", ""
                 return
             name, data = "", []
+            size = 0  # of this event's data so far: an event that never ends must not grow forever
+            heard = time.monotonic()  # the last line that was not a keep-alive comment
             while True:
                 raw = opened.resp.readline(MAX_LINE)
                 if not raw:
                     return
                 if not raw.endswith(b"\n") and len(raw) >= MAX_LINE:
-                    yield "malformed", "line too long"
+                    yield "malformed", "一行超过 1 MB / line too long"
                     return
                 try:
                     line = raw.decode("utf-8").rstrip("\r\n")
@@ -749,13 +807,21 @@ class RemoteEngine:
                     # than "error" (a server's "ping", say) carry nothing for us
                     if joined and name in ("", "message", "error"):
                         yield name or "message", joined
-                    name, data = "", []
+                    name, data, size = "", [], 0
                 elif line.startswith(":"):
-                    continue  # a comment: keep-alive pings
+                    # a comment: keep-alive pings, which say the server lives but not that it works
+                    if time.monotonic() - heard > self.config.timeout_s:
+                        raise TimeoutError
+                    continue
                 else:
+                    heard = time.monotonic()
                     key, _, value = line.partition(":")
                     value = value[1:] if value.startswith(" ") else value
                     if key == "data":
+                        size += len(value) + 1
+                        if size > MAX_EVENT:
+                            yield "malformed", "事件超过 1 MB 仍未结束 / an event without its end"
+                            return
                         data.append(value)
                     elif key == "event":
                         name = value
@@ -854,7 +920,15 @@ class RemoteEngine:
                             last = time.perf_counter()
                             first = first or last
                             n_text += 1
+                            n_chars += len(text)
                             yield Chunk(text=text, tokens=1)
+                            if n_text > max_pieces or n_chars > max_chars:
+                                reason = FinishReason.LENGTH
+                                message = (
+                                    f"服务器发来的内容超过了所要的 {params.max_tokens} 个 token，已停止；已写的内容已保留"
+                                    f" (the server went on past max_tokens; stopped, the text so far is kept)"
+                                )
+                                break
                             if guard is not None and guard.feed(text):
                                 reason = FinishReason.LOOP
                                 message = f"检测到重复循环 (repetition loop): {guard.unit!r}"
@@ -874,12 +948,22 @@ class RemoteEngine:
                     else f"服务器 {self.config.timeout_s:g} 秒没有发来任何内容，已停止等待；已写的内容已保留"
                     f" (the server sent nothing within the timeout; the text so far is kept)"
                 )
-            except (OSError, http.client.HTTPException, ServerError):
+            except ServerError as exc:  # an HTML page, an oversized or non-JSON answer: its own line
+                reason = FinishReason.CANCELLED if cancel.cancelled else FinishReason.ERROR
+                message = "" if cancel.cancelled else str(exc)
+            except (OSError, http.client.HTTPException):
                 reason = FinishReason.CANCELLED if cancel.cancelled else FinishReason.ERROR
                 message = "" if cancel.cancelled else BROKEN
             if cancel.cancelled and reason is None:
                 reason = FinishReason.CANCELLED
+            if late.is_set() and not cancel.cancelled:
+                reason = FinishReason.ERROR
+                message = (
+                    f"请求超过总时限 {self.config.deadline_s:g} 秒，已停止；已写的内容已保留"
+                    f" (the request ran past its deadline; the text so far is kept)"
+                )
         finally:
+            watchdog.__exit__(None, None, None)
             opened.close()
         assert reason is not None
         stats = GenerationStats(completion_tokens=n_text)
