@@ -92,3 +92,17 @@ def test_a_corrupt_models_list_is_one_line(app_home):
     (app_home / "models.toml").write_text('models = "abc"\n', encoding="utf-8")
     err = assert_one_line_error(run("models", "list", timeout=30), code=1)
     assert "models" in err and "内部错误" not in err
+
+
+def test_control_sequences_in_stored_text_are_shown_escaped(tmp_path):
+    title = "坏\x1b]0;pwned\x07标题"
+    proc = run("project", "new", title, "--json")
+    assert proc.returncode == 0, proc.stderr
+    f = tmp_path / "x.jsonl"
+    f.write_text('{"query": "标题\\u0000题目", "answer": "标题\\u001b[31m红字"}\n', encoding="utf-8")
+    assert run("import", str(f)).returncode == 0
+    for args in (("project", "list"), ("project", "show", "1"), ("search", "标题")):
+        out = run(*args, timeout=30)
+        assert out.returncode == 0, out.stderr
+        assert "\x1b" not in out.stdout and "\x07" not in out.stdout and "\x00" not in out.stdout
+        assert "\\u001b]0;pwned\\u0007" in out.stdout, (args, out.stdout)

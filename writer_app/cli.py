@@ -6,6 +6,7 @@ import argparse
 import contextlib
 import json
 import os
+import re
 import signal
 import sys
 import time
@@ -1628,6 +1629,45 @@ def _log_crash(paths: AppPaths | None) -> str:
         return "(无法写日志 / log not writable)"
 
 
+_CONTROLS = {
+    # stdout carries text: only newline and tab pass; stderr also keeps \r for progress bars
+    "stdout": re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]"),
+    "stderr": re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]"),
+}
+
+
+def _visible(m: re.Match[str]) -> str:
+    return f"\\u{ord(m.group()):04x}"  # the same inside a JSON string (--json stays valid JSON)
+
+
+class _SafeStream:
+    """A text stream that shows control characters escaped (``\\u001b``): stored text, a model's or
+    a server's answer can hold ESC/OSC sequences or NUL, which a terminal would obey. Lone
+    surrogates, which cannot be encoded, are shown the same way."""
+
+    def __init__(self, stream: Any, pattern: re.Pattern[str]) -> None:
+        self._stream = stream
+        self._pattern = pattern
+
+    def write(self, text: str) -> int:
+        self._stream.write(self._pattern.sub(_visible, text))
+        return len(text)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
+
+
+@contextlib.contextmanager
+def _safe_terminal() -> Iterator[None]:
+    saved = sys.stdout, sys.stderr
+    sys.stdout = _SafeStream(sys.stdout, _CONTROLS["stdout"])  # type: ignore[assignment]
+    sys.stderr = _SafeStream(sys.stderr, _CONTROLS["stderr"])  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        sys.stdout, sys.stderr = saved
+
+
 def _positional_dashes(argv: list[str]) -> list[str]:
     """Every option here is ASCII, so ``-坚持`` is a word to search, not an option: such words are
     moved after ``--`` (keeping their order), where argparse reads them as positionals."""
@@ -1654,6 +1694,11 @@ def _check_unicode(args: argparse.Namespace) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     ensure_std_streams()  # a windowed bundle starts without them
+    with _safe_terminal():
+        return _main(argv)
+
+
+def _main(argv: Sequence[str] | None) -> int:
     parser = build_parser()
     args = parser.parse_args(_positional_dashes(list(sys.argv[1:] if argv is None else argv)))
     if not getattr(args, "func", None):

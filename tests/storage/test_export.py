@@ -54,7 +54,7 @@ def test_markdown_keeps_structure_escapes_prose_and_puts_notes_as_footnotes():
 def test_html_escapes_raw_html_and_drops_script_links():
     page = ex.to_html(project(), NOTES)
     assert "<script>" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
-    assert "<b>路</b>" not in page and "javascript:" not in page
+    assert "<b>路</b>" not in page and 'href="javascript:' not in page.lower()
     assert "<li>切题</li>" in page or "切题" in page
     assert "<ol>" not in page.split('id="answer"')[1].split("footnote")[0]  # "1." stays text
     assert '<html lang="zh-CN">' in page and 'class="footnote"' in page
@@ -123,3 +123,20 @@ def test_write_file_never_leaves_half_a_file(tmp_path, monkeypatch):
     assert target.read_text(encoding="utf-8") == "旧内容"
     assert [p.name for p in tmp_path.iterdir()] == ["out.md"]  # no temp file left behind
     assert ex.free_path(tmp_path, "out", ".md").name == "out (2).md"
+
+
+@pytest.mark.parametrize("target", ["javascript:alert(1)", "JavaScript:x", "vbscript:msgbox", "data:text/html;base64,PHNjcmlwdD4="])
+def test_the_thoughts_unsafe_links_are_plain_text_in_markdown_and_html(target):
+    thought = f"## 立意\n[点我]({target}) ![图]({target})\n[ref]: {target}\n[好](https://example.cn)"
+    md = ex.to_markdown(project(thought=thought))
+    assert f"]({target}" not in md and f"\\[点我\\]\\({target}" in md
+    assert "[好](https://example.cn)" in md  # safe links stay links
+    page = ex.to_html(project(thought=thought)).lower()
+    assert "href=\"javascript" not in page and "src=\"data" not in page and "vbscript:msgbox\"" not in page
+    assert 'href="https://example.cn"' in page
+
+
+def test_inline_code_in_the_thought_is_escaped_once_in_html():
+    page = ex.to_html(project(thought="## 素材\n用 `<script>` 与 `a & b`，再写 <i>斜</i>\n"))
+    assert "<code>&lt;script&gt;</code>" in page and "<code>a &amp; b</code>" in page
+    assert "&amp;lt;" not in page and "<i>" not in page

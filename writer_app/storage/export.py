@@ -85,10 +85,40 @@ def _escape_line_start(m: re.Match[str]) -> str:
     return f"{m.group(1)}{m.group(3)}\\{m.group(4)}"
 
 
+# code (fenced blocks, then inline spans of any backtick run) is kept as it is: Markdown shows it
+# literally, so escaping it too would show "&amp;lt;" in the HTML export
+_MD_CODE = re.compile(r"^(`{3,}|~{3,})[^\n]*\n.*?^\1[ \t]*$|(`+)(?!`).+?(?<!`)\2(?!`)", re.MULTILINE | re.DOTALL)
+_MD_LINK = re.compile(r"(!?)\[([^\]\n]*)\]\(\s*<?([^)\s>]*)")
+_MD_REF = re.compile(r"^([ ]{0,3})\[([^\]\n]+)\]:[ \t]*<?(\S+?)>?(?=\s|$)", re.MULTILINE)
+
+
+def _defuse_links(md: str) -> str:
+    """Links and images whose target is not http(s), mailto or an anchor (``javascript:``,
+    ``vbscript:``, ``data:``…) become plain text: the brackets are escaped, the target shown."""
+
+    def inline(m: re.Match[str]) -> str:
+        if _SAFE_URL.match(m.group(3)):
+            return m.group(0)
+        return f"{m.group(1)}\\[{m.group(2)}\\]\\({m.group(3)}"
+
+    def ref(m: re.Match[str]) -> str:
+        if _SAFE_URL.match(m.group(3)):
+            return m.group(0)
+        return f"{m.group(1)}\\[{m.group(2)}\\]: {m.group(3)}"
+
+    return _MD_REF.sub(ref, _MD_LINK.sub(inline, md))
+
+
 def escape_thought(md: str) -> str:
-    """The Thought is Markdown: keep it, but no raw HTML, and its headings sit one level deeper."""
-    md = md.replace("&", "&amp;").replace("<", "&lt;")
-    return re.sub(r"^(#{1,5})(?=[ \t])", r"#\1", md, flags=re.MULTILINE).strip()
+    """The Thought is Markdown: keep it, but no raw HTML, no live links to scripts or data, and its
+    headings sit one level deeper. Code is left as written."""
+    out, pos = [], 0
+    for m in _MD_CODE.finditer(md):
+        out.append(_defuse_links(md[pos : m.start()].replace("&", "&amp;").replace("<", "&lt;")))
+        out.append(m.group(0))
+        pos = m.end()
+    out.append(_defuse_links(md[pos:].replace("&", "&amp;").replace("<", "&lt;")))
+    return re.sub(r"^(#{1,5})(?=[ \t])", r"#\1", "".join(out), flags=re.MULTILINE).strip()
 
 
 def _with_markers(text: str, notes: list[tuple[int, int]]) -> tuple[str, list[tuple[str, int]]]:
