@@ -119,6 +119,7 @@ class Misbehaving:
         self.requests: list[dict] = []
         self.connections = 0
         self.huge_bytes = 20 << 20
+        self.sent = 0
         stub = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -233,8 +234,9 @@ class Misbehaving:
                     while True:
                         if mode == "no_blank":
                             w.write(b"data: " + json.dumps(delta("啊" * 200, model)).encode() + b"\n")
-                        elif mode == "endless":
-                            w.write(sse(delta("又一句。", model)))
+                        elif mode == "endless":  # never the same sentence, so no loop guard stops it
+                            stub.sent += 1
+                            w.write(sse(delta(f"第{stub.sent}句话。", model)))
                         elif mode == "pings_forever":
                             w.write(b": ping\n")
                             w.flush()

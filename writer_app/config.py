@@ -48,6 +48,7 @@ class ServerSettings:
     url: str = ""  # e.g. http://192.168.1.10:8080/v1
     model: str = ""  # one of the server's models; "": its only one
     timeout_s: float = 300.0  # seconds without a byte from the server before a request fails
+    deadline_s: float = 3600.0  # one request, start to end, whatever the server keeps sending
     ca_file: str = ""  # a CA certificate to trust (a school server's self-signed certificate)
 
 
@@ -182,6 +183,7 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
 # the range every number in settings.toml must fall in; outside it the default is used
 RANGES: dict[str, tuple[float, float]] = {
     "engine.server.timeout_s": (1.0, 86400.0),
+    "engine.server.deadline_s": (1.0, 86400.0),
     "engine.n_ctx": (0, 1 << 20),
     "engine.n_threads": (0, 1024),
     "engine.n_gpu_layers": (-1, 100_000),

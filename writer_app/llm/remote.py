@@ -231,6 +231,7 @@ def server_config(
         model=(model if model is not None else s.model).strip(),
         api_key=api_key,
         timeout_s=float(s.timeout_s),
+        deadline_s=float(s.deadline_s),
         ca_file=s.ca_file.strip(),
         json_instruction=instruction,
         continue_instruction=continuing,

@@ -172,10 +172,8 @@ def _read_entry(zf: zipfile.ZipFile, info: zipfile.ZipInfo, budget: list[int]) -
                     raise _bad(f"{info.filename} 解压后过大 (entry too large when unpacked)")
                 if info.compress_size and len(out) > MAX_RATIO * info.compress_size + (1 << 20):
                     raise _bad(f"{info.filename} 压缩比异常，疑似压缩炸弹 (suspicious compression ratio)")
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError, zlib.error) as exc:
-        raise _bad(
-            f"{info.filename} 数据损坏，无法解压 (damaged, cannot unpack: {type(exc).__name__})"
-        ) from None
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError, zlib.error):
+        raise _bad(f"{info.filename} 数据损坏，无法解压 (damaged data, cannot unpack)") from None
     except NotImplementedError:
         raise _bad(f"{info.filename} 用了不支持的压缩方式 (unsupported compression)") from None
     budget[0] -= len(out)
