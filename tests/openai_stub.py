@@ -101,6 +101,8 @@ class Misbehaving:
     finish reason, as llama_cpp.server does when interrupted), no_json_schema (refuses
     response_format), pings (keep-alive comments between events).
 
+    long: ``max_tokens`` deltas of two characters each, then stop (a client's own cost per token).
+
     Hostile, each forever until the client hangs up: no_blank (``data:`` lines, never the blank
     line that ends an event), endless (valid deltas), pings_forever (one delta, then keep-alive
     comments), dribble (one byte of a delta at a time), huge (a whole JSON answer of
@@ -163,6 +165,9 @@ class Misbehaving:
                     return
                 if mode in ("no_blank", "endless", "pings_forever", "dribble", "huge"):
                     self._hostile(mode, body.get("model", "stub"))
+                    return
+                if mode == "long":
+                    self._stream(["好字"] * int(body.get("max_tokens", 16)), body.get("model", "stub"))
                     return
                 if mode in ("prefill", "prefill_echo", "new_turn"):
                     self._stream(stub.continuation(body), body.get("model", "stub"))
