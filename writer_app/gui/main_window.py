@@ -1424,7 +1424,7 @@ class MainWindow(QMainWindow):
                 data = lib.export([pid], fmt)
             finally:
                 lib.close()
-            write_file(path, data)
+            write_file(path, data, follow_symlinks=True)  # the save dialog confirmed this file
             return path
 
         self.runner.start(
@@ -1455,14 +1455,21 @@ class MainWindow(QMainWindow):
         printer.setOutputFileName(str(tmp))
         printer.setDocName(self.project.title or "writer")
         self._document().print_(printer)
+        from writer_app.storage.export import write_file
+
         try:
-            if not tmp.exists() or tmp.stat().st_size == 0:
+            if not tmp.is_file() or tmp.stat().st_size == 0:
                 raise OSError("no output")
-            tmp.replace(path)
+            # the same rules as every export: only a regular or new file (never a device node)
+            write_file(path, tmp.read_bytes(), follow_symlinks=True)
         except OSError as exc:
-            tmp.unlink(missing_ok=True)
             self.show_message(self.tr("无法写入 PDF：{0}").format(getattr(exc, "strerror", None) or exc))
             return
+        except WriterAppError as exc:
+            self.show_message(str(exc))
+            return
+        finally:
+            tmp.unlink(missing_ok=True)
         self.statusBar().showMessage(self.tr("已导出到 {0}").format(path), 6000)
 
     def _print(self) -> None:
