@@ -166,12 +166,18 @@ def write_user_file(path: Path, data: bytes, *, follow_symlinks: bool = False) -
             f"{path} 是{_kind(st.st_mode)}，不是普通文件，未写入 (not a regular file; nothing written)"
         )
     mode = stat.S_IMODE(st.st_mode) if st is not None else 0o666 & ~_umask()
-    folder = path.parent
-    tmp = folder / f".{path.name[:200]}.{secrets.token_hex(4)}.tmp"
     try:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600)
+        atomic_replace(path, data, mode)
     except OSError as exc:
         raise _write_error(path, exc) from None
+    return path
+
+
+def atomic_replace(path: Path, data: bytes, mode: int) -> None:
+    """Write a temp file beside ``path`` with ``mode``, fsync, rename over ``path``. On any error
+    the temp file is removed and ``path`` is as it was; OSError is raised for the caller to word."""
+    tmp = path.parent / f".{path.name[:200]}.{secrets.token_hex(4)}.tmp"
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600)
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
@@ -179,19 +185,12 @@ def write_user_file(path: Path, data: bytes, *, follow_symlinks: bool = False) -
             os.fchmod(fh.fileno(), mode)
             os.fsync(fh.fileno())
         os.replace(tmp, path)
-    except OSError as exc:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise _write_error(path, exc) from None
     except BaseException:
         try:
             os.unlink(tmp)
         except OSError:
             pass
         raise
-    return path
 
 
 def _write_error(path: Path, exc: OSError) -> BadInputError:

@@ -24,8 +24,10 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from openai_stub import Misbehaving  # noqa: E402
+from probe_hostile import rss_mb  # noqa: E402
 
 HANG_S = 20.0
 TIMEOUT_S = 2.0  # both clients: silence before a request fails
@@ -103,17 +105,6 @@ def child(client: str, url: str, max_tokens: int, cancel_after: float | None) ->
     print(json.dumps({"outcome": outcome, "chars": chars, "message": message, "s": time.monotonic() - t0}))
 
 
-def _rss_mb(pid: int) -> float:
-    try:
-        with open(f"/proc/{pid}/status", encoding="ascii") as fh:
-            for line in fh:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return 0.0
-
-
 def run_case(client: str, mode: str, max_tokens: int, cancel_after: float | None) -> dict:
     with Misbehaving(mode) as stub:
         cmd = [sys.executable, __file__, "--child", client, stub.url, str(max_tokens), str(cancel_after or "")]
@@ -121,7 +112,7 @@ def run_case(client: str, mode: str, max_tokens: int, cancel_after: float | None
         t0 = time.monotonic()
         peak = 0.0
         while proc.poll() is None and time.monotonic() - t0 < HANG_S:
-            peak = max(peak, _rss_mb(proc.pid))
+            peak = max(peak, rss_mb(proc.pid))
             time.sleep(0.05)
         hung = proc.poll() is None
         if hung:

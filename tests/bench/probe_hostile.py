@@ -92,7 +92,7 @@ class Ctx:
             r.start()
         timed_out = False
         while proc.poll() is None:
-            peak = max(peak, _rss_mb(proc.pid))
+            peak = max(peak, rss_mb(proc.pid))
             if time.monotonic() - t0 > deadline:
                 proc.kill()
                 timed_out = True
@@ -124,7 +124,8 @@ class Ctx:
         return sqlite3.connect(self.home / "writer.db")
 
 
-def _rss_mb(pid: int) -> float:
+def rss_mb(pid: int) -> float:
+    """The resident memory of process ``pid`` in MB (0 once it is gone)."""
     try:
         with open(f"/proc/{pid}/status", encoding="ascii") as fh:
             for line in fh:
