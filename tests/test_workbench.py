@@ -118,22 +118,21 @@ def _scripted_answers():
     ]
 
 
-def test_the_window_and_the_cli_get_one_verdict_for_one_model_output(small_resources, monkeypatch):
-    """The window calls critique() with the host's engine, the CLI with its own (--model); both
-    run the same path, so the same model output gives the same verdict."""
+def test_one_model_output_gives_one_verdict(small_resources, monkeypatch):
+    """The window and the CLI both call critique() with the host's engine (see
+    tests/gui/test_one_pipeline.py for the two front ends end to end): the same model output gives
+    the same verdict."""
     from scripted_engine import ScriptedEngine
 
     wb = bench(small_resources)
     genre = wb.genre("议论文")
     thought = "## 立意\n汗水湿透了衣背，可我知道坚持才能看见远方"
-    monkeypatch.setattr(wb.models, "engine", lambda: ScriptedEngine(_scripted_answers()))
     monkeypatch.setattr(wb.models, "params", lambda: GenerationParams())
     monkeypatch.setattr(type(wb.models), "name", property(lambda self: "demo"))
+    monkeypatch.setattr(wb.models, "engine", lambda: ScriptedEngine(_scripted_answers()))
     window = wb.critique(ESSAY, "坚持", genre, 800, CancelToken(), thought=thought)
-    cli = wb.critique(
-        ESSAY, "坚持", genre, 800, CancelToken(), thought=thought,
-        engine=ScriptedEngine(_scripted_answers()), params=GenerationParams(), model_name="demo",
-    )
+    monkeypatch.setattr(wb.models, "engine", lambda: ScriptedEngine(_scripted_answers()))
+    cli = wb.critique(ESSAY, "坚持", genre, 800, CancelToken(), thought=thought)
     a, b = window.to_dict(), cli.to_dict()
     a.pop("stats"), b.pop("stats")
     assert a == b

@@ -43,21 +43,35 @@ def _number(kind: type, lo: float, hi: float) -> Callable[[str], Any]:
 # helpers
 # --------------------------------------------------------------------------------------------
 class Context:
-    """What every command gets: paths and settings, built once from the environment."""
+    """What every command gets: paths, settings and its parsed arguments, built once at the edge.
 
-    def __init__(self, paths: AppPaths, settings: Settings) -> None:
+    The one service layer (:class:`writer_app.workbench.Workbench`) is made from the settings with
+    the command's overrides (``--model``, ``--server``, ``--local``, ``--n-ctx``, ``--threads``,
+    ``--gpu-layers``, ``--temperature``, ``--seed``) applied as a replaced settings value, so the
+    CLI writes, critiques and records exactly as the window does.
+    """
+
+    def __init__(self, paths: AppPaths, settings: Settings, args: argparse.Namespace | None = None) -> None:
         self.paths = paths
         self.settings = settings
+        self.args = args
         self._library: Any = None
+        self._workbench: Any = None
+
+    def workbench(self) -> Any:
+        if self._workbench is None:
+            from writer_app.resources import resources_dir
+            from writer_app.workbench import Workbench
+
+            self._workbench = Workbench.create(
+                self.paths, command_settings(self.settings, self.args), resources_dir()
+            )
+        return self._workbench
 
     def library(self) -> Any:
         """The project library, opened (checked, backed up daily) once per command."""
         if self._library is None:
-            from writer_app.analysis.metrics import Analyzer
-            from writer_app.resources import resources_dir
-            from writer_app.storage.library import Library
-
-            self._library = Library.open(self.paths, Analyzer(resources_dir()))
+            self._library = self.workbench().open_library(first=True)
             for w in self._library.warnings:
                 print(f"警告 (warning): {w}", file=sys.stderr)
         return self._library
@@ -66,6 +80,8 @@ class Context:
         if self._library is not None:
             self._library.close()
             self._library = None
+        if self._workbench is not None:
+            self._workbench.models.close()
 
 
 def _print_json(obj: Any) -> None:
@@ -216,16 +232,54 @@ def cmd_models_info(ctx: Context, args: argparse.Namespace) -> int:
 # --------------------------------------------------------------------------------------------
 # generate and bench
 # --------------------------------------------------------------------------------------------
-def _engine_settings(ctx: Context, args: argparse.Namespace) -> Any:
+def command_settings(settings: Settings, args: argparse.Namespace | None) -> Settings:
+    """``settings`` with the command's engine overrides applied (a new value; nothing is saved)."""
     from dataclasses import replace
 
-    s = ctx.settings.engine
-    overrides = {
-        k: getattr(args, k)
-        for k in ("n_ctx", "n_threads", "n_gpu_layers")
-        if getattr(args, k, None) is not None
+    if args is None:
+        return settings
+    if getattr(args, "server", None) and getattr(args, "local", False):
+        raise BadInputError("--server 和 --local 不能同时使用 (--server and --local exclude each other)")
+    e = settings.engine
+    over: dict[str, Any] = {
+        k: getattr(args, k) for k in ("temperature", "seed") if getattr(args, k, None) is not None
     }
-    return replace(s, **overrides)
+    model = getattr(args, "model", None)
+    if getattr(args, "server", None) or (e.backend == "server" and not getattr(args, "local", False)):
+        server = replace(
+            e.server, url=getattr(args, "server", None) or e.server.url, model=model or e.server.model
+        )
+        return replace(settings, engine=replace(e, backend="server", server=server, **over))
+    over.update(
+        {k: getattr(args, k) for k in ("n_ctx", "n_threads", "n_gpu_layers") if getattr(args, k, None) is not None}
+    )
+    if model:
+        over["model"] = model
+    return replace(settings, engine=replace(e, backend="local", **over))
+
+
+def _engine(ctx: Context) -> Any:
+    """The workbench whose model host will write for this command, its engine built (a missing
+    or corrupt model, a bad server URL fail here, in one line). In classroom mode it says where
+    the writer's text goes. Never a silent fallback between the two."""
+    from writer_app.llm.remote import normalize_base_url
+
+    args = ctx.args
+    wb = ctx.workbench()
+    if wb.models.remote:
+        for flag, option in (("n_ctx", "--n-ctx"), ("n_threads", "--threads"), ("n_gpu_layers", "--gpu-layers")):
+            if getattr(args, flag, None) is not None:
+                raise BadInputError(f"{option} 只用于本机模型，服务器模式下无效 ({option} is for a local model only)")
+        url = wb.models.settings.engine.server.url
+        if not url.strip():
+            raise BadInputError(
+                "设置中选择了服务器，但没有地址：用 writer-app server use URL 设置，或加 --local"
+                " (classroom mode is on but no server URL is set)"
+            )
+        url = normalize_base_url(url)  # a malformed URL: its one line
+        _status(f"课堂模式：题目和文字会发送到服务器 {url} (classroom mode: your text is sent to this server)")
+    wb.models.engine()
+    return wb
 
 
 @contextlib.contextmanager
@@ -247,75 +301,7 @@ def _ctrl_c_cancels() -> Iterator[Any]:
         signal.signal(signal.SIGINT, previous)
 
 
-def _uses_server(ctx: Context, args: argparse.Namespace) -> bool:
-    """--server URL, or classroom mode in the settings unless --local. Never a silent fallback:
-    whichever is chosen is used, and its failure is reported."""
-    if getattr(args, "server", None) and getattr(args, "local", False):
-        raise BadInputError("--server 和 --local 不能同时使用 (--server and --local exclude each other)")
-    if getattr(args, "server", None):
-        return True
-    return ctx.settings.engine.backend == "server" and not getattr(args, "local", False)
-
-
-def _remote_engine(ctx: Context, args: argparse.Namespace, settings: Any) -> Any:
-    """The classroom-mode engine; says where the writer's text goes."""
-    from writer_app.keys import KeyStore
-    from writer_app.llm.remote import RemoteEngine, normalize_base_url, server_config
-
-    for flag, option in (("n_ctx", "--n-ctx"), ("n_threads", "--threads"), ("n_gpu_layers", "--gpu-layers")):
-        if getattr(args, flag, None) is not None:
-            raise BadInputError(f"{option} 只用于本机模型，服务器模式下无效 ({option} is for a local model only)")
-    url = getattr(args, "server", None) or settings.server.url
-    if not url.strip():
-        raise BadInputError(
-            "设置中选择了服务器，但没有地址：用 writer-app server use URL 设置，或加 --local"
-            " (classroom mode is on but no server URL is set)"
-        )
-    url = normalize_base_url(url)
-    engine = RemoteEngine(server_config(settings, KeyStore().get(url), url=url, model=args.model))
-    _status(f"课堂模式：题目和文字会发送到服务器 {url} (classroom mode: your text is sent to this server)")
-    return engine
-
-
-def _model_used(args: argparse.Namespace) -> str:
-    """The model that wrote, for the generation log (a server's is known once it answered)."""
-    remote = getattr(args, "remote_engine", None)
-    if remote is not None:
-        return f"{remote.model} @ {remote.label}".strip()
-    return str(getattr(args, "model_used", ""))
-
-
-def _calibration_id(args: argparse.Namespace) -> str:
-    """What the critique's calibration is kept under: the local model's file name, or a
-    server's "model @ host" (the window's ModelHost.identity)."""
-    return str(getattr(args, "model_file", "")) or _model_used(args)
-
-
-def _engine_and_params(ctx: Context, args: argparse.Namespace) -> tuple[Any, Any]:
-    """(engine, params) from settings and the command's --model/--server/--temperature/--seed;
-    close the engine. The model's name is kept on ``args.model_used`` for the generation log
-    (for a server: ``args.remote_engine`` knows it once the server answered)."""
-    from writer_app.llm.local import default_params, make_engine, make_registry
-
-    settings = _engine_settings(ctx, args)
-    if _uses_server(ctx, args):
-        engine = _remote_engine(ctx, args, settings)
-        args.remote_engine = engine
-    else:
-        engine, info = make_engine(ctx.paths, make_registry(ctx.paths), settings, args.model)
-        args.model_used = info.name or Path(info.path).name
-        args.model_file = Path(info.path).name  # what a calibration is kept under (as in the window)
-    overrides: dict[str, Any] = {}
-    if args.temperature is not None:
-        overrides["temperature"] = args.temperature
-    if args.seed is not None:
-        overrides["seed"] = args.seed
-    return engine, default_params(settings, **overrides)
-
-
 def cmd_generate(ctx: Context, args: argparse.Namespace) -> int:
-    from dataclasses import replace
-
     from writer_app.llm.engine import FinishReason, Message
 
     prompt = _read_text_arg(args.prompt)
@@ -323,8 +309,8 @@ def cmd_generate(ctx: Context, args: argparse.Namespace) -> int:
         raise BadInputError("提示为空 (the prompt is empty)")
     if args.max_tokens <= 0:
         raise BadInputError("--max-tokens 必须大于 0 (must be positive)")
-    engine, params = _engine_and_params(ctx, args)
-    params = replace(params, max_tokens=args.max_tokens)
+    wb = _engine(ctx)
+    params = wb.models.params(max_tokens=args.max_tokens)
     messages: list[Message] = []
     if args.system:
         messages.append({"role": "system", "content": args.system})
@@ -332,15 +318,15 @@ def cmd_generate(ctx: Context, args: argparse.Namespace) -> int:
 
     parts: list[str] = []
     final = None
-    with engine, _ctrl_c_cancels() as cancel:
+    with _ctrl_c_cancels() as cancel:
         try:
-            engine.load(cancel)
+            wb.models.load(cancel)
         except WriterAppError:
             if cancel.cancelled:
                 print("已取消 (cancelled)", file=sys.stderr)
                 return EXIT_CANCELLED
             raise
-        for chunk in engine.stream(messages, params, cancel):
+        for chunk in wb.models.engine().stream(messages, params, cancel):
             if chunk.done:
                 final = chunk
                 break
@@ -369,7 +355,7 @@ def cmd_generate(ctx: Context, args: argparse.Namespace) -> int:
             )
     if final.finish_reason is FinishReason.ERROR:
         raise WriterAppError(final.message)
-    if final.finish_reason is FinishReason.LOOP:
+    if final.finish_reason in (FinishReason.LOOP, FinishReason.LENGTH) and final.message:
         print(f"注意 (note): {final.message}", file=sys.stderr)
     if final.finish_reason is FinishReason.CANCELLED:
         print("已取消 (cancelled)", file=sys.stderr)
@@ -389,15 +375,16 @@ def _server_url(ctx: Context, args: argparse.Namespace) -> str:
     return normalize_base_url(url)
 
 
-def _test_server(url: str, model: str | None, settings: Any) -> dict[str, Any]:
-    from writer_app.keys import KeyStore
-    from writer_app.llm.remote import RemoteEngine, server_config
+def _test_server(ctx: Context, engine: Any) -> dict[str, Any]:
+    """Try the server ``engine`` (EngineSettings, not yet saved) names, with its stored key."""
+    from dataclasses import replace
 
-    engine = RemoteEngine(server_config(settings, KeyStore().get(url), url=url, model=model))
+    models = ctx.workbench().models
+    url = engine.server.url
+    remote = models.remote_engine(replace(ctx.settings, engine=engine), models.api_key(url))
     _status(f"正在连接 (connecting to) {url} …")
     with _ctrl_c_cancels() as cancel:
-        return engine.test_connection(cancel)
-
+        return remote.test_connection(cancel)
 
 def _print_server_result(info: dict[str, Any]) -> None:
     modes = {
@@ -413,8 +400,12 @@ def _print_server_result(info: dict[str, Any]) -> None:
 
 
 def cmd_server_test(ctx: Context, args: argparse.Namespace) -> int:
+    from dataclasses import replace
+
     url = _server_url(ctx, args)
-    info = _test_server(url, args.model, ctx.settings.engine)
+    e = ctx.settings.engine
+    server = replace(e.server, url=url, model=args.model if args.model is not None else e.server.model)
+    info = _test_server(ctx, replace(e, server=server))
     if args.json:
         _print_json(info)
     else:
@@ -439,7 +430,7 @@ def cmd_server_use(ctx: Context, args: argparse.Namespace) -> int:
     )
     engine = dataclasses.replace(e, backend="server", server=server)
     if not args.no_test:
-        info = _test_server(url, server.model, engine)
+        info = _test_server(ctx, engine)
         _print_server_result(info)
     save_settings(ctx.paths.settings_file, dataclasses.replace(ctx.settings, engine=engine))
     print(
@@ -462,10 +453,8 @@ def cmd_server_key(ctx: Context, args: argparse.Namespace) -> int:
     """Store (or --delete) the server's API key in the OS keyring; read from the terminal or stdin."""
     import getpass
 
-    from writer_app.keys import KeyStore
-
     url = _server_url(ctx, args)
-    keys = KeyStore()
+    keys = ctx.workbench().models.keys
     if args.delete:
         keys.delete(url)
         print(f"已删除 {url} 的密钥 (key deleted)")
@@ -485,11 +474,12 @@ def cmd_server_key(ctx: Context, args: argparse.Namespace) -> int:
 
 def cmd_bench(ctx: Context, args: argparse.Namespace) -> int:
     from writer_app.llm.bench import run_bench
-    from writer_app.llm.local import make_registry, worker_config
+    from writer_app.llm.local import worker_config
 
-    settings = _engine_settings(ctx, args)
+    models = ctx.workbench().models
+    settings = models.settings.engine
     model = args.model or settings.model or "demo"
-    config, info = worker_config(make_registry(ctx.paths), settings, model)
+    config, info = worker_config(models.registry, settings, model)
     result = run_bench(
         config,
         info,
@@ -590,10 +580,7 @@ def cmd_about(ctx: Context, args: argparse.Namespace) -> int:
 def cmd_genres(ctx: Context, args: argparse.Namespace) -> int:
     from dataclasses import asdict
 
-    from writer_app.domain import load_genres
-    from writer_app.resources import resources_dir
-
-    genres = load_genres(resources_dir())
+    genres = ctx.workbench().genres
     if args.json:
         _print_json([asdict(g) for g in genres])
         return 0
@@ -607,15 +594,13 @@ def cmd_genres(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def cmd_analyze(ctx: Context, args: argparse.Namespace) -> int:
-    from writer_app.analysis.metrics import Analyzer
-    from writer_app.resources import resources_dir
     from writer_app.textio import read_text_file
 
     text = read_text_file(args.essay)
     if not text.strip():
         raise BadInputError("文章为空 (the essay is empty)")
     prompt = read_text_file(args.query) if args.query else ""
-    result = Analyzer(resources_dir()).analyze(text, prompt=prompt, target_chars=args.length)
+    result = ctx.workbench().analyze(text, prompt, args.length)
     if args.json:
         _print_json(result.to_dict())
         return 0
@@ -662,12 +647,8 @@ def _read_prompt_or_file(value: str) -> str:
     return value
 
 
-def _genre(args: argparse.Namespace) -> Any:
-    from writer_app.domain import find_genre, load_genres
-    from writer_app.resources import resources_dir
-
-    genres = load_genres(resources_dir())
-    return find_genre(genres, args.type) if args.type else genres[0]
+def _genre(ctx: Context, args: argparse.Namespace) -> Any:
+    return ctx.workbench().genre(args.type or "")
 
 
 def _status(msg: str) -> None:
@@ -696,25 +677,29 @@ def _save_generation(
     stats: Any,
     label: str = "",
 ) -> None:
-    """Store what a model wrote in the project, as a revision with its generation log."""
+    """Store what a model wrote in the project, as the window does (Workbench.record_generation)."""
     if project is None:
         return
-    params = {k: getattr(args, k, None) for k in ("temperature", "seed", "length", "type")}
     with _library(ctx) as lib:
-        lib.projects.save_generation(
-            project.id, kind, field_name, text, _model_used(args), params, stats, label
+        ctx.workbench().record_generation(
+            lib,
+            project.id,
+            kind,
+            field_name,
+            text,
+            stats,
+            label,
+            query_type=_genre(ctx, args).name,
+            target_chars=getattr(args, "length", None),
         )
     _status(f"已存入项目 (saved to project) {project.id}: {project.title or '（无标题）'}")
 
 
 def cmd_outline(ctx: Context, args: argparse.Namespace) -> int:
     from writer_app.domain import Thought
-    from writer_app.resources import resources_dir
-    from writer_app.writing.guards import load_guard_rules
-    from writer_app.writing.outline import check_query, generate_outline, regenerate_section
-    from writer_app.writing.prompts import load_prompts
+    from writer_app.writing.outline import check_query
 
-    prompts = load_prompts(resources_dir(), "outline")
+    wb = ctx.workbench()
     project = _project(ctx, args)
     if args.prompt is None:
         if project is None or not project.query.strip():
@@ -722,66 +707,45 @@ def cmd_outline(ctx: Context, args: argparse.Namespace) -> int:
                 "请给出题目，或用 --project 指定有题目的项目 (give a prompt or a --project with one)"
             )
         args.prompt = project.query
-    query = check_query(_read_prompt_or_file(args.prompt), prompts)
-    genre = _genre(args)
+    query = check_query(_read_prompt_or_file(args.prompt), wb.prompts("outline"))
+    genre = _genre(ctx, args)
     if args.length is not None and args.length <= 0:
         raise BadInputError("--length 必须大于 0 (must be positive)")
     if args.section and not args.thought:
         raise BadInputError("--section 需要同时给出 --thought 文件 (--section needs --thought FILE)")
     exemplar = None
     if args.exemplars:
-        from writer_app.analysis.metrics import Analyzer
         from writer_app.writing.exemplars import BM25Index, load_jsonl
 
-        index = BM25Index(load_jsonl(Path(args.exemplars)), Analyzer(resources_dir()).words)
+        index = BM25Index(load_jsonl(Path(args.exemplars)), wb.analyzer.words)
         exemplar = index.best(query)
         _status(f"参考范例 (exemplar): {exemplar.query[:40] if exemplar else '无匹配 (none matched)'}")
     elif not args.no_exemplar and not args.section:
-        from writer_app.storage.db import StorageError
-
-        try:
-            with _library(ctx) as lib:
-                exemplar = lib.best_exemplar(query, genre.name)
-        except StorageError as exc:  # the outline does not need the library
-            _status(f"警告 (warning): 未使用范例库 (exemplars not used): {exc}")
+        exemplar, problem = wb.exemplar(query, genre, ctx.library)
+        if problem:  # the outline does not need the library
+            _status(f"警告 (warning): 未使用范例库 (exemplars not used): {problem}")
         if exemplar:
             _status(f"参考范例 (exemplar from the library): {exemplar.query[:40]}")
-    engine, params = _engine_and_params(ctx, args)
+    _engine(ctx)
     started = time.monotonic()
-    with engine, _ctrl_c_cancels() as cancel:
+    with _ctrl_c_cancels() as cancel:
         _status("构思中… (thinking)")
         if args.section:
             from writer_app.textio import read_text_file
 
             base = Thought.from_markdown(read_text_file(args.thought))
-            thought = regenerate_section(
-                engine,
-                prompts,
-                query,
-                genre,
-                base,
-                args.section,
-                params,
-                rules=load_guard_rules(resources_dir()),
-                target_chars=args.length,
-                cancel=cancel,
-            )
+            thought = wb.regenerate_section(query, genre, base, args.section, args.length, cancel)
         else:
-            thought = generate_outline(
-                engine,
-                prompts,
+            thought = wb.outline(
                 query,
                 genre,
-                params,
-                rules=load_guard_rules(resources_dir()),
-                target_chars=args.length,
-                exemplar=exemplar,
-                cancel=cancel,
+                args.length,
+                cancel,
+                exemplar,
                 on_event=lambda ev: _status(f"注意 (note): {ev.text}") if ev.kind == "notice" else None,
             )
-    remote = getattr(args, "remote_engine", None)
-    if remote is not None and remote.structured_mode:
-        _status(f"结构化输出方式 (structured output): {remote.structured_mode}")
+    if wb.models.structured_mode:
+        _status(f"结构化输出方式 (structured output): {wb.models.structured_mode}")
     md = thought.to_markdown()
     kind = "section" if args.section else "outline"
     _save_generation(
@@ -805,17 +769,15 @@ def cmd_outline(ctx: Context, args: argparse.Namespace) -> int:
 
 def cmd_draft(ctx: Context, args: argparse.Namespace) -> int:
     from writer_app.domain import Thought
-    from writer_app.resources import resources_dir
     from writer_app.textio import read_text_file
-    from writer_app.writing.draft import collect_draft, draft
-    from writer_app.writing.guards import load_guard_rules
-    from writer_app.writing.prompts import load_prompts
+    from writer_app.writing.draft import collect_draft
 
     if args.query == "-" and args.thought == "-":
         raise BadInputError("--query 和 --thought 不能都读标准输入 (only one of them may be -)")
     if args.length is not None and args.length <= 0:
         raise BadInputError("--length 必须大于 0 (must be positive)")
-    prompts = load_prompts(resources_dir(), "draft")
+    wb = ctx.workbench()
+    wb.prompts("draft")  # a damaged prompt file fails before anything else
     project = _project(ctx, args)
     if project is None and not (args.query and args.thought):
         raise BadInputError(
@@ -832,21 +794,11 @@ def cmd_draft(ctx: Context, args: argparse.Namespace) -> int:
     missing = thought.missing_sections()
     if "structure" in missing:
         _status("注意：构思缺少「结构」，按文体默认结构写 (no structure plan: using the genre's)")
-    genre = _genre(args)
-    engine, params = _engine_and_params(ctx, args)
+    genre = _genre(ctx, args)
+    _engine(ctx)
     started = time.monotonic()
-    with engine, _ctrl_c_cancels() as cancel:
-        events = draft(
-            engine,
-            prompts,
-            query,
-            thought,
-            genre,
-            params,
-            target_chars=args.length,
-            cancel=cancel,
-            rules=load_guard_rules(resources_dir()),
-        )
+    with _ctrl_c_cancels() as cancel:
+        events = wb.draft(query, thought, genre, args.length, cancel)
 
         def shown() -> Iterator[Any]:
             for ev in events:
@@ -899,9 +851,8 @@ def _thought_from_json(text: str) -> Any:
 
 
 def cmd_critique(ctx: Context, args: argparse.Namespace) -> int:
-    from writer_app.resources import resources_dir
+    from writer_app.llm.engine import CancelToken
     from writer_app.textio import read_text_file
-    from writer_app.workbench import Workbench
 
     if args.query == "-" and args.essay == "-":
         raise BadInputError("--query 和文章不能都读标准输入 (only one of them may be -)")
@@ -911,42 +862,28 @@ def cmd_critique(ctx: Context, args: argparse.Namespace) -> int:
     essay = read_text_file(args.essay) if args.essay else project.answer
     query = read_text_file(args.query) if args.query else (project.query if project else "")
     thought = project.thought if project is not None and not args.essay else ""
-    wb = Workbench.create(ctx.paths, ctx.settings, resources_dir())
+    wb = ctx.workbench()
     wb.analyzer.warm_up_in_background()
-    genre = _genre(args)
+    genre = _genre(ctx, args)
     target = args.length or genre.target_chars
     started = time.monotonic()
-    common: dict[str, Any] = {"thought": thought}
     if args.no_model:
-        from writer_app.llm.engine import CancelToken
-
-        result = wb.critique(essay, query, genre, target, CancelToken(), use_model=False, **common)
+        result = wb.critique(essay, query, genre, target, CancelToken(), use_model=False, thought=thought)
     else:
-        engine, params = _engine_and_params(ctx, args)
-        with engine, _ctrl_c_cancels() as cancel:
+        _engine(ctx)
+        with _ctrl_c_cancels() as cancel:
             result = wb.critique(
                 essay,
                 query,
                 genre,
                 target,
                 cancel,
-                engine=engine,
-                params=params,
-                model_name=_calibration_id(args),
+                thought=thought,
                 on_progress=lambda i, n, name: _status(f"[第{i}/{n}项：{name}]"),
-                **common,
             )
     if project is not None:
         with _library(ctx) as lib:
-            if result.source == "model":
-                lib.projects.log_generation(
-                    project.id,
-                    "critique",
-                    _model_used(args),
-                    {"rubric": result.rubric.name, "temperature": params.temperature, "seed": params.seed},
-                    {"seconds": round(time.monotonic() - started, 1), "requests": result.stats},
-                )
-            lib.projects.save_critique(project.id, result.to_dict())
+            wb.record_critique(lib, project.id, result, time.monotonic() - started)
         _status(f"点评已存入项目 (critique saved to project) {project.id}")
     if args.json:
         _print_json(result.to_dict())
@@ -969,11 +906,9 @@ def cmd_calibrate(ctx: Context, args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
     from writer_app.errors import CancelledError
-    from writer_app.resources import resources_dir
-    from writer_app.workbench import Workbench
 
-    wb = Workbench.create(ctx.paths, ctx.settings, resources_dir())
-    genre = _genre(args)
+    wb = ctx.workbench()
+    genre = _genre(ctx, args)
     bars: list[Any] = []  # made at the first essay: a refused file shows no empty bar
 
     def progress(i: int, n: int, name: str) -> None:
@@ -996,11 +931,9 @@ def cmd_calibrate(ctx: Context, args: argparse.Namespace) -> int:
             with _ctrl_c_cancels() as cancel:
                 cal = wb.calibrate(Path(args.source), genre, cancel, use_model=False, **common)
         else:
-            engine, params = _engine_and_params(ctx, args)
-            with engine, _ctrl_c_cancels() as cancel:
-                cal = wb.calibrate(
-                    Path(args.source), genre, cancel, engine=engine, params=params, model_name=_calibration_id(args), **common
-                )
+            _engine(ctx)
+            with _ctrl_c_cancels() as cancel:
+                cal = wb.calibrate(Path(args.source), genre, cancel, **common)
     except CancelledError:
         close_bar(False)
         _status("已取消：已评过的文章会保留，再次运行从这里继续 (cancelled: finished essays are kept; run again to resume)")
@@ -1711,7 +1644,7 @@ def _main(argv: Sequence[str] | None) -> int:
         paths = paths.with_data_dir(settings.data_dir, warnings)  # the data folder chosen in the settings
         for w in warnings:
             print(f"警告 (warning): {w}", file=sys.stderr)
-        ctx = Context(paths, settings)
+        ctx = Context(paths, settings, args)
         try:
             return int(args.func(ctx, args))
         finally:

@@ -227,6 +227,12 @@ class ModelHost:
             self.state = "idle"
 
     @property
+    def structured_mode(self) -> str:
+        """How a server is asked for JSON (json_schema | json_object | prompt), once known."""
+        inner = getattr(self._engine, "inner", None)
+        return str(getattr(inner, "structured_mode", "") or "")
+
+    @property
     def tokens(self) -> int:
         """Tokens streamed so far by this engine (sample it twice for a rate)."""
         return self._engine.tokens if self._engine is not None else 0
@@ -250,10 +256,10 @@ class Workbench:
     paths: AppPaths
     settings: Settings
     resources: Path
-    analyzer: Analyzer
     models: ModelHost
-    genres: list[Genre] = field(default_factory=list)
-    samples: list[SamplePrompt] = field(default_factory=list)
+    _analyzer: Analyzer | None = None
+    _genres: list[Genre] | None = None
+    _samples: list[SamplePrompt] | None = None
     _prompts: dict[str, PromptSet] = field(default_factory=dict)
     _rubrics: dict[str, Rubric] = field(default_factory=dict)
     _features: Any = None
@@ -263,15 +269,26 @@ class Workbench:
 
     @classmethod
     def create(cls, paths: AppPaths, settings: Settings, resources: Path) -> Workbench:
-        return cls(
-            paths,
-            settings,
-            resources,
-            Analyzer(resources),
-            ModelHost(paths, settings),
-            load_genres(resources),
-            load_sample_prompts(resources),
-        )
+        return cls(paths, settings, resources, ModelHost(paths, settings))
+
+    # -- resources, each read when first needed (a command that only streams reads none) --------
+    @property
+    def analyzer(self) -> Analyzer:
+        if self._analyzer is None:
+            self._analyzer = Analyzer(self.resources)
+        return self._analyzer
+
+    @property
+    def genres(self) -> list[Genre]:
+        if self._genres is None:
+            self._genres = load_genres(self.resources)
+        return self._genres
+
+    @property
+    def samples(self) -> list[SamplePrompt]:
+        if self._samples is None:
+            self._samples = load_sample_prompts(self.resources)
+        return self._samples
 
     # -- resources ------------------------------------------------------------------------------
     def prompts(self, name: str) -> PromptSet:
@@ -300,6 +317,23 @@ class Workbench:
 
         return Library.open(self.paths, self.analyzer, backup=first, check=first)
 
+    def exemplar(
+        self, query: str, genre: Genre, library: Callable[[], Any] | None = None
+    ) -> tuple[Exemplar | None, str]:
+        """The imported record most like ``query`` (same genre first) to show the 构思 step, and
+        why there is none when the library could not be read: the outline does not need it.
+        ``library`` gives an open library to use; without it one is opened and closed here."""
+        try:
+            if library is not None:
+                return library().best_exemplar(query, genre.name), ""
+            lib = self.open_library()
+            try:
+                return lib.best_exemplar(query, genre.name), ""
+            finally:
+                lib.close()
+        except WriterAppError as exc:
+            return None, str(exc)
+
     # -- analysis -------------------------------------------------------------------------------
     def analyze(self, text: str, query: str = "", target_chars: int = 800) -> Analysis:
         return self.analyzer.analyze(text, prompt=query, target_chars=target_chars)
@@ -309,7 +343,7 @@ class Workbench:
         self,
         query: str,
         genre: Genre,
-        target_chars: int,
+        target_chars: int | None,
         cancel: CancelToken,
         exemplar: Exemplar | None = None,
         on_event: Callable[[Any], None] | None = None,
@@ -336,7 +370,7 @@ class Workbench:
         genre: Genre,
         thought: Thought,
         key: str,
-        target_chars: int,
+        target_chars: int | None,
         cancel: CancelToken,
         on_event: Callable[[Any], None] | None = None,
     ) -> Thought:
@@ -357,7 +391,7 @@ class Workbench:
         )
 
     def draft(
-        self, query: str, thought: Thought, genre: Genre, target_chars: int, cancel: CancelToken
+        self, query: str, thought: Thought, genre: Genre, target_chars: int | None, cancel: CancelToken
     ) -> Iterator[DraftEvent]:
         from writer_app.writing.draft import draft
 
@@ -419,15 +453,11 @@ class Workbench:
         use_model: bool = True,
         thought: str = "",
         on_progress: Callable[[int, int, str], None] | None = None,
-        engine: Any = None,
-        params: GenerationParams | None = None,
-        model_name: str | None = None,
     ) -> Any:
         """A CritiqueResult: the model's verdict, or the analysis-only estimate without a model;
         grounded in computed evidence (``thought`` is the 构思 a copy is counted from) and
         calibrated for this model where a calibration exists. The window and the CLI both call
-        this, so the same text, model and seed give the same verdict. ``engine``, ``params`` and
-        ``model_name`` replace the model host's (the CLI's --model / --server)."""
+        this with the model host's engine, so the same text, model and seed give the same verdict."""
         from writer_app.writing.critique import check_essay, critique, load_feature_model
 
         prompts = self.prompts("critique")
@@ -435,7 +465,7 @@ class Workbench:
         rubric = self.rubric(genre.rubric)
         if self._features is None:
             self._features = load_feature_model(self.resources)
-        model = (model_name if model_name is not None else self.models.identity()) if use_model else ""
+        model = self.models.identity() if use_model else ""
         common: dict[str, Any] = {
             "query": query,
             "target_chars": target_chars,
@@ -449,9 +479,9 @@ class Workbench:
             rubric,
             self.analyzer,
             **common,
-            engine=engine if engine is not None else self.models.engine(),
+            engine=self.models.engine(),
             prompts=prompts,
-            params=params if params is not None else self.models.params(),
+            params=self.models.params(),
             cancel=cancel,
             on_progress=on_progress,
         )
@@ -465,9 +495,6 @@ class Workbench:
         use_model: bool = True,
         max_score: float | None = None,
         on_progress: Callable[[int, int, str], None] | None = None,
-        engine: Any = None,
-        params: GenerationParams | None = None,
-        model_name: str | None = None,
     ) -> Any:
         """Fit the critique's total to the essays in ``source`` as their teacher scored them
         (out of ``max_score``, default the rubric's maximum); keep it for this model and rubric
@@ -488,7 +515,7 @@ class Workbench:
                 raise type(exc)(f"{e.id}：{exc}") from None
         if self._features is None:
             self._features = load_feature_model(self.resources)
-        model = (model_name if model_name is not None else self.models.identity()) if use_model else ""
+        model = self.models.identity() if use_model else ""
 
         def text_signals(e: Any) -> dict[str, float]:
             _title, body = split_title(e.text)
@@ -497,8 +524,8 @@ class Workbench:
 
         model_dims = None
         if use_model:
-            eng = engine if engine is not None else self.models.engine()
-            p = params if params is not None else self.models.params()
+            eng = self.models.engine()
+            p = self.models.params()
 
             def model_dims(e: Any) -> list[dict[str, Any]]:
                 r = critique(
@@ -523,6 +550,48 @@ class Workbench:
         keep = [c for c in own if (c.rubric, c.model) != (cal.rubric, cal.model)]
         save_calibrations(self.paths.calibration_file, [cal, *keep])
         return cal
+
+    # -- what a model wrote, kept the same way whichever front end asked ------------------------
+    def generation_params(self, **extra: Any) -> dict[str, Any]:
+        """What a generation log records of how a text was asked for."""
+        params = self.models.params()
+        return {"temperature": params.temperature, "seed": params.seed, **extra}
+
+    def record_generation(
+        self,
+        library: Any,
+        project_id: int,
+        kind: str,
+        field_name: str,
+        text: str,
+        stats: dict[str, Any],
+        label: str = "",
+        *,
+        query_type: str = "",
+        target_chars: int | None = None,
+    ) -> Any:
+        """Store what the model wrote in the project: its generation log (model, temperature,
+        seed, genre, target length, the step's stats) and the text as a revision. Returns the
+        revision, or None when the model wrote nothing (the field is left as it was)."""
+        params = self.generation_params(type=query_type, length=target_chars)
+        return library.projects.save_generation(
+            project_id, kind, field_name, text, self.models.name, params, stats, label
+        )
+
+    def record_critique(self, library: Any, project_id: int, result: Any, seconds: float) -> dict[str, Any]:
+        """Keep a critique with the answer it judged (and a model's in the generation log);
+        returns its JSON, as ``critique --json`` prints it and the window shows it."""
+        data: dict[str, Any] = result.to_dict()
+        if result.source == "model":
+            library.projects.log_generation(
+                project_id,
+                "critique",
+                self.models.name,
+                self.generation_params(rubric=data["rubric"]),
+                {"seconds": round(seconds, 1), "requests": result.stats},
+            )
+        library.projects.save_critique(project_id, data)
+        return data
 
     def evidence_rules(self) -> Any:
         from writer_app.writing.evidence import load_evidence_rules

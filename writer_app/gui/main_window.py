@@ -798,15 +798,7 @@ class MainWindow(QMainWindow):
         started = time.monotonic()
 
         def work(job: Job) -> str:
-            exemplar = None
-            try:
-                lib = wb.open_library()
-                try:
-                    exemplar = lib.best_exemplar(query, genre.name)
-                finally:
-                    lib.close()
-            except WriterAppError:
-                exemplar = None  # the outline does not need the exemplar library
+            exemplar, _problem = wb.exemplar(query, genre)  # the outline does not need one
             return wb.outline(query, genre, target, job.cancel, exemplar, on_event=job.emit).to_markdown()
 
         self._show_progress(self.tr("构思中…"), busy=True)
@@ -864,10 +856,11 @@ class MainWindow(QMainWindow):
     def _save_generation(
         self, pid: int, kind: str, field: str, text: str, label: str, stats: dict[str, Any]
     ) -> bool:
-        """Store what the model wrote (log + revision). False when nothing was stored."""
+        """Store what the model wrote (log + revision), as the CLI does. False when nothing was stored."""
+        _query, genre, target = self._context()
         try:
-            rev = self.library.projects.save_generation(
-                pid, kind, field, text, self.wb.models.name, {}, stats, label
+            rev = self.wb.record_generation(
+                self.library, pid, kind, field, text, stats, label, query_type=genre.name, target_chars=target
             )
         except WriterAppError as exc:
             self.show_message(str(exc))
@@ -1123,15 +1116,7 @@ class MainWindow(QMainWindow):
         self.progress.setVisible(False)
         data = result.to_dict()
         try:
-            if result.source == "model":
-                self.library.projects.log_generation(
-                    pid,
-                    "critique",
-                    self.wb.models.name,
-                    {"rubric": data["rubric"]},
-                    {"seconds": round(time.monotonic() - started, 1), "requests": result.stats},
-                )
-            self.library.projects.save_critique(pid, data)
+            data = self.wb.record_critique(self.library, pid, result, time.monotonic() - started)
         except WriterAppError as exc:
             self.show_message(str(exc))
         if self.project is not None and self.project.id == pid:
