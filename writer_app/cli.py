@@ -18,6 +18,7 @@ from typing import Any
 from writer_app import __version__
 from writer_app.config import AppPaths, Settings, load_settings, save_settings
 from writer_app.errors import BadInputError, WriterAppError
+from writer_app.resources import Resources
 from writer_app.runtime import ensure_std_streams
 
 EXIT_CANCELLED = 130
@@ -51,20 +52,28 @@ class Context:
     CLI writes, critiques and records exactly as the window does.
     """
 
-    def __init__(self, paths: AppPaths, settings: Settings, args: argparse.Namespace | None = None) -> None:
+    def __init__(
+        self,
+        paths: AppPaths,
+        settings: Settings,
+        args: argparse.Namespace | None = None,
+        resources: Resources | None = None,
+    ) -> None:
+        from writer_app.resources import locate
+
         self.paths = paths
         self.settings = settings
         self.args = args
+        self.resources = resources or locate()  # WRITER_APP_RESOURCES is read here, at the edge
         self._library: Any = None
         self._workbench: Any = None
 
     def workbench(self) -> Any:
         if self._workbench is None:
-            from writer_app.resources import resources_dir
             from writer_app.workbench import Workbench
 
             self._workbench = Workbench.create(
-                self.paths, command_settings(self.settings, self.args), resources_dir()
+                self.paths, command_settings(self.settings, self.args), self.resources
             )
         return self._workbench
 
@@ -121,7 +130,7 @@ def _progress_bar(desc: str) -> tuple[Callable[[int, int | None], None], Callabl
 def cmd_models_list(ctx: Context, args: argparse.Namespace) -> int:
     from writer_app.llm.local import make_registry
 
-    rows = make_registry(ctx.paths).listing()
+    rows = make_registry(ctx.paths, ctx.resources).listing()
     if args.json:
         _print_json(rows)
         return 0
@@ -140,7 +149,7 @@ def cmd_models_pull(ctx: Context, args: argparse.Namespace) -> int:
     from writer_app.llm.download import pull_model
     from writer_app.llm.local import make_registry
 
-    registry = make_registry(ctx.paths)
+    registry = make_registry(ctx.paths, ctx.resources)
     entry = registry.catalog.get(args.name)
     if entry is None:
         raise BadInputError(
@@ -175,7 +184,7 @@ def cmd_models_pull(ctx: Context, args: argparse.Namespace) -> int:
 def cmd_models_add(ctx: Context, args: argparse.Namespace) -> int:
     from writer_app.llm.local import make_registry
 
-    name, info = make_registry(ctx.paths).add(Path(args.path), args.name)
+    name, info = make_registry(ctx.paths, ctx.resources).add(Path(args.path), args.name)
     print(
         f"已添加 (added) {name}: {info.name} · {info.architecture} · {info.quantization} · 上下文 {info.context_length}"
     )
@@ -186,7 +195,7 @@ def cmd_models_use(ctx: Context, args: argparse.Namespace) -> int:
     from writer_app.llm.gguf_info import read_info
     from writer_app.llm.local import make_registry
 
-    registry = make_registry(ctx.paths)
+    registry = make_registry(ctx.paths, ctx.resources)
     if args.if_unset and ctx.settings.engine.model:
         print(f"默认模型保持为 (default model stays) {ctx.settings.engine.model}")
         return 0
@@ -203,7 +212,7 @@ def cmd_models_info(ctx: Context, args: argparse.Namespace) -> int:
     from writer_app.llm.gguf_info import read_info
     from writer_app.llm.local import make_registry
 
-    path = make_registry(ctx.paths).resolve(args.model)
+    path = make_registry(ctx.paths, ctx.resources).resolve(args.model)
     info = read_info(path)
     if args.json:
         _print_json(info.to_dict(with_template=args.template))
@@ -483,6 +492,7 @@ def cmd_bench(ctx: Context, args: argparse.Namespace) -> int:
     result = run_bench(
         config,
         info,
+        ctx.resources.text("bench/passage.txt"),
         n_gen=args.tokens,
         prefix_tokens=args.prefix_tokens,
         repeats=args.repeats,
@@ -538,7 +548,6 @@ def cmd_about(ctx: Context, args: argparse.Namespace) -> int:
     import platform
 
     from writer_app.llm.worker import probe_backend
-    from writer_app.resources import app_root
     from writer_app.runtime import is_frozen
 
     def dist_version(name: str) -> str:
@@ -552,7 +561,7 @@ def cmd_about(ctx: Context, args: argparse.Namespace) -> int:
         "python": platform.python_version(),
         "platform": platform.platform(),
         "bundle": is_frozen(),
-        "app_root": str(app_root()),
+        "app_root": str(ctx.resources.root),
         "data_dir": str(ctx.paths.data_dir),
         "config_dir": str(ctx.paths.config_dir),
         "pyside6": dist_version("PySide6-Essentials") or dist_version("PySide6"),
@@ -1286,7 +1295,7 @@ def _gui_self_test(run: Any, ctx: Context, args: argparse.Namespace) -> int:
 
     from writer_app.llm.local import make_registry
 
-    registry = make_registry(ctx.paths)
+    registry = make_registry(ctx.paths, ctx.resources)
     model = registry.resolve(args.model or ctx.settings.engine.model or registry.default_model())  # one-line ModelError
     settings = dataclasses.replace(
         ctx.settings, engine=dataclasses.replace(ctx.settings.engine, model=str(model)), data_dir=""

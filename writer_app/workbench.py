@@ -20,6 +20,7 @@ from writer_app.domain import Exemplar, Genre, Thought, find_genre, load_genres
 from writer_app.errors import ModelError, WriterAppError
 from writer_app.keys import KeyStore
 from writer_app.llm.engine import CancelToken, GenerationParams
+from writer_app.resources import Resources
 from writer_app.writing.draft import DraftEvent
 from writer_app.writing.guards import GuardRules, load_guard_rules
 from writer_app.writing.prompts import PromptSet, load_prompts
@@ -74,16 +75,19 @@ class ModelHost:
     ready, error. Safe to call from any thread; the engine itself serialises requests.
     """
 
-    def __init__(self, paths: AppPaths, settings: Settings, keys: KeyStore | None = None) -> None:
+    def __init__(
+        self, paths: AppPaths, settings: Settings, resources: Resources, keys: KeyStore | None = None
+    ) -> None:
         from writer_app.llm.local import make_registry
 
         self.paths = paths
         self.settings = settings
+        self.resources = resources
         self.keys = keys or KeyStore()
         # keys typed in this run where no OS keyring can keep them (server URL → key)
         self.session_keys: dict[str, str] = {}
         self._built_key = ""  # the key the current server engine was built with
-        self.registry = make_registry(paths)
+        self.registry = make_registry(paths, resources)
         self._engine: Any = None
         self._name = ""
         self._file = ""  # the local model's file name: what its calibration is kept under
@@ -174,7 +178,9 @@ class ModelHost:
 
                     url = self.server_url()
                     self._built_key = self.api_key(url)
-                    engine: Any = RemoteEngine(server_config(self.settings.engine, self._built_key))
+                    engine: Any = RemoteEngine(
+                        server_config(self.settings.engine, self._built_key, resources=self.resources)
+                    )
                 else:
                     engine, info = make_engine(self.paths, self.registry, self.settings.engine, name)
                     self._file = Path(info.path).name
@@ -185,7 +191,7 @@ class ModelHost:
         """A classroom-mode engine for settings not yet applied (the dialog's "test connection")."""
         from writer_app.llm.remote import RemoteEngine, server_config
 
-        return RemoteEngine(server_config(settings.engine, api_key))
+        return RemoteEngine(server_config(settings.engine, api_key, resources=self.resources))
 
     def attach(self, engine: Any, name: str) -> None:
         """Use an engine built elsewhere (another backend, a test's scripted one)."""
@@ -268,8 +274,12 @@ class Workbench:
     _shipped_calibrations: list[Any] | None = None
 
     @classmethod
-    def create(cls, paths: AppPaths, settings: Settings, resources: Path) -> Workbench:
-        return cls(paths, settings, resources, ModelHost(paths, settings))
+    def create(cls, paths: AppPaths, settings: Settings, resources: Resources | Path) -> Workbench:
+        """``resources``: the app data (a :class:`Resources`, or the path of its ``resources/``
+        folder); prompts, rubrics and genres are read from it, and so are the model catalog, the
+        chat template and the server's prompts, through the model host."""
+        res = resources if isinstance(resources, Resources) else Resources.at(resources)
+        return cls(paths, settings, res.dir, ModelHost(paths, settings, res))
 
     # -- resources, each read when first needed (a command that only streams reads none) --------
     @property

@@ -33,7 +33,7 @@ from writer_app.domain import find_genre, load_genres  # noqa: E402
 from writer_app.llm.engine import FinishReason, GenerationParams  # noqa: E402
 from writer_app.llm.local import make_registry  # noqa: E402
 from writer_app.llm.remote import RemoteEngine, ServerConfig  # noqa: E402
-from writer_app.resources import resources_dir  # noqa: E402
+from writer_app.resources import locate, resources_dir  # noqa: E402
 from writer_app.writing.draft import collect_draft, draft  # noqa: E402
 from writer_app.writing.outline import generate_outline  # noqa: E402
 from writer_app.writing.prompts import load_prompts  # noqa: E402
@@ -186,7 +186,7 @@ def main() -> int:
     ap.add_argument("--round-limit", type=float, default=1800.0, dest="round_limit")
     ap.add_argument("--json", type=Path)
     args = ap.parse_args()
-    model = make_registry(AppPaths.from_env()).resolve(args.model)
+    model = make_registry(AppPaths.from_env(), locate()).resolve(args.model)
     proc, url, name = start_server(args, model)
     rounds = []
     try:

@@ -42,7 +42,7 @@ sys.path.insert(0, str(Path(__file__).parents[1]))  # scripted_engine: replays c
 from aes import load_essays, split  # noqa: E402
 
 from writer_app.analysis.metrics import Analyzer  # noqa: E402
-from writer_app.resources import resources_dir  # noqa: E402
+from writer_app.resources import locate, resources_dir  # noqa: E402
 from writer_app.writing.calibration import choose, load_calibrations, spearman  # noqa: E402
 from writer_app.writing.critique import Grounding, critique, load_feature_model  # noqa: E402
 from writer_app.writing.evidence import load_evidence_rules  # noqa: E402
@@ -149,7 +149,7 @@ class Critic:
 
         paths = AppPaths.from_env()
         settings, _ = load_settings(paths.settings_file)
-        self.engine, info = make_engine(paths, make_registry(paths), settings.engine, self.args.model)
+        self.engine, info = make_engine(paths, make_registry(paths, locate()), settings.engine, self.args.model)
         self.params = default_params(settings.engine, seed=self.args.seed)
         self.model = Path(info.path).name  # what the app keeps a calibration under
         print(f"model: {self.model} ({info.path}), mode {self.prompts.limit('mode', 'score')}", file=sys.stderr)

@@ -325,10 +325,12 @@ def bench_library_typing(app: QApplication, home: Path, projects: int, keystroke
 
 def default_model() -> str:
     from writer_app.llm.local import make_registry
+    from writer_app.resources import locate
 
     real = AppPaths.from_env() if os.environ.get("WRITER_APP_HOME") else None
     try:
-        registry = make_registry(real or AppPaths(Path.home() / ".local/share/writer-companion", Path("/nonexistent")))
+        home = AppPaths(Path.home() / ".local/share/writer-companion", Path("/nonexistent"))
+        registry = make_registry(real or home, locate())
         found = registry.installed_path(registry.catalog["demo"])
     except Exception:  # noqa: BLE001 - no demo model: fall back to a synthetic one
         found = None

@@ -73,7 +73,7 @@ def child(config: str, model: str | None, seed: int, prompts: list[dict[str, Any
     from writer_app.domain import find_genre, load_genres
     from writer_app.llm.engine import GenerationParams, collect
     from writer_app.llm.local import default_params, make_engine, make_registry
-    from writer_app.resources import resources_dir
+    from writer_app.resources import locate, resources_dir
     from writer_app.writing import draft as draft_mod
     from writer_app.writing import outline as outline_mod
     from writer_app.writing.prompts import PromptSet
@@ -82,7 +82,7 @@ def child(config: str, model: str | None, seed: int, prompts: list[dict[str, Any
     res = resources_dir()
     paths = AppPaths.from_env()
     settings, _ = load_settings(paths.settings_file)
-    engine, _info = make_engine(paths, make_registry(paths), settings.engine, model)
+    engine, _info = make_engine(paths, make_registry(paths, locate()), settings.engine, model)
     engine.load()
     genres = load_genres(res)
     params = default_params(settings.engine, seed=seed)

@@ -20,7 +20,7 @@ from writer_app.analysis.metrics import Analyzer
 from writer_app.config import AppPaths, load_settings
 from writer_app.domain import find_genre, load_genres
 from writer_app.llm.local import default_params, make_engine, make_registry
-from writer_app.resources import resources_dir
+from writer_app.resources import locate, resources_dir
 from writer_app.writing.critique import critique, load_feature_model
 from writer_app.writing.draft import collect_draft, draft
 from writer_app.writing.guards import load_guard_rules
@@ -38,7 +38,7 @@ def main() -> int:
     res = resources_dir()
     paths = AppPaths.from_env()
     settings, _ = load_settings(paths.settings_file)
-    engine, info = make_engine(paths, make_registry(paths), settings.engine, args.model)
+    engine, info = make_engine(paths, make_registry(paths, locate()), settings.engine, args.model)
     params = default_params(settings.engine, seed=args.seed)
     genres = load_genres(res)
     samples = tomllib.loads((res / "sample_prompts.toml").read_text(encoding="utf-8"))["prompt"]

@@ -10,6 +10,7 @@ from writer_app.config import AppPaths, EngineSettings
 from writer_app.errors import ModelError
 from writer_app.llm.engine import CancelToken, FinishReason, GenerationParams, collect
 from writer_app.llm.local import make_engine, make_registry
+from writer_app.resources import locate
 
 pytestmark = pytest.mark.demo_model
 
@@ -21,7 +22,7 @@ def demo_engine():
     home = os.environ.get("DEMO_HOME")
     paths = AppPaths.from_env({"WRITER_APP_HOME": home} if home else {})
     try:
-        engine, _info = make_engine(paths, make_registry(paths), EngineSettings(model="demo", n_ctx=4096))
+        engine, _info = make_engine(paths, make_registry(paths, locate()), EngineSettings(model="demo", n_ctx=4096))
     except ModelError as exc:
         pytest.skip(f"demo model not installed: {exc}")
     yield engine

@@ -359,7 +359,10 @@ def test_a_server_that_writes_on_from_a_prefill_gets_one_and_only_the_new_text_c
 
 def test_a_server_that_starts_a_new_answer_gets_the_text_in_an_instruction():
     with Misbehaving("new_turn") as stub:
-        engine = RemoteEngine(server_config(EngineSettings(server=ServerSettings(url=stub.url))))
+        from writer_app.resources import locate
+
+        settings = EngineSettings(server=ServerSettings(url=stub.url))
+        engine = RemoteEngine(server_config(settings, resources=locate()))  # the shipped server.toml
         # the answer restates the last 8 characters before going on: they are not new text
         assert _continue(engine) == Misbehaving.CONTINUED
         assert engine.continue_mode == "instruction"

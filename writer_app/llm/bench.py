@@ -17,7 +17,6 @@ from typing import Any
 from writer_app.llm.engine import CancelToken, FinishReason, GenerationParams, Message, collect
 from writer_app.llm.gguf_info import GGUFInfo
 from writer_app.llm.worker import LocalEngine, WorkerConfig
-from writer_app.resources import read_text
 
 NOMINAL_BW_GBS = 30.0  # memory bandwidth measured on the project's 2-core machines
 
@@ -91,6 +90,7 @@ def _cancel_latency_ms(
 def run_bench(
     config: WorkerConfig,
     info: GGUFInfo,
+    passage: str,
     *,
     n_gen: int = 128,
     prefix_tokens: int = 1000,
@@ -99,7 +99,7 @@ def run_bench(
 ) -> dict[str, Any]:
     from writer_app.llm import llama_backend
 
-    passage = read_text("bench/passage.txt").strip()
+    passage = passage.strip()  # resources/bench/passage.txt: the prefix for the warm TTFT
     params = GenerationParams(max_tokens=n_gen, temperature=0.7, seed=42, repeat_penalty=1.1, loop_guard=True)
     tg_prompt = "请写一篇关于“坚持”的高考作文，不少于800字。\n\n"
     out: dict[str, Any] = {

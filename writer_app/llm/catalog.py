@@ -16,6 +16,7 @@ import tomli_w
 from writer_app.config import AppPaths, atomic_write_bytes
 from writer_app.errors import BadInputError, ModelError, WriterAppError
 from writer_app.llm.gguf_info import GGUFInfo, read_info
+from writer_app.resources import ResourceError, Resources
 
 
 @dataclass(frozen=True)
@@ -120,11 +121,23 @@ class ModelRegistry:
     """Catalog entries plus models the user added by path. All paths come from the caller."""
 
     def __init__(
-        self, paths: AppPaths, catalog: list[CatalogEntry], extra_dirs: list[Path] | None = None
+        self,
+        paths: AppPaths,
+        catalog: list[CatalogEntry],
+        extra_dirs: list[Path] | None = None,
+        resources: Resources | None = None,
     ) -> None:
         self.paths = paths
         self.catalog = {e.name: e for e in catalog}
         self.extra_dirs = [d for d in (extra_dirs or []) if d is not None]
+        self._resources = resources
+
+    @property
+    def resources(self) -> Resources:
+        """The app data the catalog came from (the fallback chat template lives there too)."""
+        if self._resources is None:
+            raise ResourceError("模型目录没有关联的程序数据 (the registry was built without resources)")
+        return self._resources
 
     # -- added models ---------------------------------------------------------------------------
     def added(self) -> dict[str, Path]:

@@ -10,14 +10,14 @@ from writer_app.llm.catalog import ModelRegistry, load_catalog
 from writer_app.llm.engine import GenerationParams
 from writer_app.llm.gguf_info import GGUFInfo, read_info
 from writer_app.llm.worker import LocalEngine, WorkerConfig
-from writer_app.resources import catalog_file, checkout_models_dir, read_text
+from writer_app.resources import Resources
 
 AUTO_CTX_CAP = 8192
 
 
-def make_registry(paths: AppPaths) -> ModelRegistry:
-    extra = checkout_models_dir()
-    return ModelRegistry(paths, load_catalog(catalog_file()), [extra] if extra else [])
+def make_registry(paths: AppPaths, resources: Resources) -> ModelRegistry:
+    extra = resources.checkout_models_dir()
+    return ModelRegistry(paths, load_catalog(resources.catalog_file), [extra] if extra else [], resources)
 
 
 def resolve_n_ctx(requested: int, info: GGUFInfo) -> int:
@@ -45,7 +45,7 @@ def worker_config(
         n_threads=settings.resolved_threads(),
         n_gpu_layers=settings.n_gpu_layers,
         n_batch=settings.n_batch,
-        fallback_chat_template="" if info.has_chat_template else read_text("chat_templates/chatml.jinja"),
+        fallback_chat_template="" if info.has_chat_template else registry.resources.text("chat_templates/chatml.jinja"),
     )
     return config, info
 

@@ -48,7 +48,7 @@ from writer_app.llm.engine import (
     collect,
 )
 from writer_app.llm.loopguard import LoopGuard
-from writer_app.resources import read_text
+from writer_app.resources import ResourceError, Resources
 
 # The ways to ask for JSON, strongest first. "prompt": the schema goes into the system message.
 STRUCTURED_MODES = ("json_schema", "json_object", "prompt")
@@ -211,19 +211,26 @@ class ServerConfig:
 
 
 def server_config(
-    settings: EngineSettings, api_key: str = "", *, url: str | None = None, model: str | None = None
+    settings: EngineSettings,
+    api_key: str = "",
+    *,
+    url: str | None = None,
+    model: str | None = None,
+    resources: Resources | None = None,
 ) -> ServerConfig:
-    """The engine's config from the settings (``url``/``model`` override them, as ``--server``
-    and ``--model`` do); the instructions for JSON and for continuing without a prefilled message
-    come from resources/prompts/server.toml."""
+    """The engine's config from the settings (``url``/``model`` override them); the instructions
+    for JSON and for continuing without a prefilled message come from ``resources``'
+    prompts/server.toml (without resources: the built-in defaults)."""
     s = settings.server
     base = normalize_base_url(url if url is not None else s.url)
     if s.timeout_s <= 0:
         raise BadInputError("服务器超时必须大于 0 秒 (the server timeout must be positive)")
-    try:
-        texts = tomllib.loads(read_text("prompts/server.toml"))
-    except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError):
-        texts = {}
+    texts: dict[str, Any] = {}
+    if resources is not None:
+        try:
+            texts = tomllib.loads(resources.text("prompts/server.toml"))
+        except tomllib.TOMLDecodeError as exc:
+            raise ResourceError(f"程序数据 prompts/server.toml 格式错误：{exc} (damaged)") from None
     instruction = texts.get("json_instruction", DEFAULT_JSON_INSTRUCTION)
     continuing = texts.get("continue_instruction", DEFAULT_CONTINUE_INSTRUCTION)
     return ServerConfig(
