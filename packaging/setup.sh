@@ -3,7 +3,7 @@
 #
 #   bash packaging/setup.sh app  [writer-app args]   system packages, venv, llama-cpp-python build,
 #                                                     the demo model; then runs writer-app
-#   bash packaging/setup.sh test [pytest args]        system packages, venv, test tools; then ruff + pytest
+#   bash packaging/setup.sh test [pytest args]        system packages, venv, test tools; then ruff, mypy, pytest
 #   bash packaging/setup.sh build [what]              venv with PyInstaller; then packaging/build.py
 #                                                     (packaging/build.sh is the short form)
 #
@@ -88,6 +88,8 @@ fi
 if [ "$mode" = test ]; then
   say "ruff"
   "$vpy" -m ruff check writer_app tests packaging
+  say "mypy"
+  "$vpy" -m mypy
   say "pytest"
   set +e
   "$vpy" -m pytest -q "$@"

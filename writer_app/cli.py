@@ -1317,7 +1317,7 @@ def _gui_self_test(run: Any, ctx: Context, args: argparse.Namespace) -> int:
 class _Parser(argparse.ArgumentParser):
     """argparse whose errors are one line, like every other error here (usage is behind -h)."""
 
-    def error(self, message: str) -> Any:  # type: ignore[override]
+    def error(self, message: str) -> Any:
         self.exit(2, f"错误 (error): {self.prog}: {message}（用法见 {self.prog} -h / see -h）\n")
 
 
@@ -1602,8 +1602,8 @@ class _SafeStream:
 @contextlib.contextmanager
 def _safe_terminal() -> Iterator[None]:
     saved = sys.stdout, sys.stderr
-    sys.stdout = _SafeStream(sys.stdout, _CONTROLS["stdout"])  # type: ignore[assignment]
-    sys.stderr = _SafeStream(sys.stderr, _CONTROLS["stderr"])  # type: ignore[assignment]
+    sys.stdout = _SafeStream(sys.stdout, _CONTROLS["stdout"])
+    sys.stderr = _SafeStream(sys.stderr, _CONTROLS["stderr"])
     try:
         yield
     finally:

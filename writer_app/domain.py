@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -124,7 +125,7 @@ class Part:
         return {"title": self.title, "purpose": self.purpose, "chars": self.chars}
 
 
-def scale_budgets(weights: list[float], target: int, minimum: int, step: int = 1) -> list[int]:
+def scale_budgets(weights: Sequence[float], target: int, minimum: int, step: int = 1) -> list[int]:
     """Character budgets in proportion to ``weights`` (each at least ``minimum``, rounded to
     ``step``) that add up to ``target``; the last part takes the rounding remainder."""
     total = sum(weights)

@@ -21,7 +21,7 @@ import urllib.request
 import zipfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, cast
 from urllib.parse import urljoin, urlparse
 
 from writer_app.errors import DownloadError
@@ -47,7 +47,7 @@ def _disk_error(exc: OSError, part: Path) -> DownloadError:
 
 
 def _open_part(path: Path, mode: str) -> BinaryIO:
-    return path.open(mode)  # a seam: tests swap in a file that fills up
+    return cast(BinaryIO, path.open(mode))  # a seam: tests swap in a file that fills up
 
 
 def _hash_file(path: Path, h: hashlib._Hash) -> None:

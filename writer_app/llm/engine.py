@@ -7,6 +7,7 @@ and :class:`GenerationStats`.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import threading
 from collections.abc import Callable, Iterator
@@ -175,6 +176,18 @@ class Completion:
     finish_reason: FinishReason
     stats: GenerationStats
     message: str = ""
+
+
+@contextlib.contextmanager
+def opened(stream: Iterator[Chunk]) -> Iterator[Iterator[Chunk]]:
+    """``stream``, closed when the block ends, however it ends: closing an engine's stream early
+    stops the request (the worker, or the server's socket, is free for the next one)."""
+    try:
+        yield stream
+    finally:
+        close = getattr(stream, "close", None)
+        if close is not None:
+            close()
 
 
 def collect(chunks: Iterator[Chunk]) -> Completion:

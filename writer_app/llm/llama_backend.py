@@ -14,7 +14,7 @@ import random
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import Any, cast
 
 from writer_app.llm.engine import FinishReason, GenerationParams, GenerationStats, with_string_limits
 from writer_app.llm.loopguard import LoopGuard
@@ -286,7 +286,7 @@ class LlamaBackend:
             tail = messages.pop()["content"]
         if self._formatter is None:
             raise RuntimeError("模型没有对话模板 (the model has no chat template)")
-        result = self._formatter(messages=messages)
+        result = self._formatter(messages=cast(Any, messages))
         text = result.prompt + tail
         stops = result.stop if isinstance(result.stop, list) else ([result.stop] if result.stop else [])
         tokens = self.llm.tokenize(text.encode("utf-8"), add_bos=not result.added_special, special=True)

@@ -31,7 +31,7 @@ import time
 import tomllib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlsplit
 
 from writer_app import __version__
@@ -250,12 +250,12 @@ def continue_by_instruction(messages: list[Message], instruction: str) -> list[M
     cannot write on from one: the text so far joins the last user message with ``instruction``."""
     *head, last = messages
     text = string.Template(instruction).safe_substitute(text=last["content"])
-    msgs = [dict(m) for m in head]
+    msgs: list[Message] = [Message(role=m["role"], content=m["content"]) for m in head]
     if msgs and msgs[-1]["role"] == "user":
         msgs[-1]["content"] = msgs[-1]["content"] + "\n\n" + text
     else:
         msgs.append({"role": "user", "content": text})
-    return msgs  # type: ignore[return-value]
+    return msgs
 
 
 def _repeated_tail(text: str, written: str) -> int:
@@ -672,7 +672,7 @@ class RemoteEngine:
         if isinstance(messages, str):
             body["prompt"] = messages + ("\n\n" + instruction if instruction else "")
         else:
-            msgs = [dict(m) for m in messages]
+            msgs: list[Message] = [Message(role=m["role"], content=m["content"]) for m in messages]
             if instruction:
                 if msgs and msgs[0]["role"] == "system":
                     msgs[0]["content"] = msgs[0]["content"] + "\n\n" + instruction
@@ -794,7 +794,7 @@ class RemoteEngine:
             if "text/event-stream" not in opened.ctype.lower():
                 yield "whole", ""
                 return
-            name, data = "", []
+            name, data = "", cast(list[str], [])
             size = 0  # of this event's data so far: an event that never ends must not grow forever
             heard = time.monotonic()  # the last line that was not a keep-alive comment
             while True:

@@ -145,9 +145,10 @@ def worker_main(conn: Connection, cancel_id: Any, log_path: str | None) -> None:
 
                 params = GenerationParams(**msg["params"])
                 try:
-                    for event in backend.generate(
-                        msg["prompt"], params, lambda rid=rid: cancel_id.value == rid
-                    ):
+                    def stopped(rid: int = rid) -> bool:
+                        return bool(cancel_id.value == rid)
+
+                    for event in backend.generate(msg["prompt"], params, stopped):
                         event["id"] = rid
                         conn.send(event)
                 except PromptTooLong as exc:

@@ -342,18 +342,18 @@ def to_docx(project: Project, annotations: Iterable[Annotation] = ()) -> bytes:
             lo, hi = start + skip, start + len(line)
             pieces = [c for c in cuts if lo < c < hi]
             bounds = [lo, *pieces, hi]
-            for a, b2 in zip(bounds, bounds[1:], strict=False):
-                run = para.add_run(_xml(text[a:b2]))
-                runs_at.setdefault(a, run)
-                ends_at[b2] = run
+            for s0, s1 in zip(bounds, bounds[1:], strict=False):
+                run = para.add_run(_xml(text[s0:s1]))
+                runs_at.setdefault(s0, run)
+                ends_at[s1] = run
         for a in here:
             first = runs_at.get(a.start) or next(
                 (r for s, r in sorted(runs_at.items()) if s >= a.start), None
             )
-            last = ends_at.get(a.end) or first
             if first is None:
                 placed_uids.discard(a.uid)
                 continue
+            last = ends_at.get(a.end) or first
             body = a.body + ("（已解决）" if a.resolved else "")
             doc.add_comment([first, last], text=_xml(body), author=_xml(a.author) or "写作伴侣", initials="")
     loose = [a for a in notes if a.uid not in placed_uids]

@@ -11,7 +11,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, Protocol
 
 from writer_app.errors import BadInputError
 from writer_app.storage.db import Database
@@ -67,10 +67,14 @@ class _Stop:
 STOPPED = _Stop()
 
 
+class _Reader(Protocol):
+    def read(self, n: int = ...) -> bytes: ...
+
+
 class _Recoded:
     """A binary stream in another encoding, read as UTF-8 bytes, chunk by chunk."""
 
-    def __init__(self, fh: IO[bytes], encoding: str) -> None:
+    def __init__(self, fh: _Reader, encoding: str) -> None:
         self._fh = fh
         self._decoder = codecs.getincrementaldecoder(encoding)()
         self._encoding = encoding
@@ -94,7 +98,7 @@ class _Recoded:
 class _Prefixed:
     """``head`` (already read) followed by the rest of ``fh``."""
 
-    def __init__(self, head: bytes, fh: IO[bytes]) -> None:
+    def __init__(self, head: bytes, fh: _Reader) -> None:
         self._head = head
         self._fh = fh
 

@@ -172,7 +172,7 @@ def fit(
         intercept=b,
         fitted_on=fitted_on or f"{len(y)} essays, ridge alpha={alpha}",
         n=len(y),
-        agreement={"spearman_cv": round(spearman(pred, y), 3)},
+        agreement={"spearman_cv": round(spearman([float(v) for v in pred], [float(v) for v in y]), 3)},
     )
 
 

@@ -16,7 +16,7 @@ essays, see ``tests/bench/fit_features.py``).
 from __future__ import annotations
 
 import tomllib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -326,7 +326,9 @@ def critique(
         if features is None:
             raise BadInputError("没有模型时需要特征模型 (the analysis-only critique needs a feature model)")
         raw_dims = _feature_dimensions(rubric, features, values)
-        source, stats, found, mode = "analysis", [], [], "score"
+        stats: list[dict[str, Any]] = []
+        found: list[Any] = []
+        source, mode = "analysis", "score"
     else:
         mode = str(prompts.limit("mode", "score"))
         if mode == "band" and not rubric.tiers:
@@ -364,7 +366,7 @@ def critique(
     return result
 
 
-def _total(rubric: Rubric, scores: list[int], deductions: Deductions, evidence: list[Evidence]) -> int:
+def _total(rubric: Rubric, scores: Sequence[float], deductions: Deductions, evidence: list[Evidence]) -> int:
     total = final_total(rubric, scores, deductions)
     cap = evidence_cap(rubric, evidence)
     return min(total, cap) if cap is not None else total

@@ -18,13 +18,20 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Generator, Iterator
-from contextlib import closing
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 from writer_app.domain import Genre, Part, Thought, scale_budgets, target_from_query
 from writer_app.errors import BadInputError, CancelledError, ModelError
-from writer_app.llm.engine import CancelToken, Engine, FinishReason, GenerationParams, Message, collect
+from writer_app.llm.engine import (
+    CancelToken,
+    Engine,
+    FinishReason,
+    GenerationParams,
+    Message,
+    collect,
+    opened,
+)
 from writer_app.writing.guards import SENTENCE_END, CopySource, GuardRules, SentenceGuard, Verdict
 from writer_app.writing.outline import check_query
 from writer_app.writing.prompts import PromptSet
@@ -199,7 +206,7 @@ class GuardSettings:
         raw = prompts.limit("guard", {})
         raw = raw if isinstance(raw, dict) else {}
         known = {k: raw[k] for k in cls.__dataclass_fields__ if k in raw}
-        return cls(**known)  # type: ignore[arg-type]
+        return cls(**known)
 
 
 def _escalate(params: GenerationParams, g: GuardSettings, step: int) -> GenerationParams:
@@ -319,14 +326,14 @@ def _guarded_piece(
             avoid=avoid[-8:],
         )
         so_far = lead + text
-        msgs = [*messages, {"role": "assistant", "content": so_far}] if so_far else messages
+        msgs: list[Message] = [*messages, Message(role="assistant", content=so_far)] if so_far else messages
         raw = ""
         pos = 0
         rejected = False
         done = False
         reason, message = FinishReason.STOP, ""
         line_start = True
-        with closing(engine.stream(msgs, p, cancel)) as chunks:
+        with opened(engine.stream(msgs, p, cancel)) as chunks:
             for chunk in chunks:
                 final = chunk.done
                 if final:

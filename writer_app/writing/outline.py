@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Generator, Iterator
-from contextlib import closing
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -35,7 +34,7 @@ from writer_app.domain import (
     thought_schema,
 )
 from writer_app.errors import BadInputError, CancelledError, ModelError
-from writer_app.llm.engine import CancelToken, Engine, FinishReason, GenerationParams, Message
+from writer_app.llm.engine import CancelToken, Engine, FinishReason, GenerationParams, Message, opened
 from writer_app.writing.exemplars import Exemplar
 from writer_app.writing.guards import GuardRules, bigrams, han, han_count, jaccard, runs_of
 from writer_app.writing.prompts import PromptSet
@@ -341,7 +340,7 @@ def mend_section(
             for q in parts:
                 q.purpose = q.purpose or by_title.get(q.title, q.title)
         parts = parts[:6]
-        bad = len(parts) < 3 or structure_problem(parts, 0) or duplicate_purposes(parts, rules)
+        bad = len(parts) < 3 or bool(structure_problem(parts, 0)) or bool(duplicate_purposes(parts, rules))
         return Thought.render_section("structure", parts), dropped, "problem_structure" if bad else ""
     text = " ".join(_SENTENCES_IN.findall(body.strip())[:2]).strip() or body.strip()
     if text and is_cut(text):
@@ -364,7 +363,7 @@ def fit_structure(thought: Thought, genre: Genre, target: int, rules: GuardRules
         notice = f"结构无法使用（{problem}），已改用「{genre.name}」的常用结构 (used the genre's structure)"
     if not parts:
         return notice
-    given = [max(0, p.chars) for p in parts]
+    given: list[float] = [float(max(0, p.chars)) for p in parts]
     if any(g == 0 for g in given):
         given = [edge if (i in (0, len(parts) - 1) and len(parts) >= 3) else 1.0 for i in range(len(parts))]
     minimum = 2 if genre.unit == "行" else 30
@@ -410,7 +409,7 @@ def _stream_answer(
     raw = ""
     shown = ""
     reason, message = FinishReason.ERROR, "stream ended without a result"
-    with closing(engine.stream(messages, params, cancel)) as chunks:
+    with opened(engine.stream(messages, params, cancel)) as chunks:
         for chunk in chunks:
             if chunk.done:
                 assert chunk.finish_reason is not None

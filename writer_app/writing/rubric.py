@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 import re
 import tomllib
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -141,7 +142,7 @@ def compute_deductions(
     return Deductions(items, cap)
 
 
-def final_total(rubric: Rubric, dimension_scores: list[float], deductions: Deductions) -> int:
+def final_total(rubric: Rubric, dimension_scores: Sequence[float], deductions: Deductions) -> int:
     total = sum(dimension_scores) + deductions.points
     if deductions.cap is not None:
         total = min(total, deductions.cap)
