@@ -158,8 +158,11 @@ def collect_licenses(dest: Path) -> list[str]:
         lic = dist.metadata.get("License-Expression") or dist.metadata.get("License") or ""
         lic = lic.strip().splitlines()[0] if lic.strip() else ""
         if not lic or len(lic) > 80:
-            classifiers = [c.split("::")[-1].strip() for c in dist.metadata.get_all("Classifier") or []
-                           if c.startswith("License ::")]
+            classifiers = [
+                c.split("::")[-1].strip()
+                for c in dist.metadata.get_all("Classifier") or []
+                if c.startswith("License ::")
+            ]
             lic = "; ".join(classifiers) or lic[:80] or "see files"
         folder = dest / f"{name}-{dist.version}"
         copied = []
@@ -195,7 +198,12 @@ def collect_licenses(dest: Path) -> list[str]:
     for file, what in extras.items():
         shutil.copy2(texts / file, dest / file)
         lines.append(f"{what} ({file})")
-    py_license = Path(sys.base_prefix) / "lib" / f"python{sys.version_info.major}.{sys.version_info.minor}" / "LICENSE.txt"
+    py_license = (
+        Path(sys.base_prefix)
+        / "lib"
+        / f"python{sys.version_info.major}.{sys.version_info.minor}"
+        / "LICENSE.txt"
+    )
     if py_license.is_file():
         shutil.copy2(py_license, dest / "Python-LICENSE.txt")
         lines.append(f"Python {sys.version.split()[0]}: PSF-2.0 (Python-LICENSE.txt)")
@@ -221,10 +229,21 @@ def build_bundle() -> Path:
     started = time.monotonic()
     say("PyInstaller (about a minute)")
     subprocess.run(
-        [sys.executable, "-m", "PyInstaller", "--noconfirm", "--log-level", "WARN",
-         "--distpath", str(DIST), "--workpath", str(BUILD / "pyinstaller"),
-         str(PACKAGING / "pyinstaller" / "linux.spec")],
-        check=True, cwd=ROOT,
+        [
+            sys.executable,
+            "-m",
+            "PyInstaller",
+            "--noconfirm",
+            "--log-level",
+            "WARN",
+            "--distpath",
+            str(DIST),
+            "--workpath",
+            str(BUILD / "pyinstaller"),
+            str(PACKAGING / "pyinstaller" / "linux.spec"),
+        ],
+        check=True,
+        cwd=ROOT,
     )
     collect_licenses(BUNDLE / "licenses")
     shutil.copy2(ROOT / "CHANGELOG.md", BUNDLE / "CHANGELOG.md")
@@ -358,14 +377,17 @@ def build_deb(bundle: Path = BUNDLE, compression: str = "xz") -> Path:
     scalable.parent.mkdir(parents=True, exist_ok=True)
     shutil.copy2(icons / "scalable.svg", scalable)
     doc = share / "doc" / PACKAGE
-    _write(doc / "copyright", (
-        "Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/\n"
-        "Upstream-Name: Writer Companion\n\n"
-        "Files: *\nLicense: Apache-2.0\n"
-        " On Debian systems the full text is in /usr/share/common-licenses/Apache-2.0.\n"
-        f" The bundled components' licences are in /opt/{PACKAGE}/licenses/\n"
-        " (THIRD-PARTY-NOTICES.txt lists them).\n"
-    ))
+    _write(
+        doc / "copyright",
+        (
+            "Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/\n"
+            "Upstream-Name: Writer Companion\n\n"
+            "Files: *\nLicense: Apache-2.0\n"
+            " On Debian systems the full text is in /usr/share/common-licenses/Apache-2.0.\n"
+            f" The bundled components' licences are in /opt/{PACKAGE}/licenses/\n"
+            " (THIRD-PARTY-NOTICES.txt lists them).\n"
+        ),
+    )
     with gzip.GzipFile(doc / "changelog.gz", "wb", mtime=0) as gz:
         gz.write((ROOT / "CHANGELOG.md").read_bytes())
     (doc / "changelog.gz").chmod(0o644)
@@ -373,7 +395,9 @@ def build_deb(bundle: Path = BUNDLE, compression: str = "xz") -> Path:
     depends, notes = compute_depends(opt)
     for n in notes:
         say(f"note: {n}")
-    installed_kib = sum(f.stat().st_size for f in stage.rglob("*") if f.is_file() and not f.is_symlink()) // 1024
+    installed_kib = (
+        sum(f.stat().st_size for f in stage.rglob("*") if f.is_file() and not f.is_symlink()) // 1024
+    )
     control = (
         f"Package: {PACKAGE}\nVersion: {ver}\nArchitecture: amd64\n"
         "Maintainer: Writer Companion developers <writer-companion@localhost>\n"
@@ -394,15 +418,20 @@ def build_deb(bundle: Path = BUNDLE, compression: str = "xz") -> Path:
     say(f"dpkg-deb ({compression})")
     subprocess.run(
         ["dpkg-deb", "--root-owner-group", f"-Z{compression}", "--build", str(stage), str(out)],
-        check=True, stdout=subprocess.DEVNULL,
+        check=True,
+        stdout=subprocess.DEVNULL,
     )
-    say(f"deb: {out} ({mib(out)}, installed {installed_kib / 1024:.0f} MiB, {time.monotonic() - started:.0f} s)")
+    say(
+        f"deb: {out} ({mib(out)}, installed {installed_kib / 1024:.0f} MiB, {time.monotonic() - started:.0f} s)"
+    )
     say(f"Depends: {', '.join(depends)}")
     return out
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("what", choices=["icons", "bundle", "deb", "all", "licenses"])
     parser.add_argument("--compression", default="xz", choices=["xz", "zstd", "gzip"], help="for the .deb")
     parser.add_argument("--out", type=Path, help="licenses: the folder to write")

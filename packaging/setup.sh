@@ -88,6 +88,7 @@ fi
 if [ "$mode" = test ]; then
   say "ruff"
   "$vpy" -m ruff check writer_app tests packaging
+  "$vpy" -m ruff format --check writer_app tests packaging
   say "mypy"
   "$vpy" -m mypy
   say "pytest"

@@ -56,7 +56,9 @@ def version() -> str:
     return __version__
 
 
-def run(cmd: list[str], env: dict[str, str], timeout: float = 300, **kw: object) -> subprocess.CompletedProcess:
+def run(
+    cmd: list[str], env: dict[str, str], timeout: float = 300, **kw: object
+) -> subprocess.CompletedProcess:
     return subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=timeout, **kw)
 
 
@@ -80,7 +82,8 @@ class Xvfb:
                 break
         self.proc = subprocess.Popen(
             ["Xvfb", f":{n}", "-screen", "0", "1280x800x24", "-nolisten", "tcp"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         for _ in range(100):
             if Path(f"/tmp/.X11-unix/X{n}").exists():
@@ -141,8 +144,11 @@ def smoke_bundle(bundle: Path, starts: int) -> dict:
     for what, rel in must.items():
         check((internal / rel).exists(), what, rel)
     check((bundle / "licenses" / "THIRD-PARTY-NOTICES.txt").is_file(), "licences collected")
-    notices = (bundle / "licenses" / "THIRD-PARTY-NOTICES.txt").read_text(encoding="utf-8") if (
-        bundle / "licenses" / "THIRD-PARTY-NOTICES.txt").is_file() else ""
+    notices = (
+        (bundle / "licenses" / "THIRD-PARTY-NOTICES.txt").read_text(encoding="utf-8")
+        if (bundle / "licenses" / "THIRD-PARTY-NOTICES.txt").is_file()
+        else ""
+    )
     for name in ("PySide6", "llama_cpp_python", "jieba", "llama.cpp", "Qwen2.5", "Python"):
         check(name.lower() in notices.lower(), f"licence listed: {name}")
     models = [p for p in bundle.rglob("*.gguf")]
@@ -155,36 +161,61 @@ def smoke_bundle(bundle: Path, starts: int) -> dict:
         model = tiny_model(tmpd)
         home = tmpd / "home"
         proc = run([str(exe), "--version"], app_env(home))
-        check(proc.stdout.strip() == f"writer-app {version()}", "--version matches the package", proc.stdout.strip())
+        check(
+            proc.stdout.strip() == f"writer-app {version()}",
+            "--version matches the package",
+            proc.stdout.strip(),
+        )
 
         result = tmpd / "selftest.json"
         t0 = time.monotonic()
-        proc = run([str(exe), "gui", "--self-test", str(result), "-m", str(model)],
-                   app_env(home, QT_QPA_PLATFORM="offscreen"))
+        proc = run(
+            [str(exe), "gui", "--self-test", str(result), "-m", str(model)],
+            app_env(home, QT_QPA_PLATFORM="offscreen"),
+        )
         info = json.loads(result.read_text()) if result.exists() else {}
-        check(proc.returncode == 0 and info.get("ok") is True,
-              "offscreen window: 构思 + draft with the tiny model (frozen worker)",
-              f"exit {proc.returncode}, {info.get('steps')}, {info.get('error') or ''} {tail(proc) if proc.returncode else ''}")
+        check(
+            proc.returncode == 0 and info.get("ok") is True,
+            "offscreen window: 构思 + draft with the tiny model (frozen worker)",
+            f"exit {proc.returncode}, {info.get('steps')}, {info.get('error') or ''} {tail(proc) if proc.returncode else ''}",
+        )
         figures["selftest_s"] = round(time.monotonic() - t0, 2)
 
         proc = run([str(exe), "generate", "-m", str(model), "--max-tokens", "24", "写一句话"], app_env(home))
-        check(proc.returncode == 0 and proc.stdout.strip() != "", "CLI generation", tail(proc) if proc.returncode else "")
+        check(
+            proc.returncode == 0 and proc.stdout.strip() != "",
+            "CLI generation",
+            tail(proc) if proc.returncode else "",
+        )
 
         proc = run([str(exe), "models", "info", "/nonexistent.gguf"], app_env(home))
-        check(proc.returncode != 0 and "Traceback" not in proc.stderr and len(proc.stderr.strip().splitlines()) == 1,
-              "bad input is one line", proc.stderr.strip()[:200])
+        check(
+            proc.returncode != 0
+            and "Traceback" not in proc.stderr
+            and len(proc.stderr.strip().splitlines()) == 1,
+            "bad input is one line",
+            proc.stderr.strip()[:200],
+        )
 
         with Xvfb() as x:
             if not x.display:
                 print("skip real X11 window: Xvfb is not installed", flush=True)
             else:
                 shot = tmpd / "window.png"
-                proc = run([str(exe), "gui", "--screenshot", str(shot), "--quit-when-ready"],
-                           app_env(home, DISPLAY=x.display))
-                meta = json.loads(shot.with_suffix(".json").read_text()) if shot.with_suffix(".json").exists() else {}
-                check(proc.returncode == 0 and shot.exists() and meta.get("draws_sample") is True,
-                      "X11 window (xcb plugin) draws Chinese",
-                      f"exit {proc.returncode}, font {meta.get('family')} {tail(proc) if proc.returncode else ''}")
+                proc = run(
+                    [str(exe), "gui", "--screenshot", str(shot), "--quit-when-ready"],
+                    app_env(home, DISPLAY=x.display),
+                )
+                meta = (
+                    json.loads(shot.with_suffix(".json").read_text())
+                    if shot.with_suffix(".json").exists()
+                    else {}
+                )
+                check(
+                    proc.returncode == 0 and shot.exists() and meta.get("draws_sample") is True,
+                    "X11 window (xcb plugin) draws Chinese",
+                    f"exit {proc.returncode}, font {meta.get('family')} {tail(proc) if proc.returncode else ''}",
+                )
                 if shot.exists():
                     keep = ROOT / "build" / "smoke-window.png"
                     keep.parent.mkdir(exist_ok=True)
@@ -195,15 +226,22 @@ def smoke_bundle(bundle: Path, starts: int) -> dict:
             bundle_s, source_s = [], []
             for _ in range(starts):  # interleaved, so both see the same machine load
                 bundle_s += cold_starts([str(exe)], home, {"QT_QPA_PLATFORM": "offscreen"}, 1)
-                source_s += cold_starts(src, home, {"QT_QPA_PLATFORM": "offscreen", "PYTHONPATH": str(ROOT)}, 1)
+                source_s += cold_starts(
+                    src, home, {"QT_QPA_PLATFORM": "offscreen", "PYTHONPATH": str(ROOT)}, 1
+                )
             if bundle_s and source_s:
                 figures["cold_start_bundle_s"] = round(statistics.median(bundle_s), 3)
                 figures["cold_start_source_s"] = round(statistics.median(source_s), 3)
-                figures["cold_start_ratio"] = round(figures["cold_start_bundle_s"] / figures["cold_start_source_s"], 2)
+                figures["cold_start_ratio"] = round(
+                    figures["cold_start_bundle_s"] / figures["cold_start_source_s"], 2
+                )
                 figures["starts"] = starts
-                print(f"cold start to a usable window (median of {starts}): bundle "
-                      f"{figures['cold_start_bundle_s']} s, source {figures['cold_start_source_s']} s, "
-                      f"ratio {figures['cold_start_ratio']}", flush=True)
+                print(
+                    f"cold start to a usable window (median of {starts}): bundle "
+                    f"{figures['cold_start_bundle_s']} s, source {figures['cold_start_source_s']} s, "
+                    f"ratio {figures['cold_start_ratio']}",
+                    flush=True,
+                )
     return figures
 
 
@@ -223,8 +261,10 @@ def debian_root(root: Path, cache: Path) -> float:
             raise SystemExit("debootstrap is not installed: apt-get install debootstrap")
         tmp = cache.parent / "debroot-tmp"
         shutil.rmtree(tmp, ignore_errors=True)
-        p = _sh(["debootstrap", "--variant=minbase", "bookworm", str(tmp), "http://deb.debian.org/debian"],
-                timeout=1800)
+        p = _sh(
+            ["debootstrap", "--variant=minbase", "bookworm", str(tmp), "http://deb.debian.org/debian"],
+            timeout=1800,
+        )
         if p.returncode != 0:
             raise SystemExit(f"debootstrap failed: {p.stderr.strip().splitlines()[-1:]}")
         (tmp / "etc" / "apt" / "sources.list").write_text(
@@ -246,14 +286,22 @@ def smoke_deb(deb: Path, root: Path) -> dict:
         return figures
     figures["deb_mib"] = round(deb.stat().st_size / 2**20, 1)
     info = _sh(["dpkg-deb", "-f", str(deb), "Version", "Depends"]).stdout
-    check(f"Version: {version()}" in info, ".deb version matches the package", info.splitlines()[0] if info else "")
+    check(
+        f"Version: {version()}" in info,
+        ".deb version matches the package",
+        info.splitlines()[0] if info else "",
+    )
     listing = _sh(["dpkg-deb", "-c", str(deb)]).stdout
-    for path in ("./usr/bin/writer-app", "./usr/share/applications/io.github.writercompanion.WriterCompanion.desktop",
-                 "./usr/share/metainfo/io.github.writercompanion.WriterCompanion.metainfo.xml",
-                 "./usr/share/icons/hicolor/48x48/apps/io.github.writercompanion.WriterCompanion.png",
-                 "./usr/share/icons/hicolor/256x256/apps/io.github.writercompanion.WriterCompanion.png",
-                 "./usr/share/icons/hicolor/scalable/apps/io.github.writercompanion.WriterCompanion.svg",
-                 "./opt/writer-companion/writer-app", "./opt/writer-companion/licenses/THIRD-PARTY-NOTICES.txt"):
+    for path in (
+        "./usr/bin/writer-app",
+        "./usr/share/applications/io.github.writercompanion.WriterCompanion.desktop",
+        "./usr/share/metainfo/io.github.writercompanion.WriterCompanion.metainfo.xml",
+        "./usr/share/icons/hicolor/48x48/apps/io.github.writercompanion.WriterCompanion.png",
+        "./usr/share/icons/hicolor/256x256/apps/io.github.writercompanion.WriterCompanion.png",
+        "./usr/share/icons/hicolor/scalable/apps/io.github.writercompanion.WriterCompanion.svg",
+        "./opt/writer-companion/writer-app",
+        "./opt/writer-companion/licenses/THIRD-PARTY-NOTICES.txt",
+    ):
         check(f" {path}" in listing, f".deb carries {path}")
     check(".gguf" not in listing, "no model in the .deb")
 
@@ -262,8 +310,12 @@ def smoke_deb(deb: Path, root: Path) -> dict:
     figures["debian_root_s"] = round(debian_root(root, cache), 1)
     mounts: list[Path] = []
     try:
-        for src, rel, extra in (("proc", "proc", ["-t", "proc"]), ("/dev", "dev", ["--rbind"]),
-                                ("/sys", "sys", ["--rbind"]), ("/tmp/.X11-unix", "tmp/.X11-unix", ["--bind"])):
+        for src, rel, extra in (
+            ("proc", "proc", ["-t", "proc"]),
+            ("/dev", "dev", ["--rbind"]),
+            ("/sys", "sys", ["--rbind"]),
+            ("/tmp/.X11-unix", "tmp/.X11-unix", ["--bind"]),
+        ):
             target = root / rel
             target.mkdir(parents=True, exist_ok=True)
             if src.startswith("/") and not Path(src).exists():
@@ -273,15 +325,24 @@ def smoke_deb(deb: Path, root: Path) -> dict:
                 mounts.append(target)
         shutil.copy2("/etc/resolv.conf", root / "etc" / "resolv.conf")
         shutil.copy2(deb, root / "tmp" / deb.name)
-        env = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "DEBIAN_FRONTEND": "noninteractive", "LANG": "C.UTF-8",
-               "HOME": "/root"}
+        env = {
+            "PATH": "/usr/sbin:/usr/bin:/sbin:/bin",
+            "DEBIAN_FRONTEND": "noninteractive",
+            "LANG": "C.UTF-8",
+            "HOME": "/root",
+        }
         p = _sh(["chroot", str(root), "apt-get", "update", "-qq"], env=env)
         check(p.returncode == 0, "apt-get update in the bare root", p.stderr.strip()[-200:])
         t0 = time.monotonic()
-        p = _sh(["chroot", str(root), "apt-get", "install", "-y", "-q", f"/tmp/{deb.name}"], env=env, timeout=1800)
+        p = _sh(
+            ["chroot", str(root), "apt-get", "install", "-y", "-q", f"/tmp/{deb.name}"], env=env, timeout=1800
+        )
         install_s = time.monotonic() - t0
-        check(p.returncode == 0, "apt-get install ./writer-companion_*.deb on bare Debian 12",
-              p.stderr.strip()[-300:] if p.returncode else f"{install_s:.1f} s")
+        check(
+            p.returncode == 0,
+            "apt-get install ./writer-companion_*.deb on bare Debian 12",
+            p.stderr.strip()[-300:] if p.returncode else f"{install_s:.1f} s",
+        )
         figures["apt_install_s"] = round(install_s, 1)
         added = [ln.split()[1] for ln in p.stdout.splitlines() if ln.startswith("Setting up ")]
         figures["packages_installed"] = len(added)
@@ -289,15 +350,23 @@ def smoke_deb(deb: Path, root: Path) -> dict:
             return figures
 
         p = _sh(["chroot", str(root), "writer-app", "--version"], env=env)
-        check(p.stdout.strip() == f"writer-app {version()}", "installed writer-app --version", p.stdout.strip())
+        check(
+            p.stdout.strip() == f"writer-app {version()}", "installed writer-app --version", p.stdout.strip()
+        )
         model = tiny_model(root / "tmp")
         rel_model = "/" + model.relative_to(root).as_posix()
-        p = _sh(["chroot", str(root), "writer-app", "gui", "--self-test", "/tmp/selftest.json", "-m", rel_model],
-                env={**env, "QT_QPA_PLATFORM": "offscreen", "WRITER_APP_NO_FIRST_RUN": "1"}, timeout=300)
+        p = _sh(
+            ["chroot", str(root), "writer-app", "gui", "--self-test", "/tmp/selftest.json", "-m", rel_model],
+            env={**env, "QT_QPA_PLATFORM": "offscreen", "WRITER_APP_NO_FIRST_RUN": "1"},
+            timeout=300,
+        )
         res = root / "tmp" / "selftest.json"
         info = json.loads(res.read_text()) if res.exists() else {}
-        check(p.returncode == 0 and info.get("ok") is True, "installed app: window + 构思 + draft (tiny model)",
-              f"exit {p.returncode} {info.get('error') or ''} {p.stderr.strip()[-200:] if p.returncode else ''}")
+        check(
+            p.returncode == 0 and info.get("ok") is True,
+            "installed app: window + 构思 + draft (tiny model)",
+            f"exit {p.returncode} {info.get('error') or ''} {p.stderr.strip()[-200:] if p.returncode else ''}",
+        )
         desktop = root / "usr/share/applications/io.github.writercompanion.WriterCompanion.desktop"
         check(desktop.is_file(), "desktop entry installed")
 
@@ -306,15 +375,27 @@ def smoke_deb(deb: Path, root: Path) -> dict:
                 print("skip window on X11: Xvfb is not installed on the host", flush=True)
             else:
                 t0 = time.monotonic()
-                p = _sh(["chroot", str(root), "writer-app", "gui", "--screenshot", "/tmp/window.png",
-                         "--quit-when-ready"],
-                        env={**env, "DISPLAY": x.display, "WRITER_APP_NO_FIRST_RUN": "1"}, timeout=120)
+                p = _sh(
+                    [
+                        "chroot",
+                        str(root),
+                        "writer-app",
+                        "gui",
+                        "--screenshot",
+                        "/tmp/window.png",
+                        "--quit-when-ready",
+                    ],
+                    env={**env, "DISPLAY": x.display, "WRITER_APP_NO_FIRST_RUN": "1"},
+                    timeout=120,
+                )
                 window_s = time.monotonic() - t0
                 meta_file = root / "tmp" / "window.json"
                 meta = json.loads(meta_file.read_text()) if meta_file.exists() else {}
-                check(p.returncode == 0 and meta.get("draws_sample") is True,
-                      "installed app: X11 window with Chinese glyphs",
-                      f"font {meta.get('family')}, {window_s:.2f} s {p.stderr.strip()[-200:] if p.returncode else ''}")
+                check(
+                    p.returncode == 0 and meta.get("draws_sample") is True,
+                    "installed app: X11 window with Chinese glyphs",
+                    f"font {meta.get('family')}, {window_s:.2f} s {p.stderr.strip()[-200:] if p.returncode else ''}",
+                )
                 figures["first_window_s"] = round(window_s, 2)
                 figures["install_to_window_s"] = round(install_s + window_s, 1)
                 if (root / "tmp" / "window.png").exists():
@@ -326,7 +407,9 @@ def smoke_deb(deb: Path, root: Path) -> dict:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("what", choices=["bundle", "deb"])
     parser.add_argument("--bundle", type=Path, default=ROOT / "dist" / "writer-companion")
     parser.add_argument("--deb", type=Path)
@@ -337,11 +420,18 @@ def main(argv: list[str] | None = None) -> int:
     if args.what == "bundle":
         figures = smoke_bundle(args.bundle, args.starts)
     else:
-        deb = args.deb or max((ROOT / "dist").glob("writer-companion_*_amd64.deb"), default=Path("missing.deb"),
-                              key=lambda p: p.stat().st_mtime)
+        deb = args.deb or max(
+            (ROOT / "dist").glob("writer-companion_*_amd64.deb"),
+            default=Path("missing.deb"),
+            key=lambda p: p.stat().st_mtime,
+        )
         figures = smoke_deb(deb, args.root)
-    print(json.dumps(figures, ensure_ascii=False) if args.json else
-          "figures: " + ", ".join(f"{k}={v}" for k, v in figures.items()), flush=True)
+    print(
+        json.dumps(figures, ensure_ascii=False)
+        if args.json
+        else "figures: " + ", ".join(f"{k}={v}" for k, v in figures.items()),
+        flush=True,
+    )
     if FAILED:
         print(f"{len(FAILED)} check(s) failed: {'; '.join(FAILED)}", file=sys.stderr)
         return 1

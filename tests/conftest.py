@@ -82,7 +82,13 @@ def small_resources(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     (prompts / "draft.toml").write_text(tomli_w.dumps(draft), encoding="utf-8")
     critique = tomllib.loads((prompts / "critique.toml").read_text(encoding="utf-8"))
     critique["limits"].update(
-        reason_chars=4, quote_chars=4, issue_chars=4, fix_chars=4, max_suggestions=1, point_chars=4, max_points=1
+        reason_chars=4,
+        quote_chars=4,
+        issue_chars=4,
+        fix_chars=4,
+        max_suggestions=1,
+        point_chars=4,
+        max_points=1,
     )
     (prompts / "critique.toml").write_text(tomli_w.dumps(critique), encoding="utf-8")
     monkeypatch.setenv("WRITER_APP_RESOURCES", str(root))

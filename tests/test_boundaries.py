@@ -41,6 +41,7 @@ def test_only_the_backend_names_llama_cpp():
     naming = sorted(
         str(p.relative_to(root))
         for p in root.rglob("*.py")
-        if "import llama_cpp" in p.read_text(encoding="utf-8") or "from llama_cpp" in p.read_text(encoding="utf-8")
+        if "import llama_cpp" in p.read_text(encoding="utf-8")
+        or "from llama_cpp" in p.read_text(encoding="utf-8")
     )
     assert naming == ["llm/llama_backend.py"]

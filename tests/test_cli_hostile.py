@@ -51,7 +51,9 @@ def test_export_refuses_a_fifo_a_symlink_and_keeps_the_folder_as_it_was(tmp_path
     ],
 )
 def test_huge_or_negative_numbers_are_one_line(args):
-    err = assert_one_line_error(run(*args, timeout=30), code=1 if args[0] != "search" and "--limit" not in args else 2)
+    err = assert_one_line_error(
+        run(*args, timeout=30), code=1 if args[0] != "search" and "--limit" not in args else 2
+    )
     assert "内部错误" not in err
 
 
@@ -69,7 +71,10 @@ def test_an_undecodable_argument_is_refused_and_nothing_is_stored(tmp_path):
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=30)
     err = assert_one_line_error(proc)
     assert "UTF-8" in err
-    assert "（没有项目" in run("project", "list").stdout or run("project", "list", "--json").stdout.strip() == "[]"
+    assert (
+        "（没有项目" in run("project", "list").stdout
+        or run("project", "list", "--json").stdout.strip() == "[]"
+    )
 
 
 def test_special_files_given_as_input_are_refused_without_blocking(tmp_path):

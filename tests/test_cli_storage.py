@@ -158,7 +158,9 @@ def test_the_data_folder_chosen_in_the_settings_is_used_by_every_command(app_hom
     (config / "settings.toml").write_text(f'data_dir = "{elsewhere.as_posix()}"\n', encoding="utf-8")
     proc = run("project", "new", "搬家后的项目")
     assert proc.returncode == 0, proc.stderr
-    assert (elsewhere / "writer.db").exists() and not (tmp_path / "data" / "writer-companion" / "writer.db").exists()
+    assert (elsewhere / "writer.db").exists() and not (
+        tmp_path / "data" / "writer-companion" / "writer.db"
+    ).exists()
     assert "搬家后的项目" in run("project", "list").stdout
 
 

@@ -47,7 +47,9 @@ def test_classroom_settings_round_trip_and_an_unknown_backend_falls_back_to_loca
     from writer_app.config import EngineSettings, ServerSettings
 
     f = tmp_path / "settings.toml"
-    s = Settings(engine=EngineSettings(backend="server", server=ServerSettings(url="http://h:8080/v1", model="m")))
+    s = Settings(
+        engine=EngineSettings(backend="server", server=ServerSettings(url="http://h:8080/v1", model="m"))
+    )
     save_settings(f, s)
     assert load_settings(f) == (s, [])
     f.write_text('[engine]\nbackend = "cloud"\n[engine.server]\ntimeout_s = 30\n', encoding="utf-8")

@@ -82,7 +82,9 @@ def test_classroom_mode_builds_a_server_engine_and_never_the_local_one(small_res
 
     srv = LlamaServer(tiny_model, api_key="class-key")
     try:
-        settings = Settings(engine=EngineSettings(backend="server", model=str(tiny_model), server=ServerSettings(url=srv.url)))
+        settings = Settings(
+            engine=EngineSettings(backend="server", model=str(tiny_model), server=ServerSettings(url=srv.url))
+        )
         wb = Workbench.create(AppPaths.from_env(), settings, small_resources / "resources")
         wb.models.keys = KeyStore(FileKeyring(tmp_path / "ring.json"), env={})
         host = wb.models
@@ -110,8 +112,12 @@ def _scripted_answers():
 
     return [  # the shipped mode: strengths and problems, then the band
         _json.dumps(
-            {"strengths": ["切题"], "problems": ["平"] * n, "band": "一等",
-             "suggestions": [{"quote": "汗水湿透了衣背", "issue": "平", "fix": "细"}]},
+            {
+                "strengths": ["切题"],
+                "problems": ["平"] * n,
+                "band": "一等",
+                "suggestions": [{"quote": "汗水湿透了衣背", "issue": "平", "fix": "细"}],
+            },
             ensure_ascii=False,
         )
         for n in (0, 1, 1)  # the test resources allow one problem per dimension

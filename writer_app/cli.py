@@ -31,7 +31,9 @@ def _number(kind: type, lo: float, hi: float) -> Callable[[str], Any]:
         try:
             value = kind(text)
         except (ValueError, OverflowError):
-            raise argparse.ArgumentTypeError(f"{text!r} 不是{'整数' if kind is int else '数字'} (not a number)") from None
+            raise argparse.ArgumentTypeError(
+                f"{text!r} 不是{'整数' if kind is int else '数字'} (not a number)"
+            ) from None
         if value != value or not lo <= value <= hi:
             raise argparse.ArgumentTypeError(f"{text} 超出范围 {kind(lo)}–{kind(hi)} (out of range)")
         return value
@@ -260,7 +262,11 @@ def command_settings(settings: Settings, args: argparse.Namespace | None) -> Set
         )
         return replace(settings, engine=replace(e, backend="server", server=server, **over))
     over.update(
-        {k: getattr(args, k) for k in ("n_ctx", "n_threads", "n_gpu_layers") if getattr(args, k, None) is not None}
+        {
+            k: getattr(args, k)
+            for k in ("n_ctx", "n_threads", "n_gpu_layers")
+            if getattr(args, k, None) is not None
+        }
     )
     if model:
         over["model"] = model
@@ -276,9 +282,15 @@ def _engine(ctx: Context) -> Any:
     args = ctx.args
     wb = ctx.workbench()
     if wb.models.remote:
-        for flag, option in (("n_ctx", "--n-ctx"), ("n_threads", "--threads"), ("n_gpu_layers", "--gpu-layers")):
+        for flag, option in (
+            ("n_ctx", "--n-ctx"),
+            ("n_threads", "--threads"),
+            ("n_gpu_layers", "--gpu-layers"),
+        ):
             if getattr(args, flag, None) is not None:
-                raise BadInputError(f"{option} 只用于本机模型，服务器模式下无效 ({option} is for a local model only)")
+                raise BadInputError(
+                    f"{option} 只用于本机模型，服务器模式下无效 ({option} is for a local model only)"
+                )
         url = wb.models.settings.engine.server.url
         if not url.strip():
             raise BadInputError(
@@ -286,7 +298,9 @@ def _engine(ctx: Context) -> Any:
                 " (classroom mode is on but no server URL is set)"
             )
         url = normalize_base_url(url)  # a malformed URL: its one line
-        _status(f"课堂模式：题目和文字会发送到服务器 {url} (classroom mode: your text is sent to this server)")
+        _status(
+            f"课堂模式：题目和文字会发送到服务器 {url} (classroom mode: your text is sent to this server)"
+        )
     wb.models.engine()
     return wb
 
@@ -394,6 +408,7 @@ def _test_server(ctx: Context, engine: Any) -> dict[str, Any]:
     _status(f"正在连接 (connecting to) {url} …")
     with _ctrl_c_cancels() as cancel:
         return remote.test_connection(cancel)
+
 
 def _print_server_result(info: dict[str, Any]) -> None:
     modes = {
@@ -922,7 +937,16 @@ def cmd_calibrate(ctx: Context, args: argparse.Namespace) -> int:
 
     def progress(i: int, n: int, name: str) -> None:
         if not bars:
-            bars.append(tqdm(desc="校准 (calibrating)", unit="篇", total=n, file=sys.stderr, dynamic_ncols=True, disable=args.json))
+            bars.append(
+                tqdm(
+                    desc="校准 (calibrating)",
+                    unit="篇",
+                    total=n,
+                    file=sys.stderr,
+                    dynamic_ncols=True,
+                    disable=args.json,
+                )
+            )
         bar = bars[0]
         bar.set_postfix_str(name[:24])
         bar.n = i - 1
@@ -945,7 +969,9 @@ def cmd_calibrate(ctx: Context, args: argparse.Namespace) -> int:
                 cal = wb.calibrate(Path(args.source), genre, cancel, **common)
     except CancelledError:
         close_bar(False)
-        _status("已取消：已评过的文章会保留，再次运行从这里继续 (cancelled: finished essays are kept; run again to resume)")
+        _status(
+            "已取消：已评过的文章会保留，再次运行从这里继续 (cancelled: finished essays are kept; run again to resume)"
+        )
         return EXIT_CANCELLED
     close_bar(True)
     out = {
@@ -1091,7 +1117,11 @@ def cmd_import(ctx: Context, args: argparse.Namespace) -> int:
     if args.json:
         _print_json(report.to_dict())
     else:
-        read_as = "" if report.encoding.startswith("utf-8") else f"（按 {report.encoding} 编码读取 / read as {report.encoding}）"
+        read_as = (
+            ""
+            if report.encoding.startswith("utf-8")
+            else f"（按 {report.encoding} 编码读取 / read as {report.encoding}）"
+        )
         print(f"导入 (imported) {report.added} 条，重复跳过 (duplicates) {report.duplicates} 条{read_as}")
         for line, reason in report.rejected[:50]:
             print(f"第 {line} 行：{reason}", file=sys.stderr)
@@ -1228,11 +1258,22 @@ def _add_engine_args(p: argparse.ArgumentParser, *, server: bool = True) -> None
         help="模型名称或 .gguf 路径；用服务器时是服务器上的模型 (catalog name, added name or path; with a server: its model id)",
     )
     p.add_argument(
-        "--n-ctx", type=_number(int, 1, 1 << 20), dest="n_ctx", help="上下文长度 (context tokens; default: model's, max 8192)"
+        "--n-ctx",
+        type=_number(int, 1, 1 << 20),
+        dest="n_ctx",
+        help="上下文长度 (context tokens; default: model's, max 8192)",
     )
-    p.add_argument("--threads", type=_number(int, 1, 1024), dest="n_threads", help="线程数 (threads; default: physical cores)")
     p.add_argument(
-        "--gpu-layers", type=_number(int, -1, 100_000), dest="n_gpu_layers", help="放到 GPU 的层数 (layers offloaded to GPU)"
+        "--threads",
+        type=_number(int, 1, 1024),
+        dest="n_threads",
+        help="线程数 (threads; default: physical cores)",
+    )
+    p.add_argument(
+        "--gpu-layers",
+        type=_number(int, -1, 100_000),
+        dest="n_gpu_layers",
+        help="放到 GPU 的层数 (layers offloaded to GPU)",
     )
     if not server:
         return
@@ -1253,7 +1294,9 @@ def _add_writing_args(p: argparse.ArgumentParser) -> None:
         "--project", "-p", help="读取并存入这个项目（编号、uid 或标题）(read from and save into this project)"
     )
     p.add_argument("--type", "-t", help="文体 (query_type; see `writer-app genres`; default 议论文)")
-    p.add_argument("--length", type=_number(int, 1, 100_000), help="目标字数 (target characters; default: the genre's)")
+    p.add_argument(
+        "--length", type=_number(int, 1, 100_000), help="目标字数 (target characters; default: the genre's)"
+    )
     p.add_argument("--temperature", type=_number(float, 0, 5))
     p.add_argument("--seed", type=_number(int, -1, 2**32 - 1))
     p.add_argument("--json", action="store_true", help="输出 JSON (print JSON)")
@@ -1261,7 +1304,9 @@ def _add_writing_args(p: argparse.ArgumentParser) -> None:
 
 def cmd_gui(ctx: Context, args: argparse.Namespace) -> int:
     if args.model and args.self_test is None:
-        raise BadInputError("gui 的 -m 只用于 --self-test；窗口的模型在“设置”中选择 (gui -m goes with --self-test)")
+        raise BadInputError(
+            "gui 的 -m 只用于 --self-test；窗口的模型在“设置”中选择 (gui -m goes with --self-test)"
+        )
     if sys.platform.startswith("linux") and not (
         os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY") or os.environ.get("QT_QPA_PLATFORM")
     ):
@@ -1296,7 +1341,9 @@ def _gui_self_test(run: Any, ctx: Context, args: argparse.Namespace) -> int:
     from writer_app.llm.local import make_registry
 
     registry = make_registry(ctx.paths, ctx.resources)
-    model = registry.resolve(args.model or ctx.settings.engine.model or registry.default_model())  # one-line ModelError
+    model = registry.resolve(
+        args.model or ctx.settings.engine.model or registry.default_model()
+    )  # one-line ModelError
     settings = dataclasses.replace(
         ctx.settings, engine=dataclasses.replace(ctx.settings.engine, model=str(model)), data_dir=""
     )
@@ -1308,7 +1355,9 @@ def _gui_self_test(run: Any, ctx: Context, args: argparse.Namespace) -> int:
     except (OSError, ValueError):
         result = {"ok": False, "error": "no result"}
     if code == 0:
-        print(f"自检通过 (self-test passed): {model.name}, {result.get('total_s')} s, {result.get('platform')}")
+        print(
+            f"自检通过 (self-test passed): {model.name}, {result.get('total_s')} s, {result.get('platform')}"
+        )
     else:
         print(f"自检失败 (self-test failed): {result.get('error')}", file=sys.stderr)
     return code
@@ -1378,7 +1427,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("url", help="服务器地址 (URL), e.g. http://192.168.1.10:8080/v1")
     p.add_argument("--model", "-m", help="服务器上的模型 (the server's model; default: its only one)")
-    p.add_argument("--timeout", type=_number(float, 0.1, 86_400), help="秒；服务器多久无响应算失败 (seconds without an answer)")
+    p.add_argument(
+        "--timeout",
+        type=_number(float, 0.1, 86_400),
+        help="秒；服务器多久无响应算失败 (seconds without an answer)",
+    )
     p.add_argument("--ca-file", dest="ca_file", help="信任这个 CA 证书 (trust this CA certificate, PEM)")
     p.add_argument("--no-test", action="store_true", dest="no_test", help="不先测试连接 (do not test first)")
     p.set_defaults(func=cmd_server_use)
@@ -1399,7 +1452,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("analyze", help="分析文章（不需要模型）(analyze an essay; no model needed)")
     p.add_argument("essay", help="文章文件，- 表示标准输入 (ESSAY_FILE, - for stdin); UTF-8 or GBK")
     p.add_argument("--query", help="题目文件，用于切题度 (prompt file, for relevance)")
-    p.add_argument("--length", type=_number(int, 1, 100_000), default=800, help="目标字数 (target characters; default 800)")
+    p.add_argument(
+        "--length",
+        type=_number(int, 1, 100_000),
+        default=800,
+        help="目标字数 (target characters; default 800)",
+    )
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_analyze)
 
@@ -1451,12 +1509,19 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser(
         "calibrate",
         help="按你自己的评分校准点评的总分 (fit the critique's total to your own marking)",
-        description="PATH: 一个 JSONL 文件（每行 {\"id\", \"text\", \"score\"}），或一个文件夹："
+        description='PATH: 一个 JSONL 文件（每行 {"id", "text", "score"}），或一个文件夹：'
         "里面是 .txt/.md 文章和分数表 scores.csv（每行“文件名,分数”）。至少 30 篇。",
     )
     p.add_argument("source", metavar="PATH", help="JSONL 文件或文件夹 (JSONL file or folder)")
-    p.add_argument("--max-score", type=_number(float, 0.1, 100_000), dest="max_score", help="你的满分 (your full mark; default: the rubric's)")
-    p.add_argument("--no-model", action="store_true", dest="no_model", help="只用文本特征 (text features only)")
+    p.add_argument(
+        "--max-score",
+        type=_number(float, 0.1, 100_000),
+        dest="max_score",
+        help="你的满分 (your full mark; default: the rubric's)",
+    )
+    p.add_argument(
+        "--no-model", action="store_true", dest="no_model", help="只用文本特征 (text features only)"
+    )
     _add_engine_args(p)
     p.add_argument("--type", "-t", help="文体，决定评分标准 (query_type; decides the rubric)")
     p.add_argument("--temperature", type=_number(float, 0, 5))
@@ -1536,7 +1601,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("bench", help="性能基准 (benchmark the engine against raw llama-cpp-python)")
     _add_engine_args(p, server=False)
     p.add_argument("--json", action="store_true")
-    p.add_argument("--tokens", type=_number(int, 1, 100_000), default=128, help="每轮生成的 token 数 (tokens generated per run)")
+    p.add_argument(
+        "--tokens",
+        type=_number(int, 1, 100_000),
+        default=128,
+        help="每轮生成的 token 数 (tokens generated per run)",
+    )
     p.add_argument("--prefix-tokens", type=_number(int, 0, 1_000_000), default=1000, dest="prefix_tokens")
     p.add_argument("--repeats", type=_number(int, 1, 1000), default=2)
     p.set_defaults(func=cmd_bench)

@@ -35,9 +35,10 @@ def pip_command() -> list[str] | None:
         if not exe:
             continue
         try:
-            ok = subprocess.run(
-                [exe, "-m", "pip", "--version"], capture_output=True, timeout=30
-            ).returncode == 0
+            ok = (
+                subprocess.run([exe, "-m", "pip", "--version"], capture_output=True, timeout=30).returncode
+                == 0
+            )
         except (OSError, subprocess.TimeoutExpired):
             ok = False
         if ok:

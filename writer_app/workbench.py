@@ -539,8 +539,16 @@ class Workbench:
 
             def model_dims(e: Any) -> list[dict[str, Any]]:
                 r = critique(
-                    e.text, rubric, self.analyzer, query=e.query, target_chars=genre.target_chars,
-                    engine=eng, prompts=prompts, params=p, features=self._features, cancel=cancel,
+                    e.text,
+                    rubric,
+                    self.analyzer,
+                    query=e.query,
+                    target_chars=genre.target_chars,
+                    engine=eng,
+                    prompts=prompts,
+                    params=p,
+                    features=self._features,
+                    cancel=cancel,
                     suggestions=False,
                 )
                 return [{"key": d["key"], "score": d["score"], "max": d["max"]} for d in r.dimensions]

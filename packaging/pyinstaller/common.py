@@ -17,11 +17,25 @@ APP_ID = "io.github.writercompanion.WriterCompanion"
 # Qt modules the app never imports (PySide6-Essentials ships them; the hooks only add what is
 # imported, this keeps a stray import from dragging them in).
 QT_EXCLUDES = [
-    "PySide6.Qt3DCore", "PySide6.QtBluetooth", "PySide6.QtDesigner", "PySide6.QtHelp",
-    "PySide6.QtMultimedia", "PySide6.QtNetwork", "PySide6.QtOpenGL", "PySide6.QtOpenGLWidgets",
-    "PySide6.QtQml", "PySide6.QtQuick", "PySide6.QtQuickWidgets", "PySide6.QtSql",
-    "PySide6.QtTest", "PySide6.QtUiTools", "PySide6.QtXml", "PySide6.QtConcurrent",
-    "PySide6.QtDBus", "PySide6.QtStateMachine", "PySide6.QtSvgWidgets",
+    "PySide6.Qt3DCore",
+    "PySide6.QtBluetooth",
+    "PySide6.QtDesigner",
+    "PySide6.QtHelp",
+    "PySide6.QtMultimedia",
+    "PySide6.QtNetwork",
+    "PySide6.QtOpenGL",
+    "PySide6.QtOpenGLWidgets",
+    "PySide6.QtQml",
+    "PySide6.QtQuick",
+    "PySide6.QtQuickWidgets",
+    "PySide6.QtSql",
+    "PySide6.QtTest",
+    "PySide6.QtUiTools",
+    "PySide6.QtXml",
+    "PySide6.QtConcurrent",
+    "PySide6.QtDBus",
+    "PySide6.QtStateMachine",
+    "PySide6.QtSvgWidgets",
 ]
 DEV_EXCLUDES = ["tkinter", "pytest", "hypothesis", "pytestqt", "ruff", "IPython", "llama_cpp.server"]
 
@@ -59,8 +73,12 @@ def analysis_kwargs() -> dict:
 # offscreen and minimal (tests, headless self-checks).
 _DROP_PARTS = ("jieba/lac_small/",)  # paddle's model for jieba's optional LAC mode
 _DROP_PLUGINS = (
-    "platforms/libqeglfs", "platforms/libqlinuxfb", "platforms/libqvnc", "platforms/libqvkkhrdisplay",
-    "platforms/libqminimalegl", "egldeviceintegrations/",
+    "platforms/libqeglfs",
+    "platforms/libqlinuxfb",
+    "platforms/libqvnc",
+    "platforms/libqvkkhrdisplay",
+    "platforms/libqminimalegl",
+    "egldeviceintegrations/",
     # loads the system's GTK 3 into a process that carries its own GLib: a crash risk, and a
     # dependency on GTK; Qt's own style and the XDG portal theme are used instead
     "platformthemes/libqgtk3",

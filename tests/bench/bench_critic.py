@@ -149,10 +149,14 @@ class Critic:
 
         paths = AppPaths.from_env()
         settings, _ = load_settings(paths.settings_file)
-        self.engine, info = make_engine(paths, make_registry(paths, locate()), settings.engine, self.args.model)
+        self.engine, info = make_engine(
+            paths, make_registry(paths, locate()), settings.engine, self.args.model
+        )
         self.params = default_params(settings.engine, seed=self.args.seed)
         self.model = Path(info.path).name  # what the app keeps a calibration under
-        print(f"model: {self.model} ({info.path}), mode {self.prompts.limit('mode', 'score')}", file=sys.stderr)
+        print(
+            f"model: {self.model} ({info.path}), mode {self.prompts.limit('mode', 'score')}", file=sys.stderr
+        )
 
     def grounding(self, calibrated: bool = True, evidence: bool = True, model: str = "") -> Grounding:
         return Grounding(
@@ -162,7 +166,9 @@ class Critic:
         )
 
     def text(self, essay: str, **kw: Any) -> Any:
-        return critique(essay, self.rubric, self.analyzer, features=self.features, grounding=self.grounding(**kw))
+        return critique(
+            essay, self.rubric, self.analyzer, features=self.features, grounding=self.grounding(**kw)
+        )
 
     def model_row(self, essay_id: str, variant: str, text: str, seed: int | None = None) -> dict[str, Any]:
         """The model's raw dimension scores (cached), with seconds and the suggestion count."""
@@ -194,7 +200,9 @@ class Critic:
                 fh.write(json.dumps(row, ensure_ascii=False) + "\n")
         return row
 
-    def with_model(self, text: str, row: dict[str, Any], calibrated: bool = True, evidence: bool = True) -> Any:
+    def with_model(
+        self, text: str, row: dict[str, Any], calibrated: bool = True, evidence: bool = True
+    ) -> Any:
         """The app's critique of ``text`` given the model's (cached) dimension scores."""
         from scripted_engine import ScriptedEngine  # replays the model's answers through the app's path
 
@@ -234,7 +242,8 @@ def agreement(critic: Critic, essays: list[dict[str, Any]], name: str) -> dict[s
                 print(f"  {name}: {n}/{len(essays)}", file=sys.stderr, flush=True)
     t60 = [teacher60(s) for s in y]
     return {
-        k: {"n": len(v), "spearman": round(spearman(v, y), 3), "qwk": round(qwk(v, t60), 3)} for k, v in cols.items()
+        k: {"n": len(v), "spearman": round(spearman(v, y), 3), "qwk": round(qwk(v, t60), 3)}
+        for k, v in cols.items()
     }
 
 
@@ -248,7 +257,11 @@ def damaged(critic: Critic, essays: list[dict[str, Any]], everyone: list[dict[st
             worse = critic.text(damage(e["text"], kind, zlib.crc32(e["id"].encode()), other)).total
             higher += orig[e["id"]] > worse
             ties += orig[e["id"]] == worse
-        out[kind] = {"n": len(essays), "original_higher": round(higher / len(essays), 3), "ties": round(ties / len(essays), 3)}
+        out[kind] = {
+            "n": len(essays),
+            "original_higher": round(higher / len(essays), 3),
+            "ties": round(ties / len(essays), 3),
+        }
     return out
 
 
@@ -264,7 +277,9 @@ def worthless(critic: Critic, paths: list[Path], essays: list[dict[str, Any]]) -
             body, thought = r.get("body", ""), r.get("thought", "")
             if r.get("unit") != "字" or not body.strip():
                 continue
-            copy = CopySource([thought], r.get("query", ""), critic.guards.copy_run, critic.guards.whole_min_han)
+            copy = CopySource(
+                [thought], r.get("query", ""), critic.guards.copy_run, critic.guards.whole_min_han
+            )
             dups = len(near_duplicates(body, critic.guards))
             share = copied_share(body, copy) if thought else 0.0
             if dups >= 5 or share >= 0.2:
@@ -276,8 +291,21 @@ def worthless(critic: Critic, paths: list[Path], essays: list[dict[str, Any]]) -
         texts.append((f"aes:{e['id']} ×3", t, ""))
     rows = []
     for label, text, thought in texts:
-        g = Grounding(critic.guards, critic.evidence, (thought,) if thought else (), choose(critic.calibrations, "gaokao", ""))
-        r = critique(text, critic.rubric, critic.analyzer, query="", features=critic.features, grounding=g, target_chars=800)
+        g = Grounding(
+            critic.guards,
+            critic.evidence,
+            (thought,) if thought else (),
+            choose(critic.calibrations, "gaokao", ""),
+        )
+        r = critique(
+            text,
+            critic.rubric,
+            critic.analyzer,
+            query="",
+            features=critic.features,
+            grounding=g,
+            target_chars=800,
+        )
         rows.append({"text": label, "total": r.total, "suggestions": len(r.suggestions)})
     return {
         "n": len(rows),
@@ -296,7 +324,9 @@ def main() -> int:
     ap.add_argument("--limit", type=int, default=0, help="only the first N essays of the split")
     ap.add_argument("--cache", type=Path)
     ap.add_argument("--seed", type=int, default=1)
-    ap.add_argument("--seeds", type=int, default=0, help="repeatability: this many essays critiqued with seed+1 too")
+    ap.add_argument(
+        "--seeds", type=int, default=0, help="repeatability: this many essays critiqued with seed+1 too"
+    )
     ap.add_argument("--suggestions", action="store_true", help="model critiques write suggestions (slower)")
     ap.add_argument("--drafts", type=Path, nargs="*", default=[], help="bench_quality --out files")
     ap.add_argument("--no-damage", action="store_true")
@@ -318,14 +348,22 @@ def main() -> int:
     report["text_seconds_per_critique"] = round((time.perf_counter() - t) / min(20, len(chosen)), 3)
     if critic.engine is not None:
         rows = [critic.model_row(e["id"], "original", e["text"]) for e in chosen]
-        report["model_seconds"] = {"median": float(np.median([r["seconds"] for r in rows])), "max": max(r["seconds"] for r in rows)}
+        report["model_seconds"] = {
+            "median": float(np.median([r["seconds"] for r in rows])),
+            "max": max(r["seconds"] for r in rows),
+        }
         if args.seeds:
             spread = []
             for e in chosen[: args.seeds]:
                 a = critic.with_model(e["text"], critic.model_row(e["id"], "original", e["text"])).total
-                b = critic.with_model(e["text"], critic.model_row(e["id"], "original", e["text"], seed=args.seed + 1)).total
+                b = critic.with_model(
+                    e["text"], critic.model_row(e["id"], "original", e["text"], seed=args.seed + 1)
+                ).total
                 raw_a = sum(d["score"] for d in critic.model_row(e["id"], "original", e["text"])["dims"])
-                raw_b = sum(d["score"] for d in critic.model_row(e["id"], "original", e["text"], seed=args.seed + 1)["dims"])
+                raw_b = sum(
+                    d["score"]
+                    for d in critic.model_row(e["id"], "original", e["text"], seed=args.seed + 1)["dims"]
+                )
                 spread.append((abs(a - b), abs(raw_a - raw_b)))
             report["two_seeds"] = {
                 "n": len(spread),

@@ -207,12 +207,16 @@ def bench_generation(app: QApplication, home: Path, model: str) -> dict:
     from writer_app.workbench import thought_from_text
     from writer_app.writing.draft import collect_draft
 
-    w.thought_tab.set_markdown("## 结构\n1. 开头（约100字）：点题\n2. 论证（约200字）：举例\n3. 结尾（约100字）：升华\n")
+    w.thought_tab.set_markdown(
+        "## 结构\n1. 开头（约100字）：点题\n2. 论证（约200字）：举例\n3. 结尾（约100字）：升华\n"
+    )
     genre = w.wb.genre(w.prompt_tab.genre_name())
     # the same seed writes a different draft once the prompt cache differs, so the figure is the
     # engine's tokens per second over the whole draft (guards, re-samples and parts included)
     tokens0, t = w.wb.models.tokens, time.monotonic()
-    raw = collect_draft(w.wb.draft(QUERY, thought_from_text(w.thought_tab.markdown()), genre, 400, CancelToken()))
+    raw = collect_draft(
+        w.wb.draft(QUERY, thought_from_text(w.thought_tab.markdown()), genre, 400, CancelToken())
+    )
     raw_s, raw_tokens = time.monotonic() - t, w.wb.models.tokens - tokens0
     w.tabs.setCurrentIndex(TAB_DRAFT)
     done.clear()
@@ -381,7 +385,9 @@ def main() -> int:
                 f" ratio {t['ratio']} (goal ≥ 0.95) in {t['batches']} batches"
             )
             st = g["stall_while_streaming"]
-            print(f"stall while streaming: max {st['stall_max_ms']} ms, p99 {st['stall_p99_ms']} ms (goal ≤ 50)")
+            print(
+                f"stall while streaming: max {st['stall_max_ms']} ms, p99 {st['stall_p99_ms']} ms (goal ≤ 50)"
+            )
             o = g["outline"]
             print(
                 f"构思 through the window: first section after {o['first_section_s']} s (goal ≤ 3),"
@@ -398,7 +404,9 @@ def main() -> int:
             print(f"  model error: {g['error']}")
     lib = out.get("library", {})
     if lib:
-        print(f"library of {lib['projects']} projects opened in the window in {lib['open_library_in_window_s']} s")
+        print(
+            f"library of {lib['projects']} projects opened in the window in {lib['open_library_in_window_s']} s"
+        )
         print(
             f"typing into {lib['draft_chars']} chars with live stats: keystroke p50 {lib['keystroke_ms_p50']} ms,"
             f" p95 {lib['keystroke_ms_p95']} ms (goal ≤ 16), max {lib['keystroke_ms_max']} ms;"

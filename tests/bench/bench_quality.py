@@ -115,13 +115,23 @@ def child(config: str, model: str | None, seed: int, prompts: list[dict[str, Any
             p = replace(params, max_tokens=tokens, **BASELINE)
             c = collect(
                 counted.stream(
-                    [{"role": "system", "content": "你是一位优秀的中文作者。"}, {"role": "user", "content": user}],
+                    [
+                        {"role": "system", "content": "你是一位优秀的中文作者。"},
+                        {"role": "user", "content": user},
+                    ],
                     p,
                 )
             )
             row.update(
-                thought="", answer=c.text, body=c.text, draft_s=time.perf_counter() - t, outline_s=0.0,
-                first_section_s=0.0, finish_reason=c.finish_reason.value, warnings=[], dropped=[],
+                thought="",
+                answer=c.text,
+                body=c.text,
+                draft_s=time.perf_counter() - t,
+                outline_s=0.0,
+                first_section_s=0.0,
+                finish_reason=c.finish_reason.value,
+                warnings=[],
+                dropped=[],
             )
         else:
             t = time.perf_counter()
@@ -142,12 +152,24 @@ def child(config: str, model: str | None, seed: int, prompts: list[dict[str, Any
             if new_api:
                 kwargs["rules"] = rules
             result = draft_mod.collect_draft(
-                draft_mod.draft(counted, p_draft, pr["query"], thought, genre, GenerationParams(**params.to_dict()), **kwargs)
+                draft_mod.draft(
+                    counted,
+                    p_draft,
+                    pr["query"],
+                    thought,
+                    genre,
+                    GenerationParams(**params.to_dict()),
+                    **kwargs,
+                )
             )
             row.update(
-                thought=thought.to_markdown(), answer=result.answer, body=result.body,
-                draft_s=time.perf_counter() - t, finish_reason=result.finish_reason,
-                warnings=result.warnings, dropped=getattr(result, "dropped", []),
+                thought=thought.to_markdown(),
+                answer=result.answer,
+                body=result.body,
+                draft_s=time.perf_counter() - t,
+                finish_reason=result.finish_reason,
+                warnings=result.warnings,
+                dropped=getattr(result, "dropped", []),
             )
         row["tokens"] = counted.tokens
         row["query"] = pr["query"]
@@ -167,7 +189,16 @@ def _rules_for_outline(res: Path) -> Any:
 def run_config(config: str, tree: Path, args: argparse.Namespace, which: str) -> list[dict[str, Any]]:
     env = dict(os.environ, PYTHONPATH=str(tree))
     env.pop("WRITER_APP_RESOURCES", None)
-    cmd = [sys.executable, str(Path(__file__).resolve()), "--child", config, "--set", which, "--seed", str(args.seed)]
+    cmd = [
+        sys.executable,
+        str(Path(__file__).resolve()),
+        "--child",
+        config,
+        "--set",
+        which,
+        "--seed",
+        str(args.seed),
+    ]
     if args.model:
         cmd += ["--model", args.model]
     t = time.perf_counter()
@@ -293,7 +324,9 @@ def main() -> int:
             tree = args.before_tree if config == "before" else ROOT
             rows += run_config(config, tree.resolve(), args, args.set)
             if args.out:
-                args.out.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n", encoding="utf-8")
+                args.out.write_text(
+                    "\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n", encoding="utf-8"
+                )
     print(table(rows, rules))
     print()
     print(totals(rows, rules))

@@ -55,7 +55,9 @@ def raw_client(url: str, max_tokens: int, cancel_after: float | None) -> tuple[s
     from writer_app.llm.engine import CancelToken, GenerationParams, collect
     from writer_app.llm.remote import RemoteEngine, ServerConfig
 
-    engine = RemoteEngine(ServerConfig(url, model="stub", timeout_s=TIMEOUT_S, deadline_s=DEADLINE_S, retries=0))
+    engine = RemoteEngine(
+        ServerConfig(url, model="stub", timeout_s=TIMEOUT_S, deadline_s=DEADLINE_S, retries=0)
+    )
     cancel = CancelToken()
     if cancel_after is not None:
         threading.Timer(cancel_after, cancel.cancel).start()
@@ -107,7 +109,15 @@ def child(client: str, url: str, max_tokens: int, cancel_after: float | None) ->
 
 def run_case(client: str, mode: str, max_tokens: int, cancel_after: float | None) -> dict:
     with Misbehaving(mode) as stub:
-        cmd = [sys.executable, __file__, "--child", client, stub.url, str(max_tokens), str(cancel_after or "")]
+        cmd = [
+            sys.executable,
+            __file__,
+            "--child",
+            client,
+            stub.url,
+            str(max_tokens),
+            str(cancel_after or ""),
+        ]
         proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         t0 = time.monotonic()
         peak = 0.0
@@ -130,7 +140,8 @@ def run_case(client: str, mode: str, max_tokens: int, cancel_after: float | None
 def load_child(client: str, url: str, streams: int, tokens: int) -> None:
     res: list[tuple[str, int, str]] = []
     threads = [
-        threading.Thread(target=lambda: res.append(CLIENTS[client](url, tokens, None))) for _ in range(streams)
+        threading.Thread(target=lambda: res.append(CLIENTS[client](url, tokens, None)))
+        for _ in range(streams)
     ]
     t0 = time.monotonic()
     for t in threads:
@@ -188,14 +199,21 @@ def main() -> int:
         for client in CLIENTS:
             r = run_case(client, mode, max_tokens, cancel_after)
             rows.append({"case": name, "client": client, **r})
-            print(f"{name:<42} {client:<6} {r['outcome']:<9} {r['s']:>5.1f} {r['mb']:>5.0f}  {r.get('message', '')[:70]}", flush=True)
-    print(f"\nload: {args.streams} concurrent streams × {args.tokens} deltas from a stub that answers at once")
+            print(
+                f"{name:<42} {client:<6} {r['outcome']:<9} {r['s']:>5.1f} {r['mb']:>5.0f}  {r.get('message', '')[:70]}",
+                flush=True,
+            )
+    print(
+        f"\nload: {args.streams} concurrent streams × {args.tokens} deltas from a stub that answers at once"
+    )
     loads = {}
     for client in CLIENTS:
         loads[client] = load(client, args.streams, args.tokens)
         print(f"  {client:<6} {loads[client]}")
     if args.json:
-        args.json.write_text(json.dumps({"cases": rows, "load": loads}, ensure_ascii=False, indent=1), encoding="utf-8")
+        args.json.write_text(
+            json.dumps({"cases": rows, "load": loads}, ensure_ascii=False, indent=1), encoding="utf-8"
+        )
     return 0
 
 

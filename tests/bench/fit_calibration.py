@@ -46,8 +46,13 @@ def main() -> int:
         text_rows.append(feature_values(analyzer.analyze(body, target_chars=800), body))
         shares.append(e["score"] / 100)
     fits = [
-        fit(text_rows, shares, rubric="gaokao", alpha=args.alpha,
-            fitted_on=f"aes-300 training split ({len(train)} essays), text features, ridge alpha={args.alpha}")
+        fit(
+            text_rows,
+            shares,
+            rubric="gaokao",
+            alpha=args.alpha,
+            fitted_on=f"aes-300 training split ({len(train)} essays), text features, ridge alpha={args.alpha}",
+        )
     ]
     if args.cache:
         cached = {}
@@ -61,11 +66,19 @@ def main() -> int:
                 rows.append(tr | model_signals(r["dims"]))
                 ys.append(y)
         fits.append(
-            fit_for_model(rows, ys, rubric="gaokao", model=args.model, alpha=args.alpha,
-                          fitted_on=f"aes-300 training split ({len(rows)} essays with the model's {args.mode} critique), ridge alpha={args.alpha}")
+            fit_for_model(
+                rows,
+                ys,
+                rubric="gaokao",
+                model=args.model,
+                alpha=args.alpha,
+                fitted_on=f"aes-300 training split ({len(rows)} essays with the model's {args.mode} critique), ridge alpha={args.alpha}",
+            )
         )
     for c in fits:
-        print(f"{c.model or 'text'}: n={c.n} agreement (5-fold CV, train) {c.agreement}, model weight {c.model_weight:.4f}")
+        print(
+            f"{c.model or 'text'}: n={c.n} agreement (5-fold CV, train) {c.agreement}, model weight {c.model_weight:.4f}"
+        )
         for n, w in zip(c.signals, c.weights, strict=True):
             print(f"  {n:<22} {w:+.4f}")
     if not args.dry_run:

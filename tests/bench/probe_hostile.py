@@ -244,17 +244,25 @@ def _(c: Ctx) -> tuple[bool, str]:
     with zipfile.ZipFile(f, "w") as zf:
         zf.writestr(
             "manifest.json",
-            json.dumps({**manifest, "projects": [{"uid": rec["uid"], "file": f"projects/{rec['uid']}.json"}]}),
+            json.dumps(
+                {**manifest, "projects": [{"uid": rec["uid"], "file": f"projects/{rec['uid']}.json"}]}
+            ),
         )
         zf.writestr(f"projects/{rec['uid']}.json", json.dumps(rec))
     o = c.run("import", str(f))
     with c.db() as db:
-        after = db.execute("SELECT uid, project_id, text FROM revisions WHERE project_id = ?", (int(pid),)).fetchall()
+        after = db.execute(
+            "SELECT uid, project_id, text FROM revisions WHERE project_id = ?", (int(pid),)
+        ).fetchall()
         theirs = db.execute(
-            "SELECT count(*) FROM revisions r JOIN projects p ON p.id = r.project_id WHERE p.uid = ?", (rec["uid"],)
+            "SELECT count(*) FROM revisions r JOIN projects p ON p.id = r.project_id WHERE p.uid = ?",
+            (rec["uid"],),
         ).fetchone()[0]
     ok = o.rc == 0 and after == [b for b in before if b[1] == int(pid)] and theirs == len(rec["revisions"])
-    return ok, f"local untouched, {theirs} stored under new uids" if ok else f"rc {o.rc}: {o.stdout}{o.stderr}"
+    return (
+        ok,
+        f"local untouched, {theirs} stored under new uids" if ok else f"rc {o.rc}: {o.stdout}{o.stderr}",
+    )
 
 
 # 3–4. imports that lose records ----------------------------------------------------------------
@@ -268,7 +276,10 @@ def _import_counts(c: Ctx, path: Path) -> tuple[Outcome, dict, int]:
 
 @case("import", "JSON array: one malformed record among 1,999 valid")
 def _(c: Ctx) -> tuple[bool, str]:
-    items = [json.dumps({"id": f"r{i}", "query": f"题{i}", "answer": f"文{i}"}, ensure_ascii=False) for i in range(1999)]
+    items = [
+        json.dumps({"id": f"r{i}", "query": f"题{i}", "answer": f"文{i}"}, ensure_ascii=False)
+        for i in range(1999)
+    ]
     items.insert(1, '{"query": "坏", "answer": }')
     f = c.scratch / "a.json"
     f.write_text("[" + ",\n".join(items) + "]", encoding="utf-8")
@@ -318,7 +329,11 @@ def _(c: Ctx) -> tuple[bool, str]:
     with c.db() as db:
         n = db.execute("SELECT count(*) FROM projects").fetchone()[0]
     first = o.rc == 2 and n == 1 and "Unicode" in o.stderr
-    big = {**good, "uid": "c" * 32, "answer": "".join(chr(0x4E00 + (i * 7919) % 20000) for i in range(20_000_000))}
+    big = {
+        **good,
+        "uid": "c" * 32,
+        "answer": "".join(chr(0x4E00 + (i * 7919) % 20000) for i in range(20_000_000)),
+    }
     f2 = c.scratch / "big.wcbundle"
     with zipfile.ZipFile(f2, "w", zipfile.ZIP_DEFLATED) as zf:
         zf.writestr("manifest.json", json.dumps({"format": "writer-companion-bundle", "version": 1,
@@ -335,7 +350,10 @@ def _(c: Ctx) -> tuple[bool, str]:
 def _(c: Ctx) -> tuple[bool, str]:
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
-        zf.writestr("manifest.json", json.dumps({"format": "writer-companion-bundle", "version": 1, "projects": []}) * 20)
+        zf.writestr(
+            "manifest.json",
+            json.dumps({"format": "writer-companion-bundle", "version": 1, "projects": []}) * 20,
+        )
     data = bytearray(buf.getvalue())
     at = data.index(b"manifest.json") + len("manifest.json")
     for i in range(at, at + 40):
@@ -365,7 +383,7 @@ def _(c: Ctx) -> tuple[bool, str]:
     return not probs, "; ".join(probs) or "6 commands, one line each"
 
 
-@case("errors", "timeout_s = nan / inf; models = \"abc\"")
+@case("errors", 'timeout_s = nan / inf; models = "abc"')
 def _(c: Ctx) -> tuple[bool, str]:
     c.home.mkdir(parents=True, exist_ok=True)
     notes = []
@@ -479,12 +497,22 @@ def _(c: Ctx) -> tuple[bool, str]:
     (c.home / "settings.toml").write_text(f'data_dir = "{c.root / "elsewhere"}"\n', encoding="utf-8")
     pinned = c.run("project", "list")
     # the per-user folders, as a user without WRITER_APP_HOME has them
-    c.env.update({"WRITER_APP_HOME": "", "XDG_CONFIG_HOME": str(c.root / "cfg"), "XDG_DATA_HOME": str(c.root / "data")})
+    c.env.update(
+        {"WRITER_APP_HOME": "", "XDG_CONFIG_HOME": str(c.root / "cfg"), "XDG_DATA_HOME": str(c.root / "data")}
+    )
     (c.root / "cfg" / "writer-companion").mkdir(parents=True)
-    (c.root / "cfg" / "writer-companion" / "settings.toml").write_text('data_dir = "relative/lib"\n', encoding="utf-8")
+    (c.root / "cfg" / "writer-companion" / "settings.toml").write_text(
+        'data_dir = "relative/lib"\n', encoding="utf-8"
+    )
     o = c.run("project", "list")
     made = (Path.cwd() / "relative").exists() or (c.root / "elsewhere").exists()
-    ok = o.rc == 0 and pinned.rc == 0 and not made and "绝对路径" in o.stderr and "WRITER_APP_HOME" in pinned.stderr
+    ok = (
+        o.rc == 0
+        and pinned.rc == 0
+        and not made
+        and "绝对路径" in o.stderr
+        and "WRITER_APP_HOME" in pinned.stderr
+    )
     return ok, (o.error_lines() or ["?"])[-1][:80]
 
 
@@ -499,7 +527,12 @@ def _(c: Ctx) -> tuple[bool, str]:
     c.run("export", pid, "-f", "html", "-o", str(c.scratch / "t.html"))
     md = (c.scratch / "t.md").read_text(encoding="utf-8")
     page = (c.scratch / "t.html").read_text(encoding="utf-8")
-    ok = "](javascript:" not in md and "](data:" not in md and "&amp;lt;" not in page and 'href="javascript' not in page
+    ok = (
+        "](javascript:" not in md
+        and "](data:" not in md
+        and "&amp;lt;" not in page
+        and 'href="javascript' not in page
+    )
     return ok, "links are text, code escaped once" if ok else "live link or double escape"
 
 
@@ -527,10 +560,21 @@ def main() -> int:
                 ok, detail = fn(Ctx(Path(tmp)))
             except Exception as exc:  # noqa: BLE001 - a broken case is reported, not fatal
                 ok, detail = False, f"probe error: {type(exc).__name__}: {exc}"
-            rows.append({"group": group, "case": name, "ok": ok, "detail": detail, "s": round(time.monotonic() - t0, 1)})
+            rows.append(
+                {
+                    "group": group,
+                    "case": name,
+                    "ok": ok,
+                    "detail": detail,
+                    "s": round(time.monotonic() - t0, 1),
+                }
+            )
         if not args.json:
             r = rows[-1]
-            print(f"{'OK ' if r['ok'] else 'BAD'}  {r['group']:<8} {r['case'][:58]:<58} {r['s']:>5.1f}s  {r['detail']}", flush=True)
+            print(
+                f"{'OK ' if r['ok'] else 'BAD'}  {r['group']:<8} {r['case'][:58]:<58} {r['s']:>5.1f}s  {r['detail']}",
+                flush=True,
+            )
     if args.json:
         print(json.dumps(rows, ensure_ascii=False, indent=1))
     else:

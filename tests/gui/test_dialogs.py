@@ -97,9 +97,15 @@ def test_calibrating_to_ones_own_marking_from_the_settings(make_window, qtbot, t
     from writer_app.gui.dialogs import CalibrateDialog
 
     w = make_window()
-    paras = ["外婆的菜园在老屋后面。", "篱笆上爬满了丝瓜藤。", "每年春天她都栽下辣椒苗。", "夏天的傍晚飘着泥土的气味。"]
+    paras = [
+        "外婆的菜园在老屋后面。",
+        "篱笆上爬满了丝瓜藤。",
+        "每年春天她都栽下辣椒苗。",
+        "夏天的傍晚飘着泥土的气味。",
+    ]
     rows = [
-        {"id": f"s{i}", "text": "\n".join(paras[: 1 + i % 4]) * (1 + i % 3), "score": 30 + i} for i in range(31)
+        {"id": f"s{i}", "text": "\n".join(paras[: 1 + i % 4]) * (1 + i % 3), "score": 30 + i}
+        for i in range(31)
     ]
     source = tmp_path / "class.jsonl"
     source.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows[:29]), encoding="utf-8")

@@ -11,7 +11,9 @@ from PySide6.QtCore import Qt
 from writer_app import cli
 from writer_app.config import EngineSettings, Settings
 
-ESSAY = "坚持的意义\n" + "清晨的操场上，我一圈又一圈地奔跑。汗水湿透了衣背，可我知道，坚持才能看见远方。\n" * 12
+ESSAY = (
+    "坚持的意义\n" + "清晨的操场上，我一圈又一圈地奔跑。汗水湿透了衣背，可我知道，坚持才能看见远方。\n" * 12
+)
 QUERY = "以“坚持”为话题，写一篇议论文。"
 THOUGHT = "## 立意\n汗水湿透了衣背，可我知道坚持才能看见远方\n"
 

@@ -16,7 +16,10 @@ def test_self_test_writes_a_thought_and_a_draft_in_a_throwaway_folder(tmp_path, 
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
     proc = subprocess.run(
         [sys.executable, "-m", "writer_app", "gui", "--self-test", str(result), "-m", str(model)],
-        capture_output=True, text=True, timeout=300, env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=env,
     )
     assert proc.returncode == 0, proc.stderr[-2000:]
     info = json.loads(result.read_text(encoding="utf-8"))
@@ -32,7 +35,10 @@ def test_self_test_failure_is_one_line_and_exit_1(tmp_path):
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
     proc = subprocess.run(
         [sys.executable, "-m", "writer_app", "gui", "--self-test", str(result), "-m", str(model)],
-        capture_output=True, text=True, timeout=300, env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=env,
     )
     assert proc.returncode == 1
     failed = [ln for ln in proc.stderr.splitlines() if "自检失败" in ln]
@@ -44,7 +50,10 @@ def test_self_test_without_a_model_is_one_line(tmp_path):
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
     proc = subprocess.run(
         [sys.executable, "-m", "writer_app", "gui", "--self-test", str(tmp_path / "r.json")],
-        capture_output=True, text=True, timeout=120, env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
     )
     assert proc.returncode != 0 and "Traceback" not in proc.stderr
     assert len(proc.stderr.strip().splitlines()) == 1, proc.stderr
@@ -54,6 +63,11 @@ def test_gui_model_flag_without_self_test_is_refused(tmp_path):
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
     proc = subprocess.run(
         [sys.executable, "-m", "writer_app", "gui", "-m", "x.gguf"],
-        capture_output=True, text=True, timeout=60, env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
     )
-    assert proc.returncode != 0 and "--self-test" in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
+    assert (
+        proc.returncode != 0 and "--self-test" in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
+    )

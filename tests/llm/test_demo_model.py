@@ -22,7 +22,9 @@ def demo_engine():
     home = os.environ.get("DEMO_HOME")
     paths = AppPaths.from_env({"WRITER_APP_HOME": home} if home else {})
     try:
-        engine, _info = make_engine(paths, make_registry(paths, locate()), EngineSettings(model="demo", n_ctx=4096))
+        engine, _info = make_engine(
+            paths, make_registry(paths, locate()), EngineSettings(model="demo", n_ctx=4096)
+        )
     except ModelError as exc:
         pytest.skip(f"demo model not installed: {exc}")
     yield engine

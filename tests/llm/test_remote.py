@@ -173,7 +173,9 @@ def test_concurrent_students_are_queued_not_cut_short(server):
     results = []
 
     def student():
-        results.append(collect(engine_for(server.url, api_key=KEY).stream(HELLO, GenerationParams(max_tokens=30))))
+        results.append(
+            collect(engine_for(server.url, api_key=KEY).stream(HELLO, GenerationParams(max_tokens=30)))
+        )
 
     threads = [threading.Thread(target=student) for _ in range(4)]
     for t in threads:
@@ -416,7 +418,13 @@ def _chunks(*texts: str) -> list[Chunk]:
     ("texts", "kept"),
     [
         (("坚持是一种品质。", "春天来了，", "河边的柳树", "在风里"), "在风里"),  # an echo
-        (("春天来了，河边", "的柳树在风里",), "在风里"),  # a restated last sentence
+        (
+            (
+                "春天来了，河边",
+                "的柳树在风里",
+            ),
+            "在风里",
+        ),  # a restated last sentence
         (("柳树", "在风里"), "柳树在风里"),  # a repeat shorter than 6 characters is kept
         (("。", "春天", "是", "一个季节"), "。春天是一个季节"),  # held while it could be a repeat
         ((WRITTEN,), ""),  # the answer ended while held: an echo only

@@ -264,7 +264,12 @@ def test_dry_sampler_with_refused_text_steers_off_it_and_repeats_for_a_seed(tiny
     plain_params = GenerationParams(max_tokens=40, seed=5, temperature=0.0)
     plain = collect(tiny_engine.stream("种子", plain_params)).text
     dry = GenerationParams(
-        max_tokens=40, seed=5, temperature=0.0, dry_multiplier=3.0, dry_allowed_length=1, avoid=["种子" + plain]
+        max_tokens=40,
+        seed=5,
+        temperature=0.0,
+        dry_multiplier=3.0,
+        dry_allowed_length=1,
+        avoid=["种子" + plain],
     )
     a = collect(tiny_engine.stream("种子", dry))
     b = collect(tiny_engine.stream("种子", dry))

@@ -47,8 +47,15 @@ def test_the_changelog_dates_this_version(build):
 def test_desktop_entry_has_chinese_and_english_and_validates():
     path = ROOT / "packaging" / "linux" / "writer-companion.desktop"
     text = path.read_text(encoding="utf-8")
-    for key in ("Name=Writer Companion", "Name[zh_CN]=写作伴侣", "Comment=", "Comment[zh_CN]=",
-                "Exec=writer-app", "Icon=io.github.writercompanion.WriterCompanion", "Terminal=false"):
+    for key in (
+        "Name=Writer Companion",
+        "Name[zh_CN]=写作伴侣",
+        "Comment=",
+        "Comment[zh_CN]=",
+        "Exec=writer-app",
+        "Icon=io.github.writercompanion.WriterCompanion",
+        "Terminal=false",
+    ):
         assert key in text
     if shutil.which("desktop-file-validate"):
         proc = subprocess.run(["desktop-file-validate", str(path)], capture_output=True, text=True)
@@ -84,11 +91,27 @@ def test_icons_render_at_every_hicolor_size(build, tmp_path):
 def test_licences_cover_every_bundled_component(build, tmp_path):
     lines = build.collect_licenses(tmp_path / "licenses")
     text = "\n".join(lines)
-    for dep in ("PySide6_Essentials", "shiboken6", "llama_cpp_python", "jieba", "sqlite-utils", "Markdown",
-                "numpy", "python-docx", "platformdirs"):
+    for dep in (
+        "PySide6_Essentials",
+        "shiboken6",
+        "llama_cpp_python",
+        "jieba",
+        "sqlite-utils",
+        "Markdown",
+        "numpy",
+        "python-docx",
+        "platformdirs",
+    ):
         assert re.search(rf"^{re.escape(dep)} \S+: ", text, re.M | re.I), dep
-    for file in ("LICENSE", "Apache-2.0.txt", "LGPL-3.0.txt", "GPL-3.0.txt", "llama.cpp.txt",
-                 "demo-model-NOTICE.txt", "THIRD-PARTY-NOTICES.txt"):
+    for file in (
+        "LICENSE",
+        "Apache-2.0.txt",
+        "LGPL-3.0.txt",
+        "GPL-3.0.txt",
+        "llama.cpp.txt",
+        "demo-model-NOTICE.txt",
+        "THIRD-PARTY-NOTICES.txt",
+    ):
         assert (tmp_path / "licenses" / file).is_file(), file
     notice = (tmp_path / "licenses" / "demo-model-NOTICE.txt").read_text(encoding="utf-8")
     assert "Apache License, Version 2.0" in notice and "Qwen2.5-Coder-0.5B-Instruct" in notice

@@ -235,7 +235,9 @@ def test_bad_records_are_rejected_alone_and_the_rest_kept(library, tmp_path):
     assert report.projects_added == 1
     reasons = dict(report.rejected)
     assert "Unicode" in reasons[f"projects/{'s' * 32}.json"]
-    assert "过长" in reasons[f"projects/{'l' * 32}.json"] and "too long" in reasons[f"projects/{'l' * 32}.json"]
+    assert (
+        "过长" in reasons[f"projects/{'l' * 32}.json"] and "too long" in reasons[f"projects/{'l' * 32}.json"]
+    )
     assert len(library.projects.list_projects()) == 1  # the counts match the database
 
 

@@ -208,7 +208,9 @@ def test_any_mix_of_records_stores_exactly_what_it_reports(items, as_array):
     valid = 0
     for i, (ok, value) in enumerate(items):
         if ok:
-            lines.append(json.dumps({"id": f"{tag}-{i}", "query": f"题{i}", "answer": value}, ensure_ascii=False))
+            lines.append(
+                json.dumps({"id": f"{tag}-{i}", "query": f"题{i}", "answer": value}, ensure_ascii=False)
+            )
             valid += 1
         else:
             lines.append(value)

@@ -117,7 +117,10 @@ def _count(database):
 
 def test_one_malformed_record_in_a_json_array_loses_only_itself(env, tmp_path):
     database, index = env
-    good = [json.dumps({"id": f"r{i}", "query": f"题目{i}", "answer": f"正文{i}"}, ensure_ascii=False) for i in range(1999)]
+    good = [
+        json.dumps({"id": f"r{i}", "query": f"题目{i}", "answer": f"正文{i}"}, ensure_ascii=False)
+        for i in range(1999)
+    ]
     items = good[:1] + ['{"query": "坏的", "answer": }'] + good[1:]  # the probe's case
     f = tmp_path / "a.json"
     f.write_text("[\n" + ",\n".join(items) + "\n]", encoding="utf-8")
@@ -160,7 +163,10 @@ def test_jsonl_in_other_encodings_is_read_and_says_so(env, tmp_path, encoding):
     f.write_bytes(dump([REC, {**REC, "id": "c2", "answer": "秋风萧瑟"}]).encode(encoding))
     report = import_coig(database, index, f)
     assert report.added == 2 and not report.rejected and report.stopped is None
-    assert database.conn.execute("SELECT answer FROM exemplars WHERE source_id = 'c2'").fetchone()[0] == "秋风萧瑟"
+    assert (
+        database.conn.execute("SELECT answer FROM exemplars WHERE source_id = 'c2'").fetchone()[0]
+        == "秋风萧瑟"
+    )
     if encoding in ("gbk", "gb18030"):
         assert report.encoding == "gb18030"
     elif encoding.startswith("utf-16"):
@@ -170,7 +176,9 @@ def test_jsonl_in_other_encodings_is_read_and_says_so(env, tmp_path, encoding):
 def test_an_unclosed_item_stops_reading_and_says_where(env, tmp_path):
     database, index = env
     f = tmp_path / "u.json"
-    f.write_text('[{"query": "q1", "answer": "a1"},\n{"query": "q2, "answer": "a2"},\n{"query": "q3", "answer": "a3"}]')
+    f.write_text(
+        '[{"query": "q1", "answer": "a1"},\n{"query": "q2, "answer": "a2"},\n{"query": "q3", "answer": "a3"}]'
+    )
     report = import_coig(database, index, f)
     # the stray quote swallows the rest: the record before is kept, and the report says it stopped
     assert report.added == 1 == _count(database)

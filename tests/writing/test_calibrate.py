@@ -29,7 +29,10 @@ def essay(i: int) -> str:
 
 def jsonl(tmp_path: Path, n: int, score=lambda i: 30 + i % 25, **extra) -> Path:
     path = tmp_path / "scored.jsonl"
-    lines = [json.dumps({"id": f"s{i}", "text": essay(i), "score": score(i), **extra}, ensure_ascii=False) for i in range(n)]
+    lines = [
+        json.dumps({"id": f"s{i}", "text": essay(i), "score": score(i), **extra}, ensure_ascii=False)
+        for i in range(n)
+    ]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
 
@@ -41,8 +44,12 @@ def test_twenty_nine_essays_are_refused_with_the_reason(tmp_path):
 
 @pytest.mark.parametrize(
     ("score", "message"),
-    [(lambda i: 61 if i == 4 else 40, "第 5 行.*不在 0–60"), (lambda i: "优" if i == 2 else 40, "第 3 行.*不是数字"),
-     (lambda i: -1 if i == 0 else 40, "不在"), (lambda i: "nan" if i == 0 else 40, "不在")],
+    [
+        (lambda i: 61 if i == 4 else 40, "第 5 行.*不在 0–60"),
+        (lambda i: "优" if i == 2 else 40, "第 3 行.*不是数字"),
+        (lambda i: -1 if i == 0 else 40, "不在"),
+        (lambda i: "nan" if i == 0 else 40, "不在"),
+    ],
 )
 def test_a_score_outside_the_rubric_or_not_a_number_names_its_line(tmp_path, score, message):
     with pytest.raises(BadInputError, match=message):

@@ -85,7 +85,11 @@ def test_save_load_and_choose(tmp_path: Path):
 
 @pytest.mark.parametrize(
     "content",
-    ["not toml [", "[[calibration]]\nrubric = 1\n", '[[calibration]]\nrubric="gaokao"\nintercept="x"\nsignal=[]\n'],
+    [
+        "not toml [",
+        "[[calibration]]\nrubric = 1\n",
+        '[[calibration]]\nrubric="gaokao"\nintercept="x"\nsignal=[]\n',
+    ],
 )
 def test_a_corrupt_file_is_one_line(tmp_path: Path, content):
     path = tmp_path / "calibration.toml"
@@ -97,9 +101,7 @@ def test_a_corrupt_file_is_one_line(tmp_path: Path, content):
 
 def test_nan_in_a_file_is_refused(tmp_path: Path):
     path = tmp_path / "calibration.toml"
-    path.write_text(
-        '[[calibration]]\nrubric = "gaokao"\nintercept = nan\nsignal = []\n', encoding="utf-8"
-    )
+    path.write_text('[[calibration]]\nrubric = "gaokao"\nintercept = nan\nsignal = []\n', encoding="utf-8")
     with pytest.raises(BadInputError):
         load_calibrations(path)
 
@@ -135,12 +137,24 @@ def test_a_model_without_weight_is_not_counted_and_the_critique_says_so(analyzer
     x, y = rows(60)
     cal = fit(x, y, rubric="gaokao", model="demo")
     high = critique(
-        ESSAY, rubric, analyzer, engine=ScriptedEngine([_answer(20)] * 3), prompts=prompts,
-        params=GenerationParams(), features=features, grounding=_ground(cal),
+        ESSAY,
+        rubric,
+        analyzer,
+        engine=ScriptedEngine([_answer(20)] * 3),
+        prompts=prompts,
+        params=GenerationParams(),
+        features=features,
+        grounding=_ground(cal),
     )
     low = critique(
-        ESSAY, rubric, analyzer, engine=ScriptedEngine([_answer(5)] * 3), prompts=prompts,
-        params=GenerationParams(), features=features, grounding=_ground(cal),
+        ESSAY,
+        rubric,
+        analyzer,
+        engine=ScriptedEngine([_answer(5)] * 3),
+        prompts=prompts,
+        params=GenerationParams(),
+        features=features,
+        grounding=_ground(cal),
     )
     assert high.total == low.total  # the model's points moved nothing
     assert high.dimension_total > low.dimension_total  # its verdict is still shown

@@ -108,7 +108,11 @@ def test_scores_are_bounded_by_the_schema(rubric, prompts):
 def test_analysis_only_estimate_explains_itself_and_flags_loops(analyzer, rubric, features, grounding):
     plain = critique(ESSAY, rubric, analyzer, features=features, grounding=grounding)
     looped = critique(
-        ESSAY.replace(PARA, PARA + "我跑啊跑。" * 8, 1), rubric, analyzer, features=features, grounding=grounding
+        ESSAY.replace(PARA, PARA + "我跑啊跑。" * 8, 1),
+        rubric,
+        analyzer,
+        features=features,
+        grounding=grounding,
     )
     assert plain.source == "analysis" and all("文本特征估计" in d["reason"] for d in plain.dimensions)
     assert looped.dimensions[1]["score"] < plain.dimensions[1]["score"]
@@ -180,12 +184,21 @@ def test_band_mode_lists_reasons_first_and_the_points_follow_them(analyzer, rubr
     banded = dataclasses.replace(prompts, limits={**prompts.limits, "mode": "band"})
     assert load_prompts(resources_dir(), "critique").limit("mode") == "band"  # the shipped default
     answers = [
-        json.dumps({"strengths": ["切题"], "problems": [], "band": "一等", "suggestions": []}, ensure_ascii=False),
-        json.dumps({"strengths": ["通顺"], "problems": ["句式单一", "重复"], "band": "一等", "suggestions": []}, ensure_ascii=False),
-        json.dumps({"strengths": [], "problems": ["缺少深度"], "band": "三等", "suggestions": []}, ensure_ascii=False),
+        json.dumps(
+            {"strengths": ["切题"], "problems": [], "band": "一等", "suggestions": []}, ensure_ascii=False
+        ),
+        json.dumps(
+            {"strengths": ["通顺"], "problems": ["句式单一", "重复"], "band": "一等", "suggestions": []},
+            ensure_ascii=False,
+        ),
+        json.dumps(
+            {"strengths": [], "problems": ["缺少深度"], "band": "三等", "suggestions": []}, ensure_ascii=False
+        ),
     ]
     engine = ScriptedEngine(answers)
-    r = critique(ESSAY, rubric, analyzer, engine=engine, prompts=banded, params=GenerationParams(), features=features)
+    r = critique(
+        ESSAY, rubric, analyzer, engine=engine, prompts=banded, params=GenerationParams(), features=features
+    )
     assert [d["score"] for d in r.dimensions] == [20, 18, 9]  # problems keep 表达 off the top of 一等
     assert r.dimensions[1]["band"] == "一等" and r.dimensions[1]["problems"] == ["句式单一", "重复"]
     assert r.dimensions[1]["reason"] == "优点：通顺；问题：句式单一，重复"

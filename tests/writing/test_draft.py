@@ -78,7 +78,15 @@ def test_a_title_loses_its_label_but_keeps_its_own_colon():
 def test_a_prompt_that_names_its_title_gets_it_without_asking(prompts, genre):
     engine = ScriptedEngine([sent(40), sent(60), sent(40)])
     result = collect_draft(
-        draft(engine, prompts, "以“那盏灯”为题，写一篇记叙文。", THOUGHT, genre, GenerationParams(), target_chars=120)
+        draft(
+            engine,
+            prompts,
+            "以“那盏灯”为题，写一篇记叙文。",
+            THOUGHT,
+            genre,
+            GenerationParams(),
+            target_chars=120,
+        )
     )
     assert result.title == "那盏灯" and result.answer.startswith("那盏灯\n")
     assert "标题" not in engine.requests[0][0][-1]["content"]  # no request spent on a title
@@ -123,7 +131,9 @@ def test_each_part_carries_its_own_materials(prompts, genre):
         THOUGHT.to_markdown() + "\n## 素材\n- 苏轼在黄州写《定风波》\n- 屠呦呦试验了190次\n"
     )
     engine = ScriptedEngine([sent(30), sent(60), sent(60)])
-    collect_draft(draft(engine, prompts, QUERY, thought, genre, GenerationParams(), target_chars=120, with_title=False))
+    collect_draft(
+        draft(engine, prompts, QUERY, thought, genre, GenerationParams(), target_chars=120, with_title=False)
+    )
     turns = [m[-1]["content"] for m, _ in engine.requests]
     assert "苏轼" in turns[1] and "苏轼" not in turns[0] + turns[2]
     assert "屠呦呦" in turns[1] or "屠呦呦" in turns[2]
@@ -164,8 +174,15 @@ def test_a_near_duplicate_sentence_is_dropped_and_resampled_never_shown(prompts,
     engine = ScriptedEngine([first + repeat, fresh + sent(30), sent(60), sent(40)])
     events = list(
         draft(
-            engine, prompts, QUERY, THOUGHT, genre, GenerationParams(seed=3), target_chars=120,
-            with_title=False, rules=rules,
+            engine,
+            prompts,
+            QUERY,
+            THOUGHT,
+            genre,
+            GenerationParams(seed=3),
+            target_chars=120,
+            with_title=False,
+            rules=rules,
         )
     )
     result = events[-1].result
@@ -182,17 +199,41 @@ def test_a_near_duplicate_sentence_is_dropped_and_resampled_never_shown(prompts,
 def test_markdown_marks_are_cleaned_not_refused(prompts, genre, rules):
     engine = ScriptedEngine(["**坚持**是一种可贵的品质。" + sent(30), sent(60), sent(40)])
     result = collect_draft(
-        draft(engine, prompts, QUERY, THOUGHT, genre, GenerationParams(), target_chars=110, with_title=False, rules=rules)
+        draft(
+            engine,
+            prompts,
+            QUERY,
+            THOUGHT,
+            genre,
+            GenerationParams(),
+            target_chars=110,
+            with_title=False,
+            rules=rules,
+        )
     )
     assert result.answer.startswith("坚持是一种可贵的品质。") and not result.dropped
 
 
 def test_a_sentence_copying_the_plan_is_dropped(prompts, genre, rules):
-    thought = Thought.from_markdown(THOUGHT.to_markdown() + "\n## 素材\n- 爱迪生试验了一千多种材料才找到合适的灯丝\n")
+    thought = Thought.from_markdown(
+        THOUGHT.to_markdown() + "\n## 素材\n- 爱迪生试验了一千多种材料才找到合适的灯丝\n"
+    )
     copied = "爱迪生试验了一千多种材料才找到合适的灯丝。"
-    engine = ScriptedEngine([sent(30), copied + sent(20), "他在实验室里熬过无数个夜晚，终于点亮了第一盏灯。" + sent(30), sent(60)])
+    engine = ScriptedEngine(
+        [sent(30), copied + sent(20), "他在实验室里熬过无数个夜晚，终于点亮了第一盏灯。" + sent(30), sent(60)]
+    )
     result = collect_draft(
-        draft(engine, prompts, QUERY, thought, genre, GenerationParams(), target_chars=120, with_title=False, rules=rules)
+        draft(
+            engine,
+            prompts,
+            QUERY,
+            thought,
+            genre,
+            GenerationParams(),
+            target_chars=120,
+            with_title=False,
+            rules=rules,
+        )
     )
     assert copied not in result.answer and "熬过无数个夜晚" in result.answer
     assert [d["reason"] for d in result.dropped] == ["copy"]
@@ -222,7 +263,17 @@ def test_assistant_talk_and_plan_labels_never_reach_the_text(prompts, genre, rul
     # after a refused sentence the rest of that answer is dropped and the answer written again
     engine = ScriptedEngine([bad + "\n" + sent(30), good + sent(30), sent(60), sent(40)])
     events = list(
-        draft(engine, prompts, QUERY, THOUGHT, genre, GenerationParams(), target_chars=110, with_title=False, rules=rules)
+        draft(
+            engine,
+            prompts,
+            QUERY,
+            THOUGHT,
+            genre,
+            GenerationParams(),
+            target_chars=110,
+            with_title=False,
+            rules=rules,
+        )
     )
     result = events[-1].result
     assert good in result.answer and result.dropped
@@ -234,7 +285,17 @@ def test_a_model_that_only_repeats_ends_the_part_early_with_a_message(prompts, g
     same = "我们要坚持不懈地努力学习。"
     engine = ScriptedEngine([same] + [same + same] * 20)
     events = list(
-        draft(engine, prompts, QUERY, THOUGHT, genre, GenerationParams(), target_chars=120, with_title=False, rules=rules)
+        draft(
+            engine,
+            prompts,
+            QUERY,
+            THOUGHT,
+            genre,
+            GenerationParams(),
+            target_chars=120,
+            with_title=False,
+            rules=rules,
+        )
     )
     result = events[-1].result
     assert result.answer.count(same) == 1
@@ -249,8 +310,16 @@ def test_stop_while_a_sentence_is_held_back_keeps_the_text(prompts, genre, rules
     engine = ScriptedEngine([sent(20), Reply(held + "，" + "甲" * 30, cancel_after=4)])
     events = list(
         draft(
-            engine, prompts, QUERY, THOUGHT, genre, GenerationParams(), target_chars=120,
-            cancel=cancel, with_title=False, rules=rules,
+            engine,
+            prompts,
+            QUERY,
+            THOUGHT,
+            genre,
+            GenerationParams(),
+            target_chars=120,
+            cancel=cancel,
+            with_title=False,
+            rules=rules,
         )
     )
     result = events[-1].result
@@ -274,12 +343,18 @@ def test_empty_prompt_and_bad_lengths_are_refused_in_one_line(prompts, genre):
     with pytest.raises(BadInputError):
         list(draft(ScriptedEngine([]), prompts, QUERY, THOUGHT, genre, GenerationParams(), target_chars=-5))
     with pytest.raises(BadInputError, match="6000"):
-        list(draft(ScriptedEngine([]), prompts, QUERY, THOUGHT, genre, GenerationParams(), target_chars=20000))
+        list(
+            draft(ScriptedEngine([]), prompts, QUERY, THOUGHT, genre, GenerationParams(), target_chars=20000)
+        )
 
 
 @pytest.mark.parametrize(
     "thought",
-    [Thought(), Thought.from_markdown("## 结构\n1. 全文（约50字）：写坚持\n"), Thought.from_markdown("## 立意\n坚持\n")],
+    [
+        Thought(),
+        Thought.from_markdown("## 结构\n1. 全文（约50字）：写坚持\n"),
+        Thought.from_markdown("## 立意\n坚持\n"),
+    ],
 )
 def test_a_tiny_target_with_an_empty_or_one_part_plan_still_writes(prompts, genre, thought):
     engine = ScriptedEngine([sent(25), sent(25), sent(25), sent(25), sent(25), sent(25)] + [""] * 12)
@@ -292,26 +367,64 @@ def test_a_tiny_target_with_an_empty_or_one_part_plan_still_writes(prompts, genr
 def test_a_poem_is_counted_in_lines(prompts):
     poem = find_genre(load_genres(resources_dir()), "诗歌")
     assert poem.unit == "行"
-    lines = ["清晨的风穿过操场", "跑道上落满露水", "一只麻雀跳过球门", "旗杆的影子很长", "我们在铃声里奔跑", "阳光追上了书包"]
-    engine = ScriptedEngine(["\n".join(lines[:2]) + "\n", "\n".join(lines[2:4]) + "\n", "\n".join(lines[4:]) + "\n"])
+    lines = [
+        "清晨的风穿过操场",
+        "跑道上落满露水",
+        "一只麻雀跳过球门",
+        "旗杆的影子很长",
+        "我们在铃声里奔跑",
+        "阳光追上了书包",
+    ]
+    engine = ScriptedEngine(
+        ["\n".join(lines[:2]) + "\n", "\n".join(lines[2:4]) + "\n", "\n".join(lines[4:]) + "\n"]
+    )
     result = collect_draft(
-        draft(engine, prompts, "以“清晨的操场”为题写一首现代诗，不少于6行。", Thought(), poem, GenerationParams())
+        draft(
+            engine,
+            prompts,
+            "以“清晨的操场”为题写一首现代诗，不少于6行。",
+            Thought(),
+            poem,
+            GenerationParams(),
+        )
     )
     assert result.target_chars == 6 and result.unit == "行"  # the prompt's 6 行, not a 字 count
     assert length_measure("行")(result.body) == 6 and result.finish_reason == "stop"
-    assert "6 行" in " ".join(m[-1]["content"] for m, _ in engine.requests) or "行" in engine.requests[0][0][1]["content"]
+    assert (
+        "6 行" in " ".join(m[-1]["content"] for m, _ in engine.requests)
+        or "行" in engine.requests[0][0][1]["content"]
+    )
 
 
 def test_a_poem_written_in_prose_sentences_is_set_as_lines(prompts):
     poem = find_genre(load_genres(resources_dir()), "诗歌")
     engine = ScriptedEngine(
-        ["在清晨的操场，阳光洒在跑道上。风吹过旗杆。", "铃声响起，我们奔跑，书包追着阳光。", "麻雀跳过球门，落在草地上。"]
+        [
+            "在清晨的操场，阳光洒在跑道上。风吹过旗杆。",
+            "铃声响起，我们奔跑，书包追着阳光。",
+            "麻雀跳过球门，落在草地上。",
+        ]
     )
     result = collect_draft(
-        draft(engine, prompts, "写一首关于操场的现代诗，不少于6行。", Thought(), poem, GenerationParams(), with_title=False)
+        draft(
+            engine,
+            prompts,
+            "写一首关于操场的现代诗，不少于6行。",
+            Thought(),
+            poem,
+            GenerationParams(),
+            with_title=False,
+        )
     )
     # three parts of two lines: each clause a line, a part's last sentence cut to the lines it needs
-    assert result.body.split("\n") == ["在清晨的操场", "阳光洒在跑道上", "铃声响起", "我们奔跑", "麻雀跳过球门", "落在草地上"]
+    assert result.body.split("\n") == [
+        "在清晨的操场",
+        "阳光洒在跑道上",
+        "铃声响起",
+        "我们奔跑",
+        "麻雀跳过球门",
+        "落在草地上",
+    ]
     assert result.finish_reason == "stop"
 
 
@@ -319,7 +432,9 @@ def test_continue_from_the_cursor_continues_the_text_and_never_repeats_it(prompt
     before = "坚持是一种可贵的品质。"
     engine = ScriptedEngine(["坚持是一种可贵的品质。" + sent(30), sent(30) + sent(30)])
     events = list(
-        continue_text(engine, prompts, QUERY, THOUGHT, genre, before, GenerationParams(), chars=50, rules=rules)
+        continue_text(
+            engine, prompts, QUERY, THOUGHT, genre, before, GenerationParams(), chars=50, rules=rules
+        )
     )
     msgs, params = engine.requests[0]
     assert params.continue_last and msgs[-1] == {"role": "assistant", "content": before}
@@ -345,7 +460,17 @@ def test_guards_can_be_switched_off_in_the_prompt_data(prompts, genre, rules):
     same = "我们要坚持不懈地努力学习。"
     engine = ScriptedEngine([same + same + sent(20), sent(60), sent(60)])
     result = collect_draft(
-        draft(engine, off, QUERY, THOUGHT, genre, GenerationParams(), target_chars=100, with_title=False, rules=rules)
+        draft(
+            engine,
+            off,
+            QUERY,
+            THOUGHT,
+            genre,
+            GenerationParams(),
+            target_chars=100,
+            with_title=False,
+            rules=rules,
+        )
     )
     assert result.answer.count(same) == 2 and not result.dropped
 
@@ -393,7 +518,16 @@ def test_a_poem_line_repeated_inside_a_prose_sentence_is_refused_as_a_line(promp
         + [""] * 6
     )
     result = collect_draft(
-        draft(engine, prompts, "写一首现代诗，不少于6行。", Thought(), poem, GenerationParams(), with_title=False, rules=rules)
+        draft(
+            engine,
+            prompts,
+            "写一首现代诗，不少于6行。",
+            Thought(),
+            poem,
+            GenerationParams(),
+            with_title=False,
+            rules=rules,
+        )
     )
     lines = result.body.split("\n")
     assert lines.count("我们走着新生活") == 1

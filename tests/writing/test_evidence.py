@@ -138,4 +138,6 @@ def test_what_students_write_too_is_no_evidence(rubric, guards, rules, analyzer)
         + ["外婆老了，你长大了。", GOOD[3], "外婆老了，你长大了。"]
     )
     assert gather_evidence(text, rubric, guards, rules, words=analyzer) == []
-    assert guards.talk("您们辛苦了。") and guards.label("中国有句古话：民以食为天。")  # the draft guard still refuses them
+    assert guards.talk("您们辛苦了。") and guards.label(
+        "中国有句古话：民以食为天。"
+    )  # the draft guard still refuses them

@@ -22,7 +22,11 @@ def rules():
 
 
 def test_sentences_end_at_end_marks_and_line_ends():
-    assert split_sentences("他说：“走吧！”我们走了。\n天黑了\n\n") == ["他说：“走吧！”", "我们走了。", "天黑了"]
+    assert split_sentences("他说：“走吧！”我们走了。\n天黑了\n\n") == [
+        "他说：“走吧！”",
+        "我们走了。",
+        "天黑了",
+    ]
 
 
 @pytest.mark.parametrize(
@@ -87,7 +91,9 @@ def test_generic_materials_name_nothing(rules):
 
 def test_broken_rules_file_is_one_line(tmp_path: Path):
     (tmp_path / "analysis").mkdir()
-    (tmp_path / "analysis" / "guards.toml").write_text('[assistant]\npatterns = ["(未闭合"]\n', encoding="utf-8")
+    (tmp_path / "analysis" / "guards.toml").write_text(
+        '[assistant]\npatterns = ["(未闭合"]\n', encoding="utf-8"
+    )
     with pytest.raises(BadInputError, match="guards.toml"):
         load_guard_rules(tmp_path)
 

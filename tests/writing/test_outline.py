@@ -51,7 +51,9 @@ def genre():
 
 def test_each_section_is_asked_in_one_conversation_and_streams_into_its_box(prompts, genre, rules):
     engine = ScriptedEngine(list(ANSWERS), chunk_chars=2)
-    events = list(stream_outline(engine, prompts, QUERY, genre, GenerationParams(), rules=rules, target_chars=900))
+    events = list(
+        stream_outline(engine, prompts, QUERY, genre, GenerationParams(), rules=rules, target_chars=900)
+    )
     thought = events[-1].thought
     assert events[-1].kind == "done" and thought is not None
     first = next(e for e in events if e.kind == "section")
@@ -69,7 +71,10 @@ def test_each_section_is_asked_in_one_conversation_and_streams_into_its_box(prom
     assert "提出中心论点" in engine.requests[2][0][-1]["content"]  # the question lists the genre's parts
     assert sum(p["chars"] for p in d["structure"]) == 900  # the app sets the budgets
     assert d["structure"][0]["chars"] < d["structure"][1]["chars"]  # opening and ending are shorter
-    assert d["materials"] == ["聂卫平少年时每天复盘十局棋", "王羲之临池学书，池水尽黑"]  # the placeholder went
+    assert d["materials"] == [
+        "聂卫平少年时每天复盘十局棋",
+        "王羲之临池学书，池水尽黑",
+    ]  # the placeholder went
     assert any(e.kind == "notice" and "素材" in e.text for e in events)
     assert thought.missing_sections() == []
     assert Thought.from_markdown(thought.to_markdown()).to_dict() == d
@@ -104,7 +109,12 @@ def test_unusable_part_purposes_give_way_to_the_genres(prompts, genre, rules):
     answers[2] = "1. 好的，我来为您写结构。\n2. 部分名：这一部分具体写什么\n3. 本手是基础\n4. 本手是基础"
     notes = []
     thought = generate_outline(
-        ScriptedEngine(answers), prompts, QUERY, genre, GenerationParams(), rules=rules,
+        ScriptedEngine(answers),
+        prompts,
+        QUERY,
+        genre,
+        GenerationParams(),
+        rules=rules,
         on_event=lambda e: notes.append(e.text) if e.kind == "notice" else None,
     )
     parts = thought.parts()
@@ -126,8 +136,12 @@ def test_a_regenerated_structure_that_cannot_be_followed_becomes_the_genres(prom
 
 def test_a_cut_answer_loses_its_unfinished_line(prompts, genre, rules):
     answers = list(ANSWERS)
-    answers[3] = Reply("- 聂卫平少年时每天复盘十局棋\n- 王羲之临池学书，池水尽黑\n- 苏轼在黄州写下了", FinishReason.LENGTH)
-    thought = generate_outline(ScriptedEngine(answers), prompts, QUERY, genre, GenerationParams(), rules=rules)
+    answers[3] = Reply(
+        "- 聂卫平少年时每天复盘十局棋\n- 王羲之临池学书，池水尽黑\n- 苏轼在黄州写下了", FinishReason.LENGTH
+    )
+    thought = generate_outline(
+        ScriptedEngine(answers), prompts, QUERY, genre, GenerationParams(), rules=rules
+    )
     assert thought.items("materials") == ["聂卫平少年时每天复盘十局棋", "王羲之临池学书，池水尽黑"]
 
 
@@ -139,16 +153,22 @@ def test_the_checks_name_each_kind_of_defect(rules):
     iss = thought_issues(t, QUERY, rules, 800)
     assert iss.fragments == ["以“本手、妙手、俗手”为材料"]
     assert iss.duplicate_purposes == ["说明本手的重要性及意义"]
-    assert iss.cut == ["说明本手的重要性及重"] or "说明本手的重要性及重" not in iss.cut  # ends mid-word, not on a particle
+    assert (
+        iss.cut == ["说明本手的重要性及重"] or "说明本手的重要性及重" not in iss.cut
+    )  # ends mid-word, not on a particle
     assert iss.generic == ["本文需要具体的事例、人物、意象等"]
     assert is_cut("结构的") and is_cut("从本手、") and not is_cut("先练好本手。")
-    assert is_prompt_fragment("自拟标题，不少于800字", QUERY) and not is_prompt_fragment("联系学习谈本手的意义", QUERY)
+    assert is_prompt_fragment("自拟标题，不少于800字", QUERY) and not is_prompt_fragment(
+        "联系学习谈本手的意义", QUERY
+    )
 
 
 def test_answers_in_any_list_form_become_items():
     assert parse_answer("materials", "1. 苏轼\n2）聂卫平\n* 王羲之") == "- 苏轼\n- 聂卫平\n- 王羲之"
     assert parse_answer("requirements", "审题：要写议论文。要联系现实。") == "- 要写议论文。\n- 要联系现实。"
-    assert parse_answer("structure", "开头（约100字）：引题\n结尾：总结", "字") == "1. 开头：引题\n2. 结尾：总结"
+    assert (
+        parse_answer("structure", "开头（约100字）：引题\n结尾：总结", "字") == "1. 开头：引题\n2. 结尾：总结"
+    )
     assert parse_answer("intent", "**立意**：本手为本") == "本手为本"
 
 
@@ -210,7 +230,15 @@ def test_regenerating_one_section_keeps_every_other_byte(prompts, genre, rules):
     engine = ScriptedEngine(["先有本手，后有妙手；守正才能出奇。"])
     seen = []
     out = regenerate_section(
-        engine, prompts, QUERY, genre, thought, "intent", GenerationParams(), rules=rules, on_event=seen.append
+        engine,
+        prompts,
+        QUERY,
+        genre,
+        thought,
+        "intent",
+        GenerationParams(),
+        rules=rules,
+        on_event=seen.append,
     )
     assert out.section_text("intent") == "先有本手，后有妙手；守正才能出奇。"
     assert out.to_markdown().replace("先有本手，后有妙手；守正才能出奇。", "本手为本") == md
@@ -221,7 +249,9 @@ def test_regenerating_one_section_keeps_every_other_byte(prompts, genre, rules):
 
 def test_regenerating_an_unknown_section_is_refused(prompts, genre, rules):
     with pytest.raises(BadInputError, match="未知的构思部分"):
-        regenerate_section(ScriptedEngine([]), prompts, QUERY, genre, Thought(), "plot", GenerationParams(), rules=rules)
+        regenerate_section(
+            ScriptedEngine([]), prompts, QUERY, genre, Thought(), "plot", GenerationParams(), rules=rules
+        )
 
 
 def test_outline_through_the_real_llama_path(tiny_engine, prompts, genre, rules):
@@ -246,12 +276,16 @@ def test_an_answer_stops_once_it_holds_all_that_is_kept(prompts, genre, rules):
     places = ["北京", "上海", "广州", "深圳", "成都", "重庆", "西安", "南京", "杭州", "武汉", "长沙"]
     rambling[3] = "".join(f"- 聂卫平{i}岁在{c}下了一盘棋\n" for i, c in enumerate(places, 6))
     engine = ScriptedEngine(rambling, chunk_chars=3)
-    thought = generate_outline(engine, prompts, QUERY, genre, GenerationParams(), rules=rules, target_chars=800)
+    thought = generate_outline(
+        engine, prompts, QUERY, genre, GenerationParams(), rules=rules, target_chars=800
+    )
     assert engine.closed_early == 2
     assert thought.section_text("intent") == "先练好本手，才能下出妙手。 本手是根本。"
     assert len(thought.items("materials")) == 4
     assert "深圳" in engine.requests[4][0][-2]["content"]
-    assert "广州" not in engine.requests[4][0][-2]["content"].split("深圳")[1]  # kept 4 + 1 in the conversation  # the conversation keeps what was kept
+    assert (
+        "广州" not in engine.requests[4][0][-2]["content"].split("深圳")[1]
+    )  # kept 4 + 1 in the conversation  # the conversation keeps what was kept
 
 
 def test_a_section_left_empty_says_so(prompts, genre, rules):

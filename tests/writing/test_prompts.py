@@ -15,7 +15,14 @@ def test_shipped_prompt_files_load_with_limits(name):
 def test_render_fills_placeholders_and_leaves_json_braces_alone():
     p = load_prompts(resources_dir(), "draft")
     out = p.render(
-        "part", index=2, n_parts=5, part_title="论证", part_purpose="举例", part_size="150 字", materials="", position=""
+        "part",
+        index=2,
+        n_parts=5,
+        part_title="论证",
+        part_purpose="举例",
+        part_size="150 字",
+        materials="",
+        position="",
     )
     assert "2/5" in out and "150" in out and "${" not in out
 

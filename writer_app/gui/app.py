@@ -43,7 +43,9 @@ def create_window(
         icon = res / "icons" / "writer-companion.svg"
         if icon.is_file():
             app.setWindowIcon(QIcon(str(icon)))
-        app.setDesktopFileName("io.github.writercompanion.WriterCompanion")  # Wayland matches the window to the .desktop entry
+        app.setDesktopFileName(
+            "io.github.writercompanion.WriterCompanion"
+        )  # Wayland matches the window to the .desktop entry
         install_translators(app, language, res / "translations")
         setup_fonts(app, res / "fonts")
         app.setProperty("_writer_language", language)

@@ -236,7 +236,11 @@ class SettingsDialog(QDialog):
     GPU layers, temperature, data folder, language, author."""
 
     def __init__(
-        self, wb: Workbench, settings: Settings, parent: QWidget | None = None, runner: JobRunner | None = None
+        self,
+        wb: Workbench,
+        settings: Settings,
+        parent: QWidget | None = None,
+        runner: JobRunner | None = None,
     ) -> None:
         super().__init__(parent)
         self.wb = wb
@@ -429,7 +433,9 @@ class SettingsDialog(QDialog):
         self.privacy.setVisible(server)
 
     def _browse_ca(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, self.tr("选择 CA 证书"), "", "PEM (*.pem *.crt *.cer);;* (*)")
+        path, _ = QFileDialog.getOpenFileName(
+            self, self.tr("选择 CA 证书"), "", "PEM (*.pem *.crt *.cer);;* (*)"
+        )
         if path:
             self.ca_file.setText(path)
 
@@ -454,7 +460,10 @@ class SettingsDialog(QDialog):
         self.test_button.setEnabled(False)
         self.test_result.setText(self.tr("正在连接…"))
         self.runner.start(
-            "server-test", lambda job: engine.test_connection(job.cancel), on_done=self._tested, on_error=self._test_failed
+            "server-test",
+            lambda job: engine.test_connection(job.cancel),
+            on_done=self._tested,
+            on_error=self._test_failed,
         )
 
     def _tested(self, info: dict[str, Any]) -> None:
@@ -488,7 +497,9 @@ class SettingsDialog(QDialog):
         elif available:
             self.gpu_state.setText(self.tr("GPU 加速可用"))
         else:
-            self.gpu_state.setText(self.tr("此版本的 llama.cpp 不支持 GPU，只用 CPU（见 README 的 GPU 一节）"))
+            self.gpu_state.setText(
+                self.tr("此版本的 llama.cpp 不支持 GPU，只用 CPU（见 README 的 GPU 一节）")
+            )
 
     def gpu_probe_failed(self, message: str) -> None:
         self.gpu_layers.setEnabled(True)
@@ -642,7 +653,11 @@ class CalibrateDialog(QDialog):
 
         def work(job: Any) -> Any:
             return wb.calibrate(
-                source, genre, job.cancel, use_model=use_model, max_score=top,
+                source,
+                genre,
+                job.cancel,
+                use_model=use_model,
+                max_score=top,
                 on_progress=lambda i, n, name: job.emit((i, n, name)),
             )
 

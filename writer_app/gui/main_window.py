@@ -1140,7 +1140,11 @@ class MainWindow(QMainWindow):
         pid, wb = self.project.id, self.wb
 
         def work(job: Job) -> str:
-            return "".join(ev.text for ev in wb.rewrite(passage, instruction, before, after, job.cancel) if ev.kind == "text")
+            return "".join(
+                ev.text
+                for ev in wb.rewrite(passage, instruction, before, after, job.cancel)
+                if ev.kind == "text"
+            )
 
         self._show_progress(self.tr("按建议改写中…"), busy=True)
         self.runner.start(

@@ -584,14 +584,18 @@ class CritiqueTab(QWidget):
         self.suggestions.itemClicked.connect(self._clicked)
         self.evidence.itemClicked.connect(self._clicked)
         self.suggestions.currentItemChanged.connect(
-            lambda cur, _prev: self.rewrite_button.setEnabled(cur is not None and bool(cur.data(Qt.ItemDataRole.UserRole)))
+            lambda cur, _prev: self.rewrite_button.setEnabled(
+                cur is not None and bool(cur.data(Qt.ItemDataRole.UserRole))
+            )
         )
         self.rewrite_button.clicked.connect(self._rewrite)
 
     def _rewrite(self) -> None:
         item = self.suggestions.currentItem()
         if item is not None and item.data(Qt.ItemDataRole.UserRole):
-            self.rewrite_requested.emit(item.data(Qt.ItemDataRole.UserRole), item.data(Qt.ItemDataRole.UserRole + 1) or "")
+            self.rewrite_requested.emit(
+                item.data(Qt.ItemDataRole.UserRole), item.data(Qt.ItemDataRole.UserRole + 1) or ""
+            )
 
     def _clicked(self, item: QListWidgetItem) -> None:
         quote = item.data(Qt.ItemDataRole.UserRole)
@@ -624,7 +628,9 @@ class CritiqueTab(QWidget):
         self.evidence.clear()
         for ev in data.get("evidence") or []:
             for quote in ev.get("quotes") or [""]:
-                item = QListWidgetItem(f"{ev.get('message', '')}\n「{quote}」" if quote else ev.get("message", ""))
+                item = QListWidgetItem(
+                    f"{ev.get('message', '')}\n「{quote}」" if quote else ev.get("message", "")
+                )
                 item.setData(Qt.ItemDataRole.UserRole, quote)
                 self.evidence.addItem(item)
         if not self.evidence.count():
@@ -652,7 +658,11 @@ class CritiqueTab(QWidget):
         the analysis-only estimate; then how far the total follows the model, and any warning."""
         top = data.get("max_total", 0)
         source = self.tr("模型") if data.get("source") == "model" else self.tr("文本分析")
-        parts = [self.tr("{0}各项之和 {1}/{2}").format(source, data.get("dimension_total", data.get("total", 0)), top)]
+        parts = [
+            self.tr("{0}各项之和 {1}/{2}").format(
+                source, data.get("dimension_total", data.get("total", 0)), top
+            )
+        ]
         cal = data.get("calibration")
         if cal:
             parts.append(self.tr("校准后总分 {0}/{1}").format(data.get("total", 0), top))

@@ -217,7 +217,9 @@ def fetch_wheel_from_index(requirement: str, wheel_dir: Path, index_url: str, ti
     project = re.sub(r"[-_.]+", "-", requirement.partition("==")[0]).lower()
     page_url = f"{index_url.rstrip('/')}/{project}/"
     try:
-        req = urllib.request.Request(page_url, headers={"Accept": "text/html", "User-Agent": "writer-companion"})
+        req = urllib.request.Request(
+            page_url, headers={"Accept": "text/html", "User-Agent": "writer-companion"}
+        )
         with urllib.request.urlopen(req, timeout=timeout) as resp:
             page = resp.read().decode("utf-8", "replace")
     except (urllib.error.URLError, OSError, ValueError) as exc:
@@ -254,7 +256,9 @@ def fetch_wheel(requirement: str, wheel_dir: Path, pip_args: Sequence[str] = ())
     pip = pip_command()
     if pip is None:
         if "--no-index" in pip_args:
-            raise DownloadError(f"文件夹中没有 {requirement} 的 wheel (no wheel for {requirement} in that folder)")
+            raise DownloadError(
+                f"文件夹中没有 {requirement} 的 wheel (no wheel for {requirement} in that folder)"
+            )
         return fetch_wheel_from_index(requirement, wheel_dir, pip_index_url())
     cmd = [
         *pip,

@@ -55,7 +55,9 @@ def backend_info() -> dict[str, Any]:
     return {
         "llama_cpp_python": getattr(llama_cpp, "__version__", ""),
         "gpu_offload": bool(llama_cpp.llama_supports_gpu_offload()),
-        "system_info": (system.decode("utf-8", "replace") if isinstance(system, bytes) else str(system)).strip(),
+        "system_info": (
+            system.decode("utf-8", "replace") if isinstance(system, bytes) else str(system)
+        ).strip(),
     }
 
 
@@ -107,7 +109,7 @@ def sampling_kwargs(params: GenerationParams) -> dict[str, Any]:
 
 
 # DRY matching restarts at these (a line end, a label's colon, quotes, Markdown emphasis)
-DRY_BREAKERS = ("\n", "：", ":", "“", "”", "\"", "*")
+DRY_BREAKERS = ("\n", "：", ":", "“", "”", '"', "*")
 DRY_PROMPT_TOKENS = 4096  # at most this many prompt tokens are shown to the DRY sampler
 
 

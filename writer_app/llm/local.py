@@ -45,7 +45,9 @@ def worker_config(
         n_threads=settings.resolved_threads(),
         n_gpu_layers=settings.n_gpu_layers,
         n_batch=settings.n_batch,
-        fallback_chat_template="" if info.has_chat_template else registry.resources.text("chat_templates/chatml.jinja"),
+        fallback_chat_template=""
+        if info.has_chat_template
+        else registry.resources.text("chat_templates/chatml.jinja"),
     )
     return config, info
 

@@ -82,7 +82,10 @@ def probe_backend(log_path: Path | None = None, timeout_s: float = 60.0) -> dict
     ctx = mp.get_context("spawn")
     parent, child = ctx.Pipe(duplex=False)
     proc = ctx.Process(
-        target=_probe_main, args=(child, str(log_path) if log_path else None), name="writer-app-probe", daemon=True
+        target=_probe_main,
+        args=(child, str(log_path) if log_path else None),
+        name="writer-app-probe",
+        daemon=True,
     )
     proc.start()
     child.close()
@@ -145,6 +148,7 @@ def worker_main(conn: Connection, cancel_id: Any, log_path: str | None) -> None:
 
                 params = GenerationParams(**msg["params"])
                 try:
+
                     def stopped(rid: int = rid) -> bool:
                         return bool(cancel_id.value == rid)
 

@@ -87,7 +87,9 @@ def _escape_line_start(m: re.Match[str]) -> str:
 
 # code (fenced blocks, then inline spans of any backtick run) is kept as it is: Markdown shows it
 # literally, so escaping it too would show "&amp;lt;" in the HTML export
-_MD_CODE = re.compile(r"^(`{3,}|~{3,})[^\n]*\n.*?^\1[ \t]*$|(`+)(?!`).+?(?<!`)\2(?!`)", re.MULTILINE | re.DOTALL)
+_MD_CODE = re.compile(
+    r"^(`{3,}|~{3,})[^\n]*\n.*?^\1[ \t]*$|(`+)(?!`).+?(?<!`)\2(?!`)", re.MULTILINE | re.DOTALL
+)
 _MD_LINK = re.compile(r"(!?)\[([^\]\n]*)\]\(\s*<?([^)\s>]*)")
 _MD_REF = re.compile(r"^([ ]{0,3})\[([^\]\n]+)\]:[ \t]*<?(\S+?)>?(?=\s|$)", re.MULTILINE)
 

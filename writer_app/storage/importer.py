@@ -313,9 +313,13 @@ def _iter_array(fh: IO[bytes], head: bytes) -> Iterator[tuple[int, Any, str]]:
             return
         end, closed = _item_end(buf)
         if end > MAX_RECORD_BYTES:
-            yield buf.line, STOPPED, (
-                f"记录超过 {MAX_RECORD_BYTES // 1024 // 1024} MB 的上限，之后的内容未读取"
-                " (record over the size limit; the rest was not read)"
+            yield (
+                buf.line,
+                STOPPED,
+                (
+                    f"记录超过 {MAX_RECORD_BYTES // 1024 // 1024} MB 的上限，之后的内容未读取"
+                    " (record over the size limit; the rest was not read)"
+                ),
             )
             return
         if not closed:

@@ -47,7 +47,9 @@ class Calibration:
 
     @property
     def model_weight(self) -> float:
-        return sum(abs(w) for s, w in zip(self.signals, self.weights, strict=True) if s.startswith(MODEL_PREFIX))
+        return sum(
+            abs(w) for s, w in zip(self.signals, self.weights, strict=True) if s.startswith(MODEL_PREFIX)
+        )
 
     @property
     def uses_model(self) -> bool:
@@ -84,7 +86,12 @@ class Calibration:
     def from_dict(cls, raw: dict[str, Any]) -> Calibration:
         sig = raw["signal"]
         scale = tuple(float(s["scale"]) for s in sig)
-        values = [float(raw["intercept"]), *(float(s["mean"]) for s in sig), *scale, *(float(s["weight"]) for s in sig)]
+        values = [
+            float(raw["intercept"]),
+            *(float(s["mean"]) for s in sig),
+            *scale,
+            *(float(s["weight"]) for s in sig),
+        ]
         if not all(math.isfinite(v) for v in values) or any(s < 0 for s in scale):
             raise ValueError("a number is not finite")
         return cls(
@@ -148,7 +155,9 @@ def fit(
     """Ridge of ``shares`` (teacher score ÷ maximum) on the signals in ``rows``; the agreement it
     reports is cross-validated (each essay predicted by a fit that did not see it)."""
     if len(rows) < MIN_ESSAYS:
-        raise BadInputError(f"至少需要 {MIN_ESSAYS} 篇打过分的文章，现有 {len(rows)} 篇 (need ≥ {MIN_ESSAYS} scored essays)")
+        raise BadInputError(
+            f"至少需要 {MIN_ESSAYS} 篇打过分的文章，现有 {len(rows)} 篇 (need ≥ {MIN_ESSAYS} scored essays)"
+        )
     names = sorted({k for r in rows for k in r})
     x = np.array([[float(r.get(k, 0.0)) for k in names] for r in rows])
     y = np.asarray(shares, float)
@@ -193,8 +202,11 @@ def fit_for_model(
     text = fit(text_rows, shares, rubric=rubric, model=model, alpha=alpha, fitted_on=fitted_on)
     gain = both.agreement["spearman_cv"] - text.agreement["spearman_cv"]
     chosen = both if gain > 0 else text
-    agreement = dict(chosen.agreement, spearman_cv_text=text.agreement["spearman_cv"],
-                     spearman_cv_with_model=both.agreement["spearman_cv"])
+    agreement = dict(
+        chosen.agreement,
+        spearman_cv_text=text.agreement["spearman_cv"],
+        spearman_cv_with_model=both.agreement["spearman_cv"],
+    )
     return replace(chosen, agreement=agreement)
 
 

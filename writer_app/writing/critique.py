@@ -164,7 +164,9 @@ class CritiqueResult:
         lines = [score_text(self.rubric, self.total, self.dimensions, self.deductions)]
         lines += [f"证据：{ev.message(self.rubric)}" for ev in self.evidence]
         if self.calibration is not None and self.total != self.dimension_total:
-            lines.append(f"各项之和 {self.dimension_total}，校准后总分 {self.total}（{self.calibration['note']}）")
+            lines.append(
+                f"各项之和 {self.dimension_total}，校准后总分 {self.total}（{self.calibration['note']}）"
+            )
         return "\n".join(lines)
 
     def to_dict(self) -> dict[str, Any]:
@@ -353,13 +355,27 @@ def critique(
         else:
             total, calibration = _calibrated(rubric, g.calibration, signals, deductions, evidence, source)
     result = CritiqueResult(
-        rubric, total, dims, deductions, [], metrics, source, title, stats,
-        evidence=evidence, dimension_total=dimension_total, calibration=calibration, mode=mode,
+        rubric,
+        total,
+        dims,
+        deductions,
+        [],
+        metrics,
+        source,
+        title,
+        stats,
+        evidence=evidence,
+        dimension_total=dimension_total,
+        calibration=calibration,
+        mode=mode,
         warnings=warnings,
     )
     if source == "model" and features is not None:
         est = apply_evidence(rubric, _feature_dimensions(rubric, features, values), evidence)
-        result.estimate = {"total": _total(rubric, [d["score"] for d in est], deductions, evidence), "dimensions": est}
+        result.estimate = {
+            "total": _total(rubric, [d["score"] for d in est], deductions, evidence),
+            "dimensions": est,
+        }
     result.suggestions = all_suggestions(
         rubric, body, analysis, found, evidence, topic=f"{title}\n{query}", want=3 if suggestions else 0
     )
@@ -433,7 +449,11 @@ def _model_dimensions(
             on_progress(i, n, dim.name)
         banded = mode == "band" and dim.max == rubric.tier_scale
         messages = _dimension_messages(prompts, rubric, dim, essay, query, banded)
-        schema = band_schema(rubric, prompts, suggestions) if banded else dimension_schema(dim, prompts, suggestions)
+        schema = (
+            band_schema(rubric, prompts, suggestions)
+            if banded
+            else dimension_schema(dim, prompts, suggestions)
+        )
         data, completion = generate_json(engine, messages, schema, params, cancel)
         st = completion.stats
         stats.append(
@@ -461,14 +481,18 @@ def _model_dimensions(
         else:
             score = int(max(0, min(dim.max, data["score"])))
             reason, entry = _whole_sentences(data["reason"]), {}
-        dims.append({"key": dim.key, "name": dim.name, "score": score, "max": dim.max, "reason": reason, **entry})
+        dims.append(
+            {"key": dim.key, "name": dim.name, "score": score, "max": dim.max, "reason": reason, **entry}
+        )
         for s in data["suggestions"]:
             quote = repair_quote(s["quote"], essay)
             if quote is None or not s["issue"].strip():
                 continue  # never show a quote that is not in the text
             if any(x["quote"] == quote for x in found):
                 continue
-            found.append({"quote": quote, "issue": s["issue"].strip(), "fix": s["fix"].strip(), "dimension": dim.name})
+            found.append(
+                {"quote": quote, "issue": s["issue"].strip(), "fix": s["fix"].strip(), "dimension": dim.name}
+            )
     return dims, found, stats
 
 
@@ -496,7 +520,9 @@ def _dimension_messages(
     return [{"role": "system", "content": prompts.render("system")}, {"role": "user", "content": user}]
 
 
-def _feature_dimensions(rubric: Rubric, model: FeatureModel, values: dict[str, float]) -> list[dict[str, Any]]:
+def _feature_dimensions(
+    rubric: Rubric, model: FeatureModel, values: dict[str, float]
+) -> list[dict[str, Any]]:
     out = []
     for dim, score, contribs in model.dimension_scores(rubric, values):
         top = sorted(contribs, key=lambda c: -abs(c[1]))[:3]
@@ -616,27 +642,43 @@ def _weak_spots(body: str, topic: str) -> list[dict[str, Any]]:
     grams = _han_bigrams(topic)
     if grams and not (_han_bigrams(paras[0]) & grams):
         out.append(
-            {"quote": sentences(paras[0])[0] if sentences(paras[0]) else paras[0][:60],
-             "issue": "开头没有点出题目", "fix": "在开头一两句里点明题目或中心", "dimension": "内容"}
+            {
+                "quote": sentences(paras[0])[0] if sentences(paras[0]) else paras[0][:60],
+                "issue": "开头没有点出题目",
+                "fix": "在开头一两句里点明题目或中心",
+                "dimension": "内容",
+            }
         )
     if grams and len(paras) > 1 and not (_han_bigrams(paras[-1]) & grams):
         last = sentences(paras[-1])
         out.append(
-            {"quote": last[-1] if last else paras[-1][:60],
-             "issue": "结尾没有回扣题目", "fix": "结尾回到题目，收束全文", "dimension": "表达"}
+            {
+                "quote": last[-1] if last else paras[-1][:60],
+                "issue": "结尾没有回扣题目",
+                "fix": "结尾回到题目，收束全文",
+                "dimension": "表达",
+            }
         )
     longest = max(sents, key=len)
     if len(longest) >= 40:
         out.append(
-            {"quote": longest[:120], "issue": f"这句较长（{count_chars(longest)}字）",
-             "fix": "拆成两三句，每句只说一层意思", "dimension": "表达"}
+            {
+                "quote": longest[:120],
+                "issue": f"这句较长（{count_chars(longest)}字）",
+                "fix": "拆成两三句，每句只说一层意思",
+                "dimension": "表达",
+            }
         )
     middle = paras[1:-1] if len(paras) > 2 else []
     if middle:
         thin = min(middle, key=len)
         if count_chars(thin) < 80:
             out.append(
-                {"quote": thin[:120], "issue": "这一段较单薄", "fix": "补上具体的细节、例子或感受",
-                 "dimension": "内容"}
+                {
+                    "quote": thin[:120],
+                    "issue": "这一段较单薄",
+                    "fix": "补上具体的细节、例子或感受",
+                    "dimension": "内容",
+                }
             )
     return out

@@ -174,7 +174,12 @@ def given_title(query: str) -> str:
 def clean_title(text: str) -> str:
     """The title from the model's answer: its first line that holds text, labels and marks taken off."""
     line = next((ln for ln in text.strip().splitlines() if ln.strip()), "")
-    line = re.sub(r"^(?:标题|题目|Title|(?:议?论文|记叙文|作文|文章|范文|诗歌?)(?:标题|题目)?)\s*[：:]\s*(?=\S)", "", line, flags=re.I)
+    line = re.sub(
+        r"^(?:标题|题目|Title|(?:议?论文|记叙文|作文|文章|范文|诗歌?)(?:标题|题目)?)\s*[：:]\s*(?=\S)",
+        "",
+        line,
+        flags=re.I,
+    )
     return line.strip().strip("#*《》“”\"'「」【】[] ").strip()[:30]
 
 
@@ -246,7 +251,11 @@ _CLAUSE = re.compile(r"[，。；！？、,;!?…：:]+")
 
 def _bare_line(sentence: str, ends_line: bool, final: bool) -> bool:
     """A line of prose that stops without a sentence end and is short: a heading or a label."""
-    return (ends_line or final) and not SENTENCE_END.search(sentence[-3:]) and count_chars(sentence) <= _BARE_LINE_CHARS
+    return (
+        (ends_line or final)
+        and not SENTENCE_END.search(sentence[-3:])
+        and count_chars(sentence) <= _BARE_LINE_CHARS
+    )
 
 
 def _guarded_piece(
@@ -353,7 +362,12 @@ def _guarded_piece(
                     at_start, line_start = line_start, ends_line
                     if sentence:
                         verdict = judge(sentence, lead + text) if guard is not None else None
-                        if verdict is None and prose and guard is not None and _bare_line(sentence, ends_line, final):
+                        if (
+                            verdict is None
+                            and prose
+                            and guard is not None
+                            and _bare_line(sentence, ends_line, final)
+                        ):
                             verdict = Verdict("label", sentence)
                         if verdict is not None:
                             piece.dropped.append({"sentence": sentence, **verdict.to_dict()})
@@ -630,8 +644,10 @@ def draft(
         got = measure(result.body)
         if abs(got - target) > target * tolerance:
             long = got > target
-            why = "最后一句较长 (a long last sentence)" if long else (
-                "模型没有写出足够的新内容，重复或照抄的句子不显示 (the model ran out of new sentences)"
+            why = (
+                "最后一句较长 (a long last sentence)"
+                if long
+                else ("模型没有写出足够的新内容，重复或照抄的句子不显示 (the model ran out of new sentences)")
             )
             msg = (
                 f"篇幅 {got}/{target} {unit}，{'超出' if long else '不足'}目标"
@@ -702,7 +718,16 @@ def continue_text(
     guard = _guard(rules, prompts, [thought.to_markdown()], q, before)
     max_ratio = float(prompts.limit("max_part_ratio", 1.15))
     yield from _one_piece(
-        engine, messages, params, prompts, cancel, "续写", chars, max_ratio, guard, before if before.strip() else ""
+        engine,
+        messages,
+        params,
+        prompts,
+        cancel,
+        "续写",
+        chars,
+        max_ratio,
+        guard,
+        before if before.strip() else "",
     )
 
 
@@ -742,7 +767,16 @@ _PLACEHOLDER = re.compile(r"\$\{\w+\}")
 
 def _instructions(prompts: PromptSet) -> str:
     """The draft's own instruction texts: a sentence that copies them is not prose."""
-    keys = ("part", "part_materials", "part_more", "extend", "concrete_example", "first_part", "middle_part", "last_part")
+    keys = (
+        "part",
+        "part_materials",
+        "part_more",
+        "extend",
+        "concrete_example",
+        "first_part",
+        "middle_part",
+        "last_part",
+    )
     return "\n".join(_PLACEHOLDER.sub("\n", prompts.templates.get(k, "")) for k in keys)
 
 
@@ -760,7 +794,9 @@ def _guard(
     ``seen`` (the text already on the page) are refused. None where guards are off."""
     if rules is None or not GuardSettings.from_prompts(prompts).enabled:
         return None
-    guard = SentenceGuard(rules, CopySource(sources, query, rules.copy_run, rules.whole_min_han) if sources else None)
+    guard = SentenceGuard(
+        rules, CopySource(sources, query, rules.copy_run, rules.whole_min_han) if sources else None
+    )
     guard.seed(seen)
     return guard
 

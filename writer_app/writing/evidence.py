@@ -97,7 +97,15 @@ def load_evidence_rules(resources_dir: Path) -> EvidenceRules:
         return EvidenceRules(roles, kinds)
     except FileNotFoundError:
         raise BadInputError(f"找不到证据规则 (evidence rules not found): {path}") from None
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, KeyError, TypeError, ValueError, AttributeError) as exc:
+    except (
+        OSError,
+        UnicodeDecodeError,
+        tomllib.TOMLDecodeError,
+        KeyError,
+        TypeError,
+        ValueError,
+        AttributeError,
+    ) as exc:
         raise BadInputError(f"证据规则 {path.name} 格式错误：{exc} (malformed evidence rules)") from None
 
 
@@ -174,7 +182,9 @@ def gather_evidence(
         kind = rules.kinds.get(key)
         if kind is None or amount <= 0:
             return
-        ev = Evidence(key, kind.label, amount, rules.dimension(rubric, kind.role), _unique(quotes), detail=detail)
+        ev = Evidence(
+            key, kind.label, amount, rules.dimension(rubric, kind.role), _unique(quotes), detail=detail
+        )
         if kind.points_each:
             ev.points = int(min(kind.points_max or math.inf, kind.points_each * max(0.0, amount - kind.free)))
         for cap in kind.caps:
@@ -253,7 +263,9 @@ def drift(body: str, words: Words, min_paragraphs: int = 3, side: float = 0.25) 
 # --------------------------------------------------------------------------------------------
 # what the evidence does to the scores
 # --------------------------------------------------------------------------------------------
-def apply_evidence(rubric: Rubric, dims: list[dict[str, Any]], evidence: list[Evidence]) -> list[dict[str, Any]]:
+def apply_evidence(
+    rubric: Rubric, dims: list[dict[str, Any]], evidence: list[Evidence]
+) -> list[dict[str, Any]]:
     """The dimensions with the evidence's points taken off and its caps applied; each dimension
     keeps the score it had before (``before_evidence``) and the messages that changed it."""
     out = []
@@ -304,5 +316,7 @@ def evidence_suggestions(rubric: Rubric, evidence: list[Evidence]) -> list[dict[
     for ev in evidence:
         issue, fix = fixes.get(ev.kind, (ev.label, "修改"))
         for q in ev.quotes:
-            out.append({"quote": q[:120], "issue": issue, "fix": fix, "dimension": names.get(ev.dimension, "")})
+            out.append(
+                {"quote": q[:120], "issue": issue, "fix": fix, "dimension": names.get(ev.dimension, "")}
+            )
     return out

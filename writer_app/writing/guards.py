@@ -89,7 +89,11 @@ class GuardRules:
 
     def _first(self, patterns: tuple[re.Pattern[str], ...], sentence: str, human: bool) -> str:
         return next(
-            (m.group(0) for p in patterns if not (human and p in self.draft_only) and (m := p.search(sentence))),
+            (
+                m.group(0)
+                for p in patterns
+                if not (human and p in self.draft_only) and (m := p.search(sentence))
+            ),
             "",
         )
 
@@ -202,7 +206,9 @@ class CopySource:
         row are one copied run, as :func:`copied_share` counts them."""
         head = _squash(before)[-(self.n - 1) :] if before else ""
         t = head + _squash(text)
-        return next((t[i : i + self.n] for i in range(len(t) - self.n + 1) if t[i : i + self.n] in self.runs), "")
+        return next(
+            (t[i : i + self.n] for i in range(len(t) - self.n + 1) if t[i : i + self.n] in self.runs), ""
+        )
 
 
 def copied_share(text: str, source: CopySource) -> float:

@@ -324,9 +324,13 @@ def mend_section(
             p.purpose = _first_sentence(p.purpose)
             # the question lists the parts' titles: only the purpose can echo it
             usable = han_count(p.purpose) >= 4 and not (
-                rules.talk(f"{p.title}：{p.purpose}") or _echoes(p.purpose, fruns) or _QA_LABEL.match(p.purpose)
+                rules.talk(f"{p.title}：{p.purpose}")
+                or _echoes(p.purpose, fruns)
+                or _QA_LABEL.match(p.purpose)
             )
-            if usable and not any(jaccard(bigrams(p.purpose), bigrams(q.purpose)) >= rules.jaccard for q in parts):
+            if usable and not any(
+                jaccard(bigrams(p.purpose), bigrams(q.purpose)) >= rules.jaccard for q in parts
+            ):
                 parts.append(p)
             elif hints:
                 parts.append(Part(p.title, ""))  # filled from the hint below
@@ -345,7 +349,9 @@ def mend_section(
     text = " ".join(_SENTENCES_IN.findall(body.strip())[:2]).strip() or body.strip()
     if text and is_cut(text):
         text = _trim_cut(text) or text
-    if text and (_echoes(text, fruns) or rules.talk(text) or (key == "intent" and is_prompt_fragment(text, query))):
+    if text and (
+        _echoes(text, fruns) or rules.talk(text) or (key == "intent" and is_prompt_fragment(text, query))
+    ):
         return "", 1, f"problem_{key}"
     return text, 0, "" if han_count(text) >= 4 else f"problem_{key}"
 
@@ -499,7 +505,9 @@ def stream_outline(
     all_questions = "\n".join(asked)
     tokens = prompts.limit("section_tokens", {})
     conv: list[Message] = [{"role": "system", "content": prompts.render("system")}]
-    task = prompts.render("task", query=q, exemplar=_exemplar_text(prompts, exemplar), **_genre_vars(genre, target))
+    task = prompts.render(
+        "task", query=q, exemplar=_exemplar_text(prompts, exemplar), **_genre_vars(genre, target)
+    )
     thought = Thought()
     reasks = int(prompts.limit("reasks", 2))
     for key, _title in SECTIONS:
