@@ -5,7 +5,7 @@ from __future__ import annotations
 from guihelp import model_settings
 from PySide6.QtCore import Qt
 
-from writer_app.writing.draft import DraftEvent
+from writer_app.writing.draft import DraftEvent, DraftKind
 
 ESSAY = "坚持的意义\n" + "\n".join(
     [
@@ -33,7 +33,7 @@ def test_a_suggestion_is_rewritten_shown_as_a_diff_and_accepted_or_rejected(make
 
     def rewrite(passage, instruction, before, after, cancel):
         asked.append((passage, instruction))
-        yield DraftEvent("text", NEW)
+        yield DraftEvent(DraftKind.TEXT, NEW)
 
     w.wb.rewrite = rewrite  # the model's part is tested in tests/writing; here, the window's flow
 

@@ -532,3 +532,16 @@ def test_a_poem_line_repeated_inside_a_prose_sentence_is_refused_as_a_line(promp
     lines = result.body.split("\n")
     assert lines.count("我们走着新生活") == 1
     assert any(d["reason"] == "repeat" and d["detail"] == "我们走着新生活" for d in result.dropped)
+
+
+def test_a_draft_that_looped_says_so_whatever_its_length():
+    from writer_app.writing.draft import DraftKind, DraftResult, PartResult
+
+    parts = [
+        PartResult(0, "开头", 100, "stop", text="一段。"),
+        PartResult(1, "主体", 100, "loop", ended_early=True),
+    ]
+    r = DraftResult("题", parts, 200, "short")
+    assert r.looped and r.to_dict()["looped"] is True and r.finish_reason == "short"
+    assert not DraftResult("题", parts[:1], 100, "stop").looped
+    assert DraftKind.TEXT == "text"  # a StrEnum: the front ends may compare with plain strings

@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Generator, Iterator
 from dataclasses import asdict, dataclass, field, replace
+from enum import StrEnum
 from typing import Any
 
 from writer_app.domain import Genre, Part, Thought, scale_budgets, target_from_query
@@ -93,12 +94,18 @@ class DraftResult:
         """Characters of the body, as a Gaokao grid counts them (the title is not counted)."""
         return count_chars(self.body)
 
+    @property
+    def looped(self) -> bool:
+        """Whether the model fell into a loop in some part (whatever the final length says)."""
+        return any(p.ended_early or p.finish_reason == "loop" for p in self.parts)
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "answer": self.answer,
             "parts": [p.to_dict() for p in self.parts],
             "chars": self.chars,
             "finish_reason": self.finish_reason,
+            "looped": self.looped,
             "title": self.title,
             "target_chars": self.target_chars,
             "warnings": self.warnings,
@@ -107,12 +114,21 @@ class DraftResult:
         }
 
 
+class DraftKind(StrEnum):
+    """What a :class:`DraftEvent` carries (a StrEnum: equal to its plain string)."""
+
+    PROGRESS = "progress"  # a part starts: "第2/5部分"
+    TEXT = "text"  # whole sentences, never taken back
+    WARNING = "warning"  # a one-line note for the writer
+    DONE = "done"  # the last event, carrying the result
+
+
 @dataclass
 class DraftEvent:
     """``progress`` (a part starts: "第2/5部分"), ``text`` (whole sentences, never taken back),
     ``warning``, and one final ``done`` carrying the result, whose ``answer`` is the authoritative text."""
 
-    kind: str
+    kind: DraftKind
     text: str = ""
     index: int = 0
     total: int = 0
@@ -324,7 +340,7 @@ def _guarded_piece(
         sep = "\n" if para and text else ""
         text += sep + sentence
         para = False
-        return DraftEvent("text", lead + sep + sentence)
+        return DraftEvent(DraftKind.TEXT, lead + sep + sentence)
 
     while True:
         room = max(1, budget - measure(text))
@@ -524,7 +540,7 @@ def draft(
 
     def finish(reason: str) -> DraftEvent:
         result.finish_reason = reason
-        return DraftEvent("done", result=result, total=n, index=len(result.parts))
+        return DraftEvent(DraftKind.DONE, result=result, total=n, index=len(result.parts))
 
     def write(budget: int, prefix: str, pr: PartResult) -> Generator[DraftEvent, None, _Piece]:
         piece = yield from _drain(
@@ -548,7 +564,7 @@ def draft(
             pr.ended_early = True
             msg = f"第{pr.index}部分提前结束：{piece.message}"
             result.warnings.append(msg)
-            yield DraftEvent("warning", msg, index=pr.index, total=n)
+            yield DraftEvent(DraftKind.WARNING, msg, index=pr.index, total=n)
         if piece.text:
             pr.text = f"{pr.text}\n{piece.text}" if pr.text else piece.text
         pr.finish_reason = piece.finish_reason.value
@@ -565,7 +581,7 @@ def draft(
             result.title = given  # a 命题作文: the prompt names the title
             if guard is not None:
                 guard.accept(given)
-            yield DraftEvent("text", given)
+            yield DraftEvent(DraftKind.TEXT, given)
         elif with_title if with_title is not None else genre.rubric == "gaokao":
             user_turn(prompts.render("title"))
             p = replace(params, max_tokens=int(prompts.limit("title_max_tokens", 32)))
@@ -584,7 +600,7 @@ def draft(
             if not so_far:
                 conv.append({"role": "assistant", "content": result.title})
             if result.title:
-                yield DraftEvent("text", result.title)
+                yield DraftEvent(DraftKind.TEXT, result.title)
             else:
                 result.warnings.append("模型没有给出标题 (no title)")
 
@@ -592,7 +608,7 @@ def draft(
         for i, part in enumerate(parts, 1):
             budget = max(min_part, part.chars + carry)
             sep = "\n" if (result.title or i > 1) else ""
-            yield DraftEvent("progress", f"第{i}/{n}部分：{part.title}", index=i, total=n)
+            yield DraftEvent(DraftKind.PROGRESS, f"第{i}/{n}部分：{part.title}", index=i, total=n)
             pr = PartResult(i, part.title, budget)
             result.parts.append(pr)
             where = "last_part" if i == n else ("first_part" if i == 1 else "middle_part")
@@ -654,10 +670,9 @@ def draft(
                 f" {abs(got - target) * 100 // target}%：{why}"
             )
             result.warnings.append(msg)
-            yield DraftEvent("warning", msg, index=n, total=n)
+            yield DraftEvent(DraftKind.WARNING, msg, index=n, total=n)
             return (yield finish("long" if long else "short"))
-        looped = any(p.ended_early for p in result.parts)
-        yield finish(FinishReason.LOOP.value if looped else FinishReason.STOP.value)
+        yield finish(FinishReason.LOOP.value if result.looped else FinishReason.STOP.value)
     except CancelledError:
         yield finish(FinishReason.CANCELLED.value)
 
@@ -806,7 +821,7 @@ def _single_piece_done(piece: _Piece, title: str, budget: int) -> DraftEvent:
     cancelled = piece.finish_reason is FinishReason.CANCELLED
     reason = (FinishReason.CANCELLED if cancelled else FinishReason.STOP).value
     result = DraftResult("", [PartResult(1, title, budget, reason, text=piece.text)], budget, reason)
-    return DraftEvent("done", result=result, index=1, total=1)
+    return DraftEvent(DraftKind.DONE, result=result, index=1, total=1)
 
 
 _N_CHARS = re.compile(r"(\d+)\s*字")

@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field, replace
+from enum import StrEnum
 from typing import Any
 
 from writer_app.domain import (
@@ -86,12 +87,20 @@ def outline_messages(
     return [{"role": "system", "content": prompts.render("system")}, {"role": "user", "content": user}]
 
 
+class OutlineKind(StrEnum):
+    """What an :class:`OutlineEvent` carries (a StrEnum: equal to its plain string)."""
+
+    SECTION = "section"  # a section's text so far: ``key``, ``text``
+    NOTICE = "notice"  # a one-line note: items dropped, a section asked again, the genre's structure
+    DONE = "done"  # the last event, carrying the Thought
+
+
 @dataclass
 class OutlineEvent:
     """``section`` (a section's text so far: ``key``, ``text``), ``notice`` (a one-line note:
     items dropped, a section asked again, the genre's structure used) and one final ``done``."""
 
-    kind: str
+    kind: OutlineKind
     key: str = ""
     text: str = ""
     thought: Thought | None = None
@@ -425,7 +434,7 @@ def _stream_answer(
             text = parse_answer(key, raw, unit, hints)
             if text and text != shown:
                 shown = text
-                yield OutlineEvent("section", key, text)
+                yield OutlineEvent(OutlineKind.SECTION, key, text)
             enough = _enough(key, raw, hints)
             if enough is not None:
                 raw, reason = enough, FinishReason.STOP
@@ -494,8 +503,8 @@ def stream_outline(
         thought = _json_outline(engine, prompts, q, genre, params, target, exemplar, cancel)
         for key, _t in SECTIONS:
             if thought.section_text(key):
-                yield OutlineEvent("section", key, thought.section_text(key))
-        yield OutlineEvent("done", thought=thought)
+                yield OutlineEvent(OutlineKind.SECTION, key, thought.section_text(key))
+        yield OutlineEvent(OutlineKind.DONE, thought=thought)
         return
     questions = _questions(prompts, genre, target)
     hints = _hints(genre)
@@ -517,7 +526,9 @@ def stream_outline(
         text, dropped, problem = mend_section(key, body, q, rules, all_questions, hints)
         if problem and reasks > 0:
             reasks -= 1
-            yield OutlineEvent("notice", text=f"重新构思「{SECTION_TITLES[key]}」 (asked again: {key})")
+            yield OutlineEvent(
+                OutlineKind.NOTICE, text=f"重新构思「{SECTION_TITLES[key]}」 (asked again: {key})"
+            )
             why = prompts.render(problem)
             again = yield from _ask(
                 engine, conv, prompts.render("reask", problem=why), p, cancel, key, genre.unit, hints
@@ -527,24 +538,24 @@ def stream_outline(
                 text, dropped = text2, dropped2
         if dropped:
             yield OutlineEvent(
-                "notice",
+                OutlineKind.NOTICE,
                 text=f"{SECTION_TITLES[key]}：去掉了 {dropped} 条不合用的条目 (dropped {dropped} unusable items)",
             )
         if text:
             thought.set_section(key, text)
         elif key != "structure":  # an unusable 结构 becomes the genre's below, with its own notice
             yield OutlineEvent(
-                "notice",
+                OutlineKind.NOTICE,
                 text=f"「{SECTION_TITLES[key]}」留空：模型没有写出可用的内容，请自己补写 (left empty: nothing usable)",
             )
-        yield OutlineEvent("section", key, thought.section_text(key))
+        yield OutlineEvent(OutlineKind.SECTION, key, thought.section_text(key))
     notice = fit_structure(thought, genre, target, rules, float(prompts.limit("edge_weight", 0.6)))
     if notice:
-        yield OutlineEvent("notice", text=notice)
-    yield OutlineEvent("section", "structure", thought.section_text("structure"))
+        yield OutlineEvent(OutlineKind.NOTICE, text=notice)
+    yield OutlineEvent(OutlineKind.SECTION, "structure", thought.section_text("structure"))
     if not thought.section_text("intent") and not thought.items("materials"):
         raise ModelError("模型没有写出可用的构思 (the model wrote no usable 构思); 请重试或换一个模型")
-    yield OutlineEvent("done", thought=thought)
+    yield OutlineEvent(OutlineKind.DONE, thought=thought)
 
 
 def _exemplar_text(prompts: PromptSet, exemplar: Exemplar | None) -> str:
