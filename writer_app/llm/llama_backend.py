@@ -18,6 +18,7 @@ from typing import Any, cast
 
 from writer_app.llm.engine import FinishReason, GenerationParams, GenerationStats, with_string_limits
 from writer_app.llm.loopguard import LoopGuard
+from writer_app.llm.protocol import DoneEvent, GenerationEvent, TextEvent
 
 _LOG_LINES: deque[str] = deque(maxlen=30)
 _LOG_CALLBACK: Any = None  # keep the ctypes callback alive
@@ -316,7 +317,7 @@ class LlamaBackend:
         prompt: list[dict[str, str]] | str,
         params: GenerationParams,
         is_cancelled: Callable[[], bool],
-    ) -> Iterator[dict[str, Any]]:
+    ) -> Iterator[GenerationEvent]:
         t_start = time.perf_counter()
         stats = GenerationStats()
         tokens, template_stops = self.tokenize_prompt(prompt, params.continue_last)
@@ -373,7 +374,7 @@ class LlamaBackend:
                         if hit:
                             reason = FinishReason.STOP
                         if out:
-                            yield {"op": "text", "text": out, "tokens": unsent}
+                            yield TextEvent(op="text", text=out, tokens=unsent)
                             unsent = 0
                             if guard is not None and guard.feed(out):
                                 reason = FinishReason.LOOP
@@ -400,13 +401,13 @@ class LlamaBackend:
             self._set_abort(False)
             self._abort_flag = lambda: False
         if pending and reason is not FinishReason.STOP:
-            yield {"op": "text", "text": pending, "tokens": unsent}
+            yield TextEvent(op="text", text=pending, tokens=unsent)
         if reason is FinishReason.CANCELLED and stats.completion_tokens == 0:
             # aborted inside prompt processing: only finished batches stay cached
             stats.prompt_tokens_evaluated = max(0, self.llm.n_tokens - stats.prompt_tokens_cached)
         stats.gen_s = (t_last - t_first) if stats.completion_tokens > 1 else 0.0
         stats.total_s = time.perf_counter() - t_start
-        yield {"op": "done", "reason": reason.value, "stats": stats.to_dict(), "message": message}
+        yield DoneEvent(op="done", reason=reason.value, stats=stats.to_dict(), message=message)
 
 
 def raw_benchmark(

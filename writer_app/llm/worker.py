@@ -29,6 +29,16 @@ from writer_app.llm.engine import (
     Message,
     bound_schema,
 )
+from writer_app.llm.protocol import (
+    DoneEvent,
+    ErrorReply,
+    GenerateRequest,
+    InfoReply,
+    LoadedReply,
+    LoadRequest,
+    ReadyReply,
+    ShutdownRequest,
+)
 from writer_app.runtime import ensure_std_streams
 
 POLL_S = 0.02
@@ -70,9 +80,11 @@ def _probe_main(conn: Connection, log_path: str | None) -> None:
     try:
         from writer_app.llm.llama_backend import backend_info
 
-        conn.send({"op": "info", "info": backend_info()})
+        info: InfoReply = {"op": "info", "info": backend_info()}
+        conn.send(info)
     except Exception as exc:  # a broken llama-cpp-python install: reported, not raised
-        conn.send({"op": "error", "message": f"{type(exc).__name__}: {exc}"})
+        error: ErrorReply = {"op": "error", "message": f"{type(exc).__name__}: {exc}"}
+        conn.send(error)
     conn.close()
 
 
@@ -113,7 +125,8 @@ def worker_main(conn: Connection, cancel_id: Any, log_path: str | None) -> None:
     ensure_std_streams()  # a windowed bundle's worker starts without them; llama-cpp-python prints
     _redirect_stderr(log_path)
     backend = None
-    conn.send({"op": "ready", "pid": os.getpid()})
+    ready: ReadyReply = {"op": "ready", "pid": os.getpid()}
+    conn.send(ready)
     while True:
         try:
             msg = conn.recv()
@@ -130,19 +143,19 @@ def worker_main(conn: Connection, cancel_id: Any, log_path: str | None) -> None:
                 from writer_app.llm.llama_backend import LlamaBackend
 
                 backend = LlamaBackend(**msg["config"])
-                conn.send({"op": "loaded", "info": backend.info()})
+                loaded: LoadedReply = {"op": "loaded", "info": backend.info()}
+                conn.send(loaded)
             elif op == "generate":
                 rid = msg["id"]
                 if backend is None:
-                    conn.send(
-                        {
-                            "op": "done",
-                            "id": rid,
-                            "reason": "error",
-                            "stats": {},
-                            "message": "no model loaded",
-                        }
-                    )
+                    none: DoneEvent = {
+                        "op": "done",
+                        "id": rid,
+                        "reason": "error",
+                        "stats": {},
+                        "message": "no model loaded",
+                    }
+                    conn.send(none)
                     continue
                 from writer_app.llm.llama_backend import PromptTooLong
 
@@ -156,19 +169,23 @@ def worker_main(conn: Connection, cancel_id: Any, log_path: str | None) -> None:
                         event["id"] = rid
                         conn.send(event)
                 except PromptTooLong as exc:
-                    conn.send(
-                        {
-                            "op": "done",
-                            "id": rid,
-                            "reason": "error",
-                            "stats": {},
-                            "message": "",
-                            "overflow": [exc.prompt_tokens, exc.n_ctx],
-                        }
-                    )
+                    overflow: DoneEvent = {
+                        "op": "done",
+                        "id": rid,
+                        "reason": "error",
+                        "stats": {},
+                        "message": "",
+                        "overflow": [exc.prompt_tokens, exc.n_ctx],
+                    }
+                    conn.send(overflow)
         except Exception as exc:  # report, keep serving: the parent decides what to do
             try:
-                conn.send({"op": "error", "id": msg.get("id"), "message": f"{type(exc).__name__}: {exc}"})
+                failed: ErrorReply = {
+                    "op": "error",
+                    "id": msg.get("id"),
+                    "message": f"{type(exc).__name__}: {exc}",
+                }
+                conn.send(failed)
             except (OSError, ValueError):
                 break
     if backend is not None:
@@ -288,7 +305,8 @@ class LocalEngine:
                 self._start_worker()
             assert self._conn is not None
             t0 = time.perf_counter()
-            self._conn.send({"op": "load", "config": asdict(self._config)})
+            load: LoadRequest = {"op": "load", "config": asdict(self._config)}
+            self._conn.send(load)
             try:
                 reply = self._recv(cancel)
             except InterruptedError:
@@ -316,7 +334,8 @@ class LocalEngine:
         with self._lock:
             if self._conn is not None and self._proc is not None and self._proc.is_alive():
                 try:
-                    self._conn.send({"op": "shutdown"})
+                    stop: ShutdownRequest = {"op": "shutdown"}
+                    self._conn.send(stop)
                     self._proc.join(timeout=5)
                 except (OSError, ValueError):
                     pass
@@ -374,7 +393,13 @@ class LocalEngine:
         done = False
         first_text_at = 0.0
         try:
-            self._conn.send({"op": "generate", "id": rid, "prompt": messages, "params": params.to_dict()})
+            request: GenerateRequest = {
+                "op": "generate",
+                "id": rid,
+                "prompt": messages,
+                "params": params.to_dict(),
+            }
+            self._conn.send(request)
             deadline: float | None = None
             while True:
                 if cancel.cancelled and deadline is None:
