@@ -395,6 +395,195 @@ CUT_SHORT = (
 BROKEN = "与服务器的连接中断，已写的内容已保留 (the connection to the server broke; the text so far is kept)"
 
 
+def _malformed(what: str) -> tuple[FinishReason, str]:
+    return FinishReason.ERROR, (
+        f"服务器发来无法解析的数据（{what}），已停止；已写的内容已保留"
+        f" (malformed data from the server; the text so far is kept)"
+    )
+
+
+def sse_events(resp: http.client.HTTPResponse, silence_s: float) -> Iterator[tuple[str, str]]:
+    """(event name, data) per Server-Sent Event of ``resp``, as the SSE rules dispatch them.
+
+    ("malformed", why) ends a stream that breaks the rules or the bounds: a line over MAX_LINE, an
+    event's data over MAX_EVENT (data lines that never get their blank line), bytes that are not
+    UTF-8, a line that is not SSE. Keep-alive comments say the server lives, not that it works:
+    after ``silence_s`` of nothing else, TimeoutError.
+    """
+    name, data = "", cast(list[str], [])
+    size = 0  # of this event's data so far: an event that never ends must not grow forever
+    heard = time.monotonic()  # the last line that was not a keep-alive comment
+    while True:
+        raw = resp.readline(MAX_LINE)
+        if not raw:
+            return
+        if not raw.endswith(b"\n") and len(raw) >= MAX_LINE:
+            yield "malformed", "一行超过 1 MB / line too long"
+            return
+        try:
+            line = raw.decode("utf-8").rstrip("\r\n")
+        except UnicodeDecodeError:
+            yield "malformed", "not UTF-8"
+            return
+        if not line:
+            joined = "\n".join(data)
+            # an event without data is not dispatched (the SSE rule); named events other than
+            # "error" (a server's "ping", say) carry nothing for us
+            if joined and name in ("", "message", "error"):
+                yield name or "message", joined
+            name, data, size = "", [], 0
+        elif line.startswith(":"):
+            if time.monotonic() - heard > silence_s:
+                raise TimeoutError
+        else:
+            heard = time.monotonic()
+            key, _, value = line.partition(":")
+            value = value[1:] if value.startswith(" ") else value
+            if key == "data":
+                size += len(value) + 1
+                if size > MAX_EVENT:
+                    yield "malformed", "事件超过 1 MB 仍未结束 / an event without its end"
+                    return
+                data.append(value)
+            elif key == "event":
+                name = value
+            elif key not in ("id", "retry"):
+                yield "malformed", f"not SSE: {line[:40]!r}"
+                return
+
+
+class _Answer:
+    """One answer's decoding: the text of each OpenAI chunk (whole characters), the client's own
+    bounds (pieces and characters past max_tokens, a loop), the model check, and the stats."""
+
+    def __init__(self, params: GenerationParams, model: str, *, chat: bool) -> None:
+        self.params = params
+        self.model = model
+        self.chat = chat
+        self.guard = LoopGuard(min_repeats=params.loop_min_repeats) if params.loop_guard else None
+        self.finish: FinishReason | None = None  # what the server said, before its [DONE]
+        self.usage: dict[str, Any] = {}
+        self.timings: dict[str, Any] = {}
+        self.n_text = self.n_chars = 0
+        self.first = self.last = 0.0
+        self.held = ""  # a lone high surrogate waiting for its pair
+        self.model_checked = False
+        self.max_pieces = int(params.max_tokens * TOKEN_SLACK) + 8
+        self.max_chars = params.max_tokens * MAX_CHARS_PER_TOKEN + 1024
+
+    def text(self, raw: str) -> str:
+        """``raw`` as whole characters: a surrogate pair split across chunks is joined."""
+        text = self.held + raw
+        self.held = ""
+        if "\ud800" <= text[-1] <= "\udbff":
+            self.held, text = text[-1], text[:-1]
+        if re.search("[\ud800-\udfff]", text):
+            text = text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+        if text:
+            self.last = time.perf_counter()
+            self.first = self.first or self.last
+            self.n_text += 1
+            self.n_chars += len(text)
+        return text
+
+    def bound(self, text: str) -> tuple[FinishReason, str] | None:
+        """Why to stop after ``text``: past the token bound, or a loop; None to go on."""
+        if self.n_text > self.max_pieces or self.n_chars > self.max_chars:
+            return FinishReason.LENGTH, (
+                f"服务器发来的内容超过了所要的 {self.params.max_tokens} 个 token，已停止；已写的内容已保留"
+                f" (the server went on past max_tokens; stopped, the text so far is kept)"
+            )
+        if self.guard is not None and self.guard.feed(text):
+            return FinishReason.LOOP, f"检测到重复循环 (repetition loop): {self.guard.unit!r}"
+        return None
+
+    def whole(self, obj: Any) -> tuple[str, tuple[FinishReason, str]]:
+        """A server that ignored ``stream: true``: its one JSON answer → (text, how it ended)."""
+        choices = obj.get("choices") if isinstance(obj, dict) else None
+        if not isinstance(choices, list) or not choices or not isinstance(choices[0], dict):
+            return "", _malformed("not an OpenAI answer")
+        msg = choices[0].get("message") or {}
+        text = msg.get("content") if self.chat and isinstance(msg, dict) else choices[0].get("text")
+        text = self.text(text) if isinstance(text, str) and text else ""
+        self.usage = obj.get("usage") if isinstance(obj.get("usage"), dict) else {}
+        fr = choices[0].get("finish_reason")
+        return text, (FinishReason.LENGTH if fr == "length" else FinishReason.STOP, "")
+
+    def event(self, name: str, data: str) -> tuple[str, tuple[FinishReason, str] | None]:
+        """One SSE event → (its text, or ""; why the answer ends here, or None to read on)."""
+        if data == "[DONE]":
+            # every OpenAI-compatible server says why an answer ended before [DONE]; without it
+            # the answer was cut short (llama_cpp.server does that to a stream when another
+            # request arrives, unless --interrupt_requests False)
+            return "", (self.finish, "") if self.finish else (FinishReason.ERROR, CUT_SHORT)
+        try:
+            obj = json.loads(data)
+        except ValueError:
+            return "", _malformed(f"not JSON: {data[:40]!r}")
+        if not isinstance(obj, dict):
+            return "", _malformed("not a JSON object")
+        if name == "error" or "error" in obj:
+            detail = _server_message(data) or _one_line(data)
+            return "", (FinishReason.ERROR, f"服务器报错：{detail} (the server reported an error)")
+        got = obj.get("model")
+        if not self.model_checked and isinstance(got, str) and got:
+            self.model_checked = True
+            if self.model and not same_model(self.model, got):
+                return "", (
+                    FinishReason.ERROR,
+                    f"服务器用模型「{got}」回答，而不是所选的「{self.model}」，已停止："
+                    f"请在设置中选择服务器上的模型 (the server answered with a different model)",
+                )
+        if isinstance(obj.get("usage"), dict):
+            self.usage = obj["usage"]
+        if isinstance(obj.get("timings"), dict):
+            self.timings = obj["timings"]
+        choices = obj.get("choices")
+        if not isinstance(choices, list):
+            return "", None if "usage" in obj else _malformed("no choices")
+        if not choices or not isinstance(choices[0], dict):
+            return "", None
+        choice = choices[0]
+        if self.chat:
+            delta = choice.get("delta")
+            raw = delta.get("content") if isinstance(delta, dict) else None
+        else:
+            raw = choice.get("text")
+        text = self.text(raw) if isinstance(raw, str) and raw else ""
+        fr = choice.get("finish_reason")
+        if fr:
+            self.finish = FinishReason.LENGTH if fr == "length" else FinishReason.STOP
+        return text, None
+
+    def stats(self, t0: float) -> GenerationStats:
+        """Token counts and timings: the server's ``usage`` (and llama-server's ``timings``)
+        where it sent them, else what was measured here."""
+        usage, timings = self.usage, self.timings
+        stats = GenerationStats(completion_tokens=self.n_text)
+        if isinstance(usage.get("completion_tokens"), int):
+            stats.completion_tokens = usage["completion_tokens"]
+        if isinstance(usage.get("prompt_tokens"), int):
+            stats.prompt_tokens = usage["prompt_tokens"]
+        details = usage.get("prompt_tokens_details")
+        cached = details.get("cached_tokens") if isinstance(details, dict) else timings.get("cache_n")
+        if isinstance(cached, int):
+            stats.prompt_tokens_cached = cached
+        evaluated = timings.get("prompt_n")
+        stats.prompt_tokens_evaluated = (
+            evaluated
+            if isinstance(evaluated, int)
+            else max(0, stats.prompt_tokens - stats.prompt_tokens_cached)
+        )
+        stats.ttft_s = (self.first - t0) if self.first else 0.0
+        prompt_ms, predicted_ms = timings.get("prompt_ms"), timings.get("predicted_ms")
+        stats.prompt_s = prompt_ms / 1000 if isinstance(prompt_ms, (int, float)) else stats.ttft_s
+        stats.gen_s = (
+            predicted_ms / 1000 if isinstance(predicted_ms, (int, float)) else (self.last - self.first)
+        )
+        stats.total_s = time.perf_counter() - t0
+        return stats
+
+
 class RemoteEngine:
     """Streams from an OpenAI-compatible server. Thread-safe: each request has its own connection."""
 
@@ -766,235 +955,55 @@ class RemoteEngine:
     def _read(
         self, opened: _Open, params: GenerationParams, cancel: CancelToken, t0: float, *, chat: bool
     ) -> Iterator[Chunk]:
-        guard = LoopGuard(min_repeats=params.loop_min_repeats) if params.loop_guard else None
-        reason: FinishReason | None = None
-        finish: FinishReason | None = None  # what the server said, before its [DONE]
-        message = ""
-        usage: dict[str, Any] = {}
-        timings: dict[str, Any] = {}
-        n_text = 0
-        first = last = 0.0
-        held = ""  # a lone high surrogate waiting for its pair
-        model_checked = False
-        n_chars = 0
-        max_pieces = int(params.max_tokens * TOKEN_SLACK) + 8
-        max_chars = params.max_tokens * MAX_CHARS_PER_TOKEN + 1024
-        # the overall deadline: no blocking read (a server dribbling bytes, pinging) outlives it
-        watchdog = _deadline(opened.sock, self.config.deadline_s - (time.perf_counter() - t0))
-        late = watchdog.__enter__()
-
-        def malformed(what: str) -> tuple[FinishReason, str]:
-            return FinishReason.ERROR, (
-                f"服务器发来无法解析的数据（{what}），已停止；已写的内容已保留"
-                f" (malformed data from the server; the text so far is kept)"
-            )
-
-        def events() -> Iterator[tuple[str, str]]:
-            """(event name, data) per SSE event; ("", "") at a clean end of the stream."""
-            if "text/event-stream" not in opened.ctype.lower():
-                yield "whole", ""
-                return
-            name, data = "", cast(list[str], [])
-            size = 0  # of this event's data so far: an event that never ends must not grow forever
-            heard = time.monotonic()  # the last line that was not a keep-alive comment
-            while True:
-                raw = opened.resp.readline(MAX_LINE)
-                if not raw:
-                    return
-                if not raw.endswith(b"\n") and len(raw) >= MAX_LINE:
-                    yield "malformed", "一行超过 1 MB / line too long"
-                    return
-                try:
-                    line = raw.decode("utf-8").rstrip("\r\n")
-                except UnicodeDecodeError:
-                    yield "malformed", "not UTF-8"
-                    return
-                if not line:
-                    joined = "\n".join(data)
-                    # an event without data is not dispatched (the SSE rule); named events other
-                    # than "error" (a server's "ping", say) carry nothing for us
-                    if joined and name in ("", "message", "error"):
-                        yield name or "message", joined
-                    name, data, size = "", [], 0
-                elif line.startswith(":"):
-                    # a comment: keep-alive pings, which say the server lives but not that it works
-                    if time.monotonic() - heard > self.config.timeout_s:
-                        raise TimeoutError
-                    continue
-                else:
-                    heard = time.monotonic()
-                    key, _, value = line.partition(":")
-                    value = value[1:] if value.startswith(" ") else value
-                    if key == "data":
-                        size += len(value) + 1
-                        if size > MAX_EVENT:
-                            yield "malformed", "事件超过 1 MB 仍未结束 / an event without its end"
-                            return
-                        data.append(value)
-                    elif key == "event":
-                        name = value
-                    elif key not in ("id", "retry"):
-                        yield "malformed", f"not SSE: {line[:40]!r}"
-                        return
-
+        """The chunks of one answer (SSE, or a whole JSON answer), then one final chunk with the
+        reason it ended and its stats. Every read is bounded: see :func:`sse_events`, the
+        answer's token bound and the request's deadline (a watchdog shuts the socket)."""
+        answer = _Answer(params, self._model, chat=chat)
+        end: tuple[FinishReason, str] | None = None
         try:
-            try:
-                for name, data in events():
-                    if cancel.cancelled:
-                        reason = FinishReason.CANCELLED
-                        break
-                    if name == "malformed":
-                        reason, message = malformed(data)
-                        break
-                    if name == "whole":  # the server ignored stream: true and sent one JSON answer
-                        obj = self._read_json(opened, "服务器")
-                        choices = obj.get("choices") if isinstance(obj, dict) else None
-                        if not isinstance(choices, list) or not choices or not isinstance(choices[0], dict):
-                            reason, message = malformed("not an OpenAI answer")
-                            break
-                        msg = choices[0].get("message") or {}
-                        text = (
-                            msg.get("content") if chat and isinstance(msg, dict) else choices[0].get("text")
-                        )
-                        if isinstance(text, str) and text:
-                            first = last = time.perf_counter()
-                            n_text += 1
-                            yield Chunk(text=text, tokens=1)
-                        usage = obj.get("usage") if isinstance(obj.get("usage"), dict) else {}
-                        fr = choices[0].get("finish_reason")
-                        reason = FinishReason.LENGTH if fr == "length" else FinishReason.STOP
-                        break
-                    if data == "[DONE]":
-                        # every OpenAI-compatible server says why an answer ended before [DONE];
-                        # without it the answer was cut short (llama_cpp.server does that to a
-                        # stream when another request arrives, unless --interrupt_requests False)
-                        reason = finish or FinishReason.ERROR
-                        if reason is FinishReason.ERROR:
-                            message = CUT_SHORT
-                        break
-                    try:
-                        obj = json.loads(data)
-                    except ValueError:
-                        reason, message = malformed(f"not JSON: {data[:40]!r}")
-                        break
-                    if not isinstance(obj, dict):
-                        reason, message = malformed("not a JSON object")
-                        break
-                    if name == "error" or "error" in obj:
-                        detail = _server_message(data) or _one_line(data)
-                        reason, message = (
-                            FinishReason.ERROR,
-                            f"服务器报错：{detail} (the server reported an error)",
-                        )
-                        break
-                    got = obj.get("model")
-                    if not model_checked and isinstance(got, str) and got:
-                        model_checked = True
-                        if self._model and not same_model(self._model, got):
-                            reason, message = (
-                                FinishReason.ERROR,
-                                (
-                                    f"服务器用模型「{got}」回答，而不是所选的「{self._model}」，已停止："
-                                    f"请在设置中选择服务器上的模型 (the server answered with a different model)"
-                                ),
-                            )
-                            break
-                    if isinstance(obj.get("usage"), dict):
-                        usage = obj["usage"]
-                    if isinstance(obj.get("timings"), dict):
-                        timings = obj["timings"]
-                    choices = obj.get("choices")
-                    if not isinstance(choices, list):
-                        if "usage" in obj:
-                            continue
-                        reason, message = malformed("no choices")
-                        break
-                    if not choices or not isinstance(choices[0], dict):
-                        continue
-                    choice = choices[0]
-                    if chat:
-                        delta = choice.get("delta")
-                        text = delta.get("content") if isinstance(delta, dict) else None
-                    else:
-                        text = choice.get("text")
-                    if isinstance(text, str) and text:
-                        text = held + text
-                        held = ""
-                        if "\ud800" <= text[-1] <= "\udbff":
-                            held, text = text[-1], text[:-1]
-                        if re.search("[\ud800-\udfff]", text):
-                            text = text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+            with _deadline(opened.sock, self.config.deadline_s - (time.perf_counter() - t0)) as late:
+                try:
+                    if "text/event-stream" not in opened.ctype.lower():
+                        text, end = answer.whole(self._read_json(opened, "服务器"))
                         if text:
-                            last = time.perf_counter()
-                            first = first or last
-                            n_text += 1
-                            n_chars += len(text)
                             yield Chunk(text=text, tokens=1)
-                            if n_text > max_pieces or n_chars > max_chars:
-                                reason = FinishReason.LENGTH
-                                message = (
-                                    f"服务器发来的内容超过了所要的 {params.max_tokens} 个 token，已停止；已写的内容已保留"
-                                    f" (the server went on past max_tokens; stopped, the text so far is kept)"
-                                )
+                    else:
+                        for name, data in sse_events(opened.resp, self.config.timeout_s):
+                            if cancel.cancelled:
                                 break
-                            if guard is not None and guard.feed(text):
-                                reason = FinishReason.LOOP
-                                message = f"检测到重复循环 (repetition loop): {guard.unit!r}"
+                            if name == "malformed":
+                                end = _malformed(data)
                                 break
-                    fr = choice.get("finish_reason")
-                    if fr:
-                        finish = FinishReason.LENGTH if fr == "length" else FinishReason.STOP
-                else:  # the stream ended without [DONE]: a cancel shut the socket, or the server died
-                    reason = FinishReason.CANCELLED if cancel.cancelled else (finish or FinishReason.ERROR)
-                    if reason is FinishReason.ERROR:
-                        message = BROKEN
-            except TimeoutError:
-                reason = FinishReason.CANCELLED if cancel.cancelled else FinishReason.ERROR
-                message = (
-                    ""
-                    if cancel.cancelled
-                    else f"服务器 {self.config.timeout_s:g} 秒没有发来任何内容，已停止等待；已写的内容已保留"
-                    f" (the server sent nothing within the timeout; the text so far is kept)"
-                )
-            except ServerError as exc:  # an HTML page, an oversized or non-JSON answer: its own line
-                reason = FinishReason.CANCELLED if cancel.cancelled else FinishReason.ERROR
-                message = "" if cancel.cancelled else str(exc)
-            except (OSError, http.client.HTTPException):
-                reason = FinishReason.CANCELLED if cancel.cancelled else FinishReason.ERROR
-                message = "" if cancel.cancelled else BROKEN
-            if cancel.cancelled and reason is None:
-                reason = FinishReason.CANCELLED
-            if late.is_set() and not cancel.cancelled:
-                reason = FinishReason.ERROR
-                message = (
+                            text, end = answer.event(name, data)
+                            if text:
+                                yield Chunk(text=text, tokens=1)
+                                end = end or answer.bound(text)
+                            if end is not None:
+                                break
+                        else:  # no [DONE]: a cancel shut the socket, or the server died
+                            end = (answer.finish, "") if answer.finish else (FinishReason.ERROR, BROKEN)
+                except TimeoutError:
+                    end = (
+                        FinishReason.ERROR,
+                        f"服务器 {self.config.timeout_s:g} 秒没有发来任何内容，已停止等待；已写的内容已保留"
+                        f" (the server sent nothing within the timeout; the text so far is kept)",
+                    )
+                except ServerError as exc:  # an HTML page, an oversized or non-JSON answer
+                    end = (FinishReason.ERROR, str(exc))
+                except (OSError, http.client.HTTPException):
+                    end = (FinishReason.ERROR, BROKEN)
+            if cancel.cancelled and (end is None or end[0] is FinishReason.ERROR):
+                end = (FinishReason.CANCELLED, "")  # what broke was the Stop shutting the socket
+            elif late.is_set() and not cancel.cancelled:
+                end = (
+                    FinishReason.ERROR,
                     f"请求超过总时限 {self.config.deadline_s:g} 秒，已停止；已写的内容已保留"
-                    f" (the request ran past its deadline; the text so far is kept)"
+                    f" (the request ran past its deadline; the text so far is kept)",
                 )
         finally:
-            watchdog.__exit__(None, None, None)
             opened.close()
-        assert reason is not None
-        stats = GenerationStats(completion_tokens=n_text)
-        if isinstance(usage.get("completion_tokens"), int):
-            stats.completion_tokens = usage["completion_tokens"]
-        if isinstance(usage.get("prompt_tokens"), int):
-            stats.prompt_tokens = usage["prompt_tokens"]
-        details = usage.get("prompt_tokens_details")
-        cached = details.get("cached_tokens") if isinstance(details, dict) else timings.get("cache_n")
-        if isinstance(cached, int):
-            stats.prompt_tokens_cached = cached
-        evaluated = timings.get("prompt_n")
-        stats.prompt_tokens_evaluated = (
-            evaluated
-            if isinstance(evaluated, int)
-            else max(0, stats.prompt_tokens - stats.prompt_tokens_cached)
-        )
-        stats.ttft_s = (first - t0) if first else 0.0
-        prompt_ms, predicted_ms = timings.get("prompt_ms"), timings.get("predicted_ms")
-        stats.prompt_s = prompt_ms / 1000 if isinstance(prompt_ms, (int, float)) else stats.ttft_s
-        stats.gen_s = predicted_ms / 1000 if isinstance(predicted_ms, (int, float)) else (last - first)
-        stats.total_s = time.perf_counter() - t0
-        yield Chunk(finish_reason=reason, stats=stats, message=message)
+        reason, message = end or (FinishReason.CANCELLED, "")
+        yield Chunk(finish_reason=reason, stats=answer.stats(t0), message=message)
 
     def close(self) -> None:
         """Nothing is held between requests (each has its own connection)."""
