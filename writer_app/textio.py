@@ -114,14 +114,19 @@ def read_text_file(arg: str) -> str:
     """``-`` reads stdin; anything else is a path. Raises BadInputError with a one-line reason."""
     if arg == "-":
         return decode_text(sys.stdin.buffer.read(MAX_TEXT_BYTES + 1), "标准输入 (stdin)")
-    path = Path(arg)
+    return read_text_path(Path(arg))
+
+
+def read_text_path(path: Path, limit: int = MAX_TEXT_BYTES) -> str:
+    """The text of the regular file ``path`` (at most ``limit`` bytes); one-line BadInputError."""
     with open_binary(path) as fh:
         try:
-            data = fh.read(MAX_TEXT_BYTES + 1)
+            data = fh.read(limit + 1)
         except OSError as exc:
-            raise BadInputError(f"无法读取 {path}：{exc.strerror} (cannot read)") from None
-    if len(data) > MAX_TEXT_BYTES:
-        raise BadInputError(f"{path} 太大（超过 20 MB）(file too large)")
+            raise BadInputError(f"无法读取 {path}：{exc.strerror or exc} (cannot read)") from None
+    if len(data) > limit:
+        size = f"{limit // 1024 // 1024} MB" if limit >= 1 << 20 else f"{limit // 1024} KiB"
+        raise BadInputError(f"{path} 太大（超过 {size}）(file too large)")
     return decode_text(data, path.name)
 
 

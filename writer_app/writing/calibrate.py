@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from writer_app.errors import BadInputError
-from writer_app.textio import decode_text, open_binary
+from writer_app.textio import read_text_path
 from writer_app.writing.calibration import MIN_ESSAYS
 
 TEXT_SUFFIXES = (".txt", ".md")
@@ -56,14 +56,7 @@ def _score(raw: Any, where: str, max_score: float) -> float:
 
 
 def _read(path: Path) -> str:
-    with open_binary(path) as fh:  # a FIFO or device in the folder is refused, not read forever
-        try:
-            data = fh.read(MAX_FILE_BYTES + 1)
-        except OSError as exc:
-            raise BadInputError(f"无法读取 {path.name}：{exc.strerror or exc} (cannot read)") from None
-    if len(data) > MAX_FILE_BYTES:
-        raise BadInputError(f"{path.name} 太大 (over {MAX_FILE_BYTES // 1024} KiB)")
-    return decode_text(data, path.name)
+    return read_text_path(path, MAX_FILE_BYTES)  # a FIFO or device in the folder is refused
 
 
 def read_scored(path: Path, max_score: float) -> list[ScoredEssay]:
