@@ -456,6 +456,228 @@ def _materials_for(parts: list[Part], materials: list[str]) -> list[list[str]]:
     return out
 
 
+class _Drafting:
+    """One draft's state and steps: the title, each part (with its continuations), the
+    extensions of a short draft, and the verdict on its length. Each step is a generator of
+    DraftEvents that returns whether the draft was cancelled."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        prompts: PromptSet,
+        q: str,
+        thought: Thought,
+        genre: Genre,
+        params: GenerationParams,
+        target: int,
+        cancel: CancelToken,
+        rules: GuardRules | None,
+        exemplar_text: str,
+    ) -> None:
+        self.engine, self.prompts, self.q, self.thought, self.genre = engine, prompts, q, thought, genre
+        self.target, self.cancel = target, cancel
+        self.unit = unit = genre.unit
+        self.measure = length_measure(unit)
+        self.min_part = 2 if unit == "行" else 20
+        self.parts = plan_parts(thought, genre, target, minimum=self.min_part)
+        self.n = len(self.parts)
+        self.tokens_per_unit = float(prompts.limit("tokens_per_char", 1.6)) * (
+            float(prompts.limit("chars_per_line", 10)) if unit == "行" else 1.0
+        )
+        self.max_ratio = float(prompts.limit("max_part_ratio", 1.15))
+        self.min_ratio = float(prompts.limit("min_part_ratio", 0.7))
+        self.tolerance = float(prompts.limit("length_tolerance", 0.15))
+        self.settings = GuardSettings.from_prompts(prompts)
+        self.params = _sampled(params, prompts)
+        sources = [thought.to_markdown(), _instructions(prompts)] + ([exemplar_text] if exemplar_text else [])
+        self.guard = _guard(rules, prompts, sources, q, "")
+        self.materials = _materials_for(self.parts, thought.items("materials"))
+        self.task = prompts.render(
+            "task",
+            query=q,
+            genre=genre.name,
+            target=f"{target} {unit}",
+            n_parts=self.n,
+            intent=thought.section_text("intent") or "（自定）",
+            style=thought.section_text("style") or "（自定）",
+            form=prompts.render("form_lines") if unit == "行" else "",
+        )
+        self.conv: list[Message] = [{"role": "system", "content": prompts.render("system")}]
+        self.result = DraftResult("", [], target, FinishReason.STOP.value, unit=unit)
+        self.so_far = prompts.limit("part_style", "chat") == "so_far"
+        self.history = int(prompts.limit("max_context_chars", 4000))
+
+    def user_turn(self, text: str) -> None:
+        """The next instruction. In the chat style it extends one conversation (each answer a
+        turn); in the so_far style each request is the task, the text so far and the instruction.
+        Either way the history is bounded (``max_context_chars``): the oldest turns after the
+        first part, or the start of the text so far, give way, so a long draft never overflows
+        the model's context."""
+        conv = self.conv
+        if self.so_far:
+            written = self.result.answer[-self.history :]
+            block = self.prompts.render("so_far", text=written) if written else ""
+            conv[1:] = [{"role": "user", "content": f"{self.task}\n\n{block}{text}"}]
+            return
+        if len(conv) == 1:
+            text = f"{self.task}\n\n{text}"
+        conv.append({"role": "user", "content": text})
+        while len(conv) > 5 and sum(len(m["content"]) for m in conv[3:]) > self.history:
+            del conv[3:5]  # the oldest turn pair after the first part
+
+    def finish(self, reason: str) -> DraftEvent:
+        self.result.finish_reason = reason
+        return DraftEvent(DraftKind.DONE, result=self.result, total=self.n, index=len(self.result.parts))
+
+    def write(self, budget: int, prefix: str, pr: PartResult) -> Generator[DraftEvent, None, _Piece]:
+        piece = yield from _drain(
+            _guarded_piece(
+                self.engine,
+                self.conv,
+                self.params,
+                self.cancel,
+                budget=budget,
+                measure=self.measure,
+                tokens_per_unit=self.tokens_per_unit,
+                max_ratio=self.max_ratio,
+                guard=self.guard,
+                settings=self.settings,
+                prefix=prefix,
+                prose=self.unit != "行",
+            )
+        )
+        self.result.dropped += [dict(d, part=str(pr.index)) for d in piece.dropped]
+        if piece.gave_up:
+            pr.ended_early = True
+            msg = f"第{pr.index}部分提前结束：{piece.message}"
+            self.result.warnings.append(msg)
+            yield DraftEvent(DraftKind.WARNING, msg, index=pr.index, total=self.n)
+        if piece.text:
+            pr.text = f"{pr.text}\n{piece.text}" if pr.text else piece.text
+        pr.finish_reason = piece.finish_reason.value
+        if not self.so_far:
+            self.conv.append({"role": "assistant", "content": piece.text})
+        return piece
+
+    def title(self, with_title: bool | None) -> Generator[DraftEvent, None, bool]:
+        """The prompt's own title (a 命题作文), else one asked of the model where the genre has
+        one. Returns True when cancelled."""
+        result, guard, prompts = self.result, self.guard, self.prompts
+        given = given_title(self.q)
+        if given and (with_title is not False):
+            result.title = given
+            if guard is not None:
+                guard.accept(given)
+            yield DraftEvent(DraftKind.TEXT, given)
+            return False
+        if not (with_title if with_title is not None else self.genre.rubric == "gaokao"):
+            return False
+        self.user_turn(prompts.render("title"))
+        p = replace(self.params, max_tokens=int(prompts.limit("title_max_tokens", 32)))
+        c = collect(self.engine.stream(self.conv, p, self.cancel))
+        if c.finish_reason is FinishReason.ERROR:
+            raise ModelError(c.message or "模型出错 (the model failed)")
+        if c.finish_reason is FinishReason.CANCELLED or self.cancel.cancelled:
+            return True
+        result.title = clean_title(c.text)
+        if self.so_far:
+            del self.conv[1:]
+        if guard is not None and result.title:
+            if guard.rules.talk(result.title):  # a title may have its own colon: no label rule
+                result.title = ""
+            guard.accept(result.title)  # a paragraph that restates the title is a repeat
+        if not self.so_far:
+            self.conv.append({"role": "assistant", "content": result.title})
+        if result.title:
+            yield DraftEvent(DraftKind.TEXT, result.title)
+        else:
+            result.warnings.append("模型没有给出标题 (no title)")
+        return False
+
+    def body(self) -> Generator[DraftEvent, None, bool]:
+        """Each part behind the guard, a short one continued; what a part leaves unwritten is
+        carried to the next. Returns True when cancelled."""
+        prompts, result, n, unit = self.prompts, self.result, self.n, self.unit
+        carry = 0  # what earlier parts left unwritten (negative: what they wrote beyond)
+        for i, part in enumerate(self.parts, 1):
+            budget = max(self.min_part, part.chars + carry)
+            sep = "\n" if (result.title or i > 1) else ""
+            yield DraftEvent(DraftKind.PROGRESS, f"第{i}/{n}部分：{part.title}", index=i, total=n)
+            pr = PartResult(i, part.title, budget)
+            result.parts.append(pr)
+            where = "last_part" if i == n else ("first_part" if i == 1 else "middle_part")
+            items = self.materials[i - 1]
+            self.user_turn(
+                prompts.render(
+                    "part",
+                    index=i,
+                    n_parts=n,
+                    part_title=part.title,
+                    part_purpose=part.purpose or part.title,
+                    part_size=f"{budget} {unit}",
+                    materials=prompts.render("part_materials", materials="；".join(items)) if items else "",
+                    position=prompts.render(where),
+                )
+            )
+            piece = yield from self.write(budget, sep, pr)
+            if piece.finish_reason is FinishReason.CANCELLED:
+                return True
+            for _ in range(int(prompts.limit("max_continuations", 2))):
+                short = budget - self.measure(pr.text)
+                if piece.gave_up or self.measure(pr.text) >= budget * self.min_ratio:
+                    break
+                pr.extended = True
+                self.user_turn(prompts.render("part_more", part_title=part.title, more=f"{short} {unit}"))
+                piece = yield from self.write(short, "\n" if (pr.text or sep) else "", pr)
+                if piece.finish_reason is FinishReason.CANCELLED:
+                    return True
+                if not piece.text:
+                    break
+            carry = budget - self.measure(pr.text)
+        return False
+
+    def extend(self) -> Generator[DraftEvent, None, bool]:
+        """A draft still short: go on with 素材 not yet used, then with a concrete example.
+        Returns True when cancelled."""
+        result, target = self.result, self.target
+        used = "".join(p.text for p in result.parts)
+        spare = [m for m in self.thought.items("materials") if m[:6] not in used]
+        for k in range(int(self.prompts.limit("max_extensions", 2))):
+            missing = target - self.measure(result.body)
+            if not result.parts or missing <= target * self.tolerance * 0.6:
+                break
+            last = result.parts[-1]
+            last.extended = True
+            idea = spare[k] if k < len(spare) else self.prompts.render("concrete_example")
+            self.user_turn(self.prompts.render("extend", more=f"{missing} {self.unit}", idea=idea))
+            piece = yield from self.write(missing, "\n" if result.answer else "", last)
+            if piece.finish_reason is FinishReason.CANCELLED:
+                return True
+            if not piece.text:
+                break
+        return False
+
+    def verdict(self) -> Iterator[DraftEvent]:
+        """The last events: a warning and "short"/"long" outside the tolerance, else stop or loop."""
+        got, target, unit = self.measure(self.result.body), self.target, self.unit
+        if abs(got - target) > target * self.tolerance:
+            long = got > target
+            why = (
+                "最后一句较长 (a long last sentence)"
+                if long
+                else ("模型没有写出足够的新内容，重复或照抄的句子不显示 (the model ran out of new sentences)")
+            )
+            msg = (
+                f"篇幅 {got}/{target} {unit}，{'超出' if long else '不足'}目标"
+                f" {abs(got - target) * 100 // target}%：{why}"
+            )
+            self.result.warnings.append(msg)
+            yield DraftEvent(DraftKind.WARNING, msg, index=self.n, total=self.n)
+            yield self.finish("long" if long else "short")
+            return
+        yield self.finish(FinishReason.LOOP.value if self.result.looped else FinishReason.STOP.value)
+
+
 def draft(
     engine: Engine,
     prompts: PromptSet,
@@ -489,192 +711,17 @@ def draft(
             f"目标长度 {target} {unit}太长：一次最多写 {max_target} {unit}，请分章节写"
             f" (target too long: at most {max_target} per draft; write it in chapters)"
         )
-    cancel = cancel or CancelToken()
-    measure = length_measure(unit)
-    min_part = 2 if unit == "行" else 20
-    parts = plan_parts(thought, genre, target, minimum=min_part)
-    n = len(parts)
-    tokens_per_unit = float(prompts.limit("tokens_per_char", 1.6)) * (
-        float(prompts.limit("chars_per_line", 10)) if unit == "行" else 1.0
+    d = _Drafting(
+        engine, prompts, q, thought, genre, params, target, cancel or CancelToken(), rules, exemplar_text
     )
-    max_ratio = float(prompts.limit("max_part_ratio", 1.15))
-    min_ratio = float(prompts.limit("min_part_ratio", 0.7))
-    tolerance = float(prompts.limit("length_tolerance", 0.15))
-    settings = GuardSettings.from_prompts(prompts)
-    params = _sampled(params, prompts)
-    sources = [thought.to_markdown(), _instructions(prompts)] + ([exemplar_text] if exemplar_text else [])
-    guard = _guard(rules, prompts, sources, q, "")
-    materials = _materials_for(parts, thought.items("materials"))
-    task = prompts.render(
-        "task",
-        query=q,
-        genre=genre.name,
-        target=f"{target} {unit}",
-        n_parts=n,
-        intent=thought.section_text("intent") or "（自定）",
-        style=thought.section_text("style") or "（自定）",
-        form=prompts.render("form_lines") if unit == "行" else "",
-    )
-    conv: list[Message] = [{"role": "system", "content": prompts.render("system")}]
-    result = DraftResult("", [], target, FinishReason.STOP.value, unit=unit)
-
-    so_far = prompts.limit("part_style", "chat") == "so_far"
-    history = int(prompts.limit("max_context_chars", 4000))
-
-    def user_turn(text: str) -> None:
-        """The next instruction. In the chat style it extends one conversation (each answer a
-        turn); in the so_far style each request is the task, the text so far and the instruction.
-        Either way the history is bounded (``max_context_chars``): the oldest turns after the
-        first part, or the start of the text so far, give way, so a long draft never overflows
-        the model's context."""
-        if so_far:
-            written = result.answer[-history:]
-            block = prompts.render("so_far", text=written) if written else ""
-            conv[1:] = [{"role": "user", "content": f"{task}\n\n{block}{text}"}]
-            return
-        if len(conv) == 1:
-            text = f"{task}\n\n{text}"
-        conv.append({"role": "user", "content": text})
-        while len(conv) > 5 and sum(len(m["content"]) for m in conv[3:]) > history:
-            del conv[3:5]  # the oldest turn pair after the first part
-
-    def finish(reason: str) -> DraftEvent:
-        result.finish_reason = reason
-        return DraftEvent(DraftKind.DONE, result=result, total=n, index=len(result.parts))
-
-    def write(budget: int, prefix: str, pr: PartResult) -> Generator[DraftEvent, None, _Piece]:
-        piece = yield from _drain(
-            _guarded_piece(
-                engine,
-                conv,
-                params,
-                cancel,
-                budget=budget,
-                measure=measure,
-                tokens_per_unit=tokens_per_unit,
-                max_ratio=max_ratio,
-                guard=guard,
-                settings=settings,
-                prefix=prefix,
-                prose=unit != "行",
-            )
-        )
-        result.dropped += [dict(d, part=str(pr.index)) for d in piece.dropped]
-        if piece.gave_up:
-            pr.ended_early = True
-            msg = f"第{pr.index}部分提前结束：{piece.message}"
-            result.warnings.append(msg)
-            yield DraftEvent(DraftKind.WARNING, msg, index=pr.index, total=n)
-        if piece.text:
-            pr.text = f"{pr.text}\n{piece.text}" if pr.text else piece.text
-        pr.finish_reason = piece.finish_reason.value
-        if not so_far:
-            conv.append({"role": "assistant", "content": piece.text})
-        return piece
-
-    def material_text(items: list[str]) -> str:
-        return prompts.render("part_materials", materials="；".join(items)) if items else ""
-
     try:
-        given = given_title(q)
-        if given and (with_title is not False):
-            result.title = given  # a 命题作文: the prompt names the title
-            if guard is not None:
-                guard.accept(given)
-            yield DraftEvent(DraftKind.TEXT, given)
-        elif with_title if with_title is not None else genre.rubric == "gaokao":
-            user_turn(prompts.render("title"))
-            p = replace(params, max_tokens=int(prompts.limit("title_max_tokens", 32)))
-            c = collect(engine.stream(conv, p, cancel))
-            if c.finish_reason is FinishReason.ERROR:
-                raise ModelError(c.message or "模型出错 (the model failed)")
-            if c.finish_reason is FinishReason.CANCELLED or cancel.cancelled:
-                return (yield finish(FinishReason.CANCELLED.value))
-            result.title = clean_title(c.text)
-            if so_far:
-                del conv[1:]
-            if guard is not None and result.title:
-                if guard.rules.talk(result.title):  # a title may have its own colon: no label rule
-                    result.title = ""
-                guard.accept(result.title)  # a paragraph that restates the title is a repeat
-            if not so_far:
-                conv.append({"role": "assistant", "content": result.title})
-            if result.title:
-                yield DraftEvent(DraftKind.TEXT, result.title)
-            else:
-                result.warnings.append("模型没有给出标题 (no title)")
-
-        carry = 0  # what earlier parts left unwritten (negative: what they wrote beyond)
-        for i, part in enumerate(parts, 1):
-            budget = max(min_part, part.chars + carry)
-            sep = "\n" if (result.title or i > 1) else ""
-            yield DraftEvent(DraftKind.PROGRESS, f"第{i}/{n}部分：{part.title}", index=i, total=n)
-            pr = PartResult(i, part.title, budget)
-            result.parts.append(pr)
-            where = "last_part" if i == n else ("first_part" if i == 1 else "middle_part")
-            user_turn(
-                prompts.render(
-                    "part",
-                    index=i,
-                    n_parts=n,
-                    part_title=part.title,
-                    part_purpose=part.purpose or part.title,
-                    part_size=f"{budget} {unit}",
-                    materials=material_text(materials[i - 1]),
-                    position=prompts.render(where),
-                )
-            )
-            piece = yield from write(budget, sep, pr)
-            if piece.finish_reason is FinishReason.CANCELLED:
-                return (yield finish(FinishReason.CANCELLED.value))
-            for _ in range(int(prompts.limit("max_continuations", 2))):
-                short = budget - measure(pr.text)
-                if piece.gave_up or measure(pr.text) >= budget * min_ratio:
-                    break
-                pr.extended = True
-                user_turn(prompts.render("part_more", part_title=part.title, more=f"{short} {unit}"))
-                piece = yield from write(short, "\n" if (pr.text or sep) else "", pr)
-                if piece.finish_reason is FinishReason.CANCELLED:
-                    return (yield finish(FinishReason.CANCELLED.value))
-                if not piece.text:
-                    break
-            carry = budget - measure(pr.text)
-
-        # still short: go on with 素材 not yet used, then with a concrete example
-        used = "".join(p.text for p in result.parts)
-        spare = [m for m in thought.items("materials") if m[:6] not in used]
-        for k in range(int(prompts.limit("max_extensions", 2))):
-            missing = target - measure(result.body)
-            if not result.parts or missing <= target * tolerance * 0.6:
-                break
-            last = result.parts[-1]
-            last.extended = True
-            idea = spare[k] if k < len(spare) else prompts.render("concrete_example")
-            user_turn(prompts.render("extend", more=f"{missing} {unit}", idea=idea))
-            piece = yield from write(missing, "\n" if result.answer else "", last)
-            if piece.finish_reason is FinishReason.CANCELLED:
-                return (yield finish(FinishReason.CANCELLED.value))
-            if not piece.text:
-                break
-
-        got = measure(result.body)
-        if abs(got - target) > target * tolerance:
-            long = got > target
-            why = (
-                "最后一句较长 (a long last sentence)"
-                if long
-                else ("模型没有写出足够的新内容，重复或照抄的句子不显示 (the model ran out of new sentences)")
-            )
-            msg = (
-                f"篇幅 {got}/{target} {unit}，{'超出' if long else '不足'}目标"
-                f" {abs(got - target) * 100 // target}%：{why}"
-            )
-            result.warnings.append(msg)
-            yield DraftEvent(DraftKind.WARNING, msg, index=n, total=n)
-            return (yield finish("long" if long else "short"))
-        yield finish(FinishReason.LOOP.value if result.looped else FinishReason.STOP.value)
+        for step in (d.title(with_title), d.body(), d.extend()):
+            if (yield from step):
+                yield d.finish(FinishReason.CANCELLED.value)
+                return
+        yield from d.verdict()
     except CancelledError:
-        yield finish(FinishReason.CANCELLED.value)
+        yield d.finish(FinishReason.CANCELLED.value)
 
 
 def _drain(gen: Iterator[DraftEvent | _Piece], emit: bool = True) -> Generator[DraftEvent, None, _Piece]:
