@@ -26,7 +26,6 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import (
     QApplication,
     QDockWidget,
-    QFileDialog,
     QHBoxLayout,
     QInputDialog,
     QLabel,
@@ -42,6 +41,7 @@ from PySide6.QtWidgets import (
 
 from writer_app.config import Settings, save_settings
 from writer_app.errors import WriterAppError
+from writer_app.gui.files import EXPORTS, FilesController
 from writer_app.gui.jobs import Job, JobRunner
 from writer_app.gui.listmodels import project_title
 from writer_app.gui.panels import (
@@ -59,15 +59,6 @@ from writer_app.workbench import Workbench, thought_from_text
 AUTOSAVE_MS = 1000  # at most this much typing is at risk; the store itself costs < 1 ms
 STATS_MS = 300
 TAB_PROMPT, TAB_THOUGHT, TAB_DRAFT, TAB_CRITIQUE, TAB_HISTORY = range(5)
-EXPORTS = (
-    ("md", "Markdown (*.md)"),
-    ("html", "HTML (*.html)"),
-    ("docx", "Word (*.docx)"),
-    ("txt", "Text (*.txt)"),
-    ("jsonl", "COIG-Writer JSONL (*.jsonl)"),
-    ("bundle", "Writer Companion (*.wcbundle)"),
-    ("pdf", "PDF (*.pdf)"),
-)
 
 
 @dataclass
@@ -107,6 +98,7 @@ class MainWindow(QMainWindow):
         self.library: Any = None
         self.project: Any = None
         self.runner = JobRunner(self, crash_log=wb.paths.logs_dir / "crash.log")
+        self.files = FilesController(self)  # import, export, PDF and print
         self.qsettings = QSettings(str(wb.paths.config_dir / "window.ini"), QSettings.Format.IniFormat)
         self._dirty: set[str] = set()
         self._stream: _Stream | None = None
@@ -205,7 +197,7 @@ class MainWindow(QMainWindow):
         self.new_action = m.addAction(self.tr("新建项目"), QKeySequence.StandardKey.New, self.new_project)
         self.snapshot_action = m.addAction(self.tr("保存快照"), QKeySequence("Ctrl+S"), self.snapshot)
         m.addSeparator()
-        m.addAction(self.tr("导入 COIG-Writer JSON/JSONL 或项目包…"), self._ask_import)
+        m.addAction(self.tr("导入 COIG-Writer JSON/JSONL 或项目包…"), self.files.ask_import)
         export = m.addMenu(self.tr("导出当前项目"))
         names = {
             "md": "Markdown",
@@ -217,8 +209,8 @@ class MainWindow(QMainWindow):
             "pdf": "PDF",
         }
         for fmt, _filter in EXPORTS:
-            export.addAction(names[fmt], lambda f=fmt: self._ask_export(f))
-        m.addAction(self.tr("打印…"), QKeySequence.StandardKey.Print, self._print)
+            export.addAction(names[fmt], lambda f=fmt: self.files.ask_export(f))
+        m.addAction(self.tr("打印…"), QKeySequence.StandardKey.Print, self.files.print_)
         m.addSeparator()
         m.addAction(self.tr("设置…"), self.open_settings)
         m.addAction(self.tr("选择模型…"), self.open_first_run)
@@ -1331,46 +1323,12 @@ class MainWindow(QMainWindow):
     # ============================================================================================
     # files: import, export, PDF, print
     # ============================================================================================
-    def _ask_import(self) -> None:
-        paths, _ = QFileDialog.getOpenFileNames(
-            self,
-            self.tr("导入"),
-            "",
-            self.tr("COIG-Writer 或项目包 (*.json *.jsonl *.wcbundle *.zip);;所有文件 (*)"),
-        )
-        if paths:
-            self.import_paths([Path(p) for p in paths])
-
+    # -- files: the FilesController does the work; these stay for the window's API --------------
     def import_paths(self, paths: list[Path]) -> None:
-        wb = self.wb
+        self.files.import_paths(paths)
 
-        def work(job: Job) -> list[str]:
-            lines = []
-            lib = wb.open_library()
-            try:
-                for p in paths:
-                    try:
-                        report = lib.import_file(p)
-                    except WriterAppError as exc:
-                        lines.append(f"{p.name}: {exc}")
-                        continue
-                    lines.append(f"{p.name}: {_report_line(report)}")
-            finally:
-                lib.close()
-            return lines
-
-        self._show_progress(self.tr("导入中…"), busy=True)
-        self.runner.start("import", work, on_done=self._imported, on_error=self._import_failed)
-
-    def _imported(self, lines: list[str]) -> None:
-        self._hide_progress_unless_busy()
-        self.show_message("\n".join(lines))
-        self.refresh_tags()
-        self.refresh_list()
-
-    def _import_failed(self, message: str) -> None:
-        self._hide_progress_unless_busy()
-        self.show_message(message)
+    def export_to(self, fmt: str, path: Path) -> None:
+        self.files.export_to(fmt, path)
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
         if event.mimeData().hasUrls() and any(u.isLocalFile() for u in event.mimeData().urls()):
@@ -1380,97 +1338,7 @@ class MainWindow(QMainWindow):
         paths = [Path(u.toLocalFile()) for u in event.mimeData().urls() if u.isLocalFile()]
         if paths:
             event.acceptProposedAction()
-            self.import_paths(paths)
-
-    def _ask_export(self, fmt: str) -> None:
-        if self.project is None:
-            return
-        from writer_app.storage.export import SUFFIX, default_name
-
-        self.flush()
-        suffix = ".pdf" if fmt == "pdf" else SUFFIX[fmt]
-        name = default_name(self.project) + suffix
-        filt = dict(EXPORTS)[fmt]
-        path, _ = QFileDialog.getSaveFileName(self, self.tr("导出"), str(Path.home() / name), filt)
-        if path:
-            self.export_to(fmt, Path(path))
-
-    def export_to(self, fmt: str, path: Path) -> None:
-        """Write the current project as ``fmt`` to ``path`` (PDF on the GUI thread, the rest off it)."""
-        if self.project is None:
-            return
-        self.flush()
-        if fmt == "pdf":
-            self._export_pdf(path)
-            return
-        from writer_app.storage.export import write_file
-
-        pid, wb = self.project.id, self.wb
-
-        def work(job: Job) -> Path:
-            lib = wb.open_library()
-            try:
-                data = lib.export([pid], fmt)
-            finally:
-                lib.close()
-            write_file(path, data, follow_symlinks=True)  # the save dialog confirmed this file
-            return path
-
-        self.runner.start(
-            "export",
-            work,
-            on_done=lambda p: self.statusBar().showMessage(self.tr("已导出到 {0}").format(p), 6000),
-            on_error=lambda msg: self.show_message(msg) if msg else None,
-        )
-
-    def _document(self) -> Any:
-        from PySide6.QtGui import QTextDocument
-
-        from writer_app.storage.export import to_html
-
-        doc = QTextDocument()
-        doc.setDefaultFont(self.font())
-        doc.setHtml(to_html(self.project, self.library.projects.annotations(self.project.id)))
-        return doc
-
-    def _export_pdf(self, path: Path) -> None:
-        from PySide6.QtGui import QPageSize
-        from PySide6.QtPrintSupport import QPrinter
-
-        printer = QPrinter(QPrinter.PrinterMode.HighResolution)
-        printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
-        printer.setPageSize(QPageSize(QPageSize.PageSizeId.A4))
-        tmp = path.with_name(f".{path.name}.tmp")
-        printer.setOutputFileName(str(tmp))
-        printer.setDocName(self.project.title or "writer")
-        self._document().print_(printer)
-        from writer_app.storage.export import write_file
-
-        try:
-            if not tmp.is_file() or tmp.stat().st_size == 0:
-                raise OSError("no output")
-            # the same rules as every export: only a regular or new file (never a device node)
-            write_file(path, tmp.read_bytes(), follow_symlinks=True)
-        except OSError as exc:
-            self.show_message(self.tr("无法写入 PDF：{0}").format(getattr(exc, "strerror", None) or exc))
-            return
-        except WriterAppError as exc:
-            self.show_message(str(exc))
-            return
-        finally:
-            tmp.unlink(missing_ok=True)
-        self.statusBar().showMessage(self.tr("已导出到 {0}").format(path), 6000)
-
-    def _print(self) -> None:
-        if self.project is None:
-            return
-        from PySide6.QtPrintSupport import QPrintDialog, QPrinter
-
-        self.flush()
-        printer = QPrinter(QPrinter.PrinterMode.HighResolution)
-        dialog = QPrintDialog(printer, self)
-        if dialog.exec() == QPrintDialog.DialogCode.Accepted:
-            self._document().print_(printer)
+            self.files.import_paths(paths)
 
     # ============================================================================================
     # settings and models
@@ -1541,19 +1409,3 @@ class MainWindow(QMainWindow):
             self.library.close()
             self.library = None
         event.accept()
-
-
-def _report_line(report: Any) -> str:
-    if hasattr(report, "projects_added"):
-        return QApplication.translate(
-            "MainWindow", "项目 新增 {0}，合并 {1}；版本 +{2}；批注 +{3}；冲突 {4}"
-        ).format(
-            report.projects_added,
-            report.projects_merged,
-            report.revisions_added,
-            report.annotations_added,
-            report.conflicts,
-        ) + "".join("\n" + line for line in report.notes())
-    return QApplication.translate("MainWindow", "范例 新增 {0}，重复 {1}，有误 {2}").format(
-        report.added, report.duplicates, len(report.rejected)
-    ) + "".join("\n" + line for line in report.notes())
