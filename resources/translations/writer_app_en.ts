@@ -747,423 +747,423 @@ Suggestion: {2}</translation>
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../work/main/writer_app/gui/main_window.py" line="108"/>
-        <location filename="../work/main/writer_app/gui/main_window.py" line="516"/>
+        <location filename="../work/main/writer_app/gui/main_window.py" line="110"/>
+        <location filename="../work/main/writer_app/gui/main_window.py" line="518"/>
         <source>写作伴侣</source>
         <translation>Writer Companion</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/main_window.py" line="120"/>
+        <location filename="../work/main/writer_app/gui/main_window.py" line="122"/>
         <source>项目</source>
         <translation>Project</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/main_window.py" line="121"/>
+        <location filename="../work/main/writer_app/gui/main_window.py" line="123"/>
         <source>题目</source>
         <translation>Prompt</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/main_window.py" line="122"/>
-        <location filename="../work/main/writer_app/gui/main_window.py" line="872"/>
+        <location filename="../work/main/writer_app/gui/main_window.py" line="124"/>
+        <location filename="../work/main/writer_app/gui/main_window.py" line="874"/>
         <source>构思</source>
         <translation>Thought</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/main_window.py" line="123"/>
-        <location filename="../work/main/writer_app/gui/main_window.py" line="1031"/>
+        <location filename="../work/main/writer_app/gui/main_window.py" line="125"/>
+        <location filename="../work/main/writer_app/gui/main_window.py" line="1033"/>
         <source>正文</source>
         <translation>Draft</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/main_window.py" line="124"/>
+        <location filename="../work/main/writer_app/gui/main_window.py" line="126"/>
         <source>点评</source>
         <translation>Critique</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/main_window.py" line="125"/>
+        <location filename="../work/main/writer_app/gui/main_window.py" line="127"/>
         <source>历史</source>
         <translation>History</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/main_window.py" line="128"/>
+        <location filename="../work/main/writer_app/gui/main_window.py" line="130"/>
         <source>提示信息</source>
         <translation>Notice</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/main_window.py" line="136"/>
+        <location filename="../work/main/writer_app/gui/main_window.py" line="138"/>
         <source>关闭提示</source>
         <translation>Close the notice</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/main_window.py" line="155"/>
+        <location filename="../work/main/writer_app/gui/main_window.py" line="157"/>
         <source>批注</source>
         <translation>Annotations</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/main_window.py" line="163"/>
+        <location filename="../work/main/writer_app/gui/main_window.py" line="165"/>
         <source>模型状态</source>
         <translation>Model status</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/main_window.py" line="167"/>
+        <location filename="../work/main/writer_app/gui/main_window.py" line="169"/>
         <source>进度</source>
         <translation>Progress</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/main_window.py" line="169"/>
-        <location filename="../work/main/writer_app/gui/main_window.py" line="226"/>
+        <location filename="../work/main/writer_app/gui/main_window.py" line="171"/>
+        <location filename="../work/main/writer_app/gui/main_window.py" line="228"/>
         <source>停止</source>
         <translation>Stop</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/main_window.py" line="170"/>
+        <location filename="../work/main/writer_app/gui/main_window.py" line="172"/>
         <source>停止生成</source>
         <translation>Stop generating</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/main_window.py" line="196"/>
+        <location filename="../work/main/writer_app/gui/main_window.py" line="198"/>
         <source>文件(&amp;F)</source>
         <translation>&amp;File</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/main_window.py" line="197"/>
+        <location filename="../work/main/writer_app/gui/main_window.py" line="199"/>
         <source>新建项目</source>
         <translation>New project</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/main_window.py" line="198"/>
+        <location filename="../work/main/writer_app/gui/main_window.py" line="200"/>
         <source>保存快照</source>
         <translation>Save snapshot</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/main_window.py" line="200"/>
+        <location filename="../work/main/writer_app/gui/main_window.py" line="202"/>
         <source>导入 COIG-Writer JSON/JSONL 或项目包…</source>
         <translation>Import COIG-Writer JSON/JSONL or a project bundle…</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/main_window.py" line="201"/>
+        <location filename="../work/main/writer_app/gui/main_window.py" line="203"/>
         <source>导出当前项目</source>
         <translation>Export the current project</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/main_window.py" line="206"/>
+        <location filename="../work/main/writer_app/gui/main_window.py" line="208"/>
         <source>纯文本</source>
         <translation>Plain text</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/main_window.py" line="208"/>
+        <location filename="../work/main/writer_app/gui/main_window.py" line="210"/>
         <source>项目包 (.wcbundle)</source>
         <translation>Project bundle (.wcbundle)</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/main_window.py" line="213"/>
+        <location filename="../work/main/writer_app/gui/main_window.py" line="215"/>
         <source>打印…</source>
         <translation>Print…</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/main_window.py" line="215"/>
+        <location filename="../work/main/writer_app/gui/main_window.py" line="217"/>
         <source>设置…</source>
         <translation>Settings…</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/main_window.py" line="216"/>
+        <location filename="../work/main/writer_app/gui/main_window.py" line="218"/>
         <source>选择模型…</source>
         <translation>Choose a model…</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/main_window.py" line="218"/>
+        <location filename="../work/main/writer_app/gui/main_window.py" line="220"/>
         <source>退出</source>
         <translation>Quit</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/main_window.py" line="219"/>
+        <location filename="../work/main/writer_app/gui/main_window.py" line="221"/>
         <source>生成(&amp;G)</source>
         <translation>&amp;Generate</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/main_window.py" line="221"/>
+        <location filename="../work/main/writer_app/gui/main_window.py" line="223"/>
         <source>生成（按当前页）</source>
         <translation>Generate (for this page)</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/main_window.py" line="223"/>
+        <location filename="../work/main/writer_app/gui/main_window.py" line="225"/>
         <source>生成构思</source>
         <translation>Generate the thought</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/main_window.py" line="224"/>
+        <location filename="../work/main/writer_app/gui/main_window.py" line="226"/>
         <source>按构思生成正文</source>
         <translation>Generate the draft from the thought</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/main_window.py" line="225"/>
+        <location filename="../work/main/writer_app/gui/main_window.py" line="227"/>
         <source>点评正文</source>
         <translation>Critique the draft</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/main_window.py" line="227"/>
+        <location filename="../work/main/writer_app/gui/main_window.py" line="229"/>
         <source>视图(&amp;V)</source>
         <translation>&amp;View</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/main_window.py" line="229"/>
+        <location filename="../work/main/writer_app/gui/main_window.py" line="231"/>
         <source>批注面板</source>
         <translation>Annotations panel</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/main_window.py" line="232"/>
+        <location filename="../work/main/writer_app/gui/main_window.py" line="234"/>
         <source>搜索项目</source>
         <translation>Search projects</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/main_window.py" line="290"/>
+        <location filename="../work/main/writer_app/gui/main_window.py" line="292"/>
         <source>正在打开项目库…</source>
         <translation>Opening the library…</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/main_window.py" line="331"/>
+        <location filename="../work/main/writer_app/gui/main_window.py" line="333"/>
         <source>无法打开项目库：</source>
         <translation>Cannot open the library: </translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/main_window.py" line="341"/>
+        <location filename="../work/main/writer_app/gui/main_window.py" line="343"/>
         <source>加载模型…</source>
         <translation>Loading the model…</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/main_window.py" line="363"/>
+        <location filename="../work/main/writer_app/gui/main_window.py" line="365"/>
         <source>未设置模型</source>
         <translation>No model set</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/main_window.py" line="364"/>
+        <location filename="../work/main/writer_app/gui/main_window.py" line="366"/>
         <source>未加载</source>
         <translation>not loaded</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/main_window.py" line="365"/>
+        <location filename="../work/main/writer_app/gui/main_window.py" line="367"/>
         <source>加载中…</source>
         <translation>loading…</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/main_window.py" line="366"/>
+        <location filename="../work/main/writer_app/gui/main_window.py" line="368"/>
         <source>就绪</source>
         <translation>ready</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/main_window.py" line="367"/>
+        <location filename="../work/main/writer_app/gui/main_window.py" line="369"/>
         <source>出错</source>
         <translation>error</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/main_window.py" line="373"/>
+        <location filename="../work/main/writer_app/gui/main_window.py" line="375"/>
         <source>服务器：{0} · {1}</source>
         <translation>Server: {0} · {1}</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/main_window.py" line="373"/>
+        <location filename="../work/main/writer_app/gui/main_window.py" line="375"/>
         <source>未设置服务器</source>
         <translation>No server set</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/main_window.py" line="377"/>
+        <location filename="../work/main/writer_app/gui/main_window.py" line="379"/>
         <source>课堂模式：题目、构思和文章会发送到这台服务器。</source>
         <translation>Classroom mode: prompts, thoughts and drafts are sent to this server.</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/main_window.py" line="381"/>
+        <location filename="../work/main/writer_app/gui/main_window.py" line="383"/>
         <source>模型：{0} · {1}</source>
         <translation>Model: {0} · {1}</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/main_window.py" line="426"/>
+        <location filename="../work/main/writer_app/gui/main_window.py" line="428"/>
         <source>{0:.1f} 词元/秒</source>
         <translation>{0:.1f} tokens/s</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/main_window.py" line="482"/>
+        <location filename="../work/main/writer_app/gui/main_window.py" line="484"/>
         <source>{0}{1} 个项目</source>
         <translation>{0}{1} projects</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/main_window.py" line="631"/>
+        <location filename="../work/main/writer_app/gui/main_window.py" line="633"/>
         <source>（副本）</source>
         <translation> (copy)</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/main_window.py" line="645"/>
+        <location filename="../work/main/writer_app/gui/main_window.py" line="647"/>
         <source>已移到回收站（可在回收站中恢复）</source>
         <translation>Moved to the trash (it can be restored from there)</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/main_window.py" line="659"/>
+        <location filename="../work/main/writer_app/gui/main_window.py" line="661"/>
         <source>永久删除</source>
         <translation>Delete forever</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/main_window.py" line="659"/>
+        <location filename="../work/main/writer_app/gui/main_window.py" line="661"/>
         <source>永久删除这个项目及其全部版本和批注？此操作无法撤销。</source>
         <translation>Delete this project with all its revisions and comments forever? This cannot be undone.</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/main_window.py" line="689"/>
+        <location filename="../work/main/writer_app/gui/main_window.py" line="691"/>
         <source>手动快照</source>
         <translation>manual snapshot</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/main_window.py" line="693"/>
+        <location filename="../work/main/writer_app/gui/main_window.py" line="695"/>
         <source>已保存快照（{0} 项）</source>
         <translation>Snapshot saved ({0} fields)</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/main_window.py" line="734"/>
+        <location filename="../work/main/writer_app/gui/main_window.py" line="736"/>
         <source>正在停止…</source>
         <translation>Stopping…</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/main_window.py" line="740"/>
-        <location filename="../work/main/writer_app/gui/main_window.py" line="1066"/>
+        <location filename="../work/main/writer_app/gui/critique.py" line="40"/>
+        <location filename="../work/main/writer_app/gui/main_window.py" line="742"/>
         <source>模型正在工作，请等它完成或按 Esc 停止。</source>
         <translation>The model is busy: wait for it to finish or press Esc to stop.</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/main_window.py" line="745"/>
+        <location filename="../work/main/writer_app/gui/main_window.py" line="747"/>
         <source>还没有设置模型：请在“文件 → 选择模型…”中选择或安装。没有模型时仍可写作、分析、批注和导出。</source>
         <translation>No model is set: choose or install one in File → Choose a model…. Without a model you can still write, analyse, annotate and export.</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/main_window.py" line="768"/>
+        <location filename="../work/main/writer_app/gui/main_window.py" line="770"/>
         <source>已停止</source>
         <translation>Stopped</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/main_window.py" line="778"/>
+        <location filename="../work/main/writer_app/gui/main_window.py" line="780"/>
         <source>请先填写题目。</source>
         <translation>Write the prompt first.</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/main_window.py" line="796"/>
+        <location filename="../work/main/writer_app/gui/main_window.py" line="798"/>
         <source>构思中…</source>
         <translation>Thinking…</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/main_window.py" line="816"/>
+        <location filename="../work/main/writer_app/gui/main_window.py" line="818"/>
         <source>重写这一部分…</source>
         <translation>Rewriting this section…</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/main_window.py" line="912"/>
+        <location filename="../work/main/writer_app/gui/main_window.py" line="914"/>
         <source>请先在正文中选中要改写的文字。</source>
         <translation>Select the text to rewrite in the draft first.</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/main_window.py" line="916"/>
+        <location filename="../work/main/writer_app/gui/main_window.py" line="918"/>
         <source>改写选中文字</source>
         <translation>Rewrite the selection</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/main_window.py" line="916"/>
+        <location filename="../work/main/writer_app/gui/main_window.py" line="918"/>
         <source>改写要求（例如：更生动 / 压缩到100字）：</source>
         <translation>Instruction (e.g. more vivid / shorten to 100 characters):</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/main_window.py" line="921"/>
+        <location filename="../work/main/writer_app/gui/main_window.py" line="923"/>
         <source>改写要求为空。</source>
         <translation>The instruction is empty.</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/main_window.py" line="942"/>
+        <location filename="../work/main/writer_app/gui/main_window.py" line="944"/>
         <source>生成中…</source>
         <translation>Generating…</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/main_window.py" line="970"/>
+        <location filename="../work/main/writer_app/gui/main_window.py" line="972"/>
         <source>第{0}/{1}部分</source>
         <translation>Part {0}/{1}</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/main_window.py" line="1031"/>
+        <location filename="../work/main/writer_app/gui/main_window.py" line="1033"/>
         <source>续写</source>
         <translation>Continue</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/main_window.py" line="1031"/>
+        <location filename="../work/main/writer_app/gui/main_window.py" line="1033"/>
         <source>改写</source>
         <translation>Rewrite</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/main_window.py" line="1032"/>
+        <location filename="../work/main/writer_app/gui/main_window.py" line="1034"/>
         <source>（已停止，保留已写部分）</source>
         <translation> (stopped, text so far kept)</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/main_window.py" line="1051"/>
+        <location filename="../work/main/writer_app/gui/main_window.py" line="1053"/>
         <source>已停止，保留已写部分</source>
         <translation>Stopped; the text so far is kept</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/main_window.py" line="1074"/>
+        <location filename="../work/main/writer_app/gui/critique.py" line="49"/>
         <source>未设置模型：下面是文本分析估分。</source>
         <translation>No model set: below is the text-analysis estimate.</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/main_window.py" line="1095"/>
+        <location filename="../work/main/writer_app/gui/critique.py" line="71"/>
         <source>第{0}/{1}项：{2}</source>
         <translation>Item {0}/{1}: {2}</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/main_window.py" line="1097"/>
+        <location filename="../work/main/writer_app/gui/critique.py" line="76"/>
         <source>点评中…</source>
         <translation>Critiquing…</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/main_window.py" line="1124"/>
-        <location filename="../work/main/writer_app/gui/main_window.py" line="1179"/>
+        <location filename="../work/main/writer_app/gui/critique.py" line="104"/>
+        <location filename="../work/main/writer_app/gui/critique.py" line="165"/>
         <source>正文中找不到这段引文（可能已修改）</source>
         <translation>This quote is not in the draft (it may have been edited)</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/main_window.py" line="1141"/>
+        <location filename="../work/main/writer_app/gui/critique.py" line="122"/>
         <source>按建议改写中…</source>
         <translation>Rewriting as suggested…</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/main_window.py" line="1155"/>
+        <location filename="../work/main/writer_app/gui/critique.py" line="137"/>
         <source>正文在改写期间变了，改写结果没有采用。</source>
         <translation>The draft changed during the rewrite; the rewrite was not applied.</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/main_window.py" line="1158"/>
+        <location filename="../work/main/writer_app/gui/critique.py" line="141"/>
         <source>模型没有写出可用的改写。</source>
         <translation>The model wrote no usable rewrite.</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/main_window.py" line="1165"/>
+        <location filename="../work/main/writer_app/gui/critique.py" line="149"/>
         <source>正文已修改，改写结果没有采用。</source>
         <translation>The draft has changed; the rewrite was not applied.</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/main_window.py" line="1223"/>
+        <location filename="../work/main/writer_app/gui/main_window.py" line="1114"/>
         <source>已恢复该版本（原文本已存为一个版本）</source>
         <translation>Revision restored (the replaced text was kept as a revision)</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/main_window.py" line="1252"/>
+        <location filename="../work/main/writer_app/gui/main_window.py" line="1143"/>
         <source>批注署名</source>
         <translation>Comment author</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/main_window.py" line="1252"/>
+        <location filename="../work/main/writer_app/gui/main_window.py" line="1143"/>
         <source>批注时显示的名字（只问一次，可在设置中修改）：</source>
         <translation>Name shown on your comments (asked once; change it in Settings):</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/main_window.py" line="1267"/>
+        <location filename="../work/main/writer_app/gui/main_window.py" line="1158"/>
         <source>请先在构思的 Markdown 原文或正文中选中要批注的文字。</source>
         <translation>Select the text to comment on in the thought&apos;s Markdown view or in the draft first.</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/main_window.py" line="1272"/>
+        <location filename="../work/main/writer_app/gui/main_window.py" line="1163"/>
         <source>请先选中要批注的文字。</source>
         <translation>Select the text to comment on first.</translation>
     </message>

@@ -41,7 +41,7 @@ def test_a_suggestion_is_rewritten_shown_as_a_diff_and_accepted_or_rejected(make
     with qtbot.waitSignal(w.generation_finished, timeout=30_000):
         qtbot.mouseClick(w.critique_tab.rewrite_button, Qt.MouseButton.LeftButton)
     assert asked[0][0] == quote and "：" in asked[0][1]  # the passage, and the suggestion's issue and fix
-    review = w._review
+    review = w.critic.review
     html = review.diff.toHtml()
     assert "line-through" in html and "#c8f0c8" in html  # deleted and inserted words, marked
     assert "白霜" in review.diff.toPlainText()
@@ -51,7 +51,7 @@ def test_a_suggestion_is_rewritten_shown_as_a_diff_and_accepted_or_rejected(make
     # accept: the passage is replaced, the rest stays, one undo brings it back
     with qtbot.waitSignal(w.generation_finished, timeout=30_000):
         qtbot.mouseClick(w.critique_tab.rewrite_button, Qt.MouseButton.LeftButton)
-    w._review.accept_button.click()
+    w.critic.review.accept_button.click()
     text = w.draft_tab.editor.toPlainText()
     assert NEW in text and text == ESSAY.replace(quote, NEW, 1)
     assert w.library.projects.get(w.project.id).answer == text

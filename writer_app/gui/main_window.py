@@ -41,6 +41,7 @@ from PySide6.QtWidgets import (
 
 from writer_app.config import Settings, save_settings
 from writer_app.errors import WriterAppError
+from writer_app.gui.critique import CritiqueController
 from writer_app.gui.files import EXPORTS, FilesController
 from writer_app.gui.jobs import Job, JobRunner
 from writer_app.gui.listmodels import project_title
@@ -99,6 +100,7 @@ class MainWindow(QMainWindow):
         self.project: Any = None
         self.runner = JobRunner(self, crash_log=wb.paths.logs_dir / "crash.log")
         self.files = FilesController(self)  # import, export, PDF and print
+        self.critic = CritiqueController(self)  # the critique and its suggestions
         self.qsettings = QSettings(str(wb.paths.config_dir / "window.ini"), QSettings.Format.IniFormat)
         self._dirty: set[str] = set()
         self._stream: _Stream | None = None
@@ -1058,126 +1060,15 @@ class MainWindow(QMainWindow):
         s = self._end_stream()  # the text goes back to what it was before the generation
         self._generation_failed(s.kind if s else "draft", message)
 
-    # -- critique ---------------------------------------------------------------------------------
+    # -- critique: the CritiqueController does the work; these stay for the window's API ---------
     def run_critique(self) -> None:
-        if self.project is None:
-            return
-        if self.runner.busy("model"):
-            self.show_message(self.tr("模型正在工作，请等它完成或按 Esc 停止。"))
-            return
-        self.flush()
-        essay = self.draft_tab.editor.toPlainText()
-        thought = self.thought_tab.markdown()
-        query, genre, target = self._context()
-        use_model = not self.critique_tab.no_model.isChecked() and bool(self.wb.models.configured_name())
-        if not use_model and not self.critique_tab.no_model.isChecked():
-            self.show_message(self.tr("未设置模型：下面是文本分析估分。"))
-        else:
-            self.show_message("")
-        pid = self.project.id
-        wb = self.wb
-        started = time.monotonic()
-
-        def work(job: Job) -> Any:
-            return wb.critique(
-                essay,
-                query,
-                genre,
-                target,
-                job.cancel,
-                use_model=use_model,
-                thought=thought,
-                on_progress=lambda i, n, name: job.emit((i, n, name)),
-            )
-
-        def progress(events: list[Any]) -> None:
-            i, n, name = events[-1]
-            self._show_progress(self.tr("第{0}/{1}项：{2}").format(i, n, name), value=i - 1, maximum=n)
-
-        self._show_progress(self.tr("点评中…"), busy=True)
-        self.tabs.setCurrentIndex(TAB_CRITIQUE)
-        self.runner.start(
-            "model",
-            work,
-            on_event=progress,
-            on_done=lambda r: self._critique_done(pid, r, started),
-            on_error=self._model_failed_job("critique"),
-        )
-
-    def _critique_done(self, pid: int, result: Any, started: float) -> None:
-        self.progress.setVisible(False)
-        data = result.to_dict()
-        try:
-            data = self.wb.record_critique(self.library, pid, result, time.monotonic() - started)
-        except WriterAppError as exc:
-            self.show_message(str(exc))
-        if self.project is not None and self.project.id == pid:
-            self.critique_tab.show_result(data)
-        self.update_model_label()
-        self.generation_finished.emit("critique", "stop")
+        self.critic.run()
 
     def apply_suggestion(self, quote: str, instruction: str) -> None:
-        """改写这一段: the suggestion's passage rewritten by the model (the rewrite path, with its
-        guards), then shown as a diff to accept or reject; nothing changes until it is accepted."""
-        editor = self.draft_tab.editor
-        if not editor.find_and_select(quote):
-            self.show_message(self.tr("正文中找不到这段引文（可能已修改）"))
-            return
-        if not self._ready_for_model():
-            return
-        self.flush()
-        text = editor.toPlainText()
-        start, end = editor.selection_range()
-        before, passage, after = text[:start], text[start:end], text[end:]
-        pid, wb = self.project.id, self.wb
-
-        def work(job: Job) -> str:
-            return "".join(
-                ev.text
-                for ev in wb.rewrite(passage, instruction, before, after, job.cancel)
-                if ev.kind == "text"
-            )
-
-        self._show_progress(self.tr("按建议改写中…"), busy=True)
-        self.runner.start(
-            "model",
-            work,
-            on_done=lambda new: self._review_rewrite(pid, text, start, end, new, instruction),
-            on_error=self._model_failed_job("rewrite"),
-        )
-
-    def _review_rewrite(self, pid: int, text: str, start: int, end: int, new: str, instruction: str) -> None:
-        from writer_app.gui.dialogs import RewriteReview
-
-        self.progress.setVisible(False)
-        editor = self.draft_tab.editor
-        if self.project is None or self.project.id != pid or editor.toPlainText() != text:
-            self.show_message(self.tr("正文在改写期间变了，改写结果没有采用。"))
-            return
-        if not new.strip():
-            self.show_message(self.tr("模型没有写出可用的改写。"))
-            return
-        review = RewriteReview(self.library.projects.diff(text[start:end], new), instruction, self)
-        self._review = review
-
-        def accepted() -> None:
-            if editor.toPlainText() != text:
-                self.show_message(self.tr("正文已修改，改写结果没有采用。"))
-                return
-            editor.select_range(start, end)
-            editor.textCursor().insertText(new)  # one undo step
-            self.flush()
-
-        review.accepted.connect(accepted)
-        review.open()
-        self.generation_finished.emit("rewrite-review", "stop")
+        self.critic.apply_suggestion(quote, instruction)
 
     def show_quote(self, quote: str) -> None:
-        """A suggestion was clicked: select its passage in the draft."""
-        self.tabs.setCurrentIndex(TAB_DRAFT)
-        if not self.draft_tab.editor.find_and_select(quote):
-            self.statusBar().showMessage(self.tr("正文中找不到这段引文（可能已修改）"), 5000)
-        self.draft_tab.editor.setFocus()
+        self.critic.show_quote(quote)
 
     # ============================================================================================
     # history
