@@ -150,8 +150,20 @@ def build_bundle(store: ProjectStore, project_ids: list[int]) -> bytes:
 # --------------------------------------------------------------------------------------------
 # reading and validating
 # --------------------------------------------------------------------------------------------
-def _bad(msg: str) -> BadInputError:
-    return BadInputError(f"项目包无效：{msg} (invalid bundle; nothing was imported)")
+class _BundleError(BadInputError):
+    """A problem with the bundle or one of its entries; ``reason`` is it without the framing."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(f"项目包无效：{reason} (invalid bundle; nothing was imported)")
+        self.reason = reason
+
+
+class _Oversized(_BundleError):
+    """An entry too large or too compressed: the whole bundle is refused, not only its record."""
+
+
+def _bad(reason: str, cls: type[_BundleError] = _BundleError) -> _BundleError:
+    return cls(reason)
 
 
 def _safe_name(name: str) -> bool:
@@ -169,9 +181,11 @@ def _read_entry(zf: zipfile.ZipFile, info: zipfile.ZipInfo, budget: list[int]) -
             while chunk := fh.read(1 << 16):
                 out += chunk
                 if len(out) > limit:
-                    raise _bad(f"{info.filename} 解压后过大 (entry too large when unpacked)")
+                    raise _bad(f"{info.filename} 解压后过大 (entry too large when unpacked)", _Oversized)
                 if info.compress_size and len(out) > MAX_RATIO * info.compress_size + (1 << 20):
-                    raise _bad(f"{info.filename} 压缩比异常，疑似压缩炸弹 (suspicious compression ratio)")
+                    raise _bad(
+                        f"{info.filename} 压缩比异常，疑似压缩炸弹 (suspicious compression ratio)", _Oversized
+                    )
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError, zlib.error):
         raise _bad(f"{info.filename} 数据损坏，无法解压 (damaged data, cannot unpack)") from None
     except NotImplementedError:
@@ -238,10 +252,10 @@ def _read_zip(zf: zipfile.ZipFile) -> tuple[list[dict[str, Any]], list[tuple[str
             raise _bad(f"清单中的 {name} 不在包里 (listed file missing)")
         try:
             rec = _json(_read_entry(zf, names[name], budget), name)
-        except BadInputError as exc:
-            if "压缩" in str(exc) or "过大" in str(exc):
-                raise  # a bomb or an oversized entry condemns the whole file
-            rejected.append((name, str(exc)))
+        except _Oversized:
+            raise  # a bomb or an oversized entry condemns the whole file
+        except _BundleError as exc:  # this record only: the others are still imported
+            rejected.append((name, exc.reason))
             continue
         err = check_project(rec)
         if not err and (rec["uid"] != uid or uid in seen):
@@ -287,9 +301,8 @@ def _is_num(v: Any) -> bool:
     return isinstance(v, int | float) and not isinstance(v, bool) and v == v and abs(v) < 1e13
 
 
-def _check_str(v: Any) -> str:
-    if not isinstance(v, str):
-        return "missing or has the wrong type"
+def _check_str(v: str) -> str:
+    """'' for a usable text field, else why it is not (too long, invalid Unicode)."""
     if len(v) > MAX_FIELD_CHARS:
         return f"过长：{len(v)} 字，上限 {MAX_FIELD_CHARS} (too long)"
     if bad_unicode(v):
@@ -302,14 +315,13 @@ def _check_fields(obj: Any, spec: dict[str, Any], what: str) -> str:
         return f"{what} 不是对象 (not an object)"
     for key, kind in spec.items():
         v = obj.get(key)
-        if kind == "str":
+        if kind == "str" and isinstance(v, str):
             problem = _check_str(v)
-            if problem and problem.startswith("missing"):
-                return f"{what} 的字段 {key} 无效 (field {key} is missing or has the wrong type)"
             if problem:
                 return f"{what} 的字段 {key} {problem}"
             continue
         ok = {
+            "str": lambda v: isinstance(v, str),
             "uid": lambda v: isinstance(v, str) and bool(_UID.match(v)),
             "num": _is_num,
             "int": lambda v: isinstance(v, int) and not isinstance(v, bool) and 0 <= v <= MAX_FIELD_CHARS,
