@@ -64,8 +64,6 @@ def _kind(mode: int) -> str:
         return "设备 (a device)"
     if stat.S_ISSOCK(mode):
         return "套接字 (a socket)"
-    if stat.S_ISDIR(mode):
-        return "文件夹 (a folder)"
     return "特殊文件 (a special file)"
 
 
@@ -133,12 +131,6 @@ def read_text_path(path: Path, limit: int = MAX_TEXT_BYTES) -> str:
 # --------------------------------------------------------------------------------------------
 # writing
 # --------------------------------------------------------------------------------------------
-def _umask() -> int:
-    old = os.umask(0o022)
-    os.umask(old)
-    return old
-
-
 def write_user_file(path: Path, data: bytes, *, follow_symlinks: bool = False) -> Path:
     """Write ``data`` to the file the user named; returns the path really written.
 
@@ -170,24 +162,26 @@ def write_user_file(path: Path, data: bytes, *, follow_symlinks: bool = False) -
         raise BadInputError(
             f"{path} 是{_kind(st.st_mode)}，不是普通文件，未写入 (not a regular file; nothing written)"
         )
-    mode = stat.S_IMODE(st.st_mode) if st is not None else 0o666 & ~_umask()
-    try:
-        atomic_replace(path, data, mode)
+    try:  # an existing file keeps its mode; a new one gets the umask's, from the kernel
+        atomic_replace(path, data, stat.S_IMODE(st.st_mode) if st is not None else None)
     except OSError as exc:
         raise _write_error(path, exc) from None
     return path
 
 
-def atomic_replace(path: Path, data: bytes, mode: int) -> None:
-    """Write a temp file beside ``path`` with ``mode``, fsync, rename over ``path``. On any error
-    the temp file is removed and ``path`` is as it was; OSError is raised for the caller to word."""
+def atomic_replace(path: Path, data: bytes, mode: int | None) -> None:
+    """Write a temp file beside ``path`` with ``mode`` (None: ``0666`` less the umask, as any new
+    file), fsync, rename over ``path``. On any error the temp file is removed and ``path`` is as it
+    was; OSError is raised for the caller to word."""
     tmp = path.parent / f".{path.name[:200]}.{secrets.token_hex(4)}.tmp"
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600)
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+    fd = os.open(tmp, flags, 0o666 if mode is None else 0o600)
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()
-            os.fchmod(fh.fileno(), mode)
+            if mode is not None:
+                os.fchmod(fh.fileno(), mode)
             os.fsync(fh.fileno())
         os.replace(tmp, path)
     except BaseException:
