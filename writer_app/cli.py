@@ -130,9 +130,8 @@ def _progress_bar(desc: str) -> tuple[Callable[[int, int | None], None], Callabl
 # models
 # --------------------------------------------------------------------------------------------
 def cmd_models_list(ctx: Context, args: argparse.Namespace) -> int:
-    from writer_app.llm.local import make_registry
 
-    rows = make_registry(ctx.paths, ctx.resources).listing()
+    rows = ctx.workbench().models.registry.listing()
     if args.json:
         _print_json(rows)
         return 0
@@ -149,9 +148,8 @@ def cmd_models_list(ctx: Context, args: argparse.Namespace) -> int:
 
 def cmd_models_pull(ctx: Context, args: argparse.Namespace) -> int:
     from writer_app.llm.download import pull_model
-    from writer_app.llm.local import make_registry
 
-    registry = make_registry(ctx.paths, ctx.resources)
+    registry = ctx.workbench().models.registry
     entry = registry.catalog.get(args.name)
     if entry is None:
         raise BadInputError(
@@ -184,9 +182,8 @@ def cmd_models_pull(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def cmd_models_add(ctx: Context, args: argparse.Namespace) -> int:
-    from writer_app.llm.local import make_registry
 
-    name, info = make_registry(ctx.paths, ctx.resources).add(Path(args.path), args.name)
+    name, info = ctx.workbench().models.registry.add(Path(args.path), args.name)
     print(
         f"已添加 (added) {name}: {info.name} · {info.architecture} · {info.quantization} · 上下文 {info.context_length}"
     )
@@ -195,9 +192,8 @@ def cmd_models_add(ctx: Context, args: argparse.Namespace) -> int:
 
 def cmd_models_use(ctx: Context, args: argparse.Namespace) -> int:
     from writer_app.llm.gguf_info import read_info
-    from writer_app.llm.local import make_registry
 
-    registry = make_registry(ctx.paths, ctx.resources)
+    registry = ctx.workbench().models.registry
     if args.if_unset and ctx.settings.engine.model:
         print(f"默认模型保持为 (default model stays) {ctx.settings.engine.model}")
         return 0
@@ -212,9 +208,8 @@ def cmd_models_use(ctx: Context, args: argparse.Namespace) -> int:
 
 def cmd_models_info(ctx: Context, args: argparse.Namespace) -> int:
     from writer_app.llm.gguf_info import read_info
-    from writer_app.llm.local import make_registry
 
-    path = make_registry(ctx.paths, ctx.resources).resolve(args.model)
+    path = ctx.workbench().models.registry.resolve(args.model)
     info = read_info(path)
     if args.json:
         _print_json(info.to_dict(with_template=args.template))
@@ -398,13 +393,13 @@ def _server_url(ctx: Context, args: argparse.Namespace) -> str:
     return normalize_base_url(url)
 
 
-def _test_server(ctx: Context, engine: Any) -> dict[str, Any]:
-    """Try the server ``engine`` (EngineSettings, not yet saved) names, with its stored key."""
+def _test_server(ctx: Context, engine_settings: Any) -> dict[str, Any]:
+    """Try the server ``engine_settings`` (not yet saved) name, with its stored key."""
     from dataclasses import replace
 
     models = ctx.workbench().models
-    url = engine.server.url
-    remote = models.remote_engine(replace(ctx.settings, engine=engine), models.api_key(url))
+    url = engine_settings.server.url
+    remote = models.remote_engine(replace(ctx.settings, engine=engine_settings), models.api_key(url))
     _status(f"正在连接 (connecting to) {url} …")
     with _ctrl_c_cancels() as cancel:
         return remote.test_connection(cancel)
@@ -907,10 +902,12 @@ def cmd_critique(ctx: Context, args: argparse.Namespace) -> int:
             )
     if project is not None:
         with _library(ctx) as lib:
-            wb.record_critique(lib, project.id, result, time.monotonic() - started)
+            data = wb.record_critique(lib, project.id, result, time.monotonic() - started)
         _status(f"点评已存入项目 (critique saved to project) {project.id}")
+    else:
+        data = result.to_dict()
     if args.json:
-        _print_json(result.to_dict())
+        _print_json(data)
         return 0
     for w in result.warnings:
         _status(f"警告 (warning): {w}")
@@ -1338,9 +1335,7 @@ def _gui_self_test(run: Any, ctx: Context, args: argparse.Namespace) -> int:
     import dataclasses
     import tempfile
 
-    from writer_app.llm.local import make_registry
-
-    registry = make_registry(ctx.paths, ctx.resources)
+    registry = ctx.workbench().models.registry
     model = registry.resolve(
         args.model or ctx.settings.engine.model or registry.default_model()
     )  # one-line ModelError

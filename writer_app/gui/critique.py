@@ -85,10 +85,10 @@ class CritiqueController(QObject):
 
     def _done(self, pid: int, result: Any, started: float) -> None:
         self.w.progress.setVisible(False)
-        data = result.to_dict()
         try:
             data = self.w.wb.record_critique(self.w.library, pid, result, time.monotonic() - started)
         except WriterAppError as exc:
+            data = result.to_dict()  # not kept, still shown
             self.w.show_message(str(exc))
         if self.w.project is not None and self.w.project.id == pid:
             self.w.critique_tab.show_result(data)
