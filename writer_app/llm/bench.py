@@ -87,6 +87,87 @@ def _cancel_latency_ms(
     return (done_at - fired[0]) * 1000
 
 
+def _measure_speed(
+    engine: LocalEngine,
+    raw_run: Callable[[str], dict[str, float]],
+    raw: dict[str, float],
+    tg_prompt: str,
+    params: GenerationParams,
+    repeats: int,
+    out: dict[str, Any],
+) -> None:
+    """Generation speed through the app's engine against raw llama-cpp-python (into ``out``)."""
+    # equal numbers of raw and app runs, interleaved, so drift on a shared machine hits both
+    raw_runs = [raw]
+    app_tps: list[float] = []
+    for i in range(repeats):
+        if i > 0:
+            raw_runs.append(raw_run("。"))
+        c = collect(engine.stream(tg_prompt, params))
+        if c.finish_reason is FinishReason.ERROR:
+            raise RuntimeError(c.message)
+        app_tps.append(c.stats.gen_tps)
+        out["app_tg_tokens"] = c.stats.completion_tokens
+    best_raw = max(raw_runs, key=lambda r: r["tg_tps"])
+    raw_best, app_best = best_raw["tg_tps"], max(app_tps)
+    out["raw_tg_tps"] = round(raw_best, 2)
+    out["app_tg_tps"] = round(app_best, 2)
+    out["tg_ratio"] = round(app_best / raw_best, 4) if raw_best else 0.0
+    out["tg_samples"] = repeats
+    out["decode_ms_per_token"] = round(best_raw["decode_ms_per_token"], 3)
+
+
+def _measure_prefix_reuse(engine: LocalEngine, prefix: str, out: dict[str, Any]) -> None:
+    """Time to first token for a long prefix, cold and then warm (cached), into ``out``."""
+    one = GenerationParams(max_tokens=1, temperature=0.0, loop_guard=False)
+    collect(engine.stream("无关的提示，清空缓存。", one))  # make the next request cold
+
+    def ask(question: str) -> Any:
+        msgs: list[Message] = [
+            {"role": "system", "content": prefix},
+            {"role": "user", "content": question},
+        ]
+        return collect(engine.stream(msgs, one)).stats
+
+    cold = ask("请概括上文的主旨。")
+    warm = ask("请为上文拟一个标题。")
+    out["prefix_tokens"] = cold.prompt_tokens
+    out["ttft_cold_s"] = round(cold.ttft_s or cold.total_s, 4)
+    out["ttft_warm_s"] = round(warm.ttft_s or warm.total_s, 4)
+    out["warm_prompt_tokens_evaluated"] = warm.prompt_tokens_evaluated
+    out["ttft_warm_ratio"] = round(out["ttft_warm_s"] / out["ttft_cold_s"], 4) if out["ttft_cold_s"] else 0.0
+
+
+def _measure_cancel(
+    engine: LocalEngine, tg_prompt: str, passage: str, n_ctx: int, out: dict[str, Any]
+) -> None:
+    """How long Stop takes, while generating and while a long prompt is read (into ``out``)."""
+    # Stop pressed at arbitrary moments (a timer, not aligned with token arrival)
+    samples = [
+        _cancel_latency_ms(
+            engine,
+            tg_prompt,
+            GenerationParams(max_tokens=100000, seed=k),
+            0.15 + 0.0173 * k,
+            after_first_text=True,
+        )
+        for k in range(5)
+    ]
+    latencies = [ms for ms in samples if ms is not None]
+    out["cancel_ms"] = round(max(latencies), 2) if latencies else None
+    out["cancel_ms_median"] = round(statistics.median(latencies), 2) if latencies else None
+    out["cancel_samples"] = len(latencies)
+
+    # cancel while a long, uncached prompt is being processed (None if it finished first)
+    long_prompt = _text_of_tokens(passage[::-1], min(3000, n_ctx // 2))
+    pp_ms = _cancel_latency_ms(
+        engine, long_prompt, GenerationParams(max_tokens=4), 0.3, after_first_text=False
+    )
+    out["cancel_pp_ms"] = round(pp_ms, 2) if pp_ms is not None else None
+    measured = [v for v in (out.get("cancel_ms"), out["cancel_pp_ms"]) if v is not None]
+    out["cancel_max_ms"] = max(measured) if measured else None
+
+
 def run_bench(
     config: WorkerConfig,
     info: GGUFInfo,
@@ -142,71 +223,11 @@ def run_bench(
         engine.load()
         out["app_load_s"] = round(time.perf_counter() - t0, 4)
 
-        # equal numbers of raw and app runs, interleaved, so drift on a shared machine hits both
-        raw_runs = [raw]
-        app_tps: list[float] = []
-        for i in range(repeats):
-            if i > 0:
-                raw_runs.append(raw_run("。"))
-            c = collect(engine.stream(tg_prompt, params))
-            if c.finish_reason is FinishReason.ERROR:
-                raise RuntimeError(c.message)
-            app_tps.append(c.stats.gen_tps)
-            out["app_tg_tokens"] = c.stats.completion_tokens
-        best_raw = max(raw_runs, key=lambda r: r["tg_tps"])
-        raw_best, app_best = best_raw["tg_tps"], max(app_tps)
-        out["raw_tg_tps"] = round(raw_best, 2)
-        out["app_tg_tps"] = round(app_best, 2)
-        out["tg_ratio"] = round(app_best / raw_best, 4) if raw_best else 0.0
-        out["tg_samples"] = repeats
-        out["decode_ms_per_token"] = round(best_raw["decode_ms_per_token"], 3)
-
+        _measure_speed(engine, raw_run, raw, tg_prompt, params, repeats, out)
         log("前缀复用 (prefix reuse: cold vs warm time to first token)…")
-        one = GenerationParams(max_tokens=1, temperature=0.0, loop_guard=False)
-        collect(engine.stream("无关的提示，清空缓存。", one))  # make the next request cold
-
-        def ask(question: str) -> Any:
-            msgs: list[Message] = [
-                {"role": "system", "content": prefix},
-                {"role": "user", "content": question},
-            ]
-            return collect(engine.stream(msgs, one)).stats
-
-        cold = ask("请概括上文的主旨。")
-        warm = ask("请为上文拟一个标题。")
-        out["prefix_tokens"] = cold.prompt_tokens
-        out["ttft_cold_s"] = round(cold.ttft_s or cold.total_s, 4)
-        out["ttft_warm_s"] = round(warm.ttft_s or warm.total_s, 4)
-        out["warm_prompt_tokens_evaluated"] = warm.prompt_tokens_evaluated
-        out["ttft_warm_ratio"] = (
-            round(out["ttft_warm_s"] / out["ttft_cold_s"], 4) if out["ttft_cold_s"] else 0.0
-        )
-
+        _measure_prefix_reuse(engine, prefix, out)
         log("取消延迟 (cancel latency)…")
-        # Stop pressed at arbitrary moments (a timer, not aligned with token arrival)
-        samples = [
-            _cancel_latency_ms(
-                engine,
-                tg_prompt,
-                GenerationParams(max_tokens=100000, seed=k),
-                0.15 + 0.0173 * k,
-                after_first_text=True,
-            )
-            for k in range(5)
-        ]
-        latencies = [ms for ms in samples if ms is not None]
-        out["cancel_ms"] = round(max(latencies), 2) if latencies else None
-        out["cancel_ms_median"] = round(statistics.median(latencies), 2) if latencies else None
-        out["cancel_samples"] = len(latencies)
-
-        # cancel while a long, uncached prompt is being processed (None if it finished first)
-        long_prompt = _text_of_tokens(passage[::-1], min(3000, config.n_ctx // 2))
-        pp_ms = _cancel_latency_ms(
-            engine, long_prompt, GenerationParams(max_tokens=4), 0.3, after_first_text=False
-        )
-        out["cancel_pp_ms"] = round(pp_ms, 2) if pp_ms is not None else None
-        measured = [v for v in (out.get("cancel_ms"), out["cancel_pp_ms"]) if v is not None]
-        out["cancel_max_ms"] = max(measured) if measured else None
+        _measure_cancel(engine, tg_prompt, passage, config.n_ctx, out)
     bound = (bw if bw > 0 else NOMINAL_BW_GBS) * 1e9 / info.size_bytes
     out["bw_bound_tps"] = round(bound, 2)
     out["nominal_bw_bound_tps"] = round(NOMINAL_BW_GBS * 1e9 / info.size_bytes, 2)

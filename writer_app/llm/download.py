@@ -21,7 +21,7 @@ import urllib.request
 import zipfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import BinaryIO, cast
+from typing import Any, BinaryIO, cast
 from urllib.parse import urljoin, urlparse
 
 from writer_app.errors import DownloadError
@@ -71,6 +71,38 @@ def _finish(part: Path, dest: Path, size: int, sha256: str, h: hashlib._Hash) ->
         )
     os.replace(part, dest)
     return dest
+
+
+def _copy(
+    resp: Any,
+    fh: BinaryIO,
+    h: hashlib._Hash,
+    done: int,
+    total: int | None,
+    progress: Progress | None,
+    cancel: CancelToken | None,
+) -> int:
+    """Append the response's body to ``fh`` (and ``h``) block by block; returns the bytes now in
+    the file. A cancel pauses, a dropped connection stops, each with what was kept."""
+    while True:
+        if cancel is not None and cancel.cancelled:
+            raise DownloadCancelled(
+                f"已暂停，已下载 {done} 字节，重新运行即可续传 (paused; run again to resume)"
+            )
+        try:
+            block = resp.read(CHUNK)
+        except (OSError, ValueError, http.client.HTTPException) as exc:
+            raise DownloadError(
+                f"下载中断，已保存 {done / 1e6:.1f} MB，重新运行同一命令即可续传"
+                f" (connection lost; run the same command to resume): {exc}"
+            ) from None
+        if not block:
+            return done
+        fh.write(block)
+        h.update(block)
+        done += len(block)
+        if progress:
+            progress(done, total)
 
 
 def download_url(
@@ -124,28 +156,9 @@ def download_url(
             fh = _open_part(part, "ab" if have else "wb")
         except OSError as exc:
             raise _disk_error(exc, part) from None
-        done = have
         with fh:
             try:
-                while True:
-                    if cancel is not None and cancel.cancelled:
-                        raise DownloadCancelled(
-                            f"已暂停，已下载 {done} 字节，重新运行即可续传 (paused; run again to resume)"
-                        )
-                    try:
-                        block = resp.read(CHUNK)
-                    except (OSError, ValueError, http.client.HTTPException) as exc:
-                        raise DownloadError(
-                            f"下载中断，已保存 {done / 1e6:.1f} MB，重新运行同一命令即可续传"
-                            f" (connection lost; run the same command to resume): {exc}"
-                        ) from None
-                    if not block:
-                        break
-                    fh.write(block)
-                    h.update(block)
-                    done += len(block)
-                    if progress:
-                        progress(done, total)
+                done = _copy(resp, fh, h, have, total, progress, cancel)
                 fh.flush()
                 os.fsync(fh.fileno())
             except OSError as exc:

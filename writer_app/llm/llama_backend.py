@@ -312,6 +312,29 @@ class LlamaBackend:
         return max(reuse, 0)
 
     # -- generation ---------------------------------------------------------------------------
+    def _prepare(
+        self, prompt: list[dict[str, str]] | str, params: GenerationParams, stats: GenerationStats
+    ) -> tuple[list[int], list[str], int, Any]:
+        """One request's tokens, stop strings, token bound and grammar; the seed and the sampler
+        chain are set on the model, and the prompt's cached share is counted in ``stats``."""
+        tokens, template_stops = self.tokenize_prompt(prompt, params.continue_last)
+        stats.prompt_tokens = len(tokens)
+        if len(tokens) >= self.n_ctx:
+            raise PromptTooLong(len(tokens), self.n_ctx)
+        max_tokens = min(params.max_tokens, self.n_ctx - len(tokens))
+        stats.prompt_tokens_cached = self.cached_prefix(tokens)
+        stats.prompt_tokens_evaluated = len(tokens) - stats.prompt_tokens_cached
+        grammar = json_grammar(params.json_schema) if params.json_schema is not None else None
+        seed = params.seed if params.seed >= 0 else random.randrange(2**31)
+        self.llm.set_seed(seed)
+        stops = [s for s in (*params.stop, *template_stops) if s]
+        if params.dry_multiplier > 0:
+            # Llama.generate builds its chain through _init_sampler: this request's chain has DRY
+            self.llm._init_sampler = lambda **_kw: sampler_chain(self.llm, params, tokens, grammar)
+        else:
+            self.llm.__dict__.pop("_init_sampler", None)
+        return tokens, stops, max_tokens, grammar
+
     def generate(
         self,
         prompt: list[dict[str, str]] | str,
@@ -320,19 +343,7 @@ class LlamaBackend:
     ) -> Iterator[GenerationEvent]:
         t_start = time.perf_counter()
         stats = GenerationStats()
-        tokens, template_stops = self.tokenize_prompt(prompt, params.continue_last)
-        stats.prompt_tokens = len(tokens)
-        if len(tokens) >= self.n_ctx:
-            raise PromptTooLong(len(tokens), self.n_ctx)
-        max_tokens = min(params.max_tokens, self.n_ctx - len(tokens))
-        stats.prompt_tokens_cached = self.cached_prefix(tokens)
-        stats.prompt_tokens_evaluated = len(tokens) - stats.prompt_tokens_cached
-
-        grammar = json_grammar(params.json_schema) if params.json_schema is not None else None
-
-        seed = params.seed if params.seed >= 0 else random.randrange(2**31)
-        self.llm.set_seed(seed)
-        stops = [s for s in (*params.stop, *template_stops) if s]
+        tokens, stops, max_tokens, grammar = self._prepare(prompt, params, stats)
         guard = LoopGuard(min_repeats=params.loop_min_repeats) if params.loop_guard else None
         decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
         vocab_is_eog = self._llama_cpp.llama_vocab_is_eog
@@ -344,11 +355,6 @@ class LlamaBackend:
         t_first = t_last = 0.0
         self._abort_flag = is_cancelled
         self._set_abort(True)
-        if params.dry_multiplier > 0:
-            # Llama.generate builds its chain through _init_sampler: this request's chain has DRY
-            self.llm._init_sampler = lambda **_kw: sampler_chain(self.llm, params, tokens, grammar)
-        else:
-            self.llm.__dict__.pop("_init_sampler", None)
         gen = self.llm.generate(tokens, grammar=grammar, **sampling_kwargs(params))
         try:
             if max_tokens <= 0:

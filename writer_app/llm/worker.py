@@ -210,6 +210,26 @@ class WorkerDied(WriterAppError):
         )
 
 
+def _last_chunk(msg: dict[str, Any], t0: float, load_s: float, first_text_at: float) -> Chunk:
+    """The chunk that ends a request, from the worker's ``done`` or ``error`` message."""
+    if msg["op"] == "error":
+        return Chunk(
+            finish_reason=FinishReason.ERROR, message=msg.get("message", "error"), stats=GenerationStats()
+        )
+    if "overflow" in msg:
+        n_prompt, n_ctx = msg["overflow"]
+        err = ContextOverflowError(n_prompt, n_ctx)
+        return Chunk(
+            finish_reason=FinishReason.ERROR, message=str(err), stats=GenerationStats(prompt_tokens=n_prompt)
+        )
+    fields = {k: v for k, v in msg["stats"].items() if k in GenerationStats.__dataclass_fields__}
+    stats = GenerationStats(**fields)
+    stats.load_s = load_s
+    stats.total_s = time.perf_counter() - t0
+    stats.ttft_s = (first_text_at - t0) if first_text_at else 0.0
+    return Chunk(finish_reason=FinishReason(msg["reason"]), stats=stats, message=msg.get("message", ""))
+
+
 class LocalEngine:
     """Runs generation in a worker process. One request at a time; safe to call from any thread."""
 
@@ -368,19 +388,10 @@ class LocalEngine:
         self, messages: list[Message] | str, params: GenerationParams, cancel: CancelToken
     ) -> Iterator[Chunk]:
         t0 = time.perf_counter()
-        load_s = 0.0
-        if not self._loaded:
-            try:
-                load_s = self.load(cancel).get("app_load_s", 0.0)
-            except WriterAppError as exc:
-                if cancel.cancelled:
-                    yield Chunk(
-                        finish_reason=FinishReason.CANCELLED,
-                        stats=GenerationStats(total_s=time.perf_counter() - t0),
-                    )
-                else:
-                    yield Chunk(finish_reason=FinishReason.ERROR, message=str(exc), stats=GenerationStats())
-                return
+        load_s, refused = self._ensure_loaded(cancel, t0)
+        if refused is not None:
+            yield refused
+            return
         assert self._conn is not None
         self._next_id += 1
         rid = self._next_id
@@ -428,46 +439,37 @@ class LocalEngine:
                     if msg["text"] and not first_text_at:
                         first_text_at = time.perf_counter()
                     yield Chunk(text=msg["text"], tokens=msg["tokens"])
-                elif op == "done":
+                elif op in ("done", "error"):
                     done = True
-                    if "overflow" in msg:
-                        n_prompt, n_ctx = msg["overflow"]
-                        err = ContextOverflowError(n_prompt, n_ctx)
-                        yield Chunk(
-                            finish_reason=FinishReason.ERROR,
-                            message=str(err),
-                            stats=GenerationStats(prompt_tokens=n_prompt),
-                        )
-                        return
-                    fields = {
-                        k: v for k, v in msg["stats"].items() if k in GenerationStats.__dataclass_fields__
-                    }
-                    stats = GenerationStats(**fields)
-                    stats.load_s = load_s
-                    stats.total_s = time.perf_counter() - t0
-                    stats.ttft_s = (first_text_at - t0) if first_text_at else 0.0
-                    yield Chunk(
-                        finish_reason=FinishReason(msg["reason"]), stats=stats, message=msg.get("message", "")
-                    )
-                    return
-                elif op == "error":
-                    done = True
-                    yield Chunk(
-                        finish_reason=FinishReason.ERROR,
-                        message=msg.get("message", "error"),
-                        stats=GenerationStats(),
-                    )
+                    yield _last_chunk(msg, t0, load_s, first_text_at)
                     return
         finally:
             unregister()
             if not done and self._proc is not None:
                 # the caller stopped iterating: cancel and drain so the next request starts clean
                 cancel_id.value = rid
-                try:
-                    deadline = time.monotonic() + self.cancel_grace_s
-                    while True:
-                        msg = self._recv(None, deadline)
-                        if msg.get("id") == rid and msg.get("op") in ("done", "error"):
-                            break
-                except (TimeoutError, WorkerDied):
-                    self._kill_worker()
+                self._drain(rid)
+
+    def _ensure_loaded(self, cancel: CancelToken, t0: float) -> tuple[float, Chunk | None]:
+        """Load the model first if needed: (seconds it took, or the chunk that ends the request)."""
+        if self._loaded:
+            return 0.0, None
+        try:
+            return self.load(cancel).get("app_load_s", 0.0), None
+        except WriterAppError as exc:
+            if cancel.cancelled:
+                stats = GenerationStats(total_s=time.perf_counter() - t0)
+                return 0.0, Chunk(finish_reason=FinishReason.CANCELLED, stats=stats)
+            return 0.0, Chunk(finish_reason=FinishReason.ERROR, message=str(exc), stats=GenerationStats())
+
+    def _drain(self, rid: int) -> None:
+        """Read the worker's messages up to request ``rid``'s end; a worker that does not get
+        there within the grace period is killed (a fresh one serves the next request)."""
+        try:
+            deadline = time.monotonic() + self.cancel_grace_s
+            while True:
+                msg = self._recv(None, deadline)
+                if msg.get("id") == rid and msg.get("op") in ("done", "error"):
+                    break
+        except (TimeoutError, WorkerDied):
+            self._kill_worker()

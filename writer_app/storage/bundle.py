@@ -401,6 +401,25 @@ def import_bundle(database: Database, path: Path, clock: Any = time.time) -> Bun
 
 
 def _merge(conn: Any, rec: dict[str, Any], report: BundleReport, now: float) -> int:
+    """One project of a bundle into the library: added, or merged into the local project with its
+    uid (tags joined; revisions and comments added; an incoming text that differs is kept as a
+    conflict revision, never over the local text). Returns the local project id."""
+    pid, local, existed, changed = _merge_project(conn, rec, report)
+    changed = _merge_revisions(conn, rec, pid, report) or changed
+    if existed:
+        changed = _keep_incoming(conn, rec, pid, local, report, now) or changed
+    changed = _merge_annotations(conn, rec, pid, report) or changed
+    for f in ANNOTATABLE:
+        reanchor(conn, pid, f, local[f])
+    if existed and changed:
+        conn.execute("UPDATE projects SET updated = ?, indexed = 0 WHERE id = ?", (now, pid))
+    return pid
+
+
+def _merge_project(
+    conn: Any, rec: dict[str, Any], report: BundleReport
+) -> tuple[int, dict[str, str], bool, bool]:
+    """The project row: (id, its texts before the merge, whether it existed, whether it changed)."""
     row = conn.execute(
         "SELECT id, query, thought, answer, tags, trashed, title FROM projects WHERE uid = ?", (rec["uid"],)
     ).fetchone()
@@ -438,6 +457,11 @@ def _merge(conn: Any, rec: dict[str, Any], report: BundleReport, now: float) -> 
                 (json.dumps(merged_tags, ensure_ascii=False), pid),
             )
             changed = True
+    return pid, local, row is not None, changed
+
+
+def _merge_revisions(conn: Any, rec: dict[str, Any], pid: int, report: BundleReport) -> bool:
+    changed = False
     for r in rec.get("revisions", []):
         uid = _scoped_uid(conn, "revisions", r["uid"], pid)
         if uid is None:
@@ -455,22 +479,35 @@ def _merge(conn: Any, rec: dict[str, Any], report: BundleReport, now: float) -> 
         )
         report.revisions_added += 1
         changed = True
-    if row is not None:
-        for f in FIELDS:
-            incoming = rec[f]
-            if incoming == local[f] or not incoming.strip():
-                continue
-            known = conn.execute(
-                "SELECT 1 FROM revisions WHERE project_id = ? AND field = ? AND text = ?", (pid, f, incoming)
-            ).fetchone()
-            if not known:
-                conn.execute(
-                    "INSERT INTO revisions (uid, project_id, field, text, kind, label, created)"
-                    " VALUES (?, ?, ?, ?, 'conflict', ?, ?)",
-                    (uuid.uuid4().hex, pid, f, incoming, "导入的项目包中的版本（未覆盖本地文本）", now),
-                )
-                report.conflicts += 1
-                changed = True
+    return changed
+
+
+def _keep_incoming(
+    conn: Any, rec: dict[str, Any], pid: int, local: dict[str, str], report: BundleReport, now: float
+) -> bool:
+    """An incoming text that differs from the local one, and is not already a revision, is kept
+    as a conflict revision; the local text stays."""
+    changed = False
+    for f in FIELDS:
+        incoming = rec[f]
+        if incoming == local[f] or not incoming.strip():
+            continue
+        known = conn.execute(
+            "SELECT 1 FROM revisions WHERE project_id = ? AND field = ? AND text = ?", (pid, f, incoming)
+        ).fetchone()
+        if not known:
+            conn.execute(
+                "INSERT INTO revisions (uid, project_id, field, text, kind, label, created)"
+                " VALUES (?, ?, ?, ?, 'conflict', ?, ?)",
+                (uuid.uuid4().hex, pid, f, incoming, "导入的项目包中的版本（未覆盖本地文本）", now),
+            )
+            report.conflicts += 1
+            changed = True
+    return changed
+
+
+def _merge_annotations(conn: Any, rec: dict[str, Any], pid: int, report: BundleReport) -> bool:
+    changed = False
     for a in rec.get("annotations", []):
         have = conn.execute(
             "SELECT id, resolved FROM annotations WHERE uid = ? AND project_id = ?", (a["uid"], pid)
@@ -510,11 +547,7 @@ def _merge(conn: Any, rec: dict[str, Any], report: BundleReport, now: float) -> 
         )
         report.annotations_added += 1
         changed = True
-    for f in ANNOTATABLE:
-        reanchor(conn, pid, f, local[f])
-    if row is not None and changed:
-        conn.execute("UPDATE projects SET updated = ?, indexed = 0 WHERE id = ?", (now, pid))
-    return pid
+    return changed
 
 
 def _scoped_uid(conn: Any, table: str, uid: str, pid: int) -> str | None:

@@ -280,6 +280,23 @@ class Grounding:
     calibration: Calibration | None = None
     notice: str = ""  # why a calibration could not be used (one line), shown with the verdict
 
+    def evidence(
+        self, body: str, rubric: Rubric, words: Analyzer, query: str, loops: list[str]
+    ) -> list[Evidence]:
+        """The computed evidence about ``body`` (none without the rules to find it)."""
+        if self.guard_rules is None or self.evidence_rules is None:
+            return []
+        return gather_evidence(
+            body,
+            rubric,
+            self.guard_rules,
+            self.evidence_rules,
+            words=words,
+            query=query,
+            sources=self.sources,
+            loops=loops,
+        )
+
 
 def critique(
     essay: str,
@@ -312,18 +329,7 @@ def critique(
     metrics = analysis.to_dict()
     metrics["title_chars"] = count_chars(title)
     values = feature_values(analysis, body)
-    evidence: list[Evidence] = []
-    if g.guard_rules is not None and g.evidence_rules is not None:
-        evidence = gather_evidence(
-            body,
-            rubric,
-            g.guard_rules,
-            g.evidence_rules,
-            words=analyzer,
-            query=query,
-            sources=g.sources,
-            loops=analysis.loops,
-        )
+    evidence = g.evidence(body, rubric, analyzer, query, analysis.loops)
     if engine is None or prompts is None:
         if features is None:
             raise BadInputError("没有模型时需要特征模型 (the analysis-only critique needs a feature model)")
@@ -332,9 +338,7 @@ def critique(
         found: list[Any] = []
         source, mode = "analysis", "score"
     else:
-        mode = str(prompts.limit("mode", "score"))
-        if mode == "band" and not rubric.tiers:
-            mode = "score"
+        mode = _mode(prompts, rubric)
         raw_dims, found, stats = _model_dimensions(
             essay, rubric, prompts, params, query, mode, engine, cancel, on_progress, suggestions
         )
@@ -344,14 +348,10 @@ def critique(
     total, calibration = dimension_total, None
     warnings = [g.notice] if g.notice else []
     if g.calibration is not None:
-        signals = dict(values)
-        if source == "model":
-            signals |= model_signals(raw_dims)
+        signals = dict(values) | (model_signals(raw_dims) if source == "model" else {})
         unknown = g.calibration.unknown_signals(set(signals))
         if unknown:
-            warnings.append(
-                f"校准与这个版本不符（未知的信号：{'、'.join(unknown[:3])}），未使用校准 (calibration does not match; not used)"
-            )
+            warnings.append(_mismatch(unknown))
         else:
             total, calibration = _calibrated(rubric, g.calibration, signals, deductions, evidence, source)
     result = CritiqueResult(
@@ -370,16 +370,34 @@ def critique(
         mode=mode,
         warnings=warnings,
     )
-    if source == "model" and features is not None:
-        est = apply_evidence(rubric, _feature_dimensions(rubric, features, values), evidence)
-        result.estimate = {
-            "total": _total(rubric, [d["score"] for d in est], deductions, evidence),
-            "dimensions": est,
-        }
+    if source == "model" and features is not None:  # the analysis-only estimate, shown beside it
+        result.estimate = _estimate(rubric, features, values, deductions, evidence)
     result.suggestions = all_suggestions(
         rubric, body, analysis, found, evidence, topic=f"{title}\n{query}", want=3 if suggestions else 0
     )
     return result
+
+
+def _mode(prompts: PromptSet, rubric: Rubric) -> str:
+    """How the model scores: points ("score"), or a band then points ("band", needs tiers)."""
+    mode = str(prompts.limit("mode", "score"))
+    return "score" if mode == "band" and not rubric.tiers else mode
+
+
+def _estimate(
+    rubric: Rubric,
+    features: FeatureModel,
+    values: dict[str, float],
+    deductions: Deductions,
+    evidence: list[Evidence],
+) -> dict[str, Any]:
+    est = apply_evidence(rubric, _feature_dimensions(rubric, features, values), evidence)
+    return {"total": _total(rubric, [d["score"] for d in est], deductions, evidence), "dimensions": est}
+
+
+def _mismatch(unknown: Sequence[str]) -> str:
+    names = "、".join(unknown[:3])
+    return f"校准与这个版本不符（未知的信号：{names}），未使用校准 (calibration does not match; not used)"
 
 
 def _total(rubric: Rubric, scores: Sequence[float], deductions: Deductions, evidence: list[Evidence]) -> int:

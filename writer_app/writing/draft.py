@@ -274,6 +274,190 @@ def _bare_line(sentence: str, ends_line: bool, final: bool) -> bool:
     )
 
 
+@dataclass
+class _Attempt:
+    """One sampling of the answer: what came back, how far it was judged, and how it ended."""
+
+    raw: str = ""
+    pos: int = 0  # where the next sentence of ``raw`` starts
+    rejected: bool = False  # a sentence was refused: the answer is sampled again from ``text``
+    done: bool = False  # the budget was reached
+    reason: FinishReason = FinishReason.STOP
+    message: str = ""
+
+
+class _PieceWriter:
+    """One answer to ``messages``, shown a whole sentence at a time (see :func:`_guarded_piece`)."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        messages: list[Message],
+        params: GenerationParams,
+        cancel: CancelToken,
+        *,
+        budget: int,
+        measure: Callable[[str], int],
+        tokens_per_unit: float,
+        max_ratio: float,
+        guard: SentenceGuard | None,
+        settings: GuardSettings,
+        prefix: str,
+        lead: str,
+        prose: bool,
+    ) -> None:
+        self.engine, self.messages, self.params, self.cancel = engine, messages, params, cancel
+        self.budget, self.measure = budget, measure
+        self.tokens_per_unit, self.max_ratio = tokens_per_unit, max_ratio
+        self.guard, self.settings = guard, settings
+        self.prefix, self.lead, self.prose = prefix, lead, prose
+        self.text = ""  # what this piece has shown (every accepted sentence holds text)
+        self.piece = _Piece()
+        self.tries = 0  # rejections in a row
+        self.para = False  # a line end came after the last accepted sentence
+        self.avoid: list[str] = []  # refused continuations, shown to the DRY sampler on the re-sample
+
+    def units(self, sentence: str) -> list[str]:
+        """What the guard judges: the sentence, or in verse each line it becomes (a small model
+        writes prose sentences; each clause becomes a line, and a line repeats as a line)."""
+        if self.prose:
+            return [sentence]
+        return [c.strip() for c in _CLAUSE.split(sentence) if c.strip()] or [sentence]
+
+    def judge(self, sentence: str) -> Verdict | None:
+        if self.guard is None:
+            return None
+        before = self.lead + self.text
+        shown: list[str] = []
+        for unit in self.units(sentence):
+            verdict = self.guard.check(unit, before + "".join(shown))
+            if verdict is None and shown and self.guard.near_duplicate_within(unit, shown):
+                verdict = Verdict("repeat", unit)
+            if verdict is not None:
+                return verdict
+            shown.append(unit)
+        return None
+
+    def accept(self, sentence: str) -> DraftEvent:
+        if self.guard is not None:
+            for unit in self.units(sentence):
+                self.guard.accept(unit)
+        if not self.prose:
+            sentence = "\n".join(self.units(sentence)[: max(1, self.budget - self.measure(self.text))])
+            self.para = True
+        head = "" if self.text else self.prefix
+        sep = "\n" if self.para and self.text else ""
+        self.text += sep + sentence
+        self.para = False
+        return DraftEvent(DraftKind.TEXT, head + sep + sentence)
+
+    def run(self) -> Iterator[DraftEvent | _Piece]:
+        step = 0
+        piece = self.piece
+        while True:
+            a = yield from self._sample(step)
+            if a.reason is FinishReason.ERROR:
+                raise ModelError(a.message or "模型出错 (the model failed)")
+            if a.reason is FinishReason.CANCELLED or self.cancel.cancelled:
+                yield from self._held_back(a)
+                piece.finish_reason = FinishReason.CANCELLED
+                break
+            if a.done:
+                piece.finish_reason = FinishReason.STOP
+                break
+            if a.reason is FinishReason.LOOP and not a.rejected:
+                # the engine's loop guard fired inside a sentence the guard had not yet seen
+                piece.dropped.append({"sentence": a.raw[a.pos :][:80], "reason": "loop", "detail": a.message})
+                a.rejected = True
+            if not a.rejected:
+                piece.finish_reason = a.reason  # the model ended its answer (STOP) or hit the token bound
+                break
+            self.tries += 1
+            step += 1
+            if self.tries > self.settings.max_tries or len(piece.dropped) >= self.settings.max_drops:
+                piece.gave_up = True
+                piece.finish_reason = FinishReason.LOOP
+                piece.message = (
+                    f"连续 {self.tries} 次写出重复、照抄或不合适的句子 (the model kept repeating itself)"
+                )
+                break
+        piece.text = self.text
+        yield piece
+
+    def _sample(self, step: int) -> Generator[DraftEvent, None, _Attempt]:
+        """Sample the answer once (penalties by ``step``), showing each sentence the guard passes,
+        until one is refused, the budget is reached or the stream ends."""
+        room = max(1, self.budget - self.measure(self.text))
+        p = replace(
+            _escalate(self.params, self.settings, step),
+            max_tokens=int(room * self.max_ratio * self.tokens_per_unit) + 16,
+            continue_last=bool(self.lead or self.text),
+            avoid=self.avoid[-8:],
+        )
+        so_far = self.lead + self.text
+        msgs = [*self.messages, Message(role="assistant", content=so_far)] if so_far else self.messages
+        a = _Attempt()
+        line_start = True
+        with opened(self.engine.stream(msgs, p, self.cancel)) as chunks:
+            for chunk in chunks:
+                final = chunk.done
+                if final:
+                    assert chunk.finish_reason is not None
+                    a.reason, a.message = chunk.finish_reason, chunk.message
+                    if a.reason is FinishReason.CANCELLED:
+                        break  # the held-back sentence is handled by the caller
+                else:
+                    a.raw += chunk.text.translate(_LINE_BREAKS)
+                while not a.done and not a.rejected:
+                    nxt = _next_sentence(a.raw, a.pos, final, final and a.reason is FinishReason.STOP)
+                    if nxt is None:
+                        break
+                    candidate, a.pos, ends_line = nxt
+                    yield from self._sentence(a, candidate, ends_line, final, line_start)
+                    line_start = ends_line
+                if a.done or a.rejected or final:
+                    break  # closing the stream cancels the request; the worker is ready for the next
+        return a
+
+    def _sentence(
+        self, a: _Attempt, candidate: str, ends_line: bool, final: bool, at_start: bool
+    ) -> Iterator[DraftEvent]:
+        """Judge one sentence of the answer: shown, or the attempt is marked rejected."""
+        sentence = ((clean_line(candidate) if at_start else candidate.replace("**", "")) or "").strip()
+        if sentence:
+            verdict = self.judge(sentence)
+            if (
+                verdict is None
+                and self.prose
+                and self.guard is not None
+                and _bare_line(sentence, ends_line, final)
+            ):
+                verdict = Verdict("label", sentence)
+            if verdict is not None:
+                self.piece.dropped.append({"sentence": sentence, **verdict.to_dict()})
+                self.avoid.append((self.lead + self.text)[-40:] + candidate)
+                a.rejected = True
+                return
+            yield self.accept(sentence)
+            self.tries = 0
+            if self.measure(self.text) >= self.budget:
+                a.done = True
+        elif candidate.strip() and at_start:
+            self.piece.dropped.append({"sentence": candidate.strip(), "reason": "label", "detail": ""})
+        if ends_line and self.text:
+            self.para = True
+
+    def _held_back(self, a: _Attempt) -> Iterator[DraftEvent]:
+        """On a cancel, the sentence still held back is judged and shown."""
+        rest = clean_prose(a.raw[a.pos :], final=True).replace("\n", "")
+        if rest and not a.done:
+            verdict = self.judge(rest)
+            if verdict is None:
+                yield self.accept(rest)
+            else:
+                self.piece.dropped.append({"sentence": rest, **verdict.to_dict()})
+
+
 def _guarded_piece(
     engine: Engine,
     messages: list[Message],
@@ -302,135 +486,22 @@ def _guarded_piece(
     page that the answer continues (the last message is then that unfinished answer). In
     ``prose``, a short line with no sentence end is a heading or a label, never a paragraph.
     """
-    text = ""  # what this piece has shown (every accepted sentence holds text)
-    piece = _Piece()
-    tries = 0
-    step = 0
-    para = False  # a line end came after the last accepted sentence
-    avoid: list[str] = []  # refused continuations, shown to the DRY sampler on the re-sample
-
-    def units(sentence: str) -> list[str]:
-        """What the guard judges: the sentence, or in verse each line it becomes (a small model
-        writes prose sentences; each clause becomes a line, and a line repeats as a line)."""
-        if prose:
-            return [sentence]
-        return [c.strip() for c in _CLAUSE.split(sentence) if c.strip()] or [sentence]
-
-    def judge(sentence: str, before: str) -> Verdict | None:
-        assert guard is not None
-        shown: list[str] = []
-        for unit in units(sentence):
-            verdict = guard.check(unit, before + "".join(shown))
-            if verdict is None and shown and guard.near_duplicate_within(unit, shown):
-                verdict = Verdict("repeat", unit)
-            if verdict is not None:
-                return verdict
-            shown.append(unit)
-        return None
-
-    def accept(sentence: str) -> DraftEvent:
-        nonlocal text, para
-        if guard is not None:
-            for unit in units(sentence):
-                guard.accept(unit)
-        if not prose:
-            sentence = "\n".join(units(sentence)[: max(1, budget - measure(text))])
-            para = True
-        lead = "" if text else prefix
-        sep = "\n" if para and text else ""
-        text += sep + sentence
-        para = False
-        return DraftEvent(DraftKind.TEXT, lead + sep + sentence)
-
-    while True:
-        room = max(1, budget - measure(text))
-        p = replace(
-            _escalate(params, settings, step),
-            max_tokens=int(room * max_ratio * tokens_per_unit) + 16,
-            continue_last=bool(lead or text),
-            avoid=avoid[-8:],
-        )
-        so_far = lead + text
-        msgs: list[Message] = [*messages, Message(role="assistant", content=so_far)] if so_far else messages
-        raw = ""
-        pos = 0
-        rejected = False
-        done = False
-        reason, message = FinishReason.STOP, ""
-        line_start = True
-        with opened(engine.stream(msgs, p, cancel)) as chunks:
-            for chunk in chunks:
-                final = chunk.done
-                if final:
-                    assert chunk.finish_reason is not None
-                    reason, message = chunk.finish_reason, chunk.message
-                    if reason is FinishReason.CANCELLED:
-                        break  # the held-back sentence is handled below
-                else:
-                    raw += chunk.text.translate(_LINE_BREAKS)
-                while not done and not rejected:
-                    nxt = _next_sentence(raw, pos, final, final and reason is FinishReason.STOP)
-                    if nxt is None:
-                        break
-                    candidate, pos, ends_line = nxt
-                    sentence = (clean_line(candidate) if line_start else candidate.replace("**", "")) or ""
-                    sentence = sentence.strip()
-                    at_start, line_start = line_start, ends_line
-                    if sentence:
-                        verdict = judge(sentence, lead + text) if guard is not None else None
-                        if (
-                            verdict is None
-                            and prose
-                            and guard is not None
-                            and _bare_line(sentence, ends_line, final)
-                        ):
-                            verdict = Verdict("label", sentence)
-                        if verdict is not None:
-                            piece.dropped.append({"sentence": sentence, **verdict.to_dict()})
-                            avoid.append((lead + text)[-40:] + candidate)
-                            rejected = True
-                            break
-                        yield accept(sentence)
-                        tries = 0
-                        if measure(text) >= budget:
-                            done = True
-                    elif candidate.strip() and at_start:
-                        piece.dropped.append({"sentence": candidate.strip(), "reason": "label", "detail": ""})
-                    if ends_line and text:
-                        para = True
-                if done or rejected or final:
-                    break  # closing the stream cancels the request; the worker is ready for the next
-        if reason is FinishReason.ERROR:
-            raise ModelError(message or "模型出错 (the model failed)")
-        if reason is FinishReason.CANCELLED or cancel.cancelled:
-            rest = clean_prose(raw[pos:], final=True).replace("\n", "")
-            if rest and not done:
-                verdict = judge(rest, lead + text) if guard is not None else None
-                if verdict is None:
-                    yield accept(rest)
-                else:
-                    piece.dropped.append({"sentence": rest, **verdict.to_dict()})
-            piece.finish_reason = FinishReason.CANCELLED
-            break
-        if done:
-            piece.finish_reason = FinishReason.STOP
-            break
-        if reason is FinishReason.LOOP and not rejected:
-            # the engine's loop guard fired inside a sentence the guard had not yet seen
-            piece.dropped.append({"sentence": raw[pos:][:80], "reason": "loop", "detail": message})
-            rejected = True
-        if not rejected:
-            piece.finish_reason = reason  # the model ended its answer (STOP) or hit the token bound
-            break
-        tries += 1
-        step += 1
-        if tries > settings.max_tries or len(piece.dropped) >= settings.max_drops:
-            piece.gave_up = True
-            piece.finish_reason = FinishReason.LOOP
-            piece.message = f"连续 {tries} 次写出重复、照抄或不合适的句子 (the model kept repeating itself)"
-            break
-    piece.text = text
-    yield piece
+    writer = _PieceWriter(
+        engine,
+        messages,
+        params,
+        cancel,
+        budget=budget,
+        measure=measure,
+        tokens_per_unit=tokens_per_unit,
+        max_ratio=max_ratio,
+        guard=guard,
+        settings=settings,
+        prefix=prefix,
+        lead=lead,
+        prose=prose,
+    )
+    return writer.run()
 
 
 # --------------------------------------------------------------------------------------------
