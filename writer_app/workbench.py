@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from writer_app.analysis.metrics import Analysis, Analyzer
-from writer_app.config import AppPaths, Settings
+from writer_app.config import AppPaths, Settings, save_settings
 from writer_app.domain import Exemplar, Genre, Thought, find_genre, load_genres
 from writer_app.errors import ModelError, WriterAppError
 from writer_app.keys import KeyStore
@@ -232,6 +232,16 @@ class ModelHost:
             self.close()
             self.state = "idle"
 
+    def update(self, settings: Settings) -> bool:
+        """Hold ``settings`` from now on; the engine is rebuilt only when what it was built from
+        changed (its settings, or the server's key). True when it was."""
+        with self._lock:
+            if settings.engine != self.settings.engine or self.key_changed():
+                self.reconfigure(settings)
+                return True
+            self.settings = settings
+            return False
+
     @property
     def structured_mode(self) -> str:
         """How a server is asked for JSON (json_schema | json_object | prompt), once known."""
@@ -260,7 +270,6 @@ class Workbench:
     """Resources loaded once, the analyzer, and the writing steps over the model host."""
 
     paths: AppPaths
-    settings: Settings
     resources: Path
     models: ModelHost
     _analyzer: Analyzer | None = None
@@ -279,7 +288,20 @@ class Workbench:
         folder); prompts, rubrics and genres are read from it, and so are the model catalog, the
         chat template and the server's prompts, through the model host."""
         res = resources if isinstance(resources, Resources) else Resources.at(resources)
-        return cls(paths, settings, res.dir, ModelHost(paths, settings, res))
+        return cls(paths, res.dir, ModelHost(paths, settings, res))
+
+    # -- the settings: one copy, held by the model host (which builds the engine from them) -----
+    @property
+    def settings(self) -> Settings:
+        return self.models.settings
+
+    def apply_settings(self, settings: Settings, *, save: bool = True) -> bool:
+        """Make ``settings`` the app's settings: written to ``settings.toml`` first (a refused
+        write changes nothing and raises :class:`WriterAppError`), then held. True when the
+        engine must load again (its settings or the server's key changed)."""
+        if save:
+            save_settings(self.paths.settings_file, settings)
+        return self.models.update(settings)
 
     # -- resources, each read when first needed (a command that only streams reads none) --------
     @property

@@ -39,7 +39,7 @@ from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from writer_app.config import AppPaths, EngineSettings, Settings  # noqa: E402
 from writer_app.gui.app import create_window, make_application  # noqa: E402
-from writer_app.gui.main_window import TAB_DRAFT  # noqa: E402
+from writer_app.gui.panels import TAB_DRAFT  # noqa: E402
 from writer_app.llm.engine import CancelToken  # noqa: E402
 
 QUERY = "以“坚持”为话题，写一篇议论文，自拟标题，不少于800字。"

@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from writer_app.config import AppPaths, Settings  # noqa: E402
 from writer_app.gui.app import create_window, make_application  # noqa: E402
-from writer_app.gui.main_window import TAB_DRAFT  # noqa: E402
+from writer_app.gui.panels import TAB_DRAFT  # noqa: E402
 
 
 def main() -> None:

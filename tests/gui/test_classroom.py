@@ -14,7 +14,7 @@ from PySide6.QtCore import Qt
 
 from writer_app.config import EngineSettings, ServerSettings, Settings, load_settings
 from writer_app.gui.dialogs import SettingsDialog
-from writer_app.gui.main_window import TAB_DRAFT
+from writer_app.gui.panels import TAB_DRAFT
 from writer_app.keys import KeyStore
 
 KEY = "class-key"

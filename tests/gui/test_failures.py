@@ -11,7 +11,7 @@ from guihelp import model_settings, type_chinese
 from PySide6.QtCore import Qt
 
 from writer_app.gui.dialogs import SettingsDialog
-from writer_app.gui.main_window import TAB_DRAFT
+from writer_app.gui.panels import TAB_DRAFT
 
 QUERY = "以“坚持”为话题，写一篇议论文。"
 OLD = "这是我自己写的第一段，不能丢。"

@@ -9,7 +9,7 @@ import sys
 import time
 from pathlib import Path
 
-from writer_app.gui.main_window import TAB_DRAFT
+from writer_app.gui.panels import TAB_DRAFT
 
 
 def test_after_kill_9_the_same_project_reopens_with_the_typing(make_window, qtbot, app_home):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from guihelp import model_settings, type_chinese
 from PySide6.QtCore import Qt
 
-from writer_app.gui.main_window import TAB_DRAFT, TAB_HISTORY, TAB_THOUGHT
+from writer_app.gui.panels import TAB_DRAFT, TAB_HISTORY, TAB_THOUGHT
 
 QUERY = "以“坚持”为话题，写一篇议论文，自拟标题，不少于800字。"
 ESSAY = (

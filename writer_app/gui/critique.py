@@ -15,15 +15,10 @@ from PySide6.QtCore import QCoreApplication, QObject
 
 from writer_app.errors import WriterAppError
 from writer_app.gui.jobs import Job
+from writer_app.gui.panels import TAB_CRITIQUE, TAB_DRAFT
 
 if TYPE_CHECKING:
     from writer_app.gui.main_window import MainWindow
-
-
-def _tab(name: str) -> int:
-    from writer_app.gui import main_window  # imported late: main_window imports this module
-
-    return int(getattr(main_window, name))
 
 
 class CritiqueController(QObject):
@@ -43,7 +38,7 @@ class CritiqueController(QObject):
         self.w.flush()
         essay = self.w.draft_tab.editor.toPlainText()
         thought = self.w.thought_tab.markdown()
-        query, genre, target = self.w._context()
+        query, genre, target = self.w.generation.context()
         use_model = not self.w.critique_tab.no_model.isChecked() and bool(self.w.wb.models.configured_name())
         if not use_model and not self.w.critique_tab.no_model.isChecked():
             self.w.show_message(QCoreApplication.translate("MainWindow", "未设置模型：下面是文本分析估分。"))
@@ -67,20 +62,20 @@ class CritiqueController(QObject):
 
         def progress(events: list[Any]) -> None:
             i, n, name = events[-1]
-            self.w._show_progress(
+            self.w.show_progress(
                 QCoreApplication.translate("MainWindow", "第{0}/{1}项：{2}").format(i, n, name),
                 value=i - 1,
                 maximum=n,
             )
 
-        self.w._show_progress(QCoreApplication.translate("MainWindow", "点评中…"), busy=True)
-        self.w.tabs.setCurrentIndex(_tab("TAB_CRITIQUE"))
+        self.w.show_progress(QCoreApplication.translate("MainWindow", "点评中…"), busy=True)
+        self.w.tabs.setCurrentIndex(TAB_CRITIQUE)
         self.w.runner.start(
             "model",
             work,
             on_event=progress,
             on_done=lambda r: self._done(pid, r, started),
-            on_error=self.w._model_failed_job("critique"),
+            on_error=self.w.generation.failed_job("critique"),
         )
 
     def _done(self, pid: int, result: Any, started: float) -> None:
@@ -104,13 +99,14 @@ class CritiqueController(QObject):
                 QCoreApplication.translate("MainWindow", "正文中找不到这段引文（可能已修改）")
             )
             return
-        if not self.w._ready_for_model():
+        project = self.w.generation.ready_for_model()
+        if project is None:
             return
         self.w.flush()
         text = editor.toPlainText()
         start, end = editor.selection_range()
         before, passage, after = text[:start], text[start:end], text[end:]
-        pid, wb = self.w.project.id, self.w.wb
+        pid, wb = project.id, self.w.wb
 
         def work(job: Job) -> str:
             return "".join(
@@ -119,12 +115,12 @@ class CritiqueController(QObject):
                 if ev.kind == "text"
             )
 
-        self.w._show_progress(QCoreApplication.translate("MainWindow", "按建议改写中…"), busy=True)
+        self.w.show_progress(QCoreApplication.translate("MainWindow", "按建议改写中…"), busy=True)
         self.w.runner.start(
             "model",
             work,
             on_done=lambda new: self._review_rewrite(pid, text, start, end, new, instruction),
-            on_error=self.w._model_failed_job("rewrite"),
+            on_error=self.w.generation.failed_job("rewrite"),
         )
 
     def _review_rewrite(self, pid: int, text: str, start: int, end: int, new: str, instruction: str) -> None:
@@ -132,7 +128,13 @@ class CritiqueController(QObject):
 
         self.w.progress.setVisible(False)
         editor = self.w.draft_tab.editor
-        if self.w.project is None or self.w.project.id != pid or editor.toPlainText() != text:
+        library = self.w.library
+        if (
+            library is None
+            or self.w.project is None
+            or self.w.project.id != pid
+            or editor.toPlainText() != text
+        ):
             self.w.show_message(
                 QCoreApplication.translate("MainWindow", "正文在改写期间变了，改写结果没有采用。")
             )
@@ -140,7 +142,7 @@ class CritiqueController(QObject):
         if not new.strip():
             self.w.show_message(QCoreApplication.translate("MainWindow", "模型没有写出可用的改写。"))
             return
-        review = RewriteReview(self.w.library.projects.diff(text[start:end], new), instruction, self.w)
+        review = RewriteReview(library.projects.diff(text[start:end], new), instruction, self.w)
         self.review = review
 
         def accepted() -> None:
@@ -159,7 +161,7 @@ class CritiqueController(QObject):
 
     def show_quote(self, quote: str) -> None:
         """A suggestion was clicked: select its passage in the draft."""
-        self.w.tabs.setCurrentIndex(_tab("TAB_DRAFT"))
+        self.w.tabs.setCurrentIndex(TAB_DRAFT)
         if not self.w.draft_tab.editor.find_and_select(quote):
             self.w.statusBar().showMessage(
                 QCoreApplication.translate("MainWindow", "正文中找不到这段引文（可能已修改）"), 5000

@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from writer_app.config import ServerSettings, Settings, physical_cores
+from writer_app.config import EngineSettings, ServerSettings, Settings, physical_cores
 from writer_app.errors import WriterAppError
 from writer_app.gui.jobs import JobRunner
 from writer_app.workbench import Workbench
@@ -254,11 +254,39 @@ class SettingsDialog(QDialog):
         self.use_server.setAccessibleName(self.tr("服务器（课堂模式）"))
         (self.use_server if e.backend == "server" else self.use_local).setChecked(True)
         self.server_box = self._server_group(e.server)
+        self.local_box = self._local_group(e)
+        form = self._general_form(settings, runner)
+        self.message = QLabel()
+        self.message.setWordWrap(True)
+        source = QHBoxLayout()
+        source.addWidget(self.use_local)
+        source.addWidget(self.use_server)
+        source.addStretch(1)
+        note = QLabel(self.tr("数据文件夹和界面语言在下次启动时生效。"))
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        lay = QVBoxLayout(self)
+        lay.addLayout(source)
+        lay.addWidget(self.local_box)
+        lay.addWidget(self.server_box)
+        lay.addLayout(form)
+        lay.addWidget(note)
+        lay.addWidget(self.message)
+        lay.addWidget(buttons)
+        self._base = settings
+        self.use_server.toggled.connect(self._source_changed)
+        self._source_changed()
+
+    def _local_group(self, e: EngineSettings) -> QGroupBox:
+        """The model on this computer: which one, threads, context and GPU layers."""
         self.model = QComboBox()
         self.model.setEditable(True)
         self.model.setAccessibleName(self.tr("模型"))
         try:
-            rows = wb.models.registry.listing()
+            rows = self.wb.models.registry.listing()
         except WriterAppError:
             rows = []
         for r in rows:
@@ -282,39 +310,15 @@ class SettingsDialog(QDialog):
         self.gpu_layers.setToolTip(self.tr("需要带 GPU 支持编译的 llama-cpp-python；0 表示只用 CPU"))
         self.gpu_state = QLabel()
         self.gpu_state.setWordWrap(True)
-        self.set_gpu_offload(wb.models.gpu_offload)
-        self.temperature = QDoubleSpinBox()
-        self.temperature.setRange(0.0, 2.0)
-        self.temperature.setSingleStep(0.05)
-        self.temperature.setValue(e.temperature)
-        self.data_dir = QLineEdit(settings.data_dir)
-        self.data_dir.setPlaceholderText(str(wb.paths.data_dir))
-        data_browse = QPushButton(self.tr("浏览…"))
-        data_browse.clicked.connect(self._browse_data)
-        self.language = QComboBox()
-        for label, code in ((self.tr("跟随系统"), "auto"), ("中文", "zh"), ("English", "en")):
-            self.language.addItem(label, code)
-        self.language.setCurrentIndex(max(0, self.language.findData(settings.language)))
-        self.author = QLineEdit(settings.author)
-        self.message = QLabel()
-        self.message.setWordWrap(True)
+        self.set_gpu_offload(self.wb.models.gpu_offload)
         for w, name in (
             (self.threads, self.tr("线程数")),
             (self.n_ctx, self.tr("上下文长度")),
             (self.gpu_layers, self.tr("GPU 层数")),
-            (self.temperature, self.tr("温度")),
-            (self.data_dir, self.tr("数据文件夹")),
-            (self.language, self.tr("界面语言")),
-            (self.author, self.tr("批注署名")),
         ):
             w.setAccessibleName(name)
-
-        source = QHBoxLayout()
-        source.addWidget(self.use_local)
-        source.addWidget(self.use_server)
-        source.addStretch(1)
-        self.local_box = QGroupBox(self.tr("本机模型"))
-        local = QFormLayout(self.local_box)
+        box = QGroupBox(self.tr("本机模型"))
+        local = QFormLayout(box)
         row = QHBoxLayout()
         row.addWidget(self.model, 1)
         row.addWidget(browse)
@@ -325,6 +329,30 @@ class SettingsDialog(QDialog):
         row.addWidget(self.gpu_layers)
         row.addWidget(self.gpu_state, 1)
         local.addRow(self.tr("GPU 层数"), row)
+        return box
+
+    def _general_form(self, settings: Settings, runner: JobRunner | None) -> QFormLayout:
+        """Temperature, data folder, language, author, and calibrating the critique."""
+        self.temperature = QDoubleSpinBox()
+        self.temperature.setRange(0.0, 2.0)
+        self.temperature.setSingleStep(0.05)
+        self.temperature.setValue(settings.engine.temperature)
+        self.data_dir = QLineEdit(settings.data_dir)
+        self.data_dir.setPlaceholderText(str(self.wb.paths.data_dir))
+        data_browse = QPushButton(self.tr("浏览…"))
+        data_browse.clicked.connect(self._browse_data)
+        self.language = QComboBox()
+        for label, code in ((self.tr("跟随系统"), "auto"), ("中文", "zh"), ("English", "en")):
+            self.language.addItem(label, code)
+        self.language.setCurrentIndex(max(0, self.language.findData(settings.language)))
+        self.author = QLineEdit(settings.author)
+        for w, name in (
+            (self.temperature, self.tr("温度")),
+            (self.data_dir, self.tr("数据文件夹")),
+            (self.language, self.tr("界面语言")),
+            (self.author, self.tr("批注署名")),
+        ):
+            w.setAccessibleName(name)
         form = QFormLayout()
         form.addRow(self.tr("温度"), self.temperature)
         row = QHBoxLayout()
@@ -338,23 +366,7 @@ class SettingsDialog(QDialog):
             calibrate.setToolTip(self.tr("用你打过分的作文（至少 30 篇）校准当前模型的点评总分"))
             calibrate.clicked.connect(lambda: CalibrateDialog(self.wb, runner, self).exec())
             form.addRow(self.tr("点评"), calibrate)
-        note = QLabel(self.tr("数据文件夹和界面语言在下次启动时生效。"))
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        lay = QVBoxLayout(self)
-        lay.addLayout(source)
-        lay.addWidget(self.local_box)
-        lay.addWidget(self.server_box)
-        lay.addLayout(form)
-        lay.addWidget(note)
-        lay.addWidget(self.message)
-        lay.addWidget(buttons)
-        self._base = settings
-        self.use_server.toggled.connect(self._source_changed)
-        self._source_changed()
+        return form
 
     # -- classroom mode -----------------------------------------------------------------------
     def _server_group(self, s: ServerSettings) -> QGroupBox:
@@ -377,7 +389,9 @@ class SettingsDialog(QDialog):
         self.server_model = QComboBox()
         self.server_model.setEditable(True)
         self.server_model.setCurrentText(s.model)
-        self.server_model.lineEdit().setPlaceholderText(self.tr("服务器唯一的模型"))
+        line = self.server_model.lineEdit()
+        if line is not None:
+            line.setPlaceholderText(self.tr("服务器唯一的模型"))
         self.server_timeout = QSpinBox()
         self.server_timeout.setRange(5, 3600)
         self.server_timeout.setSuffix(self.tr(" 秒"))

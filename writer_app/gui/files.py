@@ -85,17 +85,17 @@ class FilesController(QObject):
                 lib.close()
             return lines
 
-        self.w._show_progress(QCoreApplication.translate("MainWindow", "导入中…"), busy=True)
+        self.w.show_progress(QCoreApplication.translate("MainWindow", "导入中…"), busy=True)
         self.w.runner.start("import", work, on_done=self._imported, on_error=self._import_failed)
 
     def _imported(self, lines: list[str]) -> None:
-        self.w._hide_progress_unless_busy()
+        self.w.hide_progress()
         self.w.show_message("\n".join(lines))
-        self.w.refresh_tags()
-        self.w.refresh_list()
+        self.w.projects.refresh_tags()
+        self.w.projects.refresh_list()
 
     def _import_failed(self, message: str) -> None:
-        self.w._hide_progress_unless_busy()
+        self.w.hide_progress()
         self.w.show_message(message)
 
     # -- export and print -------------------------------------------------------------------------

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import html
-from typing import Any
+from typing import Any, TypeVar
 
 from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, QTimer, Signal
 from PySide6.QtGui import QStandardItem, QStandardItemModel
@@ -43,8 +43,14 @@ from writer_app.gui.listmodels import (
 )
 from writer_app.gui.widgets import ScoreChart, TextEditor
 
+# the project's pages, in the order the window's tabs show them
+TAB_PROMPT, TAB_THOUGHT, TAB_DRAFT, TAB_CRITIQUE, TAB_HISTORY = range(5)
 
-def _named(widget: QWidget, name: str) -> QWidget:
+
+_W = TypeVar("_W", bound=QWidget)
+
+
+def _named(widget: _W, name: str) -> _W:
     widget.setAccessibleName(name)
     return widget
 
