@@ -13,13 +13,19 @@ import time
 import traceback
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from writer_app import __version__
 from writer_app.config import AppPaths, Settings, load_settings, save_settings
 from writer_app.errors import BadInputError, WriterAppError
 from writer_app.resources import Resources
 from writer_app.runtime import ensure_std_streams
+
+if TYPE_CHECKING:
+    from writer_app.config import EngineSettings
+    from writer_app.llm.engine import CancelToken
+    from writer_app.storage.library import Library
+    from writer_app.workbench import Workbench
 
 EXIT_CANCELLED = 130
 
@@ -67,10 +73,10 @@ class Context:
         self.settings = settings
         self.args = args
         self.resources = resources or locate()  # WRITER_APP_RESOURCES is read here, at the edge
-        self._library: Any = None
-        self._workbench: Any = None
+        self._library: Library | None = None
+        self._workbench: Workbench | None = None
 
-    def workbench(self) -> Any:
+    def workbench(self) -> Workbench:
         if self._workbench is None:
             from writer_app.workbench import Workbench
 
@@ -79,7 +85,7 @@ class Context:
             )
         return self._workbench
 
-    def library(self) -> Any:
+    def library(self) -> Library:
         """The project library, opened (checked, backed up daily) once per command."""
         if self._library is None:
             self._library = self.workbench().open_library(first=True)
@@ -301,7 +307,7 @@ def _engine(ctx: Context) -> Any:
 
 
 @contextlib.contextmanager
-def _ctrl_c_cancels() -> Iterator[Any]:
+def _ctrl_c_cancels() -> Iterator[CancelToken]:
     """Ctrl-C cancels the running request (a second Ctrl-C interrupts)."""
     from writer_app.llm.engine import CancelToken
 
@@ -393,7 +399,7 @@ def _server_url(ctx: Context, args: argparse.Namespace) -> str:
     return normalize_base_url(url)
 
 
-def _test_server(ctx: Context, engine_settings: Any) -> dict[str, Any]:
+def _test_server(ctx: Context, engine_settings: EngineSettings) -> dict[str, Any]:
     """Try the server ``engine_settings`` (not yet saved) name, with its stored key."""
     from dataclasses import replace
 
@@ -1329,7 +1335,7 @@ def cmd_gui(ctx: Context, args: argparse.Namespace) -> int:
     )
 
 
-def _gui_self_test(run: Any, ctx: Context, args: argparse.Namespace) -> int:
+def _gui_self_test(run: Callable[..., int], ctx: Context, args: argparse.Namespace) -> int:
     """The window's installation check, with the configured (or given) model and a throwaway
     data folder, so the user's library is never touched."""
     import dataclasses

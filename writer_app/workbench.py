@@ -12,19 +12,30 @@ import tomllib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from writer_app.analysis.metrics import Analysis, Analyzer
 from writer_app.config import AppPaths, Settings, save_settings
 from writer_app.domain import Exemplar, Genre, Thought, find_genre, load_genres
 from writer_app.errors import ModelError, WriterAppError
 from writer_app.keys import KeyStore
-from writer_app.llm.engine import CancelToken, GenerationParams
+from writer_app.llm.engine import CancelToken, Chunk, GenerationParams, LoadableEngine, Message
 from writer_app.resources import Resources
 from writer_app.writing.draft import DraftEvent
 from writer_app.writing.guards import GuardRules, load_guard_rules
 from writer_app.writing.prompts import PromptSet, load_prompts
 from writer_app.writing.rubric import Rubric, load_rubric
+
+if TYPE_CHECKING:
+    from writer_app.llm.gguf_info import GGUFInfo
+    from writer_app.llm.remote import RemoteEngine
+    from writer_app.storage.library import Library
+    from writer_app.storage.projects import Revision
+    from writer_app.writing.calibrate import ScoredEssay
+    from writer_app.writing.calibration import Calibration
+    from writer_app.writing.critique import CritiqueResult, FeatureModel, Grounding
+    from writer_app.writing.evidence import EvidenceRules
+    from writer_app.writing.outline import OutlineEvent
 
 
 @dataclass(frozen=True)
@@ -48,11 +59,16 @@ def load_sample_prompts(resources_dir: Path) -> list[SamplePrompt]:
 class _Metered:
     """The engine, counting the tokens it streams (for a tokens-per-second display)."""
 
-    def __init__(self, engine: Any) -> None:
+    def __init__(self, engine: LoadableEngine) -> None:
         self.inner = engine
         self.tokens = 0
 
-    def stream(self, messages: Any, params: Any = None, cancel: Any = None) -> Iterator[Any]:
+    def stream(
+        self,
+        messages: list[Message] | str,
+        params: GenerationParams | None = None,
+        cancel: CancelToken | None = None,
+    ) -> Iterator[Chunk]:
         for chunk in self.inner.stream(messages, params, cancel):
             self.tokens += chunk.tokens
             yield chunk
@@ -88,7 +104,7 @@ class ModelHost:
         self.session_keys: dict[str, str] = {}
         self._built_key = ""  # the key the current server engine was built with
         self.registry = make_registry(paths, resources)
-        self._engine: Any = None
+        self._engine: _Metered | None = None
         self._name = ""
         self._file = ""  # the local model's file name: what its calibration is kept under
         self._lock = threading.RLock()
@@ -149,7 +165,7 @@ class ModelHost:
         self.engine()
         return self.name if self.remote else (self._file or self.name)
 
-    def check(self, model: str | None = None) -> Any:
+    def check(self, model: str | None = None) -> GGUFInfo:
         """Resolve and read a model's metadata without loading it; raises ModelError (one line)."""
         from writer_app.llm.local import worker_config
 
@@ -159,7 +175,7 @@ class ModelHost:
         _config, info = worker_config(self.registry, self.settings.engine, name)
         return info
 
-    def engine(self) -> Any:
+    def engine(self) -> _Metered:
         """The engine for the configured model (not yet loaded); raises ModelError."""
         from writer_app.llm.local import make_engine
 
@@ -178,7 +194,7 @@ class ModelHost:
 
                     url = self.server_url()
                     self._built_key = self.api_key(url)
-                    engine: Any = RemoteEngine(
+                    engine: LoadableEngine = RemoteEngine(
                         server_config(self.settings.engine, self._built_key, resources=self.resources)
                     )
                 else:
@@ -187,13 +203,13 @@ class ModelHost:
                 self._engine, self._name = _Metered(engine), name
             return self._engine
 
-    def remote_engine(self, settings: Settings, api_key: str) -> Any:
+    def remote_engine(self, settings: Settings, api_key: str) -> RemoteEngine:
         """A classroom-mode engine for settings not yet applied (the dialog's "test connection")."""
         from writer_app.llm.remote import RemoteEngine, server_config
 
         return RemoteEngine(server_config(settings.engine, api_key, resources=self.resources))
 
-    def attach(self, engine: Any, name: str) -> None:
+    def attach(self, engine: LoadableEngine, name: str) -> None:
         """Use an engine built elsewhere (another backend, a test's scripted one)."""
         with self._lock:
             self.close()
@@ -277,10 +293,10 @@ class Workbench:
     _samples: list[SamplePrompt] | None = None
     _prompts: dict[str, PromptSet] = field(default_factory=dict)
     _rubrics: dict[str, Rubric] = field(default_factory=dict)
-    _features: Any = None
+    _features: FeatureModel | None = None
     _guard_rules: GuardRules | None = None
-    _evidence_rules: Any = None
-    _shipped_calibrations: list[Any] | None = None
+    _evidence_rules: EvidenceRules | None = None
+    _shipped_calibrations: list[Calibration] | None = None
 
     @classmethod
     def create(cls, paths: AppPaths, settings: Settings, resources: Resources | Path) -> Workbench:
@@ -342,7 +358,7 @@ class Workbench:
     def genre(self, name: str) -> Genre:
         return find_genre(self.genres, name) if name else find_genre(self.genres, self.genres[0].name)
 
-    def open_library(self, *, first: bool = False) -> Any:
+    def open_library(self, *, first: bool = False) -> Library:
         """A connection to the project library. The ``first`` one of a run checks the file and
         takes the daily backup; each background job then opens its own, unchecked."""
         from writer_app.storage.library import Library
@@ -350,7 +366,7 @@ class Workbench:
         return Library.open(self.paths, self.analyzer, backup=first, check=first)
 
     def exemplar(
-        self, query: str, genre: Genre, library: Callable[[], Any] | None = None
+        self, query: str, genre: Genre, library: Callable[[], Library] | None = None
     ) -> tuple[Exemplar | None, str]:
         """The imported record most like ``query`` (same genre first) to show the 构思 step, and
         why there is none when the library could not be read: the outline does not need it.
@@ -378,7 +394,7 @@ class Workbench:
         target_chars: int | None,
         cancel: CancelToken,
         exemplar: Exemplar | None = None,
-        on_event: Callable[[Any], None] | None = None,
+        on_event: Callable[[OutlineEvent], None] | None = None,
     ) -> Thought:
         """The 构思; ``on_event`` sees each section's text as it arrives (OutlineEvent)."""
         from writer_app.writing.outline import generate_outline
@@ -404,7 +420,7 @@ class Workbench:
         key: str,
         target_chars: int | None,
         cancel: CancelToken,
-        on_event: Callable[[Any], None] | None = None,
+        on_event: Callable[[OutlineEvent], None] | None = None,
     ) -> Thought:
         from writer_app.writing.outline import regenerate_section
 
@@ -485,7 +501,7 @@ class Workbench:
         use_model: bool = True,
         thought: str = "",
         on_progress: Callable[[int, int, str], None] | None = None,
-    ) -> Any:
+    ) -> CritiqueResult:
         """A CritiqueResult: the model's verdict, or the analysis-only estimate without a model;
         grounded in computed evidence (``thought`` is the 构思 a copy is counted from) and
         calibrated for this model where a calibration exists. The window and the CLI both call
@@ -527,7 +543,7 @@ class Workbench:
         use_model: bool = True,
         max_score: float | None = None,
         on_progress: Callable[[int, int, str], None] | None = None,
-    ) -> Any:
+    ) -> Calibration:
         """Fit the critique's total to the essays in ``source`` as their teacher scored them
         (out of ``max_score``, default the rubric's maximum); keep it for this model and rubric
         in the data folder. Returns the Calibration. See :mod:`writer_app.writing.calibrate`."""
@@ -549,7 +565,7 @@ class Workbench:
             self._features = load_feature_model(self.resources)
         model = self.models.identity() if use_model else ""
 
-        def text_signals(e: Any) -> dict[str, float]:
+        def text_signals(e: ScoredEssay) -> dict[str, float]:
             _title, body = split_title(e.text)
             a = self.analyzer.analyze(body, prompt=e.query, target_chars=genre.target_chars)
             return feature_values(a, body)
@@ -559,7 +575,7 @@ class Workbench:
             eng = self.models.engine()
             p = self.models.params()
 
-            def model_dims(e: Any) -> list[dict[str, Any]]:
+            def model_dims(e: ScoredEssay) -> list[dict[str, Any]]:
                 r = critique(
                     e.text,
                     rubric,
@@ -599,7 +615,7 @@ class Workbench:
 
     def record_generation(
         self,
-        library: Any,
+        library: Library,
         project_id: int,
         kind: str,
         field_name: str,
@@ -609,7 +625,7 @@ class Workbench:
         *,
         query_type: str = "",
         target_chars: int | None = None,
-    ) -> Any:
+    ) -> Revision | None:
         """Store what the model wrote in the project: its generation log (model, temperature,
         seed, genre, target length, the step's stats) and the text as a revision. Returns the
         revision, or None when the model wrote nothing (the field is left as it was)."""
@@ -618,7 +634,9 @@ class Workbench:
             project_id, kind, field_name, text, self.models.name, params, stats, label
         )
 
-    def record_critique(self, library: Any, project_id: int, result: Any, seconds: float) -> dict[str, Any]:
+    def record_critique(
+        self, library: Library, project_id: int, result: CritiqueResult, seconds: float
+    ) -> dict[str, Any]:
         """Keep a critique with the answer it judged (and a model's in the generation log);
         returns its JSON, as ``critique --json`` prints it and the window shows it."""
         data: dict[str, Any] = result.to_dict()
@@ -633,14 +651,14 @@ class Workbench:
         library.projects.save_critique(project_id, data)
         return data
 
-    def evidence_rules(self) -> Any:
+    def evidence_rules(self) -> EvidenceRules:
         from writer_app.writing.evidence import load_evidence_rules
 
         if self._evidence_rules is None:
             self._evidence_rules = load_evidence_rules(self.resources)
         return self._evidence_rules
 
-    def calibrations(self) -> tuple[list[Any], str]:
+    def calibrations(self) -> tuple[list[Calibration], str]:
         """(the user's calibrations, then the shipped ones; a one-line notice where the user's
         file could not be read: it is then ignored, and the shipped calibration is used)."""
         from writer_app.writing.calibration import load_calibrations
@@ -654,7 +672,7 @@ class Workbench:
             self._shipped_calibrations = load_calibrations(self.resources / "rubrics" / "calibration.toml")
         return own + self._shipped_calibrations, notice
 
-    def grounding(self, rubric: Rubric, model: str, thought: str = "") -> Any:
+    def grounding(self, rubric: Rubric, model: str, thought: str = "") -> Grounding:
         """What a critique computes beside the model: evidence rules, the 构思, the calibration."""
         from writer_app.writing.calibration import choose
         from writer_app.writing.critique import Grounding

@@ -125,11 +125,11 @@ class Analyzer:
 
     def tokens(self, text: str) -> list[str]:
         """jieba's segmentation of all of ``text``: joined, the tokens give the text back (diffs)."""
-        return self._ensure_loaded().lcut(text)
+        return list(self._ensure_loaded().lcut(text))
 
     def search_tokens(self, text: str) -> list[str]:
         """jieba's search mode: long words and the shorter words inside them (for indexing)."""
-        return self._ensure_loaded().lcut_for_search(text)
+        return list(self._ensure_loaded().lcut_for_search(text))
 
     def subwords(self, words: list[str]) -> list[str]:
         """The dictionary words of two and three characters inside longer ``words`` ("围棋" in

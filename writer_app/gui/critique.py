@@ -19,6 +19,7 @@ from writer_app.gui.panels import TAB_CRITIQUE, TAB_DRAFT
 
 if TYPE_CHECKING:
     from writer_app.gui.main_window import MainWindow
+    from writer_app.writing.critique import CritiqueResult
 
 
 class CritiqueController(QObject):
@@ -48,7 +49,7 @@ class CritiqueController(QObject):
         wb = self.w.wb
         started = time.monotonic()
 
-        def work(job: Job) -> Any:
+        def work(job: Job) -> CritiqueResult:
             return wb.critique(
                 essay,
                 query,
@@ -78,13 +79,17 @@ class CritiqueController(QObject):
             on_error=self.w.generation.failed_job("critique"),
         )
 
-    def _done(self, pid: int, result: Any, started: float) -> None:
+    def _done(self, pid: int, result: CritiqueResult, started: float) -> None:
         self.w.progress.setVisible(False)
-        try:
-            data = self.w.wb.record_critique(self.w.library, pid, result, time.monotonic() - started)
-        except WriterAppError as exc:
+        library, seconds = self.w.library, time.monotonic() - started
+        data: dict[str, Any] | None = None
+        if library is not None:  # None: the window closed meanwhile
+            try:
+                data = self.w.wb.record_critique(library, pid, result, seconds)
+            except WriterAppError as exc:
+                self.w.show_message(str(exc))
+        if data is None:
             data = result.to_dict()  # not kept, still shown
-            self.w.show_message(str(exc))
         if self.w.project is not None and self.w.project.id == pid:
             self.w.critique_tab.show_result(data)
         self.w.update_model_label()

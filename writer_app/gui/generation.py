@@ -29,6 +29,8 @@ if TYPE_CHECKING:
     from writer_app.domain import Genre
     from writer_app.gui.main_window import MainWindow
     from writer_app.storage.projects import Project
+    from writer_app.writing.draft import DraftEvent, DraftResult
+    from writer_app.writing.outline import OutlineEvent
 
 
 @dataclass
@@ -165,7 +167,7 @@ class GenerationController(QObject):
             on_error=self._thought_failed("section"),
         )
 
-    def _thought_events(self, pid: int, events: list[Any]) -> None:
+    def _thought_events(self, pid: int, events: list[OutlineEvent]) -> None:
         """A 构思 streaming in: each section box shows its text as soon as it exists."""
         if self.w.project is None or self.w.project.id != pid:
             return
@@ -190,9 +192,12 @@ class GenerationController(QObject):
     ) -> bool:
         """Store what the model wrote (log + revision), as the CLI does. False when nothing was stored."""
         _query, genre, target = self.context()
+        library = self.w.library
+        if library is None:  # the window closed meanwhile
+            return False
         try:
             rev = self.w.wb.record_generation(
-                self.w.library,
+                library,
                 pid,
                 kind,
                 field,
@@ -295,7 +300,7 @@ class GenerationController(QObject):
             editor.setPlainText("")
         self.w.show_progress(QCoreApplication.translate("MainWindow", "生成中…"), busy=True)
 
-        def work(job: Job) -> Any:
+        def work(job: Job) -> DraftResult | None:
             result = None
             for ev in events(job):
                 if ev.kind == "done":
@@ -312,7 +317,7 @@ class GenerationController(QObject):
             on_error=self._stream_failed,
         )
 
-    def _stream_events(self, events: list[Any]) -> None:
+    def _stream_events(self, events: list[DraftEvent]) -> None:
         s = self.stream
         if s is None:
             return
@@ -372,7 +377,7 @@ class GenerationController(QObject):
             s.editor.blockSignals(False)
         return s
 
-    def _stream_done(self, result: Any) -> None:
+    def _stream_done(self, result: DraftResult | None) -> None:
         s = self.end_stream()
         if s is None or result is None:
             return

@@ -36,7 +36,7 @@ class Job:
     on_event: Callable[[list[Any]], None] | None
     on_done: Callable[[Any], None] | None
     on_error: Callable[[str], None] | None
-    queue: queue.SimpleQueue = field(default_factory=queue.SimpleQueue)
+    queue: queue.SimpleQueue[tuple[str, Any]] = field(default_factory=queue.SimpleQueue)
     thread: threading.Thread | None = None
 
     def emit(self, event: Any) -> None:

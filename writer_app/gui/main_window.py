@@ -10,7 +10,7 @@ import dataclasses
 import functools
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import (
@@ -268,7 +268,7 @@ class MainWindow(QMainWindow):
             on_error=self._library_failed,
         )
 
-    def _library_opened(self, library: Any, load_model: bool) -> None:
+    def _library_opened(self, library: Library, load_model: bool) -> None:
         self.projects.library = library
         self._set_enabled(True)
         self.statusBar().clearMessage()

@@ -25,9 +25,10 @@ from writer_app.gui.panels import TAB_DRAFT, TAB_PROMPT, TAB_THOUGHT, ThoughtTab
 from writer_app.gui.widgets import TextEditor
 
 if TYPE_CHECKING:
+    from writer_app.analysis.metrics import Analysis
     from writer_app.gui.main_window import MainWindow
     from writer_app.storage.library import Library
-    from writer_app.storage.projects import Project
+    from writer_app.storage.projects import Project, ProjectStore
 
 AUTOSAVE_MS = 1000  # at most this much typing is at risk; the store itself costs < 1 ms
 STATS_MS = 300
@@ -76,7 +77,7 @@ class ProjectController(QObject):
         self.changed.connect(self.refresh)
 
     # -- store operations and the one refresh ---------------------------------------------------
-    def op(self, action: Callable[[Any], T], change: Change) -> T | None:
+    def op(self, action: Callable[[ProjectStore], T], change: Change) -> T | None:
         """Run ``action(store)`` on the project store. Refused: its one line is shown and None is
         returned. Done: ``change`` is announced (``changed``) and the action's result returned."""
         if self.library is None:
@@ -88,6 +89,15 @@ class ProjectController(QObject):
             return None
         self.changed.emit(change)
         return result
+
+    def do(self, action: Callable[[ProjectStore], object], change: Change) -> bool:
+        """:meth:`op` for an action without a result: whether it was done."""
+
+        def done(store: ProjectStore) -> bool:
+            action(store)
+            return True
+
+        return bool(self.op(done, change))
 
     def refresh(self, change: Change) -> None:
         """Bring the views ``change`` names up to date (the one handler of ``changed``)."""
@@ -142,7 +152,7 @@ class ProjectController(QObject):
         self.w.runner.drop("search")
         store = self.library.projects
 
-        def fetch(limit: int, offset: int) -> list[Any]:
+        def fetch(limit: int, offset: int) -> list[Project]:
             return store.list_projects(
                 limit, offset=offset, trashed=f["trashed"], query_type=f["query_type"], tag=f["tag"]
             )
@@ -194,7 +204,7 @@ class ProjectController(QObject):
         self.w.project_opened.emit(project.id)
         return True
 
-    def _show_project(self, p: Any) -> None:
+    def _show_project(self, p: Project) -> None:
         self.w.setWindowTitle(QCoreApplication.translate("MainWindow", "写作伴侣") + " — " + project_title(p))
         self.w.prompt_tab.show_project(p)
         streaming_here = self.w.generation.stream is not None and self.w.generation.stream.project_id == p.id
@@ -259,7 +269,7 @@ class ProjectController(QObject):
         pid = self.project.id
         saved = set(self._dirty)
 
-        def save(store: Any) -> bool:
+        def save(store: ProjectStore) -> bool:
             for field in sorted(saved):
                 store.autosave(pid, field, self.current_text(field))
                 self._dirty.discard(field)
@@ -311,7 +321,7 @@ class ProjectController(QObject):
 
     def trash_project(self, project_id: int) -> None:
         self.flush()
-        if not self.op(lambda store: store.trash(project_id) or True, Change()):
+        if not self.do(lambda store: store.trash(project_id), Change()):
             return
         self.w.statusBar().showMessage(
             QCoreApplication.translate("MainWindow", "已移到回收站（可在回收站中恢复）"), 5000
@@ -319,7 +329,7 @@ class ProjectController(QObject):
         self._after_removal(project_id)
 
     def untrash_project(self, project_id: int) -> None:
-        self.op(lambda store: store.untrash(project_id), Change(listing=True))
+        self.do(lambda store: store.untrash(project_id), Change(listing=True))
 
     def delete_project(self, project_id: int, *, confirm: bool = True) -> None:
         if confirm:
@@ -332,7 +342,7 @@ class ProjectController(QObject):
             )
             if answer != QMessageBox.StandardButton.Yes:
                 return
-        if self.op(lambda store: store.delete(project_id) or True, Change()):
+        if self.do(lambda store: store.delete(project_id), Change()):
             self._after_removal(project_id)
 
     def _after_removal(self, project_id: int) -> None:
@@ -377,7 +387,7 @@ class ProjectController(QObject):
             on_error=lambda msg: None,
         )
 
-    def _show_stats(self, a: Any) -> None:
+    def _show_stats(self, a: Analysis) -> None:
         self.w.draft_tab.show_stats(a.chars, a.target_chars, a.paragraphs, len(a.idioms), a.sentences)
         if self.w.critique_tab.suggestions.count() == 0:
             self.w.critique_tab.show_metrics(a.to_dict())
@@ -485,10 +495,10 @@ class ProjectController(QObject):
             self.w.annotation_dock.show()
 
     def resolve_annotation(self, annotation_id: int, resolved: bool) -> None:
-        self.op(lambda store: store.resolve(annotation_id, resolved), Change(annotations=True))
+        self.do(lambda store: store.resolve(annotation_id, resolved), Change(annotations=True))
 
     def remove_annotation(self, annotation_id: int) -> None:
-        self.op(lambda store: store.remove_annotation(annotation_id), Change(annotations=True))
+        self.do(lambda store: store.remove_annotation(annotation_id), Change(annotations=True))
 
     def refresh_annotations(self) -> None:
         if self.project is None or self.library is None:

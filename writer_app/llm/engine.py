@@ -170,6 +170,13 @@ class Engine(Protocol):
     def close(self) -> None: ...
 
 
+class LoadableEngine(Engine, Protocol):
+    """An engine whose model can be loaded ahead of the first request (the local worker, a
+    server that is asked for its model): what the model host keeps."""
+
+    def load(self, cancel: CancelToken | None = None) -> dict[str, Any]: ...
+
+
 @dataclass
 class Completion:
     text: str

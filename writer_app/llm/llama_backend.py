@@ -89,8 +89,7 @@ _STRICT_CHAR = 'char ::= [^"\\\\\\x7F\\x00-\\x1F] |'
 
 def json_grammar(schema: dict[str, Any]) -> Any:
     """A GBNF grammar for ``schema`` whose output always parses with strict ``json.loads``."""
-    from llama_cpp import LlamaGrammar
-    from llama_cpp.llama_grammar import json_schema_to_gbnf
+    from llama_cpp.llama_grammar import LlamaGrammar, json_schema_to_gbnf
 
     text = json_schema_to_gbnf(json.dumps(with_string_limits(schema), ensure_ascii=False))
     return LlamaGrammar.from_string(text.replace(_LOOSE_CHAR, _STRICT_CHAR), verbose=False)

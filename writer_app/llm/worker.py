@@ -301,7 +301,8 @@ class LocalEngine:
         while True:
             try:
                 if self._conn.poll(POLL_S):
-                    return self._conn.recv()
+                    msg: dict[str, Any] = self._conn.recv()
+                    return msg
             except (EOFError, OSError) as exc:
                 proc = self._proc
                 self._kill_worker()

@@ -21,6 +21,7 @@ import time
 import uuid
 import zipfile
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -320,13 +321,14 @@ def _check_fields(obj: Any, spec: dict[str, Any], what: str) -> str:
             if problem:
                 return f"{what} 的字段 {key} {problem}"
             continue
-        ok = {
+        checks: dict[str, Callable[[Any], bool]] = {
             "str": lambda v: isinstance(v, str),
             "uid": lambda v: isinstance(v, str) and bool(_UID.match(v)),
             "num": _is_num,
             "int": lambda v: isinstance(v, int) and not isinstance(v, bool) and 0 <= v <= MAX_FIELD_CHARS,
             "bool": lambda v: isinstance(v, bool),
-        }[kind](v)
+        }
+        ok = checks[kind](v)
         if not ok:
             return f"{what} 的字段 {key} 无效 (field {key} is missing or has the wrong type)"
     return ""

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import sqlite3
 import time
 import uuid
 from collections.abc import Callable
@@ -134,7 +135,7 @@ class ProjectStore:
     _last_autosave: dict[tuple[int, str], float] = field(default_factory=dict)
 
     @property
-    def _conn(self):  # noqa: ANN202 - sqlite3.Connection
+    def _conn(self) -> sqlite3.Connection:
         return self.database.conn
 
     # -- projects ------------------------------------------------------------------------------
@@ -462,16 +463,16 @@ class ProjectStore:
         return rows
 
     # -- helpers -------------------------------------------------------------------------------
-    def _rows(self, sql: str, args: tuple = ()) -> list[dict[str, Any]]:
+    def _rows(self, sql: str, args: tuple[Any, ...] = ()) -> list[dict[str, Any]]:
         cur = self._conn.execute(sql, args)
         names = [d[0] for d in cur.description]
         return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
 
-    def _row(self, sql: str, args: tuple = ()) -> dict[str, Any] | None:
+    def _row(self, sql: str, args: tuple[Any, ...] = ()) -> dict[str, Any] | None:
         rows = self._rows(sql + " LIMIT 1" if "LIMIT" not in sql else sql, args)
         return rows[0] if rows else None
 
-    def _touch(self, conn: Any, project_id: int, sets: str, args: tuple) -> None:
+    def _touch(self, conn: Any, project_id: int, sets: str, args: tuple[Any, ...]) -> None:
         cur = conn.execute(f"UPDATE projects SET {sets} WHERE id = ?", (*args, project_id))
         if cur.rowcount == 0:
             raise StorageError(f"没有编号为 {project_id} 的项目 (no project {project_id})")
@@ -520,7 +521,7 @@ class ProjectStore:
 
     def annotations(self, project_id: int, field_name: str | None = None) -> list[Annotation]:
         sql = "SELECT * FROM annotations WHERE project_id = ?"
-        args: tuple = (project_id,)
+        args: tuple[Any, ...] = (project_id,)
         if field_name:
             sql += " AND field = ?"
             args = (project_id, field_name)

@@ -27,6 +27,7 @@ from writer_app.domain import (
     LIST_SECTIONS,
     SECTION_TITLES,
     SECTIONS,
+    Exemplar,
     Genre,
     Part,
     Thought,
@@ -36,7 +37,6 @@ from writer_app.domain import (
 )
 from writer_app.errors import BadInputError, CancelledError, ModelError
 from writer_app.llm.engine import CancelToken, Engine, FinishReason, GenerationParams, Message, opened
-from writer_app.writing.exemplars import Exemplar
 from writer_app.writing.guards import GuardRules, bigrams, han, han_count, jaccard, runs_of
 from writer_app.writing.prompts import PromptSet
 from writer_app.writing.structured import generate_json
