@@ -83,3 +83,17 @@ def test_a_rewrite_streams_in_is_one_undo_step_and_is_recorded(make_window, scri
     assert [g["kind"] for g in w.library.projects.generations(pid)] == ["rewrite"]
     w.draft_tab.editor.undo()
     assert w.draft_tab.editor.toPlainText() == TEXT
+
+
+def test_ctrl_enter_runs_the_step_of_the_page_in_front(make_window, monkeypatch):
+    from writer_app.gui.panels import TAB_CRITIQUE, TAB_DRAFT, TAB_THOUGHT
+
+    w = make_window()
+    ran: list[str] = []
+    monkeypatch.setattr(w.generation, "generate_thought", lambda: ran.append("thought"))
+    monkeypatch.setattr(w.generation, "generate_draft", lambda: ran.append("draft"))
+    monkeypatch.setattr(w.critic, "run", lambda: ran.append("critique"))
+    for tab in (TAB_PROMPT, TAB_THOUGHT, TAB_DRAFT, TAB_CRITIQUE):
+        w.tabs.setCurrentIndex(tab)
+        w.generation.generate()
+    assert ran == ["thought", "thought", "draft", "critique"]

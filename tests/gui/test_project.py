@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import dataclasses
 
+from guihelp import type_chinese
+
 from writer_app.config import load_settings
 from writer_app.gui.project import Change
 from writer_app.storage.db import StorageError
@@ -74,3 +76,37 @@ def test_the_window_and_the_workbench_hold_one_settings_value(make_window, app_h
     w.apply_settings(changed)
     assert w.settings is w.wb.models.settings and w.settings.author == "李老师"
     assert load_settings(w.wb.paths.settings_file)[0].author == "李老师"
+
+
+def test_new_duplicate_trash_restore_and_delete(make_window, qtbot, monkeypatch):
+    w = make_window()
+    first = w.project.id
+    type_chinese(w.prompt_tab.query, "写一首关于秋天的诗")
+    w.prompt_tab.tags.setText("诗歌，练习")
+    w.prompt_tab.tags.editingFinished.emit()
+    w.duplicate_project(first)
+    copy = w.project
+    assert copy.id != first and copy.query == "写一首关于秋天的诗" and copy.tags == ["练习", "诗歌"]
+    assert w.library_panel.model.rowCount() == 2
+    assert w.library_panel.current_id() == copy.id
+
+    # the tag filter
+    w.library_panel.set_tags(w.library.projects.all_tags())
+    w.library_panel.tag.setCurrentIndex(w.library_panel.tag.findData("练习"))
+    assert w.library_panel.model.rowCount() == 2
+    w.new_project()
+    assert w.library_panel.tag.currentData() == "练习"
+    w.library_panel.tag.setCurrentIndex(0)
+    assert w.library_panel.model.rowCount() == 3
+
+    # trash, restore, delete for good
+    w.trash_project(copy.id)
+    assert w.library_panel.model.row_of(copy.id) < 0
+    w.library_panel.trash.setChecked(True)
+    assert [r.id for r in w.library_panel.model.rows()] == [copy.id]
+    w.untrash_project(copy.id)
+    assert w.library_panel.model.rowCount() == 0
+    w.library_panel.trash.setChecked(False)
+    w.trash_project(copy.id)
+    w.delete_project(copy.id, confirm=False)
+    assert all(p.id != copy.id for p in w.library.projects.list_projects(10, trashed=True))
