@@ -26,7 +26,7 @@ from writer_app.gui.widgets import TextEditor, qpos
 from writer_app.workbench import thought_from_text
 
 if TYPE_CHECKING:
-    from writer_app.domain import Genre
+    from writer_app.domain import Genre, Thought
     from writer_app.gui.main_window import MainWindow
     from writer_app.storage.projects import Project
     from writer_app.writing.draft import DraftEvent, DraftResult
@@ -123,6 +123,11 @@ class GenerationController(QObject):
             return None
         return project.id, query, genre, target
 
+    def _with_thought(self) -> tuple[int, str, Genre, int, Thought] | None:
+        """:meth:`_writing_context` and the 构思 as it is on the page."""
+        ctx = self._writing_context()
+        return None if ctx is None else (*ctx, thought_from_text(self.w.thought_tab.markdown()))
+
     # -- the 构思, whole or one section --------------------------------------------------------------
     def generate_thought(self) -> None:
         ctx = self._writing_context()
@@ -148,11 +153,10 @@ class GenerationController(QObject):
         )
 
     def regenerate_section(self, key: str) -> None:
-        ctx = self._writing_context()
+        ctx = self._with_thought()
         if ctx is None:
             return
-        pid, query, genre, target = ctx
-        thought = thought_from_text(self.w.thought_tab.markdown())
+        pid, query, genre, target, thought = ctx
         wb = self.w.wb
         started = time.monotonic()
         self.w.show_progress(QCoreApplication.translate("MainWindow", "重写这一部分…"), busy=True)
@@ -227,11 +231,10 @@ class GenerationController(QObject):
 
     # -- streamed generations: draft, continue, rewrite --------------------------------------------
     def generate_draft(self) -> None:
-        ctx = self._writing_context()
+        ctx = self._with_thought()
         if ctx is None:
             return
-        pid, query, genre, target = ctx
-        thought = thought_from_text(self.w.thought_tab.markdown())
+        pid, query, genre, target, thought = ctx
         wb = self.w.wb
         self.w.tabs.setCurrentIndex(TAB_DRAFT)
         self._begin_stream(

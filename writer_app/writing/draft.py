@@ -287,7 +287,19 @@ class _Attempt:
 
 
 class _PieceWriter:
-    """One answer to ``messages``, shown a whole sentence at a time (see :func:`_guarded_piece`)."""
+    """One answer to ``messages``, shown a whole sentence at a time: ``run`` yields text events,
+    then a _Piece.
+
+    Each sentence is judged by ``guard`` before it is shown. A rejected one is logged in the
+    piece's ``dropped`` and the answer is re-sampled from the text accepted so far (the same
+    conversation, that text as the unfinished answer: the engine reuses the cached prefix),
+    with a new seed and stronger penalties. After ``max_tries`` rejections in a row, or
+    ``max_drops`` in all, the piece ends early (``gave_up``). The piece ends at the first
+    sentence end at or past ``budget`` (in ``measure``'s unit). Nothing shown is taken back;
+    on a cancel, the sentence still held back is judged and shown. ``lead``: text already on the
+    page that the answer continues (the last message is then that unfinished answer). In
+    ``prose``, a short line with no sentence end is a heading or a label, never a paragraph.
+    """
 
     def __init__(
         self,
@@ -302,9 +314,9 @@ class _PieceWriter:
         max_ratio: float,
         guard: SentenceGuard | None,
         settings: GuardSettings,
-        prefix: str,
-        lead: str,
-        prose: bool,
+        prefix: str = "",
+        lead: str = "",
+        prose: bool = True,
     ) -> None:
         self.engine, self.messages, self.params, self.cancel = engine, messages, params, cancel
         self.budget, self.measure = budget, measure
@@ -458,52 +470,6 @@ class _PieceWriter:
                 self.piece.dropped.append({"sentence": rest, **verdict.to_dict()})
 
 
-def _guarded_piece(
-    engine: Engine,
-    messages: list[Message],
-    params: GenerationParams,
-    cancel: CancelToken,
-    *,
-    budget: int,
-    measure: Callable[[str], int],
-    tokens_per_unit: float,
-    max_ratio: float,
-    guard: SentenceGuard | None,
-    settings: GuardSettings,
-    prefix: str = "",
-    lead: str = "",
-    prose: bool = True,
-) -> Iterator[DraftEvent | _Piece]:
-    """One answer to ``messages``, shown a whole sentence at a time; yields text events, then a _Piece.
-
-    Each sentence is judged by ``guard`` before it is shown. A rejected one is logged in the
-    piece's ``dropped`` and the answer is re-sampled from the text accepted so far (the same
-    conversation, that text as the unfinished answer: the engine reuses the cached prefix),
-    with a new seed and stronger penalties. After ``max_tries`` rejections in a row, or
-    ``max_drops`` in all, the piece ends early (``gave_up``). The piece ends at the first
-    sentence end at or past ``budget`` (in ``measure``'s unit). Nothing shown is taken back;
-    on a cancel, the sentence still held back is judged and shown. ``lead``: text already on the
-    page that the answer continues (the last message is then that unfinished answer). In
-    ``prose``, a short line with no sentence end is a heading or a label, never a paragraph.
-    """
-    writer = _PieceWriter(
-        engine,
-        messages,
-        params,
-        cancel,
-        budget=budget,
-        measure=measure,
-        tokens_per_unit=tokens_per_unit,
-        max_ratio=max_ratio,
-        guard=guard,
-        settings=settings,
-        prefix=prefix,
-        lead=lead,
-        prose=prose,
-    )
-    return writer.run()
-
-
 # --------------------------------------------------------------------------------------------
 # drafting
 # --------------------------------------------------------------------------------------------
@@ -602,7 +568,7 @@ class _Drafting:
 
     def write(self, budget: int, prefix: str, pr: PartResult) -> Generator[DraftEvent, None, _Piece]:
         piece = yield from _drain(
-            _guarded_piece(
+            _PieceWriter(
                 self.engine,
                 self.conv,
                 self.params,
@@ -615,7 +581,7 @@ class _Drafting:
                 settings=self.settings,
                 prefix=prefix,
                 prose=self.unit != "行",
-            )
+            ).run()
         )
         self.result.dropped += [dict(d, part=str(pr.index)) for d in piece.dropped]
         if piece.gave_up:
@@ -878,7 +844,7 @@ def _one_piece(
 ) -> Iterator[DraftEvent]:
     """A one-piece request (continue, rewrite) behind the guard, then its ``done`` event."""
     piece = yield from _drain(
-        _guarded_piece(
+        _PieceWriter(
             engine,
             messages,
             _sampled(params, prompts),
@@ -890,7 +856,7 @@ def _one_piece(
             guard=guard,
             settings=GuardSettings.from_prompts(prompts),
             lead=lead,
-        )
+        ).run()
     )
     yield _single_piece_done(piece, title, budget)
 
