@@ -46,3 +46,11 @@ def test_a_broken_keyring_is_a_clear_error(tmp_path):
 
     with pytest.raises(WriterAppError, match="无法读取密钥环：dbus says no"):
         KeyStore(Broken(tmp_path / "r.json"), env={}).get(URL)
+
+
+def test_only_the_front_ends_read_the_process_environment(tmp_path, monkeypatch):
+    monkeypatch.setenv(KEY_ENV, "from-process")
+    assert KeyStore(fail.Keyring()).get(URL) == ""  # the core's default reads no environment
+    edge = KeyStore.from_environment()
+    edge._backend = fail.Keyring()
+    assert edge.get(URL) == "from-process"

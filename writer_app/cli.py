@@ -78,10 +78,14 @@ class Context:
 
     def workbench(self) -> Workbench:
         if self._workbench is None:
+            from writer_app.keys import KeyStore
             from writer_app.workbench import Workbench
 
             self._workbench = Workbench.create(
-                self.paths, command_settings(self.settings, self.args), self.resources
+                self.paths,
+                command_settings(self.settings, self.args),
+                self.resources,
+                KeyStore.from_environment(),  # WRITER_APP_API_KEY, read here at the edge
             )
         return self._workbench
 

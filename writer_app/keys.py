@@ -25,11 +25,19 @@ NO_KEYRING = (
 
 class KeyStore:
     """Get, set and delete the key of one server URL. ``backend``: a keyring backend (tests pass
-    their own); None: the one keyring picks for this system, looked up on first use."""
+    their own); None: the one keyring picks for this system, looked up on first use. ``env``:
+    the environment ``WRITER_APP_API_KEY`` is read from; the front ends pass theirs
+    (:meth:`from_environment`), the core never reads the process environment itself."""
 
     def __init__(self, backend: Any = None, env: Mapping[str, str] | None = None) -> None:
         self._backend = backend
-        self._env = os.environ if env is None else env
+        self._env: Mapping[str, str] = {} if env is None else env
+
+    @classmethod
+    def from_environment(cls) -> KeyStore:
+        """The system keyring, and ``WRITER_APP_API_KEY`` from this process's environment (the
+        CLI and the window build theirs with this, at the edge)."""
+        return cls(env=os.environ)
 
     def _keyring(self) -> Any:
         if self._backend is None:

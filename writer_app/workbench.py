@@ -299,12 +299,15 @@ class Workbench:
     _shipped_calibrations: list[Calibration] | None = None
 
     @classmethod
-    def create(cls, paths: AppPaths, settings: Settings, resources: Resources | Path) -> Workbench:
+    def create(
+        cls, paths: AppPaths, settings: Settings, resources: Resources | Path, keys: KeyStore | None = None
+    ) -> Workbench:
         """``resources``: the app data (a :class:`Resources`, or the path of its ``resources/``
         folder); prompts, rubrics and genres are read from it, and so are the model catalog, the
-        chat template and the server's prompts, through the model host."""
+        chat template and the server's prompts, through the model host. ``keys``: where server
+        keys are kept (default: the system keyring, no environment)."""
         res = resources if isinstance(resources, Resources) else Resources.at(resources)
-        return cls(paths, res.dir, ModelHost(paths, settings, res))
+        return cls(paths, res.dir, ModelHost(paths, settings, res, keys))
 
     # -- the settings: one copy, held by the model host (which builds the engine from them) -----
     @property

@@ -18,6 +18,7 @@ from writer_app import __version__
 from writer_app.config import AppPaths, Settings
 from writer_app.gui.i18n import choose_language, draws, install_translators, setup_fonts
 from writer_app.gui.main_window import MainWindow
+from writer_app.keys import KeyStore
 from writer_app.resources import resources_dir
 from writer_app.workbench import Workbench
 
@@ -50,7 +51,7 @@ def create_window(
         setup_fonts(app, res / "fonts")
         app.setProperty("_writer_language", language)
         app._writer_i18n = True  # type: ignore[attr-defined]
-    wb = Workbench.create(paths, settings, res)
+    wb = Workbench.create(paths, settings, res, KeyStore.from_environment())
     return MainWindow(wb, settings)
 
 

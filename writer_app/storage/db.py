@@ -58,98 +58,99 @@ def _run_script(db: sqlite_utils.Database, sql: str) -> None:
         raise ValueError(f"incomplete SQL: {statement[:80]}")
 
 
+# the first schema, as SQL: each later version changes it in its own migration below
+_V1_SCHEMA = """
+CREATE TABLE projects (
+    id INTEGER PRIMARY KEY,
+    uid TEXT NOT NULL UNIQUE,            -- stable across machines (bundles)
+    title TEXT NOT NULL DEFAULT '',
+    query_type TEXT NOT NULL DEFAULT '',
+    query TEXT NOT NULL DEFAULT '',
+    thought TEXT NOT NULL DEFAULT '',    -- the current 构思 (Markdown)
+    answer TEXT NOT NULL DEFAULT '',     -- the current text
+    tags TEXT NOT NULL DEFAULT '[]',     -- JSON array
+    created REAL NOT NULL,
+    updated REAL NOT NULL,
+    trashed REAL,                        -- NULL unless in the trash
+    indexed REAL NOT NULL DEFAULT 0      -- when the search index last saw it
+);
+CREATE INDEX projects_updated ON projects(updated DESC);
+
+CREATE TABLE generations (               -- what produced what: model, params, timings
+    id INTEGER PRIMARY KEY,
+    project_id INTEGER REFERENCES projects(id) ON DELETE SET NULL,
+    kind TEXT NOT NULL,                  -- outline | draft | critique | continue | rewrite | section
+    model TEXT NOT NULL DEFAULT '',
+    params TEXT NOT NULL DEFAULT '{}',
+    stats TEXT NOT NULL DEFAULT '{}',
+    created REAL NOT NULL
+);
+
+CREATE TABLE revisions (
+    id INTEGER PRIMARY KEY,
+    uid TEXT NOT NULL UNIQUE,
+    project_id INTEGER NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+    field TEXT NOT NULL,                 -- query | thought | answer
+    text TEXT NOT NULL,
+    kind TEXT NOT NULL,                  -- autosave | snapshot | generation | restore | import | conflict
+    label TEXT NOT NULL DEFAULT '',
+    generation_id INTEGER REFERENCES generations(id) ON DELETE SET NULL,
+    created REAL NOT NULL
+);
+CREATE INDEX revisions_project ON revisions(project_id, field, created DESC);
+
+CREATE TABLE annotations (
+    id INTEGER PRIMARY KEY,
+    uid TEXT NOT NULL UNIQUE,
+    project_id INTEGER NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+    field TEXT NOT NULL,                 -- thought | answer
+    start INTEGER NOT NULL,
+    end INTEGER NOT NULL,
+    quote TEXT NOT NULL,
+    body TEXT NOT NULL,
+    author TEXT NOT NULL DEFAULT '',
+    created REAL NOT NULL,
+    resolved INTEGER NOT NULL DEFAULT 0,
+    detached INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX annotations_project ON annotations(project_id);
+
+CREATE TABLE critiques (
+    id INTEGER PRIMARY KEY,
+    project_id INTEGER NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+    revision_id INTEGER REFERENCES revisions(id) ON DELETE SET NULL,
+    rubric TEXT NOT NULL,
+    total INTEGER NOT NULL,
+    max_total INTEGER NOT NULL,
+    source TEXT NOT NULL,                -- model | analysis
+    data TEXT NOT NULL,                  -- the whole critique JSON
+    created REAL NOT NULL
+);
+
+CREATE TABLE exemplars (                 -- imported COIG-Writer records
+    id INTEGER PRIMARY KEY,
+    source_id TEXT,                      -- the record's own id, when it has one
+    content_hash TEXT NOT NULL UNIQUE,
+    query_type TEXT NOT NULL DEFAULT '',
+    query TEXT NOT NULL,
+    thought TEXT NOT NULL DEFAULT '',
+    answer TEXT NOT NULL,
+    link TEXT NOT NULL DEFAULT '',
+    score TEXT NOT NULL DEFAULT '',
+    score_value REAL,                    -- the first number found in score, if any
+    imported REAL NOT NULL
+);
+CREATE UNIQUE INDEX exemplars_source ON exemplars(source_id) WHERE source_id IS NOT NULL;
+
+-- full text over jieba-segmented words (space separated), ranked with bm25()
+CREATE VIRTUAL TABLE search_index USING fts5(
+    doc_type UNINDEXED, doc_id UNINDEXED, title, body, extra, tokenize = 'unicode61'
+);
+"""
+
+
 def _v1(db: sqlite_utils.Database) -> None:
-    _run_script(
-        db,
-        """
-        CREATE TABLE projects (
-            id INTEGER PRIMARY KEY,
-            uid TEXT NOT NULL UNIQUE,            -- stable across machines (bundles)
-            title TEXT NOT NULL DEFAULT '',
-            query_type TEXT NOT NULL DEFAULT '',
-            query TEXT NOT NULL DEFAULT '',
-            thought TEXT NOT NULL DEFAULT '',    -- the current 构思 (Markdown)
-            answer TEXT NOT NULL DEFAULT '',     -- the current text
-            tags TEXT NOT NULL DEFAULT '[]',     -- JSON array
-            created REAL NOT NULL,
-            updated REAL NOT NULL,
-            trashed REAL,                        -- NULL unless in the trash
-            indexed REAL NOT NULL DEFAULT 0      -- when the search index last saw it
-        );
-        CREATE INDEX projects_updated ON projects(updated DESC);
-
-        CREATE TABLE generations (               -- what produced what: model, params, timings
-            id INTEGER PRIMARY KEY,
-            project_id INTEGER REFERENCES projects(id) ON DELETE SET NULL,
-            kind TEXT NOT NULL,                  -- outline | draft | critique | continue | rewrite | section
-            model TEXT NOT NULL DEFAULT '',
-            params TEXT NOT NULL DEFAULT '{}',
-            stats TEXT NOT NULL DEFAULT '{}',
-            created REAL NOT NULL
-        );
-
-        CREATE TABLE revisions (
-            id INTEGER PRIMARY KEY,
-            uid TEXT NOT NULL UNIQUE,
-            project_id INTEGER NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
-            field TEXT NOT NULL,                 -- query | thought | answer
-            text TEXT NOT NULL,
-            kind TEXT NOT NULL,                  -- autosave | snapshot | generation | restore | import | conflict
-            label TEXT NOT NULL DEFAULT '',
-            generation_id INTEGER REFERENCES generations(id) ON DELETE SET NULL,
-            created REAL NOT NULL
-        );
-        CREATE INDEX revisions_project ON revisions(project_id, field, created DESC);
-
-        CREATE TABLE annotations (
-            id INTEGER PRIMARY KEY,
-            uid TEXT NOT NULL UNIQUE,
-            project_id INTEGER NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
-            field TEXT NOT NULL,                 -- thought | answer
-            start INTEGER NOT NULL,
-            end INTEGER NOT NULL,
-            quote TEXT NOT NULL,
-            body TEXT NOT NULL,
-            author TEXT NOT NULL DEFAULT '',
-            created REAL NOT NULL,
-            resolved INTEGER NOT NULL DEFAULT 0,
-            detached INTEGER NOT NULL DEFAULT 0
-        );
-        CREATE INDEX annotations_project ON annotations(project_id);
-
-        CREATE TABLE critiques (
-            id INTEGER PRIMARY KEY,
-            project_id INTEGER NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
-            revision_id INTEGER REFERENCES revisions(id) ON DELETE SET NULL,
-            rubric TEXT NOT NULL,
-            total INTEGER NOT NULL,
-            max_total INTEGER NOT NULL,
-            source TEXT NOT NULL,                -- model | analysis
-            data TEXT NOT NULL,                  -- the whole critique JSON
-            created REAL NOT NULL
-        );
-
-        CREATE TABLE exemplars (                 -- imported COIG-Writer records
-            id INTEGER PRIMARY KEY,
-            source_id TEXT,                      -- the record's own id, when it has one
-            content_hash TEXT NOT NULL UNIQUE,
-            query_type TEXT NOT NULL DEFAULT '',
-            query TEXT NOT NULL,
-            thought TEXT NOT NULL DEFAULT '',
-            answer TEXT NOT NULL,
-            link TEXT NOT NULL DEFAULT '',
-            score TEXT NOT NULL DEFAULT '',
-            score_value REAL,                    -- the first number found in score, if any
-            imported REAL NOT NULL
-        );
-        CREATE UNIQUE INDEX exemplars_source ON exemplars(source_id) WHERE source_id IS NOT NULL;
-
-        -- full text over jieba-segmented words (space separated), ranked with bm25()
-        CREATE VIRTUAL TABLE search_index USING fts5(
-            doc_type UNINDEXED, doc_id UNINDEXED, title, body, extra, tokenize = 'unicode61'
-        );
-        """,
-    )
+    _run_script(db, _V1_SCHEMA)
 
 
 def _v2(db: sqlite_utils.Database) -> None:
