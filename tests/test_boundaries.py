@@ -45,3 +45,13 @@ def test_only_the_backend_names_llama_cpp():
         or "from llama_cpp" in p.read_text(encoding="utf-8")
     )
     assert naming == ["llm/llama_backend.py"]
+
+
+def test_test_files_have_unique_names():
+    """pytest imports test modules by basename (no packages here): two test_x.py in different
+    folders collide when the whole suite runs."""
+    from collections import Counter
+    from pathlib import Path
+
+    names = Counter(p.name for p in Path(__file__).parent.rglob("test_*.py"))
+    assert [n for n, c in names.items() if c > 1] == []
