@@ -122,7 +122,9 @@ def test_writing_through_the_server_and_a_server_that_dies_mid_draft(
             srv.kill()
         assert sig.args == ["draft", "error"]
         banner = w.banner.text()
-        assert "连接中断" in banner and "\n" not in banner.strip()
+        # killed mid-stream: the connection broke; killed between two parts of the draft (the
+        # tiny model writes a part in milliseconds): the next part's request was refused
+        assert ("连接中断" in banner or "连接被拒绝" in banner) and "\n" not in banner.strip()
         assert w.draft_tab.editor.toPlainText() == OLD and not w.draft_tab.editor.isReadOnly()
         assert w.library.projects.get(pid).answer == OLD
         # no silent fallback: the next request fails the same way, no local model starts
