@@ -93,3 +93,19 @@ def small_resources(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     (prompts / "critique.toml").write_text(tomli_w.dumps(critique), encoding="utf-8")
     monkeypatch.setenv("WRITER_APP_RESOURCES", str(root))
     return root
+
+
+@pytest.fixture(scope="session")
+def qwen3_model(model_dir: Path) -> Path:
+    """A tiny qwen3-architecture model carrying Qwen3's real chat template."""
+    from tiny_gguf import build_qwen3
+
+    return build_qwen3(model_dir / "qwen3-tiny.gguf")
+
+
+@pytest.fixture(scope="session")
+def thinking_model(model_dir: Path) -> Path:
+    """The same, but it always writes <think>: a model that thinks and never answers."""
+    from tiny_gguf import build_qwen3
+
+    return build_qwen3(model_dir / "qwen3-thinker.gguf", favour="<think>")

@@ -99,7 +99,8 @@ class Misbehaving:
     html200 (a web site for every path), slow (headers, one chunk, then silence),
     drop_first (closes the first ``self.drops`` connections, then ok), cut_short ([DONE] with no
     finish reason, as llama_cpp.server does when interrupted), no_json_schema (refuses
-    response_format), pings (keep-alive comments between events).
+    response_format), pings (keep-alive comments between events), thinks (a <think> block inline,
+    its tags cut across deltas), reasoning (the thinking as ``reasoning_content``).
 
     long: ``max_tokens`` deltas of two characters each, then stop (a client's own cost per token).
 
@@ -199,6 +200,13 @@ class Misbehaving:
                         return
                     elif mode == "pings":
                         w.write(b": ping\n\nevent: ping\ndata: \n\n" + sse(delta("第二句。", model)))
+                    elif mode == "thinks":  # a think block inline, its tags cut across deltas
+                        for piece in ("<thi", "nk>想一想", "，再想想</th", "ink>\n\n"):
+                            w.write(sse(delta(piece, model)))
+                    elif mode == "reasoning":  # llama-server's separate reasoning_content
+                        chunk = delta("", model)
+                        chunk["choices"][0]["delta"] = {"reasoning_content": "想一想"}
+                        w.write(sse(chunk))
                     w.write(sse(delta("结束。", model, "stop")))
                     if mode == "usage":
                         w.write(

@@ -17,6 +17,7 @@ class Reply:
     finish: FinishReason = FinishReason.STOP
     message: str = ""
     cancel_after: int = -1  # cancel the request's token after this many chunks (a user pressing Stop)
+    thinking: str = ""  # what a thinking model thinks before it answers (Chunk.thinking)
 
 
 @dataclass
@@ -43,6 +44,8 @@ class ScriptedEngine:
             reply = Reply(reply)
         finished = False
         try:
+            for i in range(0, len(reply.thinking), self.chunk_chars):
+                yield Chunk(thinking=reply.thinking[i : i + self.chunk_chars], tokens=1)
             text = reply.text
             for n, i in enumerate(range(0, len(text), self.chunk_chars)):
                 if reply.cancel_after == n and cancel is not None:

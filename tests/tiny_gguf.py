@@ -26,9 +26,24 @@ _HAN = (
 _WORDS = ["the", "a", "and", "to", "of", "in", "is", "it", "you", "that", "was", "for", "on", "are", "with"]
 
 
-def vocab(duplicate: bool = False) -> tuple[list[str], list[float], list[int]]:
+# Qwen3's special tokens: the turn markers are control tokens; <think> and </think> are plain
+# added tokens (shown as text), as in the real Qwen3 vocabulary
+QWEN3_TOKENS = {
+    "<|im_start|>": TokenType.CONTROL,
+    "<|im_end|>": TokenType.CONTROL,
+    "<think>": TokenType.USER_DEFINED,
+    "</think>": TokenType.USER_DEFINED,
+}
+
+
+def vocab(
+    duplicate: bool = False, special: dict[str, TokenType] | None = None
+) -> tuple[list[str], list[float], list[int]]:
     tokens = ["<unk>", "<s>", "</s>"]
     types = [TokenType.UNKNOWN, TokenType.CONTROL, TokenType.CONTROL]
+    for text, kind in (special or {}).items():
+        tokens.append(text)
+        types.append(kind)
     for b in range(256):
         tokens.append(f"<0x{b:02X}>")
         types.append(TokenType.BYTE)
@@ -65,11 +80,15 @@ def build_gguf(
     logit_scale: float = 4.0,
     duplicate_token: bool = False,
     claimed_block_count: int | None = None,
+    arch: str = "llama",
+    favour: str = "",
 ) -> Path:
+    """``arch``: "llama", or "qwen3" (per-head q/k norms, Qwen3's special tokens in the vocab).
+    ``favour``: a token the output layer makes far likelier than any other."""
     rng = np.random.default_rng(seed)
-    tokens, scores, types = vocab(duplicate_token)
+    tokens, scores, types = vocab(duplicate_token, QWEN3_TOKENS if arch == "qwen3" else None)
     n_vocab = len(tokens)
-    w = GGUFWriter(str(path), arch="llama")
+    w = GGUFWriter(str(path), arch=arch)
     w.add_name(name)
     w.add_context_length(context_length)
     w.add_embedding_length(n_embd)
@@ -96,12 +115,17 @@ def build_gguf(
         s = scale if scale is not None else 1.0 / np.sqrt(cols)
         return (rng.standard_normal((rows, cols)) * s).astype(np.float32)
 
-    w.add_tensor("token_embd.weight", mat(n_vocab, n_embd, 1.0))
-    w.add_tensor("output_norm.weight", np.ones(n_embd, dtype=np.float32))
+    embd = mat(n_vocab, n_embd, 1.0)
     out = mat(n_vocab, n_embd, logit_scale / np.sqrt(n_embd))
     out[2, :] = (
         0.0  # EOS logit 0: outside top-k, so free generation runs to max_tokens; grammars can still end
     )
+    if favour:  # every embedding carries a large constant in dimension 0, which only the
+        embd[:, 0] = 10.0  # favoured token's output row reads: its logit stays far ahead
+        out[:, 0] = 0.0
+        out[tokens.index(favour), 0] = 40.0
+    w.add_tensor("token_embd.weight", embd)
+    w.add_tensor("output_norm.weight", np.ones(n_embd, dtype=np.float32))
     w.add_tensor("output.weight", out)
     for i in range(n_layer):
         w.add_tensor(f"blk.{i}.attn_norm.weight", np.ones(n_embd, dtype=np.float32))
@@ -109,6 +133,9 @@ def build_gguf(
         w.add_tensor(f"blk.{i}.attn_k.weight", mat(n_embd, n_embd))
         w.add_tensor(f"blk.{i}.attn_v.weight", mat(n_embd, n_embd))
         w.add_tensor(f"blk.{i}.attn_output.weight", mat(n_embd, n_embd))
+        if arch == "qwen3":  # RMS norms over each head's queries and keys
+            w.add_tensor(f"blk.{i}.attn_q_norm.weight", np.ones(n_embd // n_head, dtype=np.float32))
+            w.add_tensor(f"blk.{i}.attn_k_norm.weight", np.ones(n_embd // n_head, dtype=np.float32))
         w.add_tensor(f"blk.{i}.ffn_norm.weight", np.ones(n_embd, dtype=np.float32))
         w.add_tensor(f"blk.{i}.ffn_gate.weight", mat(n_ff, n_embd))
         w.add_tensor(f"blk.{i}.ffn_up.weight", mat(n_ff, n_embd))
@@ -123,6 +150,15 @@ def build_gguf(
 def build_tiny(path: Path) -> Path:
     """~300 KB, loads in milliseconds, generates thousands of tokens per second."""
     return build_gguf(path)
+
+
+QWEN3_TEMPLATE = (Path(__file__).parent / "qwen3_chat_template.jinja").read_text(encoding="utf-8")
+
+
+def build_qwen3(path: Path, *, favour: str = "") -> Path:
+    """A tiny ``qwen3``-architecture model with Qwen3's special tokens and its real chat
+    template (tests/qwen3_chat_template.jinja, from the Qwen3 release, Apache-2.0)."""
+    return build_gguf(path, arch="qwen3", name="qwen3-tiny", chat_template=QWEN3_TEMPLATE, favour=favour)
 
 
 def build_slow(path: Path) -> Path:

@@ -80,6 +80,9 @@ class Settings:
     author: str = ""
     language: str = "auto"  # auto (the system locale: English if it is English, else Chinese) | zh | en
     data_dir: str = ""  # empty: the default data folder; takes effect at the next start
+    # 先想后写: a thinking model (Qwen3) thinks before it writes the 构思, and the window shows
+    # that thinking in its own panel; off, every step answers at once
+    think_first: bool = False
 
 
 @dataclass(frozen=True)

@@ -399,7 +399,8 @@ class Workbench:
         exemplar: Exemplar | None = None,
         on_event: Callable[[OutlineEvent], None] | None = None,
     ) -> Thought:
-        """The 构思; ``on_event`` sees each section's text as it arrives (OutlineEvent)."""
+        """The 构思; ``on_event`` sees each section's text as it arrives (OutlineEvent), and
+        with 先想后写 on (``Settings.think_first``) a thinking model's thinking before it."""
         from writer_app.writing.outline import generate_outline
 
         return generate_outline(
@@ -407,7 +408,7 @@ class Workbench:
             self.prompts("outline"),
             query,
             genre,
-            self.models.params(),
+            self.models.params(thinking=self.settings.think_first),
             rules=self.guard_rules(),
             target_chars=target_chars,
             exemplar=exemplar,

@@ -67,3 +67,29 @@ def test_a_failed_outline_leaves_the_thought_as_it_was(make_window, qtbot, tiny_
     assert w.thought_tab.sections["intent"].toPlainText() == "我自己的立意"
     assert not w.thought_tab.sections["intent"].isReadOnly()
     assert "构思" in w.banner.text()
+
+
+def test_think_first_shows_the_thinking_beside_the_thought_and_not_in_it(make_window, qtbot, tiny_model):
+    import dataclasses
+
+    from scripted_engine import Reply
+
+    w = make_window(dataclasses.replace(model_settings(tiny_model), think_first=True))
+    thinking = "先审题：话题是坚持，要有方法。再想材料：屠呦呦。"
+    engine = SlowScripted([Reply(ANSWERS[0], thinking=thinking), *ANSWERS[1:]], chunk_chars=3)
+    w.wb.models.attach(engine, "scripted")
+    w.prompt_tab.query.setPlainText(QUERY)
+    with qtbot.waitSignal(w.generation_finished, timeout=60_000) as sig:
+        w.generate_thought()
+    assert sig.args == ["outline", "stop"], w.banner.text()
+    tab = w.thought_tab
+    assert tab.thinking_box.isVisible() and tab.thinking.toPlainText() == thinking
+    assert "先审题" not in tab.markdown() and tab.markdown().count("## ") == 6
+    asked = [params.thinking for _messages, params in engine.requests]
+    assert asked[0] and not any(asked[1:])  # it thinks once, before the first section
+    w.prompt_tab.query.setPlainText(QUERY + "（再来一次）")
+    w.wb.settings.think_first = False
+    engine.replies.extend(ANSWERS)
+    with qtbot.waitSignal(w.generation_finished, timeout=60_000):
+        w.generate_thought()
+    assert not tab.thinking_box.isVisible()  # a new 构思 without thinking: the panel goes

@@ -61,7 +61,8 @@ def test_streams_whole_characters_and_ends_with_one_final_chunk(server):
     "".join(c.text for c in text).encode("utf-8")  # no lone surrogates
     final = chunks[-1]
     assert final.finish_reason in (FinishReason.LENGTH, FinishReason.STOP)
-    assert final.stats.completion_tokens == len(text) and final.stats.ttft_s > 0
+    # every token is accounted for (a piece that may start a <think> tag rides with the next)
+    assert final.stats.completion_tokens == sum(c.tokens for c in text) and final.stats.ttft_s > 0
 
 
 def test_cancel_mid_stream_closes_it_and_the_server_serves_the_next_request(server):
@@ -550,3 +551,15 @@ def test_an_html_page_for_a_stream_is_named_not_called_a_broken_connection():
     with Misbehaving("html200") as stub:
         c = collect(engine_for(stub.url).stream(HELLO))
     assert c.finish_reason is FinishReason.ERROR and "网页" in c.message and c.message != BROKEN
+
+
+@pytest.mark.parametrize("mode", ["thinks", "reasoning"])
+def test_a_servers_thinking_is_kept_out_of_the_text(mode):
+    with Misbehaving(mode) as stub:
+        chunks = list(engine_for(stub.url).stream(HELLO))
+        body = stub.requests[-1]
+    text = "".join(c.text for c in chunks)
+    thought = "".join(c.thinking for c in chunks)
+    assert text == "第一句。结束。" and chunks[-1].finish_reason is FinishReason.STOP
+    assert thought.startswith("想一想") and "think>" not in text
+    assert body["chat_template_kwargs"] == {"enable_thinking": False}  # asked not to think

@@ -178,6 +178,8 @@ class GenerationController(QObject):
         for ev in events:
             if ev.kind == "section":
                 self.w.thought_tab.show_streamed(ev.key, ev.text)
+            elif ev.kind == "thinking":
+                self.w.thought_tab.show_thinking(ev.text)
             elif ev.kind == "notice":
                 self.w.statusBar().showMessage(ev.text, 6000)
 

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
     QRadioButton,
     QScrollArea,
     QSpinBox,
+    QSplitter,
     QStackedWidget,
     QTextBrowser,
     QVBoxLayout,
@@ -373,9 +374,24 @@ class ThoughtTab(QWidget):
         self.stack = QStackedWidget()
         self.stack.addWidget(scroll)
         self.stack.addWidget(self.raw)
+        # 先想后写: what a thinking model thought before the 构思; read-only, folds away, and is
+        # never part of the plan (which stays the editable 构思 beside it)
+        self.thinking_box = QGroupBox(self.tr("模型的思考过程"))
+        self.thinking_box.setCheckable(True)
+        self.thinking_box.setChecked(True)
+        self.thinking = _named(QPlainTextEdit(), self.tr("模型的思考过程"))
+        self.thinking.setReadOnly(True)
+        QVBoxLayout(self.thinking_box).addWidget(self.thinking)
+        self.thinking_box.toggled.connect(self.thinking.setVisible)
+        self.thinking_box.setVisible(False)
+        body = QSplitter()
+        body.addWidget(self.stack)
+        body.addWidget(self.thinking_box)
+        body.setStretchFactor(0, 3)
+        body.setStretchFactor(1, 2)
         lay = QVBoxLayout(self)
         lay.addLayout(top)
-        lay.addWidget(self.stack, 1)
+        lay.addWidget(body, 1)
 
         self._syncing = False
         self._streaming: tuple[str, ...] = ()
@@ -386,12 +402,26 @@ class ThoughtTab(QWidget):
     def markdown(self) -> str:
         return self.raw.toPlainText()
 
+    def show_thinking(self, text: str) -> None:
+        """The model's thinking so far (先想后写): the panel opens beside the 构思."""
+        self.thinking_box.setVisible(True)
+        old = self.thinking.toPlainText()
+        if text.startswith(old):
+            cursor = self.thinking.textCursor()
+            cursor.movePosition(cursor.MoveOperation.End)
+            cursor.insertText(text[len(old) :])
+        else:
+            self.thinking.setPlainText(text)
+
     # -- a 构思 streaming in ------------------------------------------------------------------------
     def begin_stream(self, keys: tuple[str, ...] | None = None) -> None:
         """The model is writing ``keys`` (every section when None): their boxes empty and wait,
         read-only, for :meth:`show_streamed`; the Markdown is untouched until the result."""
         self._streaming = keys or tuple(self.sections)
         self.stack.setCurrentIndex(0)
+        if keys is None:  # a new 构思: the last one's thinking goes
+            self.thinking.clear()
+            self.thinking_box.setVisible(False)
         for key in self._streaming:
             edit = self.sections[key]
             edit.blockSignals(True)

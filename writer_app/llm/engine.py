@@ -63,6 +63,9 @@ class GenerationParams:
     loop_min_repeats: int = 4
     # Continue the last assistant message instead of starting a new one (drafting from a cursor).
     continue_last: bool = False
+    # Let a hybrid thinking model (Qwen3) think first: the chat template's enable_thinking. Off by
+    # default; whatever is thought reaches the caller only as Chunk.thinking, never as text.
+    thinking: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -74,6 +77,7 @@ class GenerationStats:
     prompt_tokens_cached: int = 0  # reused from the previous request (prefix reuse)
     prompt_tokens_evaluated: int = 0  # actually processed this time
     completion_tokens: int = 0
+    thinking_tokens: int = 0  # of completion_tokens, those inside <think>…</think>
     load_s: float = 0.0  # model load time paid by this request (0 when already loaded)
     ttft_s: float = 0.0  # request start → first text
     prompt_s: float = 0.0  # prompt processing time
@@ -106,6 +110,7 @@ class Chunk:
 
     text: str = ""
     tokens: int = 0
+    thinking: str = ""  # what a thinking model thought (never part of ``text``)
     finish_reason: FinishReason | None = None
     stats: GenerationStats | None = None
     message: str = ""  # the one-line reason for ERROR or LOOP

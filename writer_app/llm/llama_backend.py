@@ -19,6 +19,7 @@ from typing import Any, cast
 from writer_app.llm.engine import FinishReason, GenerationParams, GenerationStats, with_string_limits
 from writer_app.llm.loopguard import LoopGuard
 from writer_app.llm.protocol import DoneEvent, GenerationEvent, TextEvent
+from writer_app.llm.thinking import ONLY_THOUGHT, ThinkSplitter
 
 _LOG_LINES: deque[str] = deque(maxlen=30)
 _LOG_CALLBACK: Any = None  # keep the ctypes callback alive
@@ -205,6 +206,43 @@ class PromptTooLong(Exception):
         self.n_ctx = n_ctx
 
 
+class _TextOut:
+    """One request's decoded text on its way out: whole UTF-8 characters only (an incomplete
+    sequence decodes to "" until its last byte arrives), a thinking model's <think> blocks taken
+    out, and a tail that may still become a stop string held back."""
+
+    def __init__(self, stops: list[str]) -> None:
+        self.decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+        self.think = ThinkSplitter()
+        self.stops = stops
+        self.pending = ""
+
+    def add(self, piece: bytes) -> tuple[str, str, bool]:
+        """(text to send now, thought, whether a stop string ended the answer)."""
+        text = self.decoder.decode(piece)
+        if not text:
+            return "", "", False
+        shown, thought = self.think.feed(text)
+        if not shown:
+            return "", thought, False
+        self.pending += shown
+        out, self.pending, hit = split_at_stop(self.pending, self.stops)
+        return out, thought, hit
+
+    def rest(self) -> tuple[str, str]:
+        """What is still held back when the answer ends: (text, thought)."""
+        shown, thought = self.think.finish()
+        rest, self.pending = self.pending + shown, ""
+        return rest, thought
+
+
+def _text_event(text: str, thought: str, tokens: int) -> TextEvent:
+    event = TextEvent(op="text", text=text, tokens=tokens)
+    if thought:
+        event["thinking"] = thought
+    return event
+
+
 class LlamaBackend:
     """Owns one ``llama_cpp.Llama``. Not thread-safe: the worker calls it from one thread."""
 
@@ -277,9 +315,11 @@ class LlamaBackend:
         return self._piece_buf.raw[:n] if n > 0 else b""
 
     def tokenize_prompt(
-        self, prompt: list[dict[str, str]] | str, continue_last: bool
+        self, prompt: list[dict[str, str]] | str, continue_last: bool, thinking: bool = False
     ) -> tuple[list[int], list[str]]:
-        """Chat messages → tokens with the model's own template (or the fallback); str → raw."""
+        """Chat messages → tokens with the model's own template (or the fallback); str → raw.
+        ``thinking`` is the template's ``enable_thinking`` (Qwen3's switch; other templates
+        ignore it): off, a hybrid model answers at once."""
         if isinstance(prompt, str):
             return self.llm.tokenize(prompt.encode("utf-8"), add_bos=True, special=False), []
         messages = list(prompt)
@@ -288,7 +328,7 @@ class LlamaBackend:
             tail = messages.pop()["content"]
         if self._formatter is None:
             raise RuntimeError("模型没有对话模板 (the model has no chat template)")
-        result = self._formatter(messages=cast(Any, messages))
+        result = self._formatter(messages=cast(Any, messages), enable_thinking=thinking)
         text = result.prompt + tail
         stops = result.stop if isinstance(result.stop, list) else ([result.stop] if result.stop else [])
         tokens = self.llm.tokenize(text.encode("utf-8"), add_bos=not result.added_special, special=True)
@@ -316,7 +356,7 @@ class LlamaBackend:
     ) -> tuple[list[int], list[str], int, Any]:
         """One request's tokens, stop strings, token bound and grammar; the seed and the sampler
         chain are set on the model, and the prompt's cached share is counted in ``stats``."""
-        tokens, template_stops = self.tokenize_prompt(prompt, params.continue_last)
+        tokens, template_stops = self.tokenize_prompt(prompt, params.continue_last, params.thinking)
         stats.prompt_tokens = len(tokens)
         if len(tokens) >= self.n_ctx:
             raise PromptTooLong(len(tokens), self.n_ctx)
@@ -334,6 +374,15 @@ class LlamaBackend:
             self.llm.__dict__.pop("_init_sampler", None)
         return tokens, stops, max_tokens, grammar
 
+    def _close_stats(
+        self, stats: GenerationStats, reason: FinishReason, t_start: float, t_first: float, t_last: float
+    ) -> None:
+        if reason is FinishReason.CANCELLED and stats.completion_tokens == 0:
+            # aborted inside prompt processing: only finished batches stay cached
+            stats.prompt_tokens_evaluated = max(0, self.llm.n_tokens - stats.prompt_tokens_cached)
+        stats.gen_s = (t_last - t_first) if stats.completion_tokens > 1 else 0.0
+        stats.total_s = time.perf_counter() - t_start
+
     def generate(
         self,
         prompt: list[dict[str, str]] | str,
@@ -344,10 +393,9 @@ class LlamaBackend:
         stats = GenerationStats()
         tokens, stops, max_tokens, grammar = self._prepare(prompt, params, stats)
         guard = LoopGuard(min_repeats=params.loop_min_repeats) if params.loop_guard else None
-        decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+        text_out = _TextOut(stops)
         vocab_is_eog = self._llama_cpp.llama_vocab_is_eog
 
-        pending = ""  # decoded text held back while it might be the start of a stop string
         unsent = 0  # tokens whose text has not been sent yet
         reason = FinishReason.LENGTH
         message = ""
@@ -371,20 +419,19 @@ class LlamaBackend:
                         break
                     stats.completion_tokens += 1
                     unsent += 1
-                    # an incomplete UTF-8 sequence decodes to "" until its last byte arrives
-                    text = decoder.decode(self._piece(token))
-                    if text:
-                        pending += text
-                        out, pending, hit = split_at_stop(pending, stops)
-                        if hit:
-                            reason = FinishReason.STOP
-                        if out:
-                            yield TextEvent(op="text", text=out, tokens=unsent)
-                            unsent = 0
-                            if guard is not None and guard.feed(out):
-                                reason = FinishReason.LOOP
-                                message = f"检测到重复循环 (repetition loop): {guard.unit!r}"
-                                break
+                    thinking = text_out.think.inside
+                    out, thought, hit = text_out.add(self._piece(token))
+                    if thinking or thought or text_out.think.inside:
+                        stats.thinking_tokens += 1
+                    if hit:
+                        reason = FinishReason.STOP
+                    if out or thought:
+                        yield _text_event(out, thought, unsent)
+                        unsent = 0
+                        if out and guard is not None and guard.feed(out):
+                            reason = FinishReason.LOOP
+                            message = f"检测到重复循环 (repetition loop): {guard.unit!r}"
+                            break
                     if reason is FinishReason.STOP:
                         break
                     if stats.completion_tokens >= max_tokens:
@@ -405,13 +452,13 @@ class LlamaBackend:
             gen.close()
             self._set_abort(False)
             self._abort_flag = lambda: False
-        if pending and reason is not FinishReason.STOP:
-            yield TextEvent(op="text", text=pending, tokens=unsent)
-        if reason is FinishReason.CANCELLED and stats.completion_tokens == 0:
-            # aborted inside prompt processing: only finished batches stay cached
-            stats.prompt_tokens_evaluated = max(0, self.llm.n_tokens - stats.prompt_tokens_cached)
-        stats.gen_s = (t_last - t_first) if stats.completion_tokens > 1 else 0.0
-        stats.total_s = time.perf_counter() - t_start
+        rest, thought = text_out.rest()
+        rest = rest if reason is not FinishReason.STOP else ""  # a stop string's start, dropped
+        if rest or thought:
+            yield _text_event(rest, thought, unsent)
+        if text_out.think.only_thought and reason in (FinishReason.STOP, FinishReason.LENGTH):
+            reason, message = FinishReason.ERROR, ONLY_THOUGHT  # nothing for the editor
+        self._close_stats(stats, reason, t_start, t_first, t_last)
         yield DoneEvent(op="done", reason=reason.value, stats=stats.to_dict(), message=message)
 
 

@@ -50,6 +50,7 @@ class TextEvent(TypedDict):
     op: Literal["text"]
     text: str
     tokens: int
+    thinking: NotRequired[str]  # what a thinking model thought in these tokens (not text)
     id: NotRequired[int]
 
 

@@ -48,6 +48,7 @@ from writer_app.llm.engine import (
     collect,
 )
 from writer_app.llm.loopguard import LoopGuard
+from writer_app.llm.thinking import ONLY_THOUGHT, ThinkSplitter
 from writer_app.resources import ResourceError, Resources
 
 # The ways to ask for JSON, strongest first. "prompt": the schema goes into the system message.
@@ -465,11 +466,36 @@ class _Answer:
         self.usage: dict[str, Any] = {}
         self.timings: dict[str, Any] = {}
         self.n_text = self.n_chars = 0
+        self.counted = 0  # of n_text, the pieces already given out in chunks
         self.first = self.last = 0.0
         self.held = ""  # a lone high surrogate waiting for its pair
+        self.think = ThinkSplitter()  # a thinking model's <think> blocks, taken out of the text
+        self.thought = ""  # thought since the caller last took it (Chunk.thinking)
         self.model_checked = False
         self.max_pieces = int(params.max_tokens * TOKEN_SLACK) + 8
         self.max_chars = params.max_tokens * MAX_CHARS_PER_TOKEN + 1024
+
+    def shown(self, raw: Any, reasoning: Any = None) -> str:
+        """The answer's text in one piece from the server, with any thinking taken out: inline
+        ``<think>`` blocks, or a server's separate ``reasoning_content``."""
+        if isinstance(reasoning, str) and reasoning:
+            self.thought += reasoning
+        text = self.text(raw) if isinstance(raw, str) and raw else ""
+        if not text:
+            return ""
+        shown, thought = self.think.feed(text)
+        self.thought += thought
+        return shown
+
+    def take_thought(self) -> str:
+        thought, self.thought = self.thought, ""
+        return thought
+
+    def take_pieces(self) -> int:
+        """Pieces received since the last call: what the chunk yielded now stands for (a piece
+        that may start a <think> tag waits for the next, so a chunk can hold two)."""
+        pieces, self.counted = self.n_text - self.counted, self.n_text
+        return pieces
 
     def text(self, raw: str) -> str:
         """``raw`` as whole characters: a surrogate pair split across chunks is joined."""
@@ -503,8 +529,9 @@ class _Answer:
         if not isinstance(choices, list) or not choices or not isinstance(choices[0], dict):
             return "", _malformed("not an OpenAI answer")
         msg = choices[0].get("message") or {}
-        text = msg.get("content") if self.chat and isinstance(msg, dict) else choices[0].get("text")
-        text = self.text(text) if isinstance(text, str) and text else ""
+        chat_msg = msg if self.chat and isinstance(msg, dict) else {}
+        raw = chat_msg.get("content") if self.chat else choices[0].get("text")
+        text = self.shown(raw, chat_msg.get("reasoning_content"))
         self.usage = obj.get("usage") if isinstance(obj.get("usage"), dict) else {}
         fr = choices[0].get("finish_reason")
         return text, (FinishReason.LENGTH if fr == "length" else FinishReason.STOP, "")
@@ -544,12 +571,10 @@ class _Answer:
         if not choices or not isinstance(choices[0], dict):
             return "", None
         choice = choices[0]
-        if self.chat:
-            delta = choice.get("delta")
-            raw = delta.get("content") if isinstance(delta, dict) else None
-        else:
-            raw = choice.get("text")
-        text = self.text(raw) if isinstance(raw, str) and raw else ""
+        delta = choice.get("delta") if self.chat else None
+        delta = delta if isinstance(delta, dict) else {}
+        raw = delta.get("content") if self.chat else choice.get("text")
+        text = self.shown(raw, delta.get("reasoning_content"))
         fr = choice.get("finish_reason")
         if fr:
             self.finish = FinishReason.LENGTH if fr == "length" else FinishReason.STOP
@@ -851,6 +876,8 @@ class RemoteEngine:
             )
         if params.seed >= 0:
             body["seed"] = params.seed
+        if isinstance(messages, list):  # Qwen3's switch; llama-server and vLLM pass it to the template
+            body["chat_template_kwargs"] = {"enable_thinking": params.thinking}
         if params.stop:
             body["stop"] = params.stop[:4]
         instruction = ""
@@ -965,8 +992,10 @@ class RemoteEngine:
                 try:
                     if "text/event-stream" not in opened.ctype.lower():
                         text, end = answer.whole(self._read_json(opened, "服务器"))
-                        if text:
-                            yield Chunk(text=text, tokens=1)
+                        if text or answer.thought:
+                            yield Chunk(
+                                text=text, tokens=answer.take_pieces(), thinking=answer.take_thought()
+                            )
                     else:
                         for name, data in sse_events(opened.resp, self.config.timeout_s):
                             if cancel.cancelled:
@@ -975,8 +1004,11 @@ class RemoteEngine:
                                 end = _malformed(data)
                                 break
                             text, end = answer.event(name, data)
+                            if text or answer.thought:
+                                yield Chunk(
+                                    text=text, tokens=answer.take_pieces(), thinking=answer.take_thought()
+                                )
                             if text:
-                                yield Chunk(text=text, tokens=1)
                                 end = end or answer.bound(text)
                             if end is not None:
                                 break
@@ -1003,6 +1035,11 @@ class RemoteEngine:
         finally:
             opened.close()
         reason, message = end or (FinishReason.CANCELLED, "")
+        rest, thought = answer.think.finish()
+        if rest or thought:
+            yield Chunk(text=rest, tokens=answer.take_pieces(), thinking=thought)
+        if answer.think.only_thought and reason in (FinishReason.STOP, FinishReason.LENGTH):
+            reason, message = FinishReason.ERROR, ONLY_THOUGHT  # nothing for the editor
         yield Chunk(finish_reason=reason, stats=answer.stats(t0), message=message)
 
     def close(self) -> None:

@@ -439,7 +439,7 @@ class LocalEngine:
                 if op == "text":
                     if msg["text"] and not first_text_at:
                         first_text_at = time.perf_counter()
-                    yield Chunk(text=msg["text"], tokens=msg["tokens"])
+                    yield Chunk(text=msg["text"], tokens=msg["tokens"], thinking=msg.get("thinking", ""))
                 elif op in ("done", "error"):
                     done = True
                     yield _last_chunk(msg, t0, load_s, first_text_at)

@@ -92,13 +92,15 @@ class OutlineKind(StrEnum):
 
     SECTION = "section"  # a section's text so far: ``key``, ``text``
     NOTICE = "notice"  # a one-line note: items dropped, a section asked again, the genre's structure
+    THINKING = "thinking"  # what a thinking model thought before the 构思 so far (``text``)
     DONE = "done"  # the last event, carrying the Thought
 
 
 @dataclass
 class OutlineEvent:
     """``section`` (a section's text so far: ``key``, ``text``), ``notice`` (a one-line note:
-    items dropped, a section asked again, the genre's structure used) and one final ``done``."""
+    items dropped, a section asked again, the genre's structure used), ``thinking`` (先想后写:
+    the model's thinking so far, never part of the 构思) and one final ``done``."""
 
     kind: OutlineKind
     key: str = ""
@@ -423,6 +425,7 @@ def _stream_answer(
     """Stream one section's answer: ``section`` events as it grows, then the answer's text."""
     raw = ""
     shown = ""
+    thinking = ""
     reason, message = FinishReason.ERROR, "stream ended without a result"
     with opened(engine.stream(messages, params, cancel)) as chunks:
         for chunk in chunks:
@@ -430,6 +433,9 @@ def _stream_answer(
                 assert chunk.finish_reason is not None
                 reason, message = chunk.finish_reason, chunk.message
                 break
+            if chunk.thinking:
+                thinking += chunk.thinking
+                yield OutlineEvent(OutlineKind.THINKING, key, thinking)
             raw += chunk.text
             text = parse_answer(key, raw, unit, hints)
             if text and text != shown:
@@ -520,8 +526,13 @@ def stream_outline(
     thought = Thought()
     reasks = int(prompts.limit("reasks", 2))
     for key, _title in SECTIONS:
-        question = questions[key] if len(conv) > 1 else f"{task}\n\n{questions[key]}"
-        p = replace(params, max_tokens=int(tokens.get(key, 150)))
+        first = len(conv) == 1
+        question = f"{task}\n\n{questions[key]}" if first else questions[key]
+        # 先想后写: a thinking model thinks once, over the whole task, before its first section
+        plain = replace(params, max_tokens=int(tokens.get(key, 150)), thinking=False)
+        think = params.thinking and first
+        extra = int(prompts.limit("thinking_tokens", 1024)) if think else 0
+        p = replace(plain, max_tokens=plain.max_tokens + extra, thinking=think)
         body = yield from _ask(engine, conv, question, p, cancel, key, genre.unit, hints)
         text, dropped, problem = mend_section(key, body, q, rules, all_questions, hints)
         if problem and reasks > 0:
@@ -531,7 +542,7 @@ def stream_outline(
             )
             why = prompts.render(problem)
             again = yield from _ask(
-                engine, conv, prompts.render("reask", problem=why), p, cancel, key, genre.unit, hints
+                engine, conv, prompts.render("reask", problem=why), plain, cancel, key, genre.unit, hints
             )
             text2, dropped2, problem2 = mend_section(key, again, q, rules, all_questions, hints)
             if not problem2 or len(text2) > len(text):
