@@ -1,4 +1,5 @@
-"""A small HTTP file server on 127.0.0.1 with Range support and a switch to drop connections."""
+"""A small HTTP file server on 127.0.0.1 with Range support, switches to drop connections, and
+Hugging Face's published checksum headers on HEAD."""
 
 from __future__ import annotations
 
@@ -10,12 +11,26 @@ class FileServer:
     def __init__(self, files: dict[str, bytes]) -> None:
         self.files = files
         self.cut_after: int | None = None  # next response stops after this many body bytes
+        self.cuts: list[int] = []  # then each next response stops after this many, in turn
+        self.published: dict[str, tuple[str, int]] = {}  # path → (X-Linked-Etag, X-Linked-Size)
         self.requests: list[tuple[str, str | None]] = []
         server = self
 
         class Handler(BaseHTTPRequestHandler):
             def log_message(self, *_args: object) -> None:
                 pass
+
+            def do_HEAD(self) -> None:  # noqa: N802 - as the hub's resolve answers, before its redirect
+                linked = server.published.get(self.path)
+                if linked is None:
+                    self.send_error(404, "Not Found")
+                    return
+                self.send_response(302)
+                self.send_header("Location", self.path + "?cdn=1")
+                self.send_header("X-Linked-Etag", f'"{linked[0]}"')
+                self.send_header("X-Linked-Size", str(linked[1]))
+                self.send_header("Content-Length", "0")
+                self.end_headers()
 
             def do_GET(self) -> None:  # noqa: N802
                 rng = self.headers.get("Range")
@@ -40,6 +55,8 @@ class FileServer:
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
                 cut, server.cut_after = server.cut_after, None
+                if cut is None and server.cuts:
+                    cut = server.cuts.pop(0)
                 if cut is not None:
                     self.wfile.write(body[:cut])
                     self.wfile.flush()

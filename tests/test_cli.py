@@ -60,7 +60,20 @@ def test_console_script_is_the_same_entry_point():
 def test_models_list_json_shows_the_catalog():
     proc = run("models", "list", "--json")
     rows = json.loads(proc.stdout)
-    assert {"demo", "qwen2.5-1.5b", "qwen2.5-3b", "qwen2.5-7b"} <= {r["name"] for r in rows}
+    assert {"demo", "qwen3-1.7b", "qwen3-4b", "qwen3-8b", "qwen2.5-1.5b", "qwen2.5-7b"} <= {
+        r["name"] for r in rows
+    }
+    qwen3 = [r for r in rows if r["name"].startswith("qwen3")]
+    assert all(r["thinking"] and r["license"] == "Apache-2.0" and r["speed_chars_s"] > 0 for r in qwen3)
+    assert sum(r["best_for_machine"] for r in rows) <= 1
+
+
+def test_models_list_shows_speed_licence_and_the_best_for_this_machine():
+    proc = run("models", "list")
+    assert proc.returncode == 0, proc.stderr
+    out = proc.stdout
+    assert "本机 (this machine)" in out and "字/秒" in out and "许可 (licence)" in out
+    assert "仅限非商业研究用途" in out  # Qwen2.5-3B's licence, marked
 
 
 def test_models_add_then_info_by_name(tiny_model):
@@ -192,7 +205,10 @@ def _catalog_root(tmp_path: Path, base_url: str, sha256: str) -> Path:
 [[model]]
 name = "local"
 title = "Local test model"
-files = [{{ name = "local.gguf", size = 0, sha256 = "{sha256}" }}]
+description = "a teacher's LAN mirror"
+license = "Apache-2.0"
+ram_gb = 1.0
+files = [{{ name = "local.gguf", size = 0, approx_gb = 0.001, sha256 = "{sha256}" }}]
   [[model.sources]]
   label = "lan"
   kind = "url"

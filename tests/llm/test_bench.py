@@ -13,6 +13,8 @@ KEYS = {
     "ttft_warm_s",
     "cancel_ms",
     "load_s",
+    "speed_estimate_tps",
+    "speed_estimate_ratio",
 }
 
 

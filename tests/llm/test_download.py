@@ -43,8 +43,8 @@ def test_download_verifies_and_renames_atomically(server, tmp_path):
 def test_interrupted_transfer_resumes_with_a_range_request(server, tmp_path):
     dest = tmp_path / "m.gguf"
     server.cut_after = 300_000
-    with pytest.raises(DownloadError, match="续传"):
-        download_url(server.base_url + "/m.gguf", dest, size=len(DATA), sha256=SHA)
+    with pytest.raises(DownloadError, match="续传"):  # no retries: the user runs it again
+        download_url(server.base_url + "/m.gguf", dest, size=len(DATA), sha256=SHA, retries=0)
     part = tmp_path / "m.gguf.part"
     assert not dest.exists() and 0 < part.stat().st_size <= 300_000
     kept = part.stat().st_size
@@ -251,3 +251,49 @@ def test_pip_index_url_follows_env_then_config_then_pypi(tmp_path):
     assert download.pip_index_url({"PIP_INDEX_URL": "http://x/simple"}, [conf]) == "http://x/simple"
     assert download.pip_index_url({}, [conf]) == "https://pypi.tuna.tsinghua.edu.cn/simple"
     assert download.pip_index_url({}, [tmp_path / "missing.conf"]) == "https://pypi.org/simple"
+
+
+def test_a_file_cut_five_times_arrives_whole_in_one_run_with_the_published_sha256(tmp_path):
+    """200 MB over a server that drops the connection five times mid-file, and a sha256 that
+    only the host publishes (as Hugging Face does), checked at the end."""
+    big = hashlib.sha256(b"seed").digest() * (200 * (1 << 20) // 32)
+    with FileServer({"/big.gguf": big}) as srv:
+        srv.cuts = [23_000_000, 41_000_000, 5_000_000, 60_000_000, 17_000_000]
+        srv.published["/big.gguf"] = (hashlib.sha256(big).hexdigest(), len(big))
+        waits: list[float] = []
+        dest = tmp_path / "big.gguf"
+        download_url(srv.base_url + "/big.gguf", dest, sleep=waits.append)
+        ranges = [r for path, r in srv.requests if path == "/big.gguf"]
+    assert dest.stat().st_size == len(big) and not (tmp_path / "big.gguf.part").exists()
+    assert len(ranges) == 6 and ranges[0] is None and all(r.startswith("bytes=") for r in ranges[1:])
+    assert len(waits) == 5 and waits == sorted(waits)  # backing off
+
+
+def test_a_published_sha256_that_does_not_match_discards_the_file(tmp_path):
+    with FileServer({"/m.gguf": DATA}) as srv:
+        srv.published["/m.gguf"] = ("0" * 64, len(DATA))
+        with pytest.raises(DownloadError, match="sha256"):
+            download_url(srv.base_url + "/m.gguf", tmp_path / "m.gguf")
+    assert not (tmp_path / "m.gguf").exists() and not (tmp_path / "m.gguf.part").exists()
+
+
+def test_retries_run_out_with_the_resume_line(tmp_path):
+    with FileServer({"/m.gguf": DATA}) as srv:
+        srv.cuts = [100_000] * 4
+        with pytest.raises(DownloadError, match="续传"):
+            download_url(srv.base_url + "/m.gguf", tmp_path / "m.gguf", retries=2, sleep=lambda _s: None)
+        assert 0 < (tmp_path / "m.gguf.part").stat().st_size < len(DATA)
+
+
+@pytest.mark.parametrize(
+    ("url", "endpoint", "expected"),
+    [
+        ("https://huggingface.co/Qwen/Qwen3-4B-GGUF/resolve/main/x.gguf", "https://hf-mirror.com/",
+         "https://hf-mirror.com/Qwen/Qwen3-4B-GGUF/resolve/main/x.gguf"),
+        ("https://huggingface.co/a/b", "", "https://huggingface.co/a/b"),
+        ("https://huggingface.co/a/b", "http://insecure.example", "https://huggingface.co/a/b"),
+        ("https://modelscope.cn/models/a/b", "https://hf-mirror.com", "https://modelscope.cn/models/a/b"),
+    ],
+)  # fmt: skip
+def test_hugging_face_urls_go_through_the_mirror_hf_endpoint_names(url, endpoint, expected):
+    assert download.mirrored(url, endpoint) == expected

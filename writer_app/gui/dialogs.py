@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import dataclasses
+import os
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QLocale, Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -90,6 +91,8 @@ class FirstRunDialog(QDialog):
         self.cancel_button = QPushButton(self.tr("取消并删除"))
         box3 = QGroupBox(self.tr("下载推荐模型"))
         l3 = QFormLayout(box3)
+        self.machine_label = QLabel()
+        l3.addRow(self.machine_label)
         l3.addRow(self.tr("模型"), self.catalog)
         l3.addRow(self.tr("来源"), self.source)
         row = QHBoxLayout()
@@ -120,6 +123,45 @@ class FirstRunDialog(QDialog):
         later.rejected.connect(self.reject)
         self._fill_sources()
         self._set_busy(False)
+        self.fit: dict[str, Any] = {}  # name → Fit on this machine, once measured
+        from writer_app.llm.fit import machine_fits
+
+        registry, paths = wb.models.registry, wb.paths
+        runner.start(  # the bandwidth probe takes about a second, once
+            "fit", lambda job: machine_fits(registry, paths), on_done=self._show_fit, on_error=lambda _m: None
+        )
+
+    def _show_fit(self, result: Any) -> None:
+        """Each download with its speed here; the best for this machine chosen, and models that
+        cannot fit in this machine's memory not offered."""
+        machine, fit = result
+        self.fit = fit
+        for i in range(self.catalog.count()):
+            name = self.catalog.itemData(i)
+            f, e = fit.get(name), self.wb.models.registry.catalog.get(name)
+            if f is None or e is None:
+                continue
+            star = "★ " if e.recommended else ""
+            text = self.tr("{0}{1} · 下载 {2} · 需要内存 {3}").format(
+                star, e.title, _gb(e.approx_gb), _gb(e.ram_gb)
+            )
+            if f.chars_per_s:
+                text += self.tr(" · 约 {0:.0f} 字/秒").format(f.chars_per_s)
+            if f.best:
+                text = self.tr("◎ 本机推荐：") + text
+            if not f.fits_ram:
+                text += self.tr(" · 内存不足")
+            elif f.needs_gpu:
+                text += self.tr(" · 有显卡才流畅")
+            self.catalog.setItemText(i, text)
+            item = self.catalog.model().item(i)  # type: ignore[attr-defined]
+            if item is not None and not f.fits_ram:
+                item.setEnabled(False)
+            if f.best:
+                self.catalog.setCurrentIndex(i)
+        self.machine_label.setText(
+            self.tr("本机：内存 {0:.0f} GB，可用磁盘 {1:.0f} GB").format(machine.ram_gb, machine.free_disk_gb)
+        )
 
     def _fill_sources(self) -> None:
         self.source.clear()
@@ -127,7 +169,11 @@ class FirstRunDialog(QDialog):
         if entry is None:
             return
         names = {"huggingface": "Hugging Face", "modelscope": self.tr("魔搭 ModelScope")}
-        for s in entry.sources:
+        sources = list(entry.sources)
+        if QLocale.system().name() == "zh_CN":  # mainland China: ModelScope is the faster one
+            names["modelscope"] = self.tr("魔搭 ModelScope（国内更快）")
+            sources.sort(key=lambda s: s.label != "modelscope")
+        for s in sources:
             self.source.addItem(names.get(s.label, s.label), s.label)
 
     def _set_busy(self, busy: bool) -> None:
@@ -165,6 +211,7 @@ class FirstRunDialog(QDialog):
         if entry is None:
             return
         registry = self.wb.models.registry
+        hf_endpoint = os.environ.get("HF_ENDPOINT", "")  # a Hugging Face mirror (the GUI is an edge)
         self._entry = entry
         self._set_busy(True)
         self.progress.setRange(0, 0)
@@ -182,6 +229,7 @@ class FirstRunDialog(QDialog):
                 pip_args=pip_args,
                 cancel=job.cancel,
                 on_status=lambda msg: job.emit(("status", msg, 0)),
+                hf_endpoint=hf_endpoint,
             )
             return entry.name
 
@@ -346,11 +394,17 @@ class SettingsDialog(QDialog):
             self.language.addItem(label, code)
         self.language.setCurrentIndex(max(0, self.language.findData(settings.language)))
         self.author = QLineEdit(settings.author)
+        self.think_first = QCheckBox(self.tr("先想后写：思考型模型（如 Qwen3）先思考，再写构思"))
+        self.think_first.setToolTip(
+            self.tr("思考过程显示在构思旁的“模型的思考过程”中，不进入构思；会多花一些时间。")
+        )
+        self.think_first.setChecked(settings.think_first)
         for w, name in (
             (self.temperature, self.tr("温度")),
             (self.data_dir, self.tr("数据文件夹")),
             (self.language, self.tr("界面语言")),
             (self.author, self.tr("批注署名")),
+            (self.think_first, self.tr("先想后写")),
         ):
             w.setAccessibleName(name)
         form = QFormLayout()
@@ -361,6 +415,7 @@ class SettingsDialog(QDialog):
         form.addRow(self.tr("数据文件夹"), row)
         form.addRow(self.tr("界面语言"), self.language)
         form.addRow(self.tr("批注署名"), self.author)
+        form.addRow(self.tr("构思"), self.think_first)
         if runner is not None:
             calibrate = QPushButton(self.tr("按我的评分校准点评…"))
             calibrate.setToolTip(self.tr("用你打过分的作文（至少 30 篇）校准当前模型的点评总分"))
@@ -546,6 +601,7 @@ class SettingsDialog(QDialog):
             data_dir=self.data_dir.text().strip(),
             language=self.language.currentData(),
             author=self.author.text().strip(),
+            think_first=self.think_first.isChecked(),
         )
 
     def accept(self) -> None:

