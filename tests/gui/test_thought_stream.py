@@ -93,3 +93,70 @@ def test_think_first_shows_the_thinking_beside_the_thought_and_not_in_it(make_wi
     with qtbot.waitSignal(w.generation_finished, timeout=60_000):
         w.generate_thought()
     assert not tab.thinking_box.isVisible()  # a new 构思 without thinking: the panel goes
+
+
+class InProcessQwen3:
+    """The llama adapter in this process over the synthetic qwen3 model, its sampled tokens
+    replaced by a script per request: the real template, vocabulary, decoding and <think>
+    handling, with a model that thinks on cue (a random tiny model never writes <think>)."""
+
+    def __init__(self, model, scripts: list[str]) -> None:  # noqa: ANN001
+        from writer_app.llm.llama_backend import LlamaBackend
+
+        self.backend = LlamaBackend(str(model), n_ctx=2048, n_threads=2)
+        self.scripts = scripts
+        self.prompts: list[str] = []
+
+    def load(self, cancel=None):  # noqa: ANN001, ANN201
+        return self.backend.info()
+
+    def stream(self, messages, params=None, cancel=None):  # noqa: ANN001, ANN201
+        from writer_app.llm.engine import Chunk, FinishReason, GenerationParams, GenerationStats
+
+        params = params or GenerationParams()
+        llm = self.backend.llm
+        ids = llm.tokenize(self.scripts.pop(0).encode("utf-8"), add_bos=False, special=True)
+        tokens, _ = self.backend.tokenize_prompt(messages, params.continue_last, params.thinking)
+        self.prompts.append(llm.detokenize(tokens, special=True).decode("utf-8"))
+        real = llm.generate
+        llm.generate = lambda *_a, **_k: (t for t in ids)
+        try:
+            for ev in self.backend.generate(messages, params, lambda: False):
+                if ev["op"] == "text":
+                    yield Chunk(text=ev["text"], tokens=ev["tokens"], thinking=ev.get("thinking", ""))
+                else:
+                    stats = GenerationStats(
+                        **{k: v for k, v in ev["stats"].items() if k in GenerationStats.__dataclass_fields__}
+                    )
+                    # the script runs out as an answer ends (end of generation), not at a bound
+                    reason = FinishReason.STOP if ev["reason"] == "length" else FinishReason(ev["reason"])
+                    yield Chunk(finish_reason=reason, stats=stats, message=ev["message"])
+        finally:
+            llm.generate = real
+
+    def close(self) -> None:
+        self.backend.close()
+
+
+def test_think_first_on_the_synthetic_qwen3_model(make_window, qtbot, qwen3_model):
+    import dataclasses
+
+    w = make_window(dataclasses.replace(model_settings(qwen3_model), think_first=True))
+    first = "<think>\n审题：要谈坚持与方法。素材：屠呦呦。\n</think>\n\n" + ANSWERS[0]
+    engine = InProcessQwen3(qwen3_model, [first, *ANSWERS[1:]])
+    w.wb.models.attach(engine, "qwen3-tiny")
+    try:
+        w.prompt_tab.query.setPlainText(QUERY)
+        with qtbot.waitSignal(w.generation_finished, timeout=60_000) as sig:
+            w.generate_thought()
+        assert sig.args == ["outline", "stop"], w.banner.text()
+        tab = w.thought_tab
+        assert "屠呦呦" in tab.thinking.toPlainText() and tab.thinking_box.isVisible()
+        md = tab.markdown()
+        assert "think>" not in md and "审题：要谈坚持" not in md and md.count("## ") == 6
+        # the first request let the model think (Qwen3's template left its turn open); the rest
+        # carried the template's empty block, which switches thinking off
+        assert not engine.prompts[0].endswith("</think>\n\n")
+        assert all(p.replace(" ", "").endswith("<think>\n\n</think>\n\n") for p in engine.prompts[1:])
+    finally:
+        engine.close()

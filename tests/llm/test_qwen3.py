@@ -85,3 +85,15 @@ def test_a_model_that_only_thinks_gives_one_line_and_no_draft(small_resources, t
         assert "只写了思考过程" in str(info.value) and "\n" not in str(info.value)
     finally:
         wb.models.close()
+
+
+def test_an_unknown_architecture_is_one_line_naming_it_and_the_version(tmp_path):
+    import llama_cpp
+    from tiny_gguf import build_gguf
+
+    model = build_gguf(tmp_path / "future.gguf", arch="qwen99")
+    with LocalEngine(WorkerConfig(str(model), n_ctx=512, n_threads=2)) as engine:
+        with pytest.raises(ModelError) as info:
+            engine.load()
+    message = str(info.value)
+    assert "qwen99" in message and llama_cpp.__version__ in message and "\n" not in message

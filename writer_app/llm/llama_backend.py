@@ -11,6 +11,7 @@ import codecs
 import ctypes
 import json
 import random
+import re
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
@@ -21,7 +22,7 @@ from writer_app.llm.loopguard import LoopGuard
 from writer_app.llm.protocol import DoneEvent, GenerationEvent, TextEvent
 from writer_app.llm.thinking import ONLY_THOUGHT, ThinkSplitter
 
-_LOG_LINES: deque[str] = deque(maxlen=30)
+_LOG_LINES: deque[str] = deque(maxlen=200)
 _LOG_CALLBACK: Any = None  # keep the ctypes callback alive
 
 
@@ -33,7 +34,8 @@ def _install_log_capture(llama_cpp: Any) -> None:
 
     @llama_cpp.llama_log_callback
     def _log(level: int, text: bytes, _user: ctypes.c_void_p) -> None:
-        if level in (2, 3):  # WARN, ERROR
+        # WARN and ERROR: 2 and 3 in older ggml, 3 and 4 since it gained DEBUG = 1 (INFO is 1 or 2)
+        if level in (2, 3, 4):
             line = text.decode("utf-8", "replace").strip()
             if line:
                 _LOG_LINES.append(line)
@@ -42,7 +44,16 @@ def _install_log_capture(llama_cpp: Any) -> None:
     llama_cpp.llama_log_set(_log, ctypes.c_void_p(0))
 
 
+class NativeError(RuntimeError):
+    """llama.cpp refused: the message is a one-line reason for the user (no type name)."""
+
+    user_facing = True
+
+
 def last_native_error() -> str:
+    for line in reversed(_LOG_LINES):
+        if "unknown model architecture" in line:  # the cause, though later lines follow it
+            return line
     for line in reversed(_LOG_LINES):
         if "error" in line.lower() or "failed" in line.lower():
             return line
@@ -175,6 +186,7 @@ def open_llama(
     import llama_cpp
 
     _install_log_capture(llama_cpp)
+    _LOG_LINES.clear()  # this load's lines only
     t0 = time.perf_counter()
     try:
         llm = llama_cpp.Llama(
@@ -192,7 +204,15 @@ def open_llama(
         )
     except (ValueError, RuntimeError, OSError) as exc:
         detail = last_native_error() or str(exc)
-        raise RuntimeError(f"llama.cpp 无法加载模型 (cannot load model): {detail}") from exc
+        unknown = re.search(r"unknown model architecture: '([^']*)'", detail)
+        if unknown:  # a newer model than this build: say which, and what would load it
+            version = getattr(llama_cpp, "__version__", "?")
+            raise NativeError(
+                f"这个 llama.cpp（llama-cpp-python {version}）不认识模型架构 {unknown.group(1)}，"
+                f"请升级 llama-cpp-python 或换一个模型 (unknown model architecture {unknown.group(1)!r}"
+                f" for llama-cpp-python {version})"
+            ) from exc
+        raise NativeError(f"llama.cpp 无法加载模型 (cannot load model): {detail}") from exc
     return llm, time.perf_counter() - t0
 
 
@@ -327,7 +347,7 @@ class LlamaBackend:
         if continue_last and messages and messages[-1]["role"] == "assistant":
             tail = messages.pop()["content"]
         if self._formatter is None:
-            raise RuntimeError("模型没有对话模板 (the model has no chat template)")
+            raise NativeError("模型没有对话模板 (the model has no chat template)")
         result = self._formatter(messages=cast(Any, messages), enable_thinking=thinking)
         text = result.prompt + tail
         stops = result.stop if isinstance(result.stop, list) else ([result.stop] if result.stop else [])

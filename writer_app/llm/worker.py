@@ -183,7 +183,11 @@ def worker_main(conn: Connection, cancel_id: Any, log_path: str | None) -> None:
                 failed: ErrorReply = {
                     "op": "error",
                     "id": msg.get("id"),
-                    "message": f"{type(exc).__name__}: {exc}",
+                    # the adapter's own refusals are one line for the user; anything else is a
+                    # fault, named by its type for the log
+                    "message": str(exc)
+                    if getattr(exc, "user_facing", False)
+                    else f"{type(exc).__name__}: {exc}",
                 }
                 conn.send(failed)
             except (OSError, ValueError):
