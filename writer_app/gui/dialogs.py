@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QPlainTextEdit,
     QProgressBar,
     QPushButton,
     QRadioButton,
@@ -790,3 +791,59 @@ class RewriteReview(QDialog):
         lay.addWidget(QLabel(self.tr("建议：{0}").format(instruction)))
         lay.addWidget(self.diff, 1)
         lay.addWidget(buttons)
+
+
+class EssayImportDialog(QDialog):
+    """A batch of students' essays: the class tag, how file names name the student, the shared
+    prompt and its genre (all optional)."""
+
+    def __init__(self, genres: list[Any], tags: list[str], count: int, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(self.tr("导入学生作文"))
+        self.setAccessibleName(self.tr("导入学生作文"))
+        self.tag = QComboBox()
+        self.tag.setEditable(True)
+        self.tag.addItems(tags)
+        self.tag.setCurrentText("")
+        self.tag.setAccessibleName(self.tr("班级标签"))
+        line = self.tag.lineEdit()
+        if line is not None:
+            line.setPlaceholderText(self.tr("如 高三2班"))
+        self.pattern = QLineEdit()
+        self.pattern.setPlaceholderText("{学号}-{姓名}")
+        self.pattern.setAccessibleName(self.tr("文件名格式"))
+        self.query = QPlainTextEdit()
+        self.query.setPlaceholderText(self.tr("全班共同的题目（可不填）"))
+        self.query.setAccessibleName(self.tr("共同题目"))
+        self.query.setMaximumHeight(90)
+        self.genre = QComboBox()
+        self.genre.addItem(self.tr("（不指定）"), "")
+        for g in genres:
+            self.genre.addItem(g.name, g.name)
+        self.genre.setAccessibleName(self.tr("文体"))
+        form = QFormLayout()
+        form.addRow(self.tr("班级标签"), self.tag)
+        form.addRow(self.tr("文件名格式"), self.pattern)
+        form.addRow(self.tr("共同题目"), self.query)
+        form.addRow(self.tr("文体"), self.genre)
+        note = QLabel(
+            self.tr("共 {0} 项（文件或文件夹）。同一学生再次导入时，改动的作文成为新版本。").format(count)
+        )
+        note.setWordWrap(True)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        lay = QVBoxLayout(self)
+        lay.addWidget(note)
+        lay.addLayout(form)
+        lay.addWidget(buttons)
+
+    def options(self) -> dict[str, str]:
+        return {
+            "tag": self.tag.currentText().strip(),
+            "pattern": self.pattern.text().strip(),
+            "query": self.query.toPlainText().strip(),
+            "query_type": self.genre.currentData() or "",
+        }

@@ -67,7 +67,58 @@ class FilesController(QObject):
         if paths:
             self.import_paths([Path(p) for p in paths])
 
+    def ask_import_essays(self, folder: bool = False) -> None:
+        """Students' essays: files (.docx, .txt, .md) or a whole folder, then the batch's tag,
+        file-name pattern and shared prompt."""
+        title = QCoreApplication.translate("MainWindow", "导入学生作文")
+        if folder:
+            chosen = QFileDialog.getExistingDirectory(self.w, title)
+            paths = [Path(chosen)] if chosen else []
+        else:
+            names, _ = QFileDialog.getOpenFileNames(
+                self.w, title, "", QCoreApplication.translate("MainWindow", "作文 (*.docx *.txt *.md *.doc)")
+            )
+            paths = [Path(n) for n in names]
+        if paths:
+            self.import_essays(paths)
+
+    def import_essays(self, paths: list[Path], options: dict[str, str] | None = None) -> None:
+        """Ask the batch's class tag, name pattern and prompt (unless ``options`` gives them),
+        then import in the ``import`` slot; the result is one summary line and a line a file refused."""
+        if options is None:
+            from writer_app.gui.dialogs import EssayImportDialog
+
+            tags = self.w.library.projects.all_tags() if self.w.library is not None else []
+            dialog = EssayImportDialog(self.w.wb.genres, tags, len(paths), self.w)
+            if dialog.exec() != EssayImportDialog.DialogCode.Accepted:
+                return
+            options = dialog.options()
+        wb, opts = self.w.wb, options
+
+        def work(job: Job) -> list[str]:
+            lib = wb.open_library()
+            try:
+                report = lib.import_essays(
+                    paths,
+                    tag=opts.get("tag", ""),
+                    query=opts.get("query", ""),
+                    query_type=opts.get("query_type", ""),
+                    pattern=opts.get("pattern", ""),
+                    cancelled=lambda: job.cancelled,
+                )
+            finally:
+                lib.close()
+            return [report.summary(), *(f"{name}：{why}" for name, why in report.rejected[:20])]
+
+        self.w.show_progress(QCoreApplication.translate("MainWindow", "导入作文…"), busy=True)
+        self.w.runner.start("import", work, on_done=self._imported, on_error=self._import_failed)
+
     def import_paths(self, paths: list[Path]) -> None:
+        from writer_app.storage.essays import ESSAY_SUFFIXES
+
+        if paths and all(p.is_dir() or p.suffix.lower() in (*ESSAY_SUFFIXES, ".doc") for p in paths):
+            self.import_essays(paths)  # students' essays dropped on the window
+            return
         wb = self.w.wb
 
         def work(job: Job) -> list[str]:

@@ -175,6 +175,8 @@ class MainWindow(QMainWindow):
         )
         m.addSeparator()
         m.addAction(self.tr("导入 COIG-Writer JSON/JSONL 或项目包…"), self.files.ask_import)
+        m.addAction(self.tr("导入学生作文（.docx/.txt/.md）…"), self.files.ask_import_essays)
+        m.addAction(self.tr("导入一个文件夹的学生作文…"), lambda: self.files.ask_import_essays(folder=True))
         export = m.addMenu(self.tr("导出当前项目"))
         names = {
             "md": "Markdown",

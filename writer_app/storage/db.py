@@ -176,7 +176,21 @@ def _v2(db: sqlite_utils.Database) -> None:
     )
 
 
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2]
+def _v3(db: sqlite_utils.Database) -> None:
+    """A student's essay imported from a file: whose it is (the name the teacher's file-name
+    pattern gives), and where it came from (``essay:<class tag>:<student>``), so that the same
+    student's next file becomes a revision of the same project."""
+    _run_script(
+        db,
+        """
+        ALTER TABLE projects ADD COLUMN student TEXT NOT NULL DEFAULT '';
+        ALTER TABLE projects ADD COLUMN source TEXT NOT NULL DEFAULT '';
+        CREATE INDEX projects_source ON projects(source) WHERE source != '';
+        """,
+    )
+
+
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2, _v3]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

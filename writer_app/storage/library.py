@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -10,6 +11,7 @@ from writer_app.config import AppPaths
 from writer_app.domain import Exemplar
 from writer_app.storage.bundle import BundleReport, build_bundle, import_bundle, is_bundle
 from writer_app.storage.db import READ_ONLY_MESSAGE, Database, StorageError, open_database
+from writer_app.storage.essays import EssayReport, import_essays
 from writer_app.storage.export import render, to_jsonl
 from writer_app.storage.importer import ImportReport, import_coig
 from writer_app.storage.projects import ProjectStore
@@ -48,6 +50,31 @@ class Library:
         if is_bundle(path):
             return import_bundle(self.database, path)
         return import_coig(self.database, self.search, path)
+
+    def import_essays(
+        self,
+        paths: list[Path],
+        *,
+        tag: str = "",
+        query: str = "",
+        query_type: str = "",
+        pattern: str = "",
+        cancelled: Callable[[], bool] = lambda: False,
+    ) -> EssayReport:
+        """Students' .docx/.txt/.md essays (files, or folders) as projects, indexed for search at
+        once (see storage.essays)."""
+        report = import_essays(
+            self.projects,
+            paths,
+            tag=tag,
+            query=query,
+            query_type=query_type,
+            pattern=pattern,
+            cancelled=cancelled,
+        )
+        if report.added or report.revised:
+            self.search.refresh()
+        return report
 
     def export(self, project_ids: list[int], fmt: str) -> bytes:
         """One file's bytes: a bundle or JSONL of all the projects, else the one project as ``fmt``."""

@@ -33,6 +33,8 @@ class Project:
     created: float
     updated: float
     trashed: float | None = None
+    student: str = ""  # an imported essay's student (from the teacher's file-name pattern)
+    source: str = ""  # where an imported essay came from: "essay:<class tag>:<student>"
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> Project:
@@ -48,6 +50,8 @@ class Project:
             created=row["created"],
             updated=row["updated"],
             trashed=row["trashed"],
+            student=row.get("student") or "",
+            source=row.get("source") or "",
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -309,6 +313,43 @@ class ProjectStore:
             rid = self._insert_revision(conn, project_id, field_name, text, kind, label, generation_id, now)
         self._last_autosave[(project_id, field_name)] = now
         return self.revision(rid)
+
+    def import_essay(
+        self,
+        source: str,
+        *,
+        student: str,
+        title: str,
+        text: str,
+        query: str = "",
+        query_type: str = "",
+        tags: list[str] | None = None,
+        label: str = "",
+    ) -> tuple[str, int]:
+        """A student's essay from a file, in one transaction: ("added", id) as a new project;
+        ("revised", id) when the project ``source`` names holds another text (the new one becomes
+        its answer and an "import" revision; the old stays in the history); ("unchanged", id)
+        when it holds this text already (re-importing is idempotent)."""
+        now = self.clock()
+        with self.database.transaction() as conn:
+            row = conn.execute(
+                "SELECT id, answer FROM projects WHERE source = ? AND trashed IS NULL ORDER BY id LIMIT 1",
+                (source,),
+            ).fetchone()
+            if row is not None:
+                pid, answer = int(row[0]), row[1]
+                if answer == text:
+                    return "unchanged", pid
+                self._set_field(conn, pid, "answer", text, now)
+                self._insert_revision(conn, pid, "answer", text, "import", label, None, now)
+                return "revised", pid
+            pid = self._insert_project(conn, title.strip(), query_type, query, sorted(set(tags or [])), now)
+            conn.execute("UPDATE projects SET student = ?, source = ? WHERE id = ?", (student, source, pid))
+            self._set_field(conn, pid, "answer", text, now)
+            self._insert_revision(conn, pid, "answer", text, "import", label, None, now)
+            if query:
+                self._insert_revision(conn, pid, "query", query, "import", label, None, now)
+        return "added", pid
 
     def snapshot(self, project_id: int, label: str = "") -> list[Revision]:
         """A named snapshot of every non-empty field as it is now."""
