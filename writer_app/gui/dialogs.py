@@ -72,34 +72,7 @@ class FirstRunDialog(QDialog):
         l2.addWidget(self.demo_button)
         l2.addWidget(self.demo_offline)
 
-        # 3. a recommended download
-        self.catalog = QComboBox()
-        self.catalog.setAccessibleName(self.tr("推荐模型"))
-        for e in wb.models.registry.catalog.values():
-            if e.name == "demo":
-                continue
-            star = "★ " if e.recommended else ""
-            self.catalog.addItem(
-                self.tr("{0}{1} · 下载 {2} · 需要内存 {3}").format(
-                    star, e.title, _gb(e.approx_gb), _gb(e.ram_gb)
-                ),
-                e.name,
-            )
-        self.source = QComboBox()
-        self.source.setAccessibleName(self.tr("下载源"))
-        self.download_button = QPushButton(self.tr("下载"))
-        self.pause_button = QPushButton(self.tr("暂停"))
-        self.cancel_button = QPushButton(self.tr("取消并删除"))
-        box3 = QGroupBox(self.tr("下载推荐模型"))
-        l3 = QFormLayout(box3)
-        self.machine_label = QLabel()
-        l3.addRow(self.machine_label)
-        l3.addRow(self.tr("模型"), self.catalog)
-        l3.addRow(self.tr("来源"), self.source)
-        row = QHBoxLayout()
-        for b in (self.download_button, self.pause_button, self.cancel_button):
-            row.addWidget(b)
-        l3.addRow(row)
+        box3 = self._download_group()
 
         self.progress = QProgressBar()
         self.progress.setVisible(False)
@@ -125,12 +98,46 @@ class FirstRunDialog(QDialog):
         self._fill_sources()
         self._set_busy(False)
         self.fit: dict[str, Any] = {}  # name → Fit on this machine, once measured
+        self._measure_fit()
+
+    def _measure_fit(self) -> None:
         from writer_app.llm.fit import machine_fits
 
-        registry, paths = wb.models.registry, wb.paths
-        runner.start(  # the bandwidth probe takes about a second, once
+        registry, paths = self.wb.models.registry, self.wb.paths
+        self.runner.start(  # the bandwidth probe takes about a second, once
             "fit", lambda job: machine_fits(registry, paths), on_done=self._show_fit, on_error=lambda _m: None
         )
+
+    def _download_group(self) -> QGroupBox:
+        """3. a recommended download: the catalog's models, their sources and the buttons."""
+        self.catalog = QComboBox()
+        self.catalog.setAccessibleName(self.tr("推荐模型"))
+        for e in self.wb.models.registry.catalog.values():
+            if e.name == "demo":
+                continue
+            star = "★ " if e.recommended else ""
+            self.catalog.addItem(
+                self.tr("{0}{1} · 下载 {2} · 需要内存 {3}").format(
+                    star, e.title, _gb(e.approx_gb), _gb(e.ram_gb)
+                ),
+                e.name,
+            )
+        self.source = QComboBox()
+        self.source.setAccessibleName(self.tr("下载源"))
+        self.download_button = QPushButton(self.tr("下载"))
+        self.pause_button = QPushButton(self.tr("暂停"))
+        self.cancel_button = QPushButton(self.tr("取消并删除"))
+        box3 = QGroupBox(self.tr("下载推荐模型"))
+        l3 = QFormLayout(box3)
+        self.machine_label = QLabel()
+        l3.addRow(self.machine_label)
+        l3.addRow(self.tr("模型"), self.catalog)
+        l3.addRow(self.tr("来源"), self.source)
+        row = QHBoxLayout()
+        for b in (self.download_button, self.pause_button, self.cancel_button):
+            row.addWidget(b)
+        l3.addRow(row)
+        return box3
 
     def _show_fit(self, result: Any) -> None:
         """Each download with its speed here; the best for this machine chosen, and models that
