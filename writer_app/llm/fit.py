@@ -1,7 +1,7 @@
 """Which catalog model fits this machine, and how fast it would write here.
 
 Generating a token on a CPU streams the whole model through memory once, so the speed follows
-from two figures: the machine's memory read bandwidth (measured once, ~1 s, and kept) and the
+from two figures: the machine's memory read bandwidth (measured once, ~0.3 s, and kept) and the
 model's size. ``writer-app bench`` measured the app at ~70 % of that bound on the demo model;
 that share and the Chinese characters per token are data in ``models/catalog.toml`` ([speed]).
 A model is recommended only where it fits in RAM and on disk, and is called pleasant from
@@ -161,11 +161,12 @@ def fits(entries: list[CatalogEntry], machine: Machine, speed: SpeedModel, insta
 
 
 def measure_bandwidth() -> float:
-    """About a second, reading 512 MB in all (split over the cores, each its own array)."""
+    """A fraction of a second, each core summing its own 64 MB array (beyond any cache); small
+    arrays keep the GIL-holding allocation short (the window stays responsive meanwhile)."""
     from writer_app.llm.bench import measure_memory_bandwidth
 
     cores = physical_cores()
-    return measure_memory_bandwidth(cores, mb=max(32, 512 // cores))
+    return measure_memory_bandwidth(cores, mb=64)
 
 
 def machine_fits(
