@@ -1172,17 +1172,12 @@ def cmd_search(ctx: Context, args: argparse.Namespace) -> int:
     return 0
 
 
-def _is_essay(path: Path) -> bool:
-    from writer_app.storage.essays import ESSAY_SUFFIXES
-
-    return path.is_dir() or path.suffix.lower() in (*ESSAY_SUFFIXES, ".doc")
-
-
 def cmd_import(ctx: Context, args: argparse.Namespace) -> int:
     from writer_app.storage.bundle import BundleReport
+    from writer_app.storage.essays import is_essay_path
 
     paths = [Path(f) for f in args.files]
-    if all(_is_essay(p) for p in paths):
+    if all(is_essay_path(p) for p in paths):
         return _import_essays(ctx, args, paths)
     if len(paths) > 1:
         raise BadInputError(

@@ -114,9 +114,9 @@ class FilesController(QObject):
         self.w.runner.start("import", work, on_done=self._imported, on_error=self._import_failed)
 
     def import_paths(self, paths: list[Path]) -> None:
-        from writer_app.storage.essays import ESSAY_SUFFIXES
+        from writer_app.storage.essays import is_essay_path
 
-        if paths and all(p.is_dir() or p.suffix.lower() in (*ESSAY_SUFFIXES, ".doc") for p in paths):
+        if paths and all(is_essay_path(p) for p in paths):
             self.import_essays(paths)  # students' essays dropped on the window
             return
         wb = self.w.wb

@@ -20,9 +20,10 @@ from typing import Any
 
 from writer_app.errors import BadInputError, WriterAppError
 from writer_app.storage.projects import ProjectStore
-from writer_app.textio import decode_text, open_binary
+from writer_app.textio import open_binary, read_text_path
 
 ESSAY_SUFFIXES = (".docx", ".txt", ".md")
+_TAKEN = (*ESSAY_SUFFIXES, ".doc")  # what a batch reads: an old .doc is refused by name, not skipped
 MAX_TEXT_FILE = 5 * 1024 * 1024  # an essay is a few KB; a text file this large is not one
 MAX_DOCX_FILE = 50 * 1024 * 1024  # a .docx with photos may be large; only its text is read
 MAX_XML = 20 * 1024 * 1024  # document.xml unpacked: ~200 pages of text
@@ -77,26 +78,22 @@ def read_essay(path: Path) -> tuple[str, str]:
     if suffix == ".docx":
         title, text = _read_docx(path)
     elif suffix in (".txt", ".md"):
-        title, text = "", _read_text(path)
+        title, text = "", read_text_path(path, MAX_TEXT_FILE)
     else:
         raise BadInputError(f"不支持的文件类型 {suffix or '（无扩展名）'} (not a .docx, .txt or .md file)")
     text = _tidy(text)
     if not text:
         raise BadInputError("文件里没有文字 (the file holds no text)")
-    first = text.split("\n", 1)[0].strip().lstrip("#").strip() if suffix != ".docx" or not title else ""
-    if not title and first and len(first) <= TITLE_CHARS and first[-1:] not in "。！？!?；;":
-        title = first
+    if not title:  # a short first line without a sentence end is the title ("# 标题" in Markdown)
+        first = text.split("\n", 1)[0].strip().lstrip("#").strip()
+        if len(first) <= TITLE_CHARS and first[-1:] not in "。！？!?；;":
+            title = first
     return title or path.stem, text
 
 
-def _read_text(path: Path) -> str:
-    with open_binary(path) as fh:
-        data = fh.read(MAX_TEXT_FILE + 1)
-    if len(data) > MAX_TEXT_FILE:
-        raise BadInputError(
-            f"文件太大（超过 {MAX_TEXT_FILE >> 20} MB），不像一篇作文 (too large for an essay)"
-        )
-    return decode_text(data, path.name)
+def is_essay_path(path: Path) -> bool:
+    """A folder, or a file an essay import reads (an old .doc is taken, to be refused by name)."""
+    return path.is_dir() or path.suffix.lower() in _TAKEN
 
 
 def _tidy(text: str) -> str:
@@ -219,7 +216,7 @@ def essay_files(paths: Iterable[Path], on_problem: Callable[[str, str], None]) -
             for folder, dirs, files in os.walk(path, onerror=walk_error, followlinks=False):
                 dirs.sort()
                 for name in sorted(files):
-                    if Path(name).suffix.lower() in (*ESSAY_SUFFIXES, ".doc") and not name.startswith("~$"):
+                    if Path(name).suffix.lower() in _TAKEN and not name.startswith("~$"):
                         yield Path(folder) / name
         else:
             yield path
