@@ -30,7 +30,7 @@ build_packages=(build-essential cmake python3-venv python3-dev)
 qt_packages=(libegl1 libgl1 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1 libdbus-1-3 libglib2.0-0
   libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1 libxcb-render-util0 libxcb-shape0
   fonts-wqy-microhei)
-[ "$mode" = test ] && qt_packages+=(xvfb)
+[ "$mode" = test ] && qt_packages+=(xvfb poppler-utils)  # pdftoppm: the feedback PDF test renders a page
 # the bundle carries Qt's Wayland plugin; the .deb's Depends are read off the installed libraries
 [ "$mode" = build ] && qt_packages+=(xvfb libwayland-client0 libwayland-cursor0 libwayland-egl1)
 missing_of() {

@@ -123,6 +123,7 @@ class Misbehaving:
         self.connections = 0
         self.huge_bytes = 20 << 20
         self.sent = 0
+        self.slots = 0  # > 0: GET /props answers llama-server's {"total_slots": slots}
         stub = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -148,6 +149,8 @@ class Misbehaving:
                     self._html(200)
                 elif self.path.endswith("/models"):
                     self._send(200, "application/json", json.dumps({"data": [{"id": "stub"}]}).encode())
+                elif self.path == "/props" and stub.slots:
+                    self._send(200, "application/json", json.dumps({"total_slots": stub.slots}).encode())
                 else:
                     self._send(404, "application/json", b'{"error": "not found"}')
 

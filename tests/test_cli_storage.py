@@ -204,3 +204,80 @@ def test_import_a_folder_of_essays_with_the_class_pattern_and_prompt(tmp_path):
     assert {p["title"] for p in projects} >= {"坚持的意义", "秋天"}
     again = json.loads(run(*args).stdout)
     assert len(again["unchanged"]) == 2 and not again["added"]
+
+
+def test_critique_a_class_by_tag_as_one_batch_then_nothing_new(tmp_path):
+    folder = tmp_path / "class"
+    folder.mkdir()
+    (folder / "01-张三.txt").write_text(
+        "坚持\n清晨的操场上，我一圈又一圈地奔跑，汗水湿透了衣背。", encoding="utf-8"
+    )
+    (folder / "02-李四.txt").write_text(
+        "读书\n读书使人明智，我从小就喜欢读书，书里有远方。", encoding="utf-8"
+    )
+    run("import", str(folder), "--tag", "高三2班", "--pattern", "{学号}-{姓名}")
+    proc = run("critique", "--tag", "高三2班", "--no-model", "--json")
+    assert proc.returncode == 0, proc.stderr
+    out = json.loads(proc.stdout)
+    assert out["batch"]["done"] == 2 and out["batch"]["finished"]
+    assert [e["student"] for e in out["essays"]] == ["张三", "李四"]
+    assert all(e["total"] is not None and e["max_total"] == 60 for e in out["essays"])
+    again = run("critique", "--tag", "高三2班", "--no-model")
+    assert again.returncode == 0 and "都已点评" in again.stderr and "张三" in again.stdout
+    for args in (
+        ("critique", "--tag", "无此班"),
+        ("critique", "--tag", "高三2班", "x.txt"),
+        ("critique", "--again"),
+    ):
+        assert_one_line(run(*args))
+
+
+def test_class_table_exports_feedback_and_the_teacher_s_mark(tmp_path):
+    from openpyxl import load_workbook
+
+    folder = tmp_path / "class"
+    folder.mkdir()
+    (folder / "01-张三.txt").write_text(
+        "坚持\n清晨的操场上，我一圈又一圈地奔跑，汗水湿透了衣背。", encoding="utf-8"
+    )
+    (folder / "02-李四.txt").write_text(
+        "读书\n读书使人明智，我从小就喜欢读书，书里有远方。", encoding="utf-8"
+    )
+    run("import", str(folder), "--tag", "高三2班", "--pattern", "{学号}-{姓名}")
+    run("critique", "--tag", "高三2班", "--no-model")
+    marked = json.loads(run("mark", "坚持", "48", "--comment", "立意清楚", "--json").stdout)
+    assert marked["total"] == 48 and marked["student"] == "张三"
+    out = tmp_path / "out"
+    proc = run(
+        "class",
+        "高三2班",
+        "--csv",
+        str(tmp_path / "c.csv"),
+        "--xlsx",
+        str(tmp_path / "c.xlsx"),
+        "--feedback",
+        str(out),
+        "--json",
+    )
+    assert proc.returncode == 0, proc.stderr
+    rows = json.loads(proc.stdout)
+    assert (
+        [r["学生"] for r in rows] == ["张三", "李四"]
+        and rows[0]["总分"] == 48
+        and rows[0]["评分来源"] == "教师"
+    )
+    assert rows[0]["教师评语"] == "立意清楚" and rows[1]["点评分"] is not None
+    assert len(list(out.glob("*.pdf"))) == 2 and "已导出 2 份反馈" in proc.stderr
+    sheet = load_workbook(tmp_path / "c.xlsx").active
+    assert [c.value for c in sheet[2]][:4] == ["张三", "坚持", 25, 48]
+    assert (tmp_path / "c.csv").read_text(encoding="utf-8-sig").splitlines()[1].startswith("张三,坚持")
+    run("class", "高三2班", "--feedback", str(out), "--format", "docx")
+    assert len(list(out.glob("*.docx"))) == 2
+    cleared = json.loads(run("mark", "坚持", "--clear", "--json").stdout)
+    assert cleared["total"] is None
+    for args in (
+        ("mark", "坚持", "很好"),
+        ("class", "无此班"),
+        ("class", "高三2班", "--feedback", str(tmp_path / "c.csv")),
+    ):
+        assert_one_line(run(*args))

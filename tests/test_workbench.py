@@ -153,3 +153,53 @@ def test_a_corrupt_calibration_of_ones_own_is_one_line_and_the_built_in_one_is_u
     r = wb.critique(ESSAY, "坚持", wb.genre("议论文"), 800, CancelToken(), use_model=False)
     assert r.calibration is not None and r.calibration["model"] == ""
     assert len(r.warnings) == 1 and "calibration.toml" in r.warnings[0] and "内置校准" in r.warnings[0]
+
+
+def _tagged_class(lib, n: int, tag: str = "高三2班") -> list[int]:
+    return [
+        lib.projects.import_essay(
+            f"essay:{tag}:学生{i}",
+            student=f"学生{i}",
+            title="我的老师",
+            text="我的老师姓王。她每天早上七点就站在教室门口，笑着和我们打招呼。" * (i + 1),
+            tags=[tag],
+        )[1]
+        for i in range(n)
+    ]
+
+
+def test_a_class_batch_resumes_its_unfinished_one_and_then_takes_only_new_texts(small_resources):
+    wb = bench(small_resources)
+    lib = wb.open_library(first=True)
+    ids = _tagged_class(lib, 3)
+    batch = wb.start_batch(lib, tag="高三2班", use_model=False)
+    assert batch is not None and batch.total == 3
+    assert wb.start_batch(lib, tag="高三2班").id == batch.id  # unfinished: the same batch resumes
+    done = wb.run_batch(lib, batch.id, CancelToken())
+    assert done.done == 3 and all(len(lib.projects.critiques(i)) == 1 for i in ids)
+    assert lib.projects.critiques(ids[0])[0]["data"]["source"] == "analysis"
+    assert wb.start_batch(lib, tag="高三2班") is None  # nothing new
+    _tagged_class(lib, 4)  # the fourth student's essay arrives, the others unchanged
+    late = wb.start_batch(lib, tag="高三2班", use_model=False)
+    assert late is not None and [i.student for i in lib.marking.items(late.id)] == ["学生3"]
+    assert wb.start_batch(lib, project_ids=ids[:2], again=True, use_model=False).total == 2
+    with pytest.raises(WriterAppError, match="没有标签"):
+        wb.start_batch(lib, tag="高三9班")
+    lib.close()
+
+
+def test_a_batch_on_a_server_sends_as_many_at_once_as_it_has_slots(small_resources):
+    from openai_stub import Misbehaving
+
+    from writer_app.config import ServerSettings
+
+    with Misbehaving() as stub:
+        settings = Settings(engine=EngineSettings(backend="server", server=ServerSettings(url=stub.url)))
+        wb = bench(small_resources, settings)
+        assert wb.models.parallel() == 1  # the server says nothing of its slots
+        stub.slots = 4
+        assert wb.models.parallel() == 4
+        settings.engine.server.parallel = 2  # the setting wins
+        assert wb.models.parallel() == 2
+    local = bench(small_resources)
+    assert local.models.parallel() == 1

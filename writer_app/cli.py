@@ -950,6 +950,10 @@ def cmd_critique(ctx: Context, args: argparse.Namespace) -> int:
     from writer_app.llm.engine import CancelToken
     from writer_app.textio import read_text_file
 
+    if args.tag is not None:
+        return _critique_class(ctx, args)
+    if args.again:
+        raise BadInputError("--again 只用于 --tag (--again goes with --tag)")
     if args.query == "-" and args.essay == "-":
         raise BadInputError("--query 和文章不能都读标准输入 (only one of them may be -)")
     project = _project(ctx, args)
@@ -997,6 +1001,180 @@ def cmd_critique(ctx: Context, args: argparse.Namespace) -> int:
         print("\n修改建议 (suggestions):")
         for i, s in enumerate(result.suggestions, 1):
             print(f"{i}. 「{s['quote']}」\n   问题：{s['issue']}\n   建议：{s['fix']}")
+    return 0
+
+
+def _critique_class(ctx: Context, args: argparse.Namespace) -> int:
+    """``critique --tag TAG``: every essay with the tag as one queued batch, resumed where a
+    cancelled or killed run stopped; a table (or JSON) of the class's totals at the end."""
+    from writer_app.errors import CancelledError
+
+    if args.essay or args.project or args.query:
+        raise BadInputError(
+            "--tag 点评整个班级，不能再给文章文件、--project 或 --query (--tag takes no essay, --project or --query)"
+        )
+    if not args.tag.strip():
+        raise BadInputError("--tag 不能为空 (--tag is empty)")
+    wb = ctx.workbench()
+    lib = ctx.library()
+    tag = args.tag.strip()
+    batch = wb.start_batch(lib, tag=tag, again=args.again, use_model=not args.no_model)
+    if batch is None:
+        _status("这个班的作文当前文本都已点评；要重新点评请加 --again (every essay is critiqued already)")
+    else:
+        if batch.done + batch.failed:
+            _status(f"继续上次未完成的批量点评：{batch.done + batch.failed}/{batch.total} 已完成 (resuming)")
+        if batch.options.get("use_model", True):
+            _engine(ctx)
+        try:
+            batch = _run_batch(wb, lib, batch, quiet=args.json)
+        except CancelledError:
+            _status(
+                "已停止：已点评的会保留，再次运行同一命令从这里继续 (stopped: done essays are kept; run again to resume)"
+            )
+            return EXIT_CANCELLED
+    failed = {i.project_id: i.error for i in lib.marking.items(batch.id, "failed")} if batch else {}
+    rows = []
+    for m in lib.marking.marked(lib.marking.tagged(tag)):
+        c = m.critique if m.critique_current else None
+        rows.append(
+            {
+                "project": m.project_id,
+                "student": m.student,
+                "title": m.title,
+                "total": c["total"] if c else None,
+                "max_total": c["max_total"] if c else None,
+                "teacher_total": m.mark.total if m.mark else None,
+                "error": failed.get(m.project_id, ""),
+            }
+        )
+    if args.json:
+        _print_json({"tag": tag, "batch": batch.to_dict() if batch else None, "essays": rows})
+        return 0
+    for r in rows:
+        who = r["student"] or r["title"] or f"#{r['project']}"
+        score = f"{r['total']}/{r['max_total']}" if r["total"] is not None else f"未点评 {r['error']}".strip()
+        if r["teacher_total"] is not None:
+            score += f"（教师 {r['teacher_total']:g}）"
+        print(f"{who}\t{score}")
+    if batch is not None:
+        print(
+            f"本次共 {batch.total} 篇：点评 {batch.done} 篇，未能点评 {batch.failed} 篇 (critiqued {batch.done}, failed {batch.failed})"
+        )
+    return 0
+
+
+def _run_batch(wb: Any, lib: Any, batch: Any, *, quiet: bool) -> Any:
+    """Work the batch off with a progress bar (n/N, the student, tqdm's ETA); Ctrl-C stops it."""
+    from tqdm import tqdm
+
+    bar = tqdm(
+        desc=f"点评 {batch.label}",
+        unit="篇",
+        total=batch.total,
+        initial=batch.done + batch.failed,
+        file=sys.stderr,
+        dynamic_ncols=True,
+        disable=quiet,
+    )
+
+    def progress(p: Any) -> None:
+        bar.n = p.finished
+        bar.set_postfix_str(p.current[:16])
+        bar.refresh()
+
+    try:
+        with _ctrl_c_cancels() as cancel:
+            return wb.run_batch(lib, batch.id, cancel, on_progress=progress)
+    finally:
+        bar.close()
+
+
+def cmd_class(ctx: Context, args: argparse.Namespace) -> int:
+    """``class TAG``: the class's table (the same rows as the window's class view), exported as
+    CSV/.xlsx, and each student's feedback sheet as PDF or Word."""
+    from writer_app.textio import atomic_replace
+    from writer_app.writing.gradebook import table, to_csv, to_xlsx
+
+    wb, lib = ctx.workbench(), ctx.library()
+    tag = args.tag.strip()
+    rows = wb.gradebook(lib, tag)
+    if not rows:
+        raise BadInputError(f"没有标签为「{tag}」且有正文的作文 (no essays tagged {tag})")
+    for path, data in ((args.csv, to_csv), (args.xlsx, lambda r: to_xlsx(r, tag))):
+        if path:
+            try:
+                atomic_replace(Path(path), data(rows), None)
+            except OSError as exc:
+                raise BadInputError(f"无法写入 {path}：{exc} (cannot write)") from None
+            _status(f"已导出 (exported) {len(rows)} 名学生到 {path}")
+    if args.feedback:
+        _write_feedback(ctx, lib, rows, tag, Path(args.feedback), args.format)
+    header, lines = table(rows)
+    if args.json:
+        _print_json(
+            [
+                dict(zip(header, line, strict=True)) | {"project": r.project_id}
+                for r, line in zip(rows, lines, strict=True)
+            ]
+        )
+        return 0
+    print("\t".join(header[:6]))
+    for line in lines:
+        print("\t".join("" if v is None else str(v) for v in line[:6]))
+    return 0
+
+
+def _write_feedback(ctx: Context, lib: Any, rows: list[Any], tag: str, folder: Path, fmt: str) -> None:
+    from writer_app.writing.feedback import write_sheets
+
+    if folder.exists() and not folder.is_dir():
+        raise BadInputError(f"{folder} 不是文件夹 (not a folder)")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise BadInputError(f"无法创建文件夹 {folder}：{exc} (cannot create the folder)") from None
+    marked = {m.project_id: m for m in lib.marking.marked([r.project_id for r in rows])}
+    print_pdf, family = None, ""
+    if fmt == "pdf":
+        from writer_app.gui.pdf import printer  # Qt prints the PDF; only this command needs it
+
+        print_pdf, family = printer(ctx.workbench().resources / "fonts")
+    started = time.monotonic()
+    written, failed = write_sheets(rows, marked, folder, fmt, group=tag, font=family, print_pdf=print_pdf)
+    for line in failed:
+        _status(f"未导出 (not written) {line}")
+    _status(
+        f"已导出 {len(written)} 份反馈到 {folder}（{time.monotonic() - started:.1f} 秒）(feedback sheets written)"
+    )
+
+
+def cmd_mark(ctx: Context, args: argparse.Namespace) -> int:
+    """``mark PROJECT [SCORE] [--comment TEXT]``: the teacher's own total and comment."""
+    lib = ctx.library()
+    project = lib.projects.find(args.project)
+    have = lib.marking.mark(project.id)
+    total = have.total if have else None
+    comment = have.comment if have else ""
+    if args.clear:
+        total, comment = None, ""
+    if args.score is not None:
+        try:
+            total = float(args.score)
+        except ValueError:
+            raise BadInputError(f"分数应是数字：{args.score} (the score must be a number)") from None
+    if args.comment is not None:
+        comment = args.comment
+    mark = lib.marking.set_mark(project.id, total, comment, author=ctx.settings.author)
+    out = {"project": project.id, "student": project.student, "total": mark.total, "comment": mark.comment}
+    if args.json:
+        _print_json(out)
+    else:
+        who = project.student or project.title
+        print(
+            f"{who}：教师分 {'—' if mark.total is None else f'{mark.total:g}'}"
+            + (f"；评语：{mark.comment}" if mark.comment else "")
+        )
     return 0
 
 
@@ -1612,8 +1790,41 @@ def build_parser() -> argparse.ArgumentParser:
         dest="no_model",
         help="不用模型，只按文本特征估分 (analysis-only estimate)",
     )
+    p.add_argument(
+        "--tag",
+        help="点评这个标签的全部作文，作为一个可续的批次 (critique every essay with TAG as one resumable batch)",
+    )
+    p.add_argument(
+        "--again",
+        action="store_true",
+        help="与 --tag 同用：已点评的也重新点评 (with --tag: critique already critiqued essays again)",
+    )
     _add_writing_args(p)
     p.set_defaults(func=cmd_critique)
+
+    p = sub.add_parser(
+        "class",
+        help="班级成绩表，导出表格和每位学生的反馈 (a class's table, its exports and feedback sheets)",
+    )
+    p.add_argument("tag", metavar="TAG", help="班级标签 (the class tag given at import)")
+    p.add_argument("--csv", metavar="FILE", help="导出 CSV (write the table as CSV)")
+    p.add_argument("--xlsx", metavar="FILE", help="导出 Excel (write the table as .xlsx)")
+    p.add_argument("--feedback", metavar="DIR", help="每位学生一份反馈，写入这个文件夹 (one sheet a student)")
+    p.add_argument(
+        "--format", choices=("pdf", "docx"), default="pdf", help="反馈的格式 (sheet format; default pdf)"
+    )
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_class)
+
+    p = sub.add_parser("mark", help="教师自己的分数和评语 (the teacher's own score and comment)")
+    p.add_argument("project", metavar="PROJECT", help="项目编号、uid 或标题 (project id, uid or title)")
+    p.add_argument(
+        "score", nargs="?", help="教师分，覆盖点评的总分 (your total; it overrides the critique's)"
+    )
+    p.add_argument("--comment", help="评语 (comment)")
+    p.add_argument("--clear", action="store_true", help="清除教师分和评语 (remove your score and comment)")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_mark)
 
     p = sub.add_parser(
         "calibrate",

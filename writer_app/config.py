@@ -49,6 +49,7 @@ class ServerSettings:
     timeout_s: float = 300.0  # seconds without a byte from the server before a request fails
     deadline_s: float = 3600.0  # one request, start to end, whatever the server keeps sending
     ca_file: str = ""  # a CA certificate to trust (a school server's self-signed certificate)
+    parallel: int = 0  # requests a batch sends at once; 0: as many as the server has slots
 
 
 BACKENDS = ("local", "server")
@@ -177,6 +178,7 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
 RANGES: dict[str, tuple[float, float]] = {
     "engine.server.timeout_s": (1.0, 86400.0),
     "engine.server.deadline_s": (1.0, 86400.0),
+    "engine.server.parallel": (0, 64),
     "engine.n_ctx": (0, 1 << 20),
     "engine.n_threads": (0, 1024),
     "engine.n_gpu_layers": (-1, 100_000),

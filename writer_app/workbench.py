@@ -8,6 +8,7 @@ it is tested with plain pytest. Nothing here keeps global state.
 from __future__ import annotations
 
 import threading
+import time
 import tomllib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -17,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from writer_app.analysis.metrics import Analysis, Analyzer
 from writer_app.config import AppPaths, Settings, save_settings
 from writer_app.domain import Exemplar, Genre, Thought, find_genre, load_genres
-from writer_app.errors import ModelError, WriterAppError
+from writer_app.errors import BadInputError, ModelError, WriterAppError
 from writer_app.keys import KeyStore
 from writer_app.llm.engine import CancelToken, Chunk, GenerationParams, LoadableEngine, Message
 from writer_app.resources import Resources
@@ -30,11 +31,14 @@ if TYPE_CHECKING:
     from writer_app.llm.gguf_info import GGUFInfo
     from writer_app.llm.remote import RemoteEngine
     from writer_app.storage.library import Library
-    from writer_app.storage.projects import Revision
+    from writer_app.storage.marking import Batch
+    from writer_app.storage.projects import Project, Revision
+    from writer_app.writing.batch import BatchProgress
     from writer_app.writing.calibrate import ScoredEssay
     from writer_app.writing.calibration import Calibration
     from writer_app.writing.critique import CritiqueResult, FeatureModel, Grounding
     from writer_app.writing.evidence import EvidenceRules
+    from writer_app.writing.gradebook import GradeRow
     from writer_app.writing.outline import OutlineEvent
 
 
@@ -257,6 +261,17 @@ class ModelHost:
                 return True
             self.settings = settings
             return False
+
+    def parallel(self, cancel: CancelToken | None = None) -> int:
+        """How many critiques a batch runs at once: one on the local model (one worker process);
+        on a server, the setting, else as many as the server has slots, else one."""
+        if not self.remote:
+            return 1
+        n = int(self.settings.engine.server.parallel)
+        if n > 0:
+            return n
+        slots = getattr(getattr(self.engine(), "inner", None), "slots", None)
+        return max(1, int(slots(cancel))) if callable(slots) else 1
 
     @property
     def structured_mode(self) -> str:
@@ -644,16 +659,106 @@ class Workbench:
         """Keep a critique with the answer it judged (and a model's in the generation log);
         returns its JSON, as ``critique --json`` prints it and the window shows it."""
         data: dict[str, Any] = result.to_dict()
-        if result.source == "model":
-            library.projects.log_generation(
-                project_id,
-                "critique",
-                self.models.name,
-                self.generation_params(rubric=data["rubric"]),
-                {"seconds": round(seconds, 1), "requests": result.stats},
-            )
+        log = self._critique_log(result, seconds)
+        if log is not None:
+            library.projects.log_generation(project_id, "critique", log["model"], log["params"], log["stats"])
         library.projects.save_critique(project_id, data)
         return data
+
+    def _critique_log(self, result: CritiqueResult, seconds: float) -> dict[str, Any] | None:
+        """A model critique's generation log (None for the analysis-only estimate)."""
+        if result.source != "model":
+            return None
+        return {
+            "model": self.models.name,
+            "params": self.generation_params(rubric=result.rubric.name),
+            "stats": {"seconds": round(seconds, 1), "requests": result.stats},
+        }
+
+    # -- a class's essays -------------------------------------------------------------------------
+    def start_batch(
+        self,
+        library: Library,
+        *,
+        tag: str = "",
+        project_ids: list[int] | None = None,
+        again: bool = False,
+        use_model: bool = True,
+    ) -> Batch | None:
+        """The batch critique to run for the essays tagged ``tag`` (or ``project_ids``): the
+        tag's unfinished batch when there is one (it resumes), else a new one over the essays
+        whose current text has no critique yet (``again``: all of them). None when every
+        essay's current text is critiqued already."""
+        marking = library.marking
+        if tag:
+            unfinished = marking.unfinished("critique", tag)
+            if unfinished is not None:
+                return unfinished
+            project_ids = marking.tagged(tag)
+            if not project_ids:
+                raise BadInputError(f"没有标签为「{tag}」且有正文的作文 (no essays tagged {tag})")
+        ids = list(project_ids or [])
+        todo = ids if again else marking.uncritiqued(ids)
+        if not todo:
+            return None
+        return marking.start("critique", tag, todo, {"use_model": use_model})
+
+    def gradebook(self, library: Library, tag: str) -> list[GradeRow]:
+        """The class's rows (see :mod:`writer_app.writing.gradebook`): what the class view, the
+        ``class`` command and the exports show."""
+        from writer_app.writing.gradebook import grade_rows
+
+        def rubric_for(name: str) -> Rubric | None:
+            try:
+                return self.rubric(name) if name else None
+            except WriterAppError:
+                return None
+
+        return grade_rows(library.marking.marked(library.marking.tagged(tag)), rubric_for)
+
+    def run_batch(
+        self,
+        library: Library,
+        batch_id: int,
+        cancel: CancelToken,
+        *,
+        on_progress: Callable[[BatchProgress], None] | None = None,
+    ) -> Batch:
+        """Work off a batch critique (see :mod:`writer_app.writing.batch`): each essay with its
+        project's prompt, genre and 构思, on this model (or the analysis-only estimate, as the
+        batch was asked for), as many at once as :meth:`ModelHost.parallel` says."""
+        from writer_app.writing.batch import run_batch
+
+        batch = library.marking.batch(batch_id)
+        use_model = bool(batch.options.get("use_model", True))
+        parallel = self.models.parallel(cancel) if use_model and batch.pending > 1 else 1
+        self.prompts("critique")  # the shared caches are filled before the threads start
+        self.evidence_rules()
+        self.calibrations()
+
+        def one(project: Project, token: CancelToken) -> tuple[dict[str, Any], dict[str, Any] | None]:
+            genre = self.genre(project.query_type)
+            started = time.monotonic()
+            result = self.critique(
+                project.answer,
+                project.query,
+                genre,
+                genre.target_chars,
+                token,
+                use_model=use_model,
+                thought=project.thought,
+            )
+            return result.to_dict(), self._critique_log(result, time.monotonic() - started)
+
+        return run_batch(
+            library.marking,
+            batch_id,
+            library.projects.get,
+            one,
+            cancel,
+            parallel=parallel,
+            on_progress=on_progress,
+        )
 
     def evidence_rules(self) -> EvidenceRules:
         from writer_app.writing.evidence import load_evidence_rules

@@ -37,112 +37,277 @@
 <context>
     <name>CalibrateDialog</name>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="653"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="672"/>
         <source>按我的评分校准点评</source>
         <translation>Calibrate the critique to my marking</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="655"/>
-        <location filename="../../writer_app/gui/dialogs.py" line="686"/>
-        <location filename="../../writer_app/gui/dialogs.py" line="704"/>
-        <location filename="../../writer_app/gui/dialogs.py" line="709"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="674"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="705"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="723"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="728"/>
         <source>打过分的文章</source>
         <translation>Scored essays</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="656"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="675"/>
         <source>JSONL 文件，或含 scores.csv 的文件夹</source>
         <translation>A JSONL file, or a folder with scores.csv</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="657"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="676"/>
         <source>文件…</source>
         <translation>File…</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="658"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="677"/>
         <source>文件夹…</source>
         <translation>Folder…</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="666"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="685"/>
         <source>按评分标准</source>
         <translation>The rubric&apos;s</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="667"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="686"/>
         <source>只用文本特征（不用模型）</source>
         <translation>Text features only (no model)</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="671"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="690"/>
         <source>至少 30 篇。每篇用当前模型（{0}）评一次；中途取消后再次开始会接着评。</source>
         <translation>At least 30 essays. Each is critiqued once with the current model ({0}); after a cancel, starting again resumes.</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="672"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="691"/>
         <source>未设置</source>
         <translation>not set</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="676"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="695"/>
         <source>开始校准</source>
         <translation>Start calibrating</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="677"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="696"/>
         <source>取消</source>
         <translation>Cancel</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="687"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="706"/>
         <source>文体（决定评分标准）</source>
         <translation>Genre (decides the rubric)</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="688"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="707"/>
         <source>你的满分</source>
         <translation>Your full mark</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="694"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="713"/>
         <source>关闭</source>
         <translation>Close</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="716"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="735"/>
         <source>请先选择打过分的文章。</source>
         <translation>Choose the scored essays first.</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="719"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="738"/>
         <source>模型正在工作，请等它完成。</source>
         <translation>The model is working; wait for it to finish.</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="745"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="764"/>
         <source>第 {0}/{1} 篇：{2}</source>
         <translation>Essay {0}/{1}: {2}</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="752"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="771"/>
         <source>已校准：{0} 篇，与你的评分的一致性（Spearman，交叉验证）{1}。</source>
         <translation>Calibrated on {0} essays; agreement with your marks (Spearman, cross-validated) {1}.</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="757"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="776"/>
         <source>这个模型的评分与你的评分无关：总分将只根据文本估计，评语仍来自模型。</source>
         <translation>This model&apos;s scores do not follow yours: the total will be estimated from the text; the comments are still the model&apos;s.</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="758"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="777"/>
         <source>之后的点评会使用这次校准。</source>
         <translation>Critiques from now on use this calibration.</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="766"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="785"/>
         <source>已取消：已评过的文章会保留，再次开始从这里继续。</source>
         <translation>Cancelled: essays already critiqued are kept; starting again resumes here.</translation>
+    </message>
+</context>
+<context>
+    <name>ClassChart</name>
+    <message>
+        <location filename="../../writer_app/gui/classview.py" line="234"/>
+        <source>分数分布与常见问题</source>
+        <translation>Score distribution and common problems</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/gui/classview.py" line="255"/>
+        <source>总分分布</source>
+        <translation>Totals</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/gui/classview.py" line="269"/>
+        <source>常见问题（篇数）</source>
+        <translation>Common problems (essays)</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/gui/classview.py" line="272"/>
+        <source>点评后显示</source>
+        <translation>Shown after critique</translation>
+    </message>
+</context>
+<context>
+    <name>ClassController</name>
+    <message>
+        <location filename="../../writer_app/gui/classview.py" line="354"/>
+        <source>模型正在工作，请等它完成或停止后再批量点评。</source>
+        <translation>The model is busy; wait for it or stop it before a batch critique.</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/gui/classview.py" line="363"/>
+        <source>这个班的作文都已点评；要重新点评请勾选“全部重新点评”。</source>
+        <translation>Every essay of this class is critiqued already; tick "Critique all again" to redo them.</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/gui/classview.py" line="366"/>
+        <source>未设置模型：批量点评使用文本分析估分。</source>
+        <translation>No model set: the batch uses the analysis-only estimate.</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/gui/classview.py" line="392"/>
+        <source>批量点评完成：{0} 篇，未能点评 {1} 篇。</source>
+        <translation>Batch critique done: {0} essays, {1} could not be critiqued.</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/gui/classview.py" line="401"/>
+        <source>；已点评的已保存，再点“批量点评”从这里继续。</source>
+        <translation>; what was critiqued is saved: press "Batch critique" to go on from here.</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/gui/classview.py" line="403"/>
+        <source>已停止：已点评的已保存，再点“批量点评”从这里继续。</source>
+        <translation>Stopped: what was critiqued is saved; press "Batch critique" to go on from here.</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/gui/classview.py" line="415"/>
+        <source>无法写入 {0}：{1}</source>
+        <translation>Cannot write {0}: {1}</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/gui/classview.py" line="417"/>
+        <source>已导出 {0} 名学生到 {1}</source>
+        <translation>Exported {0} students to {1}</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/gui/classview.py" line="448"/>
+        <source>已导出 {0} 份反馈到 {1}（{2:.1f} 秒）</source>
+        <translation>Exported {0} feedback sheets to {1} ({2:.1f} s)</translation>
+    </message>
+</context>
+<context>
+    <name>ClassDialog</name>
+    <message>
+        <location filename="../../writer_app/gui/classview.py" line="460"/>
+        <source>班级视图</source>
+        <translation>Class view</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/gui/classview.py" line="463"/>
+        <source>班级标签</source>
+        <translation>Class tag</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/gui/classview.py" line="464"/>
+        <location filename="../../writer_app/gui/classview.py" line="555"/>
+        <source>批量点评</source>
+        <translation>Batch critique</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/gui/classview.py" line="465"/>
+        <source>全部重新点评</source>
+        <translation>Critique all again</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/gui/classview.py" line="466"/>
+        <source>停止</source>
+        <translation>Stop</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/gui/classview.py" line="489"/>
+        <source>学生成绩表</source>
+        <translation>Student scores</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/gui/classview.py" line="491"/>
+        <source>导出表格（CSV/Excel）…</source>
+        <translation>Export table (CSV/Excel)…</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/gui/classview.py" line="492"/>
+        <source>导出反馈 PDF…</source>
+        <translation>Export feedback as PDF…</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/gui/classview.py" line="493"/>
+        <source>导出反馈 Word…</source>
+        <translation>Export feedback as Word…</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/gui/classview.py" line="494"/>
+        <source>关闭</source>
+        <translation>Close</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/gui/classview.py" line="497"/>
+        <source>班级：</source>
+        <translation>Class:</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/gui/classview.py" line="543"/>
+        <source>还没有带标签的作文：先用“文件 → 导入学生作文”导入并填写班级标签。</source>
+        <translation>No tagged essays yet: import them with File → Import student essays and give a class tag.</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/gui/classview.py" line="553"/>
+        <source>继续批量点评（还有 {0} 篇）</source>
+        <translation>Resume batch critique ({0} left)</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/gui/classview.py" line="565"/>
+        <source>批量点评准备中…</source>
+        <translation>Preparing the batch critique…</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/gui/classview.py" line="569"/>
+        <source>，约 {0} 分钟后完成</source>
+        <translation>, about {0} min left</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/gui/classview.py" line="570"/>
+        <source>{0}/{1}：{2}</source>
+        <translation>{0}/{1}: {2}</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/gui/classview.py" line="588"/>
+        <source>导出成绩表</source>
+        <translation>Export the score table</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/gui/classview.py" line="594"/>
+        <source>选择保存反馈的文件夹</source>
+        <translation>Choose a folder for the feedback sheets</translation>
     </message>
 </context>
 <context>
@@ -408,52 +573,52 @@ Suggestion: {2}</translation>
 <context>
     <name>EssayImportDialog</name>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="802"/>
-        <location filename="../../writer_app/gui/dialogs.py" line="803"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="821"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="822"/>
         <source>导入学生作文</source>
         <translation>Import students&apos; essays</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="808"/>
-        <location filename="../../writer_app/gui/dialogs.py" line="825"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="827"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="844"/>
         <source>班级标签</source>
         <translation>Class tag</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="811"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="830"/>
         <source>如 高三2班</source>
         <translation>e.g. Class 2, Senior 3</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="814"/>
-        <location filename="../../writer_app/gui/dialogs.py" line="826"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="833"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="845"/>
         <source>文件名格式</source>
         <translation>File-name pattern</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="816"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="835"/>
         <source>全班共同的题目（可不填）</source>
         <translation>The prompt the whole class wrote to (optional)</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="817"/>
-        <location filename="../../writer_app/gui/dialogs.py" line="827"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="836"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="846"/>
         <source>共同题目</source>
         <translation>Shared prompt</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="820"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="839"/>
         <source>（不指定）</source>
         <translation>(not set)</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="823"/>
-        <location filename="../../writer_app/gui/dialogs.py" line="828"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="842"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="847"/>
         <source>文体</source>
         <translation>Genre</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="830"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="849"/>
         <source>共 {0} 项（文件或文件夹）。同一学生再次导入时，改动的作文成为新版本。</source>
         <translation>{0} item(s) (files or folders). Importing a student again makes a changed essay a new revision.</translation>
     </message>
@@ -507,120 +672,188 @@ Suggestion: {2}</translation>
         <translation>Demo model</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="77"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="114"/>
         <source>推荐模型</source>
         <translation>Recommended model</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="83"/>
-        <location filename="../../writer_app/gui/dialogs.py" line="146"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="120"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="153"/>
         <source>{0}{1} · 下载 {2} · 需要内存 {3}</source>
         <translation>{0}{1} · download {2} · needs {3} RAM</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="89"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="126"/>
         <source>下载源</source>
         <translation>Download source</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="90"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="127"/>
         <source>下载</source>
         <translation>Download</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="91"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="128"/>
         <source>暂停</source>
         <translation>Pause</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="92"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="129"/>
         <source>取消并删除</source>
         <translation>Cancel and delete</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="93"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="130"/>
         <source>下载推荐模型</source>
         <translation>Download a recommended model</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="97"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="134"/>
         <source>模型</source>
         <translation>Model</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="98"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="135"/>
         <source>来源</source>
         <translation>Source</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="110"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="83"/>
         <source>以后再说</source>
         <translation>Later</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="150"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="157"/>
         <source> · 约 {0:.0f} 字/秒</source>
         <translation> · about {0:.0f} characters/s</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="152"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="159"/>
         <source>◎ 本机推荐：</source>
         <translation>◎ Best for this computer: </translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="154"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="161"/>
         <source> · 内存不足</source>
         <translation> · not enough memory</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="156"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="163"/>
         <source> · 有显卡才流畅</source>
         <translation> · smooth only with a GPU</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="164"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="171"/>
         <source>本机：内存 {0:.0f} GB，可用磁盘 {1:.0f} GB</source>
         <translation>This computer: {0:.0f} GB memory, {1:.0f} GB free disk</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="172"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="179"/>
         <source>魔搭 ModelScope</source>
         <translation>ModelScope</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="175"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="182"/>
         <source>魔搭 ModelScope（国内更快）</source>
         <translation>ModelScope (faster in mainland China)</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="189"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="196"/>
         <source>选择模型文件</source>
         <translation>Choose a model file</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="204"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="211"/>
         <source>选择存放 wheel 文件的文件夹</source>
         <translation>Choose the folder with the wheel files</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="219"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="226"/>
         <source>准备下载 {0}…</source>
         <translation>Preparing to download {0}…</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="260"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="267"/>
         <source>已暂停；再次点击下载会从断点继续。</source>
         <translation>Paused; click Download again to resume.</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="263"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="270"/>
         <source>已取消，未完成的文件已删除。</source>
         <translation>Cancelled; the partial file was deleted.</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="278"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="285"/>
         <source>模型已就绪：{0}</source>
         <translation>Model ready: {0}</translation>
+    </message>
+</context>
+<context>
+    <name>GradebookModel</name>
+    <message>
+        <location filename="../../writer_app/gui/classview.py" line="78"/>
+        <source>学生</source>
+        <translation>Student</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/gui/classview.py" line="78"/>
+        <source>题目</source>
+        <translation>Title</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/gui/classview.py" line="78"/>
+        <source>总分</source>
+        <translation>Total</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/gui/classview.py" line="78"/>
+        <source>等级</source>
+        <translation>Band</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/gui/classview.py" line="80"/>
+        <source>重复句</source>
+        <translation>Repeats</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/gui/classview.py" line="81"/>
+        <source>照抄</source>
+        <translation>Copied</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/gui/classview.py" line="82"/>
+        <source>离题</source>
+        <translation>Off-topic</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/gui/classview.py" line="83"/>
+        <source>助手腔</source>
+        <translation>Assistant talk</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/gui/classview.py" line="86"/>
+        <source>批注</source>
+        <translation>Notes</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/gui/classview.py" line="86"/>
+        <source>教师分</source>
+        <translation>Teacher's score</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/gui/classview.py" line="86"/>
+        <source>教师评语</source>
+        <translation>Teacher's comment</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/gui/classview.py" line="186"/>
+        <source>教师评定 {0}；点评估分 {1}/{2}</source>
+        <translation>Teacher's score {0}; critique {1}/{2}</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/gui/classview.py" line="190"/>
+        <source>这个分数评的是较早的文本，正文已改动</source>
+        <translation>This score judged an earlier text; the essay has changed since</translation>
     </message>
 </context>
 <context>
@@ -831,247 +1064,262 @@ Suggestion: {2}</translation>
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="80"/>
+        <location filename="../../writer_app/gui/main_window.py" line="83"/>
         <location filename="../../writer_app/gui/project.py" line="112"/>
         <location filename="../../writer_app/gui/project.py" line="208"/>
         <source>写作伴侣</source>
         <translation>Writer Companion</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="111"/>
+        <location filename="../../writer_app/gui/main_window.py" line="114"/>
         <source>项目</source>
         <translation>Project</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="112"/>
+        <location filename="../../writer_app/gui/main_window.py" line="115"/>
         <source>题目</source>
         <translation>Prompt</translation>
     </message>
     <message>
         <location filename="../../writer_app/gui/generation.py" line="225"/>
-        <location filename="../../writer_app/gui/main_window.py" line="113"/>
+        <location filename="../../writer_app/gui/main_window.py" line="116"/>
         <source>构思</source>
         <translation>Thought</translation>
     </message>
     <message>
         <location filename="../../writer_app/gui/generation.py" line="396"/>
-        <location filename="../../writer_app/gui/main_window.py" line="114"/>
+        <location filename="../../writer_app/gui/main_window.py" line="117"/>
         <source>正文</source>
         <translation>Draft</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="115"/>
+        <location filename="../../writer_app/gui/main_window.py" line="118"/>
         <source>点评</source>
         <translation>Critique</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="116"/>
+        <location filename="../../writer_app/gui/main_window.py" line="119"/>
         <source>历史</source>
         <translation>History</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="119"/>
+        <location filename="../../writer_app/gui/main_window.py" line="122"/>
         <source>提示信息</source>
         <translation>Notice</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="127"/>
+        <location filename="../../writer_app/gui/main_window.py" line="130"/>
         <source>关闭提示</source>
         <translation>Close the notice</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="146"/>
+        <location filename="../../writer_app/gui/main_window.py" line="149"/>
         <source>批注</source>
         <translation>Annotations</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="154"/>
+        <location filename="../../writer_app/gui/main_window.py" line="157"/>
         <source>模型状态</source>
         <translation>Model status</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="158"/>
+        <location filename="../../writer_app/gui/main_window.py" line="161"/>
         <source>进度</source>
         <translation>Progress</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="160"/>
-        <location filename="../../writer_app/gui/main_window.py" line="205"/>
+        <location filename="../../writer_app/gui/main_window.py" line="163"/>
+        <location filename="../../writer_app/gui/main_window.py" line="208"/>
         <source>停止</source>
         <translation>Stop</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="161"/>
+        <location filename="../../writer_app/gui/main_window.py" line="164"/>
         <source>停止生成</source>
         <translation>Stop generating</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="171"/>
+        <location filename="../../writer_app/gui/main_window.py" line="174"/>
         <source>文件(&amp;F)</source>
         <translation>&amp;File</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="172"/>
+        <location filename="../../writer_app/gui/main_window.py" line="175"/>
         <source>新建项目</source>
         <translation>New project</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="174"/>
+        <location filename="../../writer_app/gui/main_window.py" line="177"/>
         <source>保存快照</source>
         <translation>Save snapshot</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="177"/>
+        <location filename="../../writer_app/gui/main_window.py" line="180"/>
         <source>导入 COIG-Writer JSON/JSONL 或项目包…</source>
         <translation>Import COIG-Writer JSON/JSONL or a project bundle…</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="178"/>
+        <location filename="../../writer_app/gui/main_window.py" line="181"/>
         <source>导入学生作文（.docx/.txt/.md）…</source>
         <translation>Import students&apos; essays (.docx/.txt/.md)…</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="179"/>
+        <location filename="../../writer_app/gui/main_window.py" line="182"/>
         <source>导入一个文件夹的学生作文…</source>
         <translation>Import a folder of students&apos; essays…</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="180"/>
+        <location filename="../../writer_app/gui/main_window.py" line="183"/>
         <source>导出当前项目</source>
         <translation>Export the current project</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="185"/>
+        <location filename="../../writer_app/gui/main_window.py" line="188"/>
         <source>纯文本</source>
         <translation>Plain text</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="187"/>
+        <location filename="../../writer_app/gui/main_window.py" line="190"/>
         <source>项目包 (.wcbundle)</source>
         <translation>Project bundle (.wcbundle)</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="192"/>
+        <location filename="../../writer_app/gui/main_window.py" line="195"/>
         <source>打印…</source>
         <translation>Print…</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="194"/>
+        <location filename="../../writer_app/gui/main_window.py" line="197"/>
         <source>设置…</source>
         <translation>Settings…</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="195"/>
+        <location filename="../../writer_app/gui/main_window.py" line="198"/>
         <source>选择模型…</source>
         <translation>Choose a model…</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="197"/>
+        <location filename="../../writer_app/gui/main_window.py" line="200"/>
         <source>退出</source>
         <translation>Quit</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="198"/>
+        <location filename="../../writer_app/gui/main_window.py" line="201"/>
         <source>生成(&amp;G)</source>
         <translation>&amp;Generate</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="200"/>
+        <location filename="../../writer_app/gui/main_window.py" line="203"/>
         <source>生成（按当前页）</source>
         <translation>Generate (for this page)</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="202"/>
+        <location filename="../../writer_app/gui/main_window.py" line="205"/>
         <source>生成构思</source>
         <translation>Generate the thought</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="203"/>
+        <location filename="../../writer_app/gui/main_window.py" line="206"/>
         <source>按构思生成正文</source>
         <translation>Generate the draft from the thought</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="204"/>
+        <location filename="../../writer_app/gui/main_window.py" line="207"/>
         <source>点评正文</source>
         <translation>Critique the draft</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="206"/>
+        <location filename="../../writer_app/gui/main_window.py" line="209"/>
+        <source>班级(&amp;C)</source>
+        <translation>&amp;Class</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/gui/main_window.py" line="210"/>
+        <source>班级视图：批量点评、成绩与反馈…</source>
+        <translation>Class view: batch critique, scores and feedback…</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/gui/main_window.py" line="211"/>
+        <source>导入学生作文…</source>
+        <translation>Import student essays…</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/gui/main_window.py" line="212"/>
         <source>视图(&amp;V)</source>
         <translation>&amp;View</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="208"/>
+        <location filename="../../writer_app/gui/main_window.py" line="214"/>
         <source>批注面板</source>
         <translation>Annotations panel</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="211"/>
+        <location filename="../../writer_app/gui/main_window.py" line="217"/>
         <source>搜索项目</source>
         <translation>Search projects</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="265"/>
+        <location filename="../../writer_app/gui/main_window.py" line="272"/>
         <source>正在打开项目库…</source>
         <translation>Opening the library…</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="306"/>
+        <location filename="../../writer_app/gui/main_window.py" line="313"/>
         <source>无法打开项目库：</source>
         <translation>Cannot open the library: </translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="316"/>
+        <location filename="../../writer_app/gui/main_window.py" line="323"/>
         <source>加载模型…</source>
         <translation>Loading the model…</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="338"/>
+        <location filename="../../writer_app/gui/main_window.py" line="345"/>
         <source>未设置模型</source>
         <translation>No model set</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="339"/>
+        <location filename="../../writer_app/gui/main_window.py" line="346"/>
         <source>未加载</source>
         <translation>not loaded</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="340"/>
+        <location filename="../../writer_app/gui/main_window.py" line="347"/>
         <source>加载中…</source>
         <translation>loading…</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="341"/>
+        <location filename="../../writer_app/gui/main_window.py" line="348"/>
         <source>就绪</source>
         <translation>ready</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="342"/>
+        <location filename="../../writer_app/gui/main_window.py" line="349"/>
         <source>出错</source>
         <translation>error</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="348"/>
+        <location filename="../../writer_app/gui/main_window.py" line="355"/>
         <source>服务器：{0} · {1}</source>
         <translation>Server: {0} · {1}</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="348"/>
+        <location filename="../../writer_app/gui/main_window.py" line="355"/>
         <source>未设置服务器</source>
         <translation>No server set</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="352"/>
+        <location filename="../../writer_app/gui/main_window.py" line="359"/>
         <source>课堂模式：题目、构思和文章会发送到这台服务器。</source>
         <translation>Classroom mode: prompts, thoughts and drafts are sent to this server.</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="356"/>
+        <location filename="../../writer_app/gui/main_window.py" line="363"/>
         <source>模型：{0} · {1}</source>
         <translation>Model: {0} · {1}</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="401"/>
+        <location filename="../../writer_app/gui/main_window.py" line="408"/>
         <source>{0:.1f} 词元/秒</source>
         <translation>{0:.1f} tokens/s</translation>
     </message>
@@ -1410,32 +1658,32 @@ Suggestion: {2}</translation>
 <context>
     <name>RewriteReview</name>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="781"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="800"/>
         <source>按建议改写</source>
         <translation>Rewrite as suggested</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="783"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="802"/>
         <source>改写前后的差异</source>
         <translation>Before and after the rewrite</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="784"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="803"/>
         <source>（改写结果与原文相同）</source>
         <translation>(the rewrite is the same as the original)</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="786"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="805"/>
         <source>采用改写</source>
         <translation>Use the rewrite</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="787"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="806"/>
         <source>保留原文</source>
         <translation>Keep the original</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="791"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="810"/>
         <source>建议：{0}</source>
         <translation>Suggestion: {0}</translation>
     </message>
@@ -1443,295 +1691,315 @@ Suggestion: {2}</translation>
 <context>
     <name>SettingsDialog</name>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="297"/>
-        <location filename="../../writer_app/gui/dialogs.py" line="298"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="304"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="305"/>
         <source>设置</source>
         <translation>Settings</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="300"/>
-        <location filename="../../writer_app/gui/dialogs.py" line="302"/>
-        <location filename="../../writer_app/gui/dialogs.py" line="369"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="307"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="309"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="376"/>
         <source>本机模型</source>
         <translation>Local model</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="301"/>
-        <location filename="../../writer_app/gui/dialogs.py" line="303"/>
-        <location filename="../../writer_app/gui/dialogs.py" line="429"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="308"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="310"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="436"/>
         <source>服务器（课堂模式）</source>
         <translation>Server (classroom mode)</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="336"/>
-        <location filename="../../writer_app/gui/dialogs.py" line="374"/>
-        <location filename="../../writer_app/gui/dialogs.py" line="486"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="343"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="381"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="501"/>
         <source>模型</source>
         <translation>Model</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="345"/>
-        <location filename="../../writer_app/gui/dialogs.py" line="391"/>
-        <location filename="../../writer_app/gui/dialogs.py" line="457"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="352"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="398"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="471"/>
         <source>浏览…</source>
         <translation>Browse…</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="349"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="356"/>
         <source>自动（{0}）</source>
         <translation>Automatic ({0})</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="354"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="361"/>
         <source>自动</source>
         <translation>Automatic</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="359"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="366"/>
         <source>需要带 GPU 支持编译的 llama-cpp-python；0 表示只用 CPU</source>
         <translation>Needs llama-cpp-python built with GPU support; 0 means CPU only</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="394"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="401"/>
         <source>跟随系统</source>
         <translation>Follow the system</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="364"/>
-        <location filename="../../writer_app/gui/dialogs.py" line="375"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="371"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="382"/>
         <source>线程数</source>
         <translation>Threads</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="365"/>
-        <location filename="../../writer_app/gui/dialogs.py" line="376"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="372"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="383"/>
         <source>上下文长度</source>
         <translation>Context length</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="366"/>
-        <location filename="../../writer_app/gui/dialogs.py" line="380"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="373"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="387"/>
         <source>GPU 层数</source>
         <translation>GPU layers</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="404"/>
-        <location filename="../../writer_app/gui/dialogs.py" line="412"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="411"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="419"/>
         <source>温度</source>
         <translation>Temperature</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="405"/>
-        <location filename="../../writer_app/gui/dialogs.py" line="416"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="412"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="423"/>
         <source>数据文件夹</source>
         <translation>Data folder</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="406"/>
-        <location filename="../../writer_app/gui/dialogs.py" line="417"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="413"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="424"/>
         <source>界面语言</source>
         <translation>Interface language</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="407"/>
-        <location filename="../../writer_app/gui/dialogs.py" line="418"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="414"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="425"/>
         <source>批注署名</source>
         <translation>Comment author</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="421"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="428"/>
         <source>按我的评分校准点评…</source>
         <translation>Calibrate the critique to my marking…</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="422"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="429"/>
         <source>用你打过分的作文（至少 30 篇）校准当前模型的点评总分</source>
         <translation>Fit the current model&apos;s critique total to essays you scored (at least 30)</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="424"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="431"/>
         <source>点评</source>
         <translation>Critique</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="314"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="321"/>
         <source>数据文件夹和界面语言在下次启动时生效。</source>
         <translation>The data folder and the interface language take effect at the next start.</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="398"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="405"/>
         <source>先想后写：思考型模型（如 Qwen3）先思考，再写构思</source>
         <translation>Think first: a thinking model (such as Qwen3) thinks before it writes the thought</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="400"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="407"/>
         <source>思考过程显示在构思旁的“模型的思考过程”中，不进入构思；会多花一些时间。</source>
         <translation>The thinking shows in “The model&apos;s thinking” beside the thought and never enters it; it takes a little longer.</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="408"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="415"/>
         <source>先想后写</source>
         <translation>Think first</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="419"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="426"/>
         <source>构思</source>
         <translation>Thought</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="437"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="444"/>
         <source>没有密钥可留空</source>
         <translation>Leave empty if there is no key</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="441"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="448"/>
         <source>密钥保存在系统密钥环中，不写入设置文件。</source>
         <translation>The key is kept in the system keyring, never in the settings file.</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="443"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="450"/>
         <source>系统没有可用的密钥环：密钥只在本次运行中使用，不会保存。</source>
         <translation>No system keyring is available: the key is used for this session only and not saved.</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="450"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="457"/>
         <source>服务器唯一的模型</source>
         <translation>The server&apos;s only model</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="453"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="460"/>
         <source> 秒</source>
         <translation> s</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="456"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="464"/>
+        <source>按服务器的槽数</source>
+        <translation>As many as the server's slots</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/gui/dialogs.py" line="467"/>
+        <source>批量点评时同时发送的请求数；0 表示询问服务器（llama-server 的 /props）</source>
+        <translation>Requests sent at once in a batch critique; 0 asks the server (llama-server's /props)</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/gui/dialogs.py" line="470"/>
         <source>自签名证书时才需要</source>
         <translation>Only for a self-signed certificate</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="459"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="473"/>
         <source>测试连接</source>
         <translation>Test connection</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="466"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="480"/>
         <source>隐私：课堂模式下，题目、构思和文章会通过网络发送到这台服务器，由服务器的管理者处理。服务器出错时不会自动改用本机模型；改回本机请选“本机模型”。</source>
         <translation>Privacy: in classroom mode, prompts, thoughts and drafts are sent over the network to this server and handled by whoever runs it. If the server fails, the app does not switch to the local model by itself; choose “Local model” to go back.</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="473"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="487"/>
         <source>服务器地址</source>
         <translation>Server URL</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="474"/>
-        <location filename="../../writer_app/gui/dialogs.py" line="484"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="488"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="499"/>
         <source>API 密钥</source>
         <translation>API key</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="475"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="489"/>
         <source>服务器上的模型</source>
         <translation>Server&apos;s model</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="476"/>
-        <location filename="../../writer_app/gui/dialogs.py" line="487"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="490"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="502"/>
         <source>超时</source>
         <translation>Timeout</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="477"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="491"/>
+        <source>批量点评的并发请求数</source>
+        <translation>Requests at once in a batch critique</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/gui/dialogs.py" line="492"/>
         <source>CA 证书文件</source>
         <translation>CA certificate file</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="478"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="493"/>
         <source>连接测试结果</source>
         <translation>Connection test result</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="479"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="494"/>
         <source>隐私说明</source>
         <translation>Privacy note</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="483"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="498"/>
         <source>地址</source>
         <translation>URL</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="491"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="503"/>
+        <source>批量并发</source>
+        <translation>Batch requests</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/gui/dialogs.py" line="507"/>
         <source>CA 证书</source>
         <translation>CA certificate</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="507"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="523"/>
         <source>选择 CA 证书</source>
         <translation>Choose a CA certificate</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="531"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="550"/>
         <source>正在连接…</source>
         <translation>Connecting…</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="547"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="566"/>
         <source>服务器按 JSON Schema 约束输出</source>
         <translation>the server enforces the JSON schema</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="548"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="567"/>
         <source>服务器按语法约束 JSON 输出</source>
         <translation>the server enforces JSON with a grammar</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="549"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="568"/>
         <source>服务器不支持约束输出：靠提示词并校验结果</source>
         <translation>the server cannot enforce JSON: it is asked for in the prompt and checked</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="552"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="571"/>
         <source>已连接：{0} 个模型，往返 {1} 毫秒；{2}</source>
         <translation>Connected: {0} model(s), round trip {1} ms; {2}</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="559"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="578"/>
         <source>连接失败：{0}</source>
         <translation>Connection failed: {0}</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="559"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="578"/>
         <source>已取消</source>
         <translation>Cancelled</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="566"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="585"/>
         <source>正在检测 GPU 支持…</source>
         <translation>Checking GPU support…</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="568"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="587"/>
         <source>GPU 加速可用</source>
         <translation>GPU acceleration available</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="571"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="590"/>
         <source>此版本的 llama.cpp 不支持 GPU，只用 CPU（见 README 的 GPU 一节）</source>
         <translation>This llama.cpp build has no GPU support; CPU only (see the GPU section of the README)</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="576"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="595"/>
         <source>无法检测 GPU 支持：{0}</source>
         <translation>Cannot check GPU support: {0}</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="579"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="598"/>
         <source>选择模型文件</source>
         <translation>Choose a model file</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="584"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="603"/>
         <source>选择数据文件夹</source>
         <translation>Choose the data folder</translation>
     </message>

@@ -262,3 +262,55 @@ def test_corrupt_deflate_data_empty_and_damaged_bundles_are_one_line(library, tm
         library.import_file(write(tmp_path, b"", "empty.wcbundle"))
     with pytest.raises(BadInputError, match="不是 zip"):  # by its name a bundle, not read as JSONL
         library.import_file(write(tmp_path, "你好\n世界".encode("gbk"), "damaged.wcbundle"))
+
+
+def test_a_marked_essay_goes_back_with_its_critiques_mark_and_student(library, tmp_path, analyzer):
+    _, pid = library.projects.import_essay(
+        "essay:高三2班:张三", student="张三", title="坚持", text="坚持\n我在操场上奔跑。", tags=["高三2班"]
+    )
+    library.projects.annotate(pid, "answer", 3, 7, "写得具体", author="王老师")
+    critique = {"total": 41, "max_total": 60, "rubric": "gaokao", "source": "model", "suggestions": []}
+    library.projects.save_critique(pid, critique)
+    library.marking.set_mark(pid, 45.0, "结尾再升华一下", author="王老师")
+    path = write(tmp_path, build_bundle(library.projects, [pid]))
+
+    student = open_library(tmp_path / "student", analyzer)
+    report = student.import_file(path)
+    (spid,) = report.project_ids
+    assert (report.critiques_added, report.marks_updated) == (1, 1)
+    assert any("带回点评 1 份" in line for line in report.notes())
+    got = student.projects.get(spid)
+    assert (got.student, got.source) == ("张三", "essay:高三2班:张三")
+    (row,) = student.marking.marked([spid])
+    assert row.critique == critique and row.critique_current  # linked to the revision it judged
+    assert (row.mark.total, row.mark.comment) == (45.0, "结尾再升华一下")
+    again = student.import_file(path)
+    assert (again.critiques_added, again.marks_updated) == (0, 0)
+    assert len(student.projects.critiques(spid)) == 1
+
+    library.marking.set_mark(pid, 47.0, "改过了")  # the teacher's newer mark wins
+    student.import_file(write(tmp_path, build_bundle(library.projects, [pid]), "c.wcbundle"))
+    assert student.marking.mark(spid).total == 47.0
+    student.marking.set_mark(spid, 30.0, "本地更新")  # a local mark newer than the bundle's stays
+    student.import_file(path)
+    assert student.marking.mark(spid).total == 30.0
+    student.close()
+
+
+@pytest.mark.parametrize(
+    ("patch", "reason"),
+    [
+        ({"mark": {"total": -3, "comment": "", "author": "", "updated": 1.0}}, "mark"),
+        ({"mark": {"total": 3}}, "mark"),
+        (
+            {"critiques": [{"rubric": "gaokao", "total": 1, "max_total": 60, "source": "x", "created": 1.0}]},
+            "critiques",
+        ),
+        ({"critiques": "no"}, "critiques"),
+        ({"student": 5}, "student"),
+    ],
+)
+def test_a_malformed_mark_or_critique_is_refused(library, tmp_path, patch, reason):
+    pid = make_project(library)
+    rec = bd.project_record(library.projects, pid) | patch
+    assert reason in bd.check_project(rec)

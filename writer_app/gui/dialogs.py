@@ -459,6 +459,13 @@ class SettingsDialog(QDialog):
         self.server_timeout.setRange(5, 3600)
         self.server_timeout.setSuffix(self.tr(" 秒"))
         self.server_timeout.setValue(int(s.timeout_s))
+        self.server_parallel = QSpinBox()
+        self.server_parallel.setRange(0, 64)
+        self.server_parallel.setSpecialValueText(self.tr("按服务器的槽数"))
+        self.server_parallel.setValue(int(s.parallel))
+        self.server_parallel.setToolTip(
+            self.tr("批量点评时同时发送的请求数；0 表示询问服务器（llama-server 的 /props）")
+        )
         self.ca_file = QLineEdit(s.ca_file)
         self.ca_file.setPlaceholderText(self.tr("自签名证书时才需要"))
         ca_browse = QPushButton(self.tr("浏览…"))
@@ -481,6 +488,7 @@ class SettingsDialog(QDialog):
             (self.api_key, self.tr("API 密钥")),
             (self.server_model, self.tr("服务器上的模型")),
             (self.server_timeout, self.tr("超时")),
+            (self.server_parallel, self.tr("批量点评的并发请求数")),
             (self.ca_file, self.tr("CA 证书文件")),
             (self.test_result, self.tr("连接测试结果")),
             (self.privacy, self.tr("隐私说明")),
@@ -492,6 +500,7 @@ class SettingsDialog(QDialog):
         form.addRow("", self.key_state)
         form.addRow(self.tr("模型"), self.server_model)
         form.addRow(self.tr("超时"), self.server_timeout)
+        form.addRow(self.tr("批量并发"), self.server_parallel)
         row = QHBoxLayout()
         row.addWidget(self.ca_file, 1)
         row.addWidget(ca_browse)
@@ -517,10 +526,13 @@ class SettingsDialog(QDialog):
             self.ca_file.setText(path)
 
     def _server_settings(self) -> ServerSettings:
-        return ServerSettings(
+        """What the box shows, over the settings it does not show (the deadline)."""
+        return dataclasses.replace(
+            self.wb.settings.engine.server,
             url=self.server_url.text().strip(),
             model=self.server_model.currentText().strip(),
             timeout_s=float(self.server_timeout.value()),
+            parallel=int(self.server_parallel.value()),
             ca_file=self.ca_file.text().strip(),
         )
 

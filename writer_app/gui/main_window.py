@@ -37,6 +37,7 @@ from PySide6.QtWidgets import (
 
 from writer_app.config import Settings
 from writer_app.errors import WriterAppError
+from writer_app.gui.classview import ClassController, ClassDialog
 from writer_app.gui.critique import CritiqueController
 from writer_app.gui.files import EXPORTS, FilesController
 from writer_app.gui.generation import GenerationController
@@ -74,6 +75,8 @@ class MainWindow(QMainWindow):
         self.generation = GenerationController(self)  # the 构思 and the streamed draft steps
         self.files = FilesController(self)  # import, export, PDF and print
         self.critic = CritiqueController(self)  # the critique and its suggestions
+        self.classes = ClassController(self)  # a class's essays: batch critique, marks, feedback
+        self.class_dialog: ClassDialog | None = None
         self.qsettings = QSettings(str(wb.paths.config_dir / "window.ini"), QSettings.Format.IniFormat)
         self._closing = False
         self._tok_mark = (0, time.monotonic())
@@ -203,6 +206,9 @@ class MainWindow(QMainWindow):
         g.addAction(self.tr("按构思生成正文"), self.generate_draft)
         g.addAction(self.tr("点评正文"), self.critic.run)
         self.stop_action = g.addAction(self.tr("停止"), QKeySequence(Qt.Key.Key_Escape), self.generation.stop)
+        c = mb.addMenu(self.tr("班级(&C)"))
+        self.class_action = c.addAction(self.tr("班级视图：批量点评、成绩与反馈…"), self.open_class_view)
+        c.addAction(self.tr("导入学生作文…"), self.files.ask_import_essays)
         v = mb.addMenu(self.tr("视图(&V)"))
         toggle = self.annotation_dock.toggleViewAction()
         toggle.setText(self.tr("批注面板"))
@@ -256,6 +262,7 @@ class MainWindow(QMainWindow):
     def _set_enabled(self, on: bool) -> None:
         for w in (self.tabs, self.annotations, self.library_panel):
             w.setEnabled(on)
+        self.class_action.setEnabled(on)
 
     # ============================================================================================
     # start-up: the library and the model load after the window shows
@@ -470,6 +477,15 @@ class MainWindow(QMainWindow):
     # ============================================================================================
     # settings and models
     # ============================================================================================
+    def open_class_view(self) -> ClassDialog:
+        """The class view (one, non-modal), brought to the front."""
+        if self.class_dialog is None:
+            self.class_dialog = ClassDialog(self, self.classes)
+        self.class_dialog.show()
+        self.class_dialog.raise_()
+        self.class_dialog.activateWindow()
+        return self.class_dialog
+
     def open_settings(self) -> None:
         from writer_app.gui.dialogs import SettingsDialog
 

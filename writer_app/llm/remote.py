@@ -82,6 +82,9 @@ PROBE_TOKENS = 3
 MIN_REPEAT = 6  # a repeated tail of the text so far shorter than this is kept (it may be new text)
 
 
+MAX_SLOTS = 64  # more requests at once than any classroom server serves
+
+
 class ServerError(WriterAppError):
     """The server could not be reached or answered wrongly. ``retryable``: another try may work."""
 
@@ -691,7 +694,15 @@ class RemoteEngine:
         tls.settimeout(self.config.timeout_s)
         return tls
 
-    def _send(self, method: str, path: str, body: dict[str, Any] | None, cancel: CancelToken) -> _Open:
+    def _send(
+        self, method: str, path: str, body: dict[str, Any] | None, cancel: CancelToken, *, root: bool = False
+    ) -> _Open:
+        """One request to ``path`` under the base URL (``root``: under the server's root, for
+        llama-server's own endpoints beside ``/v1``)."""
+        if root:
+            path = self._path.removesuffix("/v1") + path
+        else:
+            path = self._path + path
         sock = self._connect(cancel)
         conn = http.client.HTTPConnection(self._host, self._port, timeout=self.config.timeout_s)
         conn.sock = sock
@@ -709,7 +720,7 @@ class RemoteEngine:
         late = threading.Event()
         try:
             with _deadline(sock, self.config.deadline_s) as late:
-                conn.request(method, self._path + path, body=data, headers=headers)
+                conn.request(method, path, body=data, headers=headers)
                 resp = conn.getresponse()
             opened = _Open(conn, resp, unregister, sock)
             if resp.status == 200:
@@ -746,7 +757,7 @@ class RemoteEngine:
                 resp.reason,
                 resp.getheader("Content-Type", "") or "",
                 error_body,
-                self._path + path,
+                path,
             ),
             retryable=resp.status in (502, 503, 504),
             status=resp.status,
@@ -809,6 +820,22 @@ class RemoteEngine:
             )
         self._models = [str(m["id"]) for m in items if isinstance(m, dict) and m.get("id")]
         return list(self._models)
+
+    def slots(self, cancel: CancelToken | None = None) -> int:
+        """How many requests the server answers at once: llama-server's ``/props``
+        (``total_slots``) or ``/slots`` (one entry a slot). 0 when it tells neither (Ollama, vLLM
+        and others): then the settings say."""
+        cancel = cancel or CancelToken()
+        for path in ("/props", "/slots"):
+            try:
+                data = self._read_json(self._send("GET", path, None, cancel, root=True), path)
+            except ServerError:
+                continue
+            if isinstance(data, dict) and isinstance(data.get("total_slots"), int):
+                return max(0, min(int(data["total_slots"]), MAX_SLOTS))
+            if isinstance(data, list) and data:
+                return min(len(data), MAX_SLOTS)
+        return 0
 
     def _choose_model(self, models: list[str]) -> str:
         if self.config.model:

@@ -9,6 +9,11 @@ is touched. Importing merges in one transaction:
 - a project not here is added as it is (same uid, texts, revisions and annotations);
 - a project already here gains the revisions and annotations it lacks; its current texts are
   never overwritten: an incoming text that differs becomes a ``conflict`` revision.
+
+A marked essay travels back with its marking: the critiques it lacks (told apart by when they
+were made and what they say), and the teacher's total and comment (the newer one wins). The
+student's name and the file it came from travel too, so a class's bundle re-imported by the
+teacher lands on the same projects.
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ from typing import Any
 from writer_app import __version__
 from writer_app.errors import BadInputError
 from writer_app.storage.db import Database
+from writer_app.storage.marking import MarkingStore
 from writer_app.storage.projects import ANNOTATABLE, FIELDS, ProjectStore, reanchor
 from writer_app.textio import bad_unicode, open_binary
 
@@ -52,6 +58,8 @@ class BundleReport:
     projects_merged: int = 0
     revisions_added: int = 0
     annotations_added: int = 0
+    critiques_added: int = 0
+    marks_updated: int = 0  # the teacher's total and comment, newer than the one here
     conflicts: int = 0  # incoming texts kept as revisions instead of replacing local text
     # revisions or annotations whose uid belongs to another local project: kept under a new uid,
     # the other project untouched
@@ -79,6 +87,11 @@ class BundleReport:
                 f"{self.uid_conflicts} 个版本或批注的编号与另一个项目的相同：已以新编号保存，另一个项目未改动"
                 " (uids that belong to another project were stored under new uids; that project is unchanged)"
             )
+        if self.critiques_added or self.marks_updated:
+            out.append(
+                f"带回点评 {self.critiques_added} 份、教师评分 {self.marks_updated} 份"
+                f" (critiques and teacher's marks brought back)"
+            )
         for pid, title in self.trashed:
             out.append(
                 f"项目 {pid}「{title}」在回收站中，已合并但仍在回收站；用 writer-app project restore {pid} 恢复"
@@ -103,7 +116,7 @@ def is_bundle(path: Path) -> bool:
 def project_record(store: ProjectStore, project_id: int) -> dict[str, Any]:
     p = store.get(project_id)
     rec = {k: getattr(p, k) for k in ("uid", "title", "query_type", "query", "thought", "answer", "tags")}
-    rec.update(created=p.created, updated=p.updated)
+    rec.update(created=p.created, updated=p.updated, student=p.student, source=p.source)
     rec["revisions"] = [
         {k: getattr(r, k) for k in ("uid", "field", "text", "kind", "label", "created")}
         for r in reversed(store.revisions(project_id))
@@ -126,6 +139,22 @@ def project_record(store: ProjectStore, project_id: int) -> dict[str, Any]:
         }
         for a in store.annotations(project_id)
     ]
+    conn = store.database.conn
+    rec["critiques"] = []
+    for c in reversed(store.critiques(project_id)):
+        row = conn.execute("SELECT uid FROM revisions WHERE id = ?", (c["revision_id"],)).fetchone()
+        rec["critiques"].append(
+            {k: c[k] for k in ("rubric", "total", "max_total", "source", "data", "created")}
+            | {"revision": row[0] if row else ""}
+        )
+    mark = MarkingStore(store.database).mark(project_id)
+    if mark is not None:
+        rec["mark"] = {
+            "total": mark.total,
+            "comment": mark.comment,
+            "author": mark.author,
+            "updated": mark.updated,
+        }
     return rec
 
 
@@ -359,9 +388,40 @@ ANNOTATION_SPEC = {
 }
 
 
+CRITIQUE_SPEC = {"rubric": "str", "total": "num", "max_total": "num", "source": "str", "created": "num"}
+MARK_SPEC = {"comment": "str", "author": "str", "updated": "num"}
+
+
+def _check_marking(rec: dict[str, Any]) -> str:
+    """'' when the record's critiques, mark and student fields (all optional) are well formed."""
+    for key in ("student", "source"):
+        if key in rec and (not isinstance(rec[key], str) or len(rec[key]) > 500 or bad_unicode(rec[key])):
+            return f"{key} 应是文本 ({key} must be a string)"
+    items = rec.get("critiques", [])
+    if not isinstance(items, list) or len(items) > MAX_ITEMS:
+        return "critiques 应是列表 (critiques must be a list)"
+    for i, c in enumerate(items):
+        err = _check_fields(c, CRITIQUE_SPEC, f"critiques[{i}]")
+        if err:
+            return err
+        if not isinstance(c.get("data"), dict) or not isinstance(c.get("revision", ""), str):
+            return f"critiques[{i}] 的内容无效 (a critique's data must be an object)"
+    mark = rec.get("mark")
+    if mark is not None:
+        err = _check_fields(mark, MARK_SPEC, "mark")
+        if err:
+            return err
+        if mark.get("total") is not None and not (_is_num(mark["total"]) and mark["total"] >= 0):
+            return "mark 的分数无效 (the mark's total must be a number ≥ 0)"
+    return ""
+
+
 def check_project(rec: Any) -> str:
     """'' when ``rec`` is a well-formed project record, else the reason."""
     err = _check_fields(rec, PROJECT_SPEC, "项目")
+    if err:
+        return err
+    err = _check_marking(rec)
     if err:
         return err
     tags = rec.get("tags", [])
@@ -411,6 +471,7 @@ def _merge(conn: Any, rec: dict[str, Any], report: BundleReport, now: float) -> 
     if existed:
         changed = _keep_incoming(conn, rec, pid, local, report, now) or changed
     changed = _merge_annotations(conn, rec, pid, report) or changed
+    changed = _merge_marking(conn, rec, pid, report) or changed
     for f in ANNOTATABLE:
         reanchor(conn, pid, f, local[f])
     if existed and changed:
@@ -429,8 +490,8 @@ def _merge_project(
     changed = False
     if row is None:
         cur = conn.execute(
-            "INSERT INTO projects (uid, title, query_type, query, thought, answer, tags, created, updated)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO projects (uid, title, query_type, query, thought, answer, tags, created, updated,"
+            " student, source) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 rec["uid"],
                 rec["title"],
@@ -441,6 +502,8 @@ def _merge_project(
                 json.dumps(tags, ensure_ascii=False),
                 rec["created"],
                 rec["updated"],
+                rec.get("student", ""),
+                rec.get("source", ""),
             ),
         )
         pid = int(cur.lastrowid or 0)
@@ -549,6 +612,50 @@ def _merge_annotations(conn: Any, rec: dict[str, Any], pid: int, report: BundleR
         )
         report.annotations_added += 1
         changed = True
+    return changed
+
+
+def _merge_marking(conn: Any, rec: dict[str, Any], pid: int, report: BundleReport) -> bool:
+    """The critiques this project lacks (the same time, rubric and total is the same critique),
+    linked to the revision they judged where it is here; the teacher's mark where it is newer."""
+    changed = False
+    for c in rec.get("critiques", []):
+        if conn.execute(
+            "SELECT 1 FROM critiques WHERE project_id = ? AND created = ? AND rubric = ? AND total = ?",
+            (pid, c["created"], c["rubric"], int(c["total"])),
+        ).fetchone():
+            continue
+        row = conn.execute(
+            "SELECT id FROM revisions WHERE uid = ? AND project_id = ?", (c.get("revision", ""), pid)
+        ).fetchone()
+        conn.execute(
+            "INSERT INTO critiques (project_id, revision_id, rubric, total, max_total, source, data, created)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                pid,
+                row[0] if row else None,
+                c["rubric"],
+                int(c["total"]),
+                int(c["max_total"]),
+                c["source"],
+                json.dumps(c["data"], ensure_ascii=False),
+                c["created"],
+            ),
+        )
+        report.critiques_added += 1
+        changed = True
+    mark = rec.get("mark")
+    if mark is not None:
+        have = conn.execute("SELECT updated FROM marks WHERE project_id = ?", (pid,)).fetchone()
+        if have is None or have[0] < mark["updated"]:
+            conn.execute(
+                "INSERT INTO marks (project_id, total, comment, author, updated) VALUES (?, ?, ?, ?, ?)"
+                " ON CONFLICT(project_id) DO UPDATE SET total = excluded.total, comment = excluded.comment,"
+                " author = excluded.author, updated = excluded.updated",
+                (pid, mark.get("total"), mark["comment"], mark["author"], mark["updated"]),
+            )
+            report.marks_updated += 1
+            changed = True
     return changed
 
 

@@ -190,7 +190,44 @@ def _v3(db: sqlite_utils.Database) -> None:
     )
 
 
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2, _v3]
+def _v4(db: sqlite_utils.Database) -> None:
+    """A class's marking: the batch-critique queue (so a killed batch resumes, each essay
+    critiqued once) and the teacher's own total and comment per essay (see storage.marking)."""
+    _run_script(
+        db,
+        """
+        CREATE TABLE batches (
+            id INTEGER PRIMARY KEY,
+            kind TEXT NOT NULL,                  -- critique
+            label TEXT NOT NULL DEFAULT '',      -- the class tag; '' for a selection
+            options TEXT NOT NULL DEFAULT '{}',  -- JSON: how it was asked for (use_model, ...)
+            created REAL NOT NULL,
+            finished REAL,                       -- NULL while items are pending
+            cancelled REAL                       -- when the user last stopped it
+        );
+        CREATE TABLE batch_items (
+            batch_id INTEGER NOT NULL REFERENCES batches(id) ON DELETE CASCADE,
+            project_id INTEGER NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+            position INTEGER NOT NULL,
+            state TEXT NOT NULL DEFAULT 'pending',   -- pending | done | failed
+            critique_id INTEGER REFERENCES critiques(id) ON DELETE SET NULL,
+            error TEXT NOT NULL DEFAULT '',
+            finished REAL,
+            PRIMARY KEY (batch_id, project_id)
+        );
+        CREATE INDEX batch_items_pending ON batch_items(batch_id, state, position);
+        CREATE TABLE marks (                     -- the teacher's own verdict on one essay
+            project_id INTEGER PRIMARY KEY REFERENCES projects(id) ON DELETE CASCADE,
+            total REAL,                          -- NULL: the critique's total stands
+            comment TEXT NOT NULL DEFAULT '',
+            author TEXT NOT NULL DEFAULT '',
+            updated REAL NOT NULL
+        );
+        """,
+    )
+
+
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2, _v3, _v4]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

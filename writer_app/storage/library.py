@@ -14,6 +14,7 @@ from writer_app.storage.db import READ_ONLY_MESSAGE, Database, StorageError, ope
 from writer_app.storage.essays import EssayReport, import_essays
 from writer_app.storage.export import render, to_jsonl
 from writer_app.storage.importer import ImportReport, import_coig
+from writer_app.storage.marking import MarkingStore
 from writer_app.storage.projects import ProjectStore
 from writer_app.storage.search import SearchIndex
 
@@ -23,6 +24,7 @@ class Library:
     database: Database
     projects: ProjectStore
     search: SearchIndex
+    marking: MarkingStore
     warnings: list[str] = field(default_factory=list)  # one line each, for the user
 
     @classmethod
@@ -42,6 +44,7 @@ class Library:
             database,
             ProjectStore(database, tokenize=analyzer.tokens),
             SearchIndex(database, analyzer.tokens, analyzer.subwords),
+            MarkingStore(database),
             warnings,
         )
 

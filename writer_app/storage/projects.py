@@ -434,18 +434,7 @@ class ProjectStore:
         stats: dict[str, Any],
     ) -> int:
         with self.database.transaction() as conn:
-            cur = conn.execute(
-                "INSERT INTO generations (project_id, kind, model, params, stats, created) VALUES (?, ?, ?, ?, ?, ?)",
-                (
-                    project_id,
-                    kind,
-                    model,
-                    json.dumps(params, ensure_ascii=False, default=str),
-                    json.dumps(stats, ensure_ascii=False, default=str),
-                    self.clock(),
-                ),
-            )
-            return int(cur.lastrowid or 0)
+            return insert_generation(conn, project_id, kind, model, params, stats, self.clock())
 
     def save_generation(
         self,
@@ -476,25 +465,7 @@ class ProjectStore:
     def save_critique(self, project_id: int, data: dict[str, Any]) -> int:
         """Keep a critique (the ``CritiqueResult.to_dict()`` JSON) with the answer it judged."""
         with self.database.transaction() as conn:
-            row = conn.execute(
-                "SELECT id FROM revisions WHERE project_id = ? AND field = 'answer' ORDER BY id DESC LIMIT 1",
-                (project_id,),
-            ).fetchone()
-            cur = conn.execute(
-                "INSERT INTO critiques (project_id, revision_id, rubric, total, max_total, source, data, created)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    project_id,
-                    row[0] if row else None,
-                    str(data.get("rubric", "")),
-                    int(data.get("total", 0)),
-                    int(data.get("max_total", 0)),
-                    str(data.get("source", "")),
-                    json.dumps(data, ensure_ascii=False, default=str),
-                    self.clock(),
-                ),
-            )
-            return int(cur.lastrowid or 0)
+            return insert_critique(conn, project_id, data, self.clock())
 
     def critiques(self, project_id: int) -> list[dict[str, Any]]:
         """Newest first; ``data`` is the critique JSON."""
@@ -602,3 +573,53 @@ def _check_field(name: str) -> None:
 
 def _revision(row: dict[str, Any]) -> Revision:
     return Revision(**row)  # the columns are the fields
+
+
+# --------------------------------------------------------------------------------------------
+# rows other stores write inside their own transaction (the batch queue: a critique and its
+# item's "done" are one transaction)
+# --------------------------------------------------------------------------------------------
+def insert_generation(
+    conn: sqlite3.Connection,
+    project_id: int | None,
+    kind: str,
+    model: str,
+    params: dict[str, Any],
+    stats: dict[str, Any],
+    now: float,
+) -> int:
+    cur = conn.execute(
+        "INSERT INTO generations (project_id, kind, model, params, stats, created) VALUES (?, ?, ?, ?, ?, ?)",
+        (
+            project_id,
+            kind,
+            model,
+            json.dumps(params, ensure_ascii=False, default=str),
+            json.dumps(stats, ensure_ascii=False, default=str),
+            now,
+        ),
+    )
+    return int(cur.lastrowid or 0)
+
+
+def insert_critique(conn: sqlite3.Connection, project_id: int, data: dict[str, Any], now: float) -> int:
+    """A critique row for the project's newest answer revision; returns its id."""
+    row = conn.execute(
+        "SELECT id FROM revisions WHERE project_id = ? AND field = 'answer' ORDER BY id DESC LIMIT 1",
+        (project_id,),
+    ).fetchone()
+    cur = conn.execute(
+        "INSERT INTO critiques (project_id, revision_id, rubric, total, max_total, source, data, created)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            project_id,
+            row[0] if row else None,
+            str(data.get("rubric", "")),
+            int(data.get("total", 0)),
+            int(data.get("max_total", 0)),
+            str(data.get("source", "")),
+            json.dumps(data, ensure_ascii=False, default=str),
+            now,
+        ),
+    )
+    return int(cur.lastrowid or 0)
