@@ -227,3 +227,21 @@ def test_calibrate_refuses_29_essays_and_fits_35_without_a_model(tmp_path):
     essay.write_text(ESSAY, encoding="utf-8")
     critique = json.loads(run("critique", "--no-model", "--json", str(essay)).stdout)
     assert "35 essays from enough.jsonl" in critique["calibration"]["fitted_on"]  # the user's own is used
+
+
+def test_calibrate_learns_from_the_totals_a_teacher_gave_a_class(tmp_path):
+    folder = tmp_path / "class"
+    folder.mkdir()
+    for i in range(31):
+        (folder / f"{i:02d}-学生{i}.txt").write_text(f"第{i}篇\n" + ESSAY * (1 + i % 3), encoding="utf-8")
+    run("import", str(folder), "--tag", "高三2班", "--pattern", "{学号}-{姓名}")
+    for i in range(29):
+        run("mark", f"第{i}篇", str(30 + i % 20))
+    assert "至少需要 30" in assert_one_line_error(run("calibrate", "--no-model", "--tag", "高三2班"))
+    run("mark", "第29篇", "45")
+    run("mark", "第30篇", "50")
+    proc = run("calibrate", "--no-model", "--json", "--tag", "高三2班")
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["essays"] == 31
+    both = run("calibrate", "--no-model", str(folder), "--tag", "高三2班")
+    assert "PATH" in assert_one_line_error(both)

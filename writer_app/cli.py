@@ -1178,6 +1178,19 @@ def cmd_mark(ctx: Context, args: argparse.Namespace) -> int:
     return 0
 
 
+def _calibration_source(ctx: Context, args: argparse.Namespace) -> Any:
+    """PATH, or ``--tag``: the class's essays the teacher gave their own total."""
+    from writer_app.writing.calibrate import scored_from_marks
+
+    if (args.source is None) == (args.tag is None):
+        raise BadInputError("请给出 PATH 或 --tag 之一 (give PATH or --tag, not both)")
+    if args.source is not None:
+        return Path(args.source)
+    lib = ctx.library()
+    essays = scored_from_marks(lib.marking.marked(lib.marking.tagged(args.tag)))
+    return (f"the teacher's marks of {args.tag}", essays)
+
+
 def cmd_calibrate(ctx: Context, args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
@@ -1211,14 +1224,15 @@ def cmd_calibrate(ctx: Context, args: argparse.Namespace) -> int:
             bars[0].close()
 
     common: dict[str, Any] = {"max_score": args.max_score, "on_progress": progress}
+    source = _calibration_source(ctx, args)
     try:
         if args.no_model:
             with _ctrl_c_cancels() as cancel:
-                cal = wb.calibrate(Path(args.source), genre, cancel, use_model=False, **common)
+                cal = wb.calibrate(source, genre, cancel, use_model=False, **common)
         else:
             _engine(ctx)
             with _ctrl_c_cancels() as cancel:
-                cal = wb.calibrate(Path(args.source), genre, cancel, **common)
+                cal = wb.calibrate(source, genre, cancel, **common)
     except CancelledError:
         close_bar(False)
         _status(
@@ -1830,9 +1844,14 @@ def build_parser() -> argparse.ArgumentParser:
         "calibrate",
         help="按你自己的评分校准点评的总分 (fit the critique's total to your own marking)",
         description='PATH: 一个 JSONL 文件（每行 {"id", "text", "score"}），或一个文件夹：'
-        "里面是 .txt/.md 文章和分数表 scores.csv（每行“文件名,分数”）。至少 30 篇。",
+        "里面是 .txt/.md 文章和分数表 scores.csv（每行“文件名,分数”）。至少 30 篇。"
+        "或用 --tag 班级：班级视图里你打过教师分的作文。",
     )
-    p.add_argument("source", metavar="PATH", help="JSONL 文件或文件夹 (JSONL file or folder)")
+    p.add_argument("source", metavar="PATH", nargs="?", help="JSONL 文件或文件夹 (JSONL file or folder)")
+    p.add_argument(
+        "--tag",
+        help="用这个班级里你打过的教师分校准 (calibrate on the totals you gave this class's essays)",
+    )
     p.add_argument(
         "--max-score",
         type=_number(float, 0.1, 100_000),

@@ -555,7 +555,7 @@ class Workbench:
 
     def calibrate(
         self,
-        source: Path,
+        source: Path | tuple[str, list[ScoredEssay]],
         genre: Genre,
         cancel: CancelToken,
         *,
@@ -566,14 +566,22 @@ class Workbench:
         """Fit the critique's total to the essays in ``source`` as their teacher scored them
         (out of ``max_score``, default the rubric's maximum); keep it for this model and rubric
         in the data folder. Returns the Calibration. See :mod:`writer_app.writing.calibrate`."""
-        from writer_app.writing.calibrate import AnswerCache, read_scored, signals_for
+        from writer_app.writing.calibrate import AnswerCache, check_scored, read_scored, signals_for
         from writer_app.writing.calibration import fit, fit_for_model, load_calibrations, save_calibrations
         from writer_app.writing.critique import check_essay, critique, feature_values, load_feature_model
         from writer_app.writing.rubric import split_title
 
         rubric = self.rubric(genre.rubric)
         top = float(max_score or rubric.max_total)
-        essays = read_scored(source, top)
+        if isinstance(source, Path):
+            essays, origin = read_scored(source, top), source.name
+        else:  # (where they came from, the essays): a class's essays with the teacher's totals
+            origin, essays = source[0], check_scored(source[1])
+            for e in essays:
+                if e.score > top:
+                    raise BadInputError(
+                        f"{e.id}：教师分 {e.score:g} 超过满分 {top:g} (score above the maximum)"
+                    )
         prompts = self.prompts("critique")
         for e in essays:  # every essay is checked before the first model request
             try:
@@ -613,7 +621,7 @@ class Workbench:
         cache = AnswerCache(self.paths.data_dir / "calibration-answers.jsonl", model) if use_model else None
         rows = signals_for(essays, text_signals, model_dims, cache, on_progress)
         shares = [e.score / top for e in essays]
-        fitted_on = f"{len(essays)} essays from {source.name}, scored out of {top:g} by their teacher"
+        fitted_on = f"{len(essays)} essays from {origin}, scored out of {top:g} by their teacher"
         if model:
             cal = fit_for_model(rows, shares, rubric=rubric.name, model=model, fitted_on=fitted_on)
         else:

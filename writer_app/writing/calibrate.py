@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from writer_app.errors import BadInputError
+from writer_app.storage.marking import MarkedProject
 from writer_app.textio import read_text_path
 from writer_app.writing.calibration import MIN_ESSAYS
 
@@ -71,6 +72,11 @@ def read_scored(path: Path, max_score: float) -> list[ScoredEssay]:
         essays = _read_jsonl(path, max_score)
     else:
         raise BadInputError(f"{path} 不是普通文件或文件夹 (not a regular file or folder)")
+    return check_scored(essays)
+
+
+def check_scored(essays: list[ScoredEssay]) -> list[ScoredEssay]:
+    """The essays, once none is empty, no id repeats, and there are enough to fit."""
     seen: set[str] = set()
     for e in essays:
         if e.id in seen:
@@ -83,6 +89,16 @@ def read_scored(path: Path, max_score: float) -> list[ScoredEssay]:
             f"只有 {len(essays)} 篇打过分的文章，校准至少需要 {MIN_ESSAYS} 篇 (need ≥ {MIN_ESSAYS} scored essays)"
         )
     return essays
+
+
+def scored_from_marks(marked: list[MarkedProject]) -> list[ScoredEssay]:
+    """The essays of a class the teacher gave their own total (the class view's override), as
+    scored essays to calibrate on."""
+    return [
+        ScoredEssay(id=m.student or m.title or m.uid, text=m.answer, score=float(m.mark.total), query=m.query)
+        for m in marked
+        if m.mark is not None and m.mark.total is not None and m.answer.strip()
+    ]
 
 
 def _read_jsonl(path: Path, max_score: float) -> list[ScoredEssay]:
