@@ -37,110 +37,115 @@
 <context>
     <name>CalibrateDialog</name>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="672"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="680"/>
         <source>按我的评分校准点评</source>
         <translation>Calibrate the critique to my marking</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="674"/>
-        <location filename="../../writer_app/gui/dialogs.py" line="705"/>
-        <location filename="../../writer_app/gui/dialogs.py" line="723"/>
-        <location filename="../../writer_app/gui/dialogs.py" line="728"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="682"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="719"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="737"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="742"/>
         <source>打过分的文章</source>
         <translation>Scored essays</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="675"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="683"/>
         <source>JSONL 文件，或含 scores.csv 的文件夹</source>
         <translation>A JSONL file, or a folder with scores.csv</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="676"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="684"/>
         <source>文件…</source>
         <translation>File…</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="677"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="685"/>
         <source>文件夹…</source>
         <translation>Folder…</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="685"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="693"/>
         <source>按评分标准</source>
         <translation>The rubric&apos;s</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="686"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="694"/>
         <source>只用文本特征（不用模型）</source>
         <translation>Text features only (no model)</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="690"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="698"/>
         <source>至少 30 篇。每篇用当前模型（{0}）评一次；中途取消后再次开始会接着评。</source>
         <translation>At least 30 essays. Each is critiqued once with the current model ({0}); after a cancel, starting again resumes.</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="691"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="699"/>
         <source>未设置</source>
         <translation>not set</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="695"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="703"/>
         <source>开始校准</source>
         <translation>Start calibrating</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="696"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="704"/>
         <source>取消</source>
         <translation>Cancel</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="706"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="714"/>
+        <source>班级「{0}」里你打过的教师分（{1} 篇）</source>
+        <translation>Your scores for class {0} ({1} essays)</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/gui/dialogs.py" line="720"/>
         <source>文体（决定评分标准）</source>
         <translation>Genre (decides the rubric)</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="707"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="721"/>
         <source>你的满分</source>
         <translation>Your full mark</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="713"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="727"/>
         <source>关闭</source>
         <translation>Close</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="735"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="749"/>
         <source>请先选择打过分的文章。</source>
         <translation>Choose the scored essays first.</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="738"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="752"/>
         <source>模型正在工作，请等它完成。</source>
         <translation>The model is working; wait for it to finish.</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="764"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="781"/>
         <source>第 {0}/{1} 篇：{2}</source>
         <translation>Essay {0}/{1}: {2}</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="771"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="788"/>
         <source>已校准：{0} 篇，与你的评分的一致性（Spearman，交叉验证）{1}。</source>
         <translation>Calibrated on {0} essays; agreement with your marks (Spearman, cross-validated) {1}.</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="776"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="793"/>
         <source>这个模型的评分与你的评分无关：总分将只根据文本估计，评语仍来自模型。</source>
         <translation>This model&apos;s scores do not follow yours: the total will be estimated from the text; the comments are still the model&apos;s.</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="777"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="794"/>
         <source>之后的点评会使用这次校准。</source>
         <translation>Critiques from now on use this calibration.</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="785"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="802"/>
         <source>已取消：已评过的文章会保留，再次开始从这里继续。</source>
         <translation>Cancelled: essays already critiqued are kept; starting again resumes here.</translation>
     </message>
@@ -171,47 +176,47 @@
 <context>
     <name>ClassController</name>
     <message>
-        <location filename="../../writer_app/gui/classview.py" line="354"/>
+        <location filename="../../writer_app/gui/classview.py" line="352"/>
         <source>模型正在工作，请等它完成或停止后再批量点评。</source>
         <translation>The model is busy; wait for it or stop it before a batch critique.</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/classview.py" line="363"/>
+        <location filename="../../writer_app/gui/classview.py" line="361"/>
         <source>这个班的作文都已点评；要重新点评请勾选“全部重新点评”。</source>
-        <translation>Every essay of this class is critiqued already; tick "Critique all again" to redo them.</translation>
+        <translation>Every essay of this class is critiqued already; tick &quot;Critique all again&quot; to redo them.</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/classview.py" line="366"/>
+        <location filename="../../writer_app/gui/classview.py" line="364"/>
         <source>未设置模型：批量点评使用文本分析估分。</source>
         <translation>No model set: the batch uses the analysis-only estimate.</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/classview.py" line="392"/>
+        <location filename="../../writer_app/gui/classview.py" line="390"/>
         <source>批量点评完成：{0} 篇，未能点评 {1} 篇。</source>
         <translation>Batch critique done: {0} essays, {1} could not be critiqued.</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/classview.py" line="401"/>
+        <location filename="../../writer_app/gui/classview.py" line="399"/>
         <source>；已点评的已保存，再点“批量点评”从这里继续。</source>
-        <translation>; what was critiqued is saved: press "Batch critique" to go on from here.</translation>
+        <translation>; what was critiqued is saved: press &quot;Batch critique&quot; to go on from here.</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/classview.py" line="403"/>
+        <location filename="../../writer_app/gui/classview.py" line="401"/>
         <source>已停止：已点评的已保存，再点“批量点评”从这里继续。</source>
-        <translation>Stopped: what was critiqued is saved; press "Batch critique" to go on from here.</translation>
+        <translation>Stopped: what was critiqued is saved; press &quot;Batch critique&quot; to go on from here.</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/classview.py" line="415"/>
+        <location filename="../../writer_app/gui/classview.py" line="413"/>
         <source>无法写入 {0}：{1}</source>
         <translation>Cannot write {0}: {1}</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/classview.py" line="417"/>
+        <location filename="../../writer_app/gui/classview.py" line="415"/>
         <source>已导出 {0} 名学生到 {1}</source>
         <translation>Exported {0} students to {1}</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/classview.py" line="448"/>
+        <location filename="../../writer_app/gui/classview.py" line="441"/>
         <source>已导出 {0} 份反馈到 {1}（{2:.1f} 秒）</source>
         <translation>Exported {0} feedback sheets to {1} ({2:.1f} s)</translation>
     </message>
@@ -219,93 +224,103 @@
 <context>
     <name>ClassDialog</name>
     <message>
-        <location filename="../../writer_app/gui/classview.py" line="460"/>
+        <location filename="../../writer_app/gui/classview.py" line="453"/>
         <source>班级视图</source>
         <translation>Class view</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/classview.py" line="463"/>
+        <location filename="../../writer_app/gui/classview.py" line="456"/>
         <source>班级标签</source>
         <translation>Class tag</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/classview.py" line="464"/>
-        <location filename="../../writer_app/gui/classview.py" line="555"/>
+        <location filename="../../writer_app/gui/classview.py" line="457"/>
+        <location filename="../../writer_app/gui/classview.py" line="551"/>
         <source>批量点评</source>
         <translation>Batch critique</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/classview.py" line="465"/>
+        <location filename="../../writer_app/gui/classview.py" line="458"/>
         <source>全部重新点评</source>
         <translation>Critique all again</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/classview.py" line="466"/>
+        <location filename="../../writer_app/gui/classview.py" line="459"/>
         <source>停止</source>
         <translation>Stop</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/classview.py" line="489"/>
+        <location filename="../../writer_app/gui/classview.py" line="482"/>
         <source>学生成绩表</source>
         <translation>Student scores</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/classview.py" line="491"/>
+        <location filename="../../writer_app/gui/classview.py" line="484"/>
         <source>导出表格（CSV/Excel）…</source>
         <translation>Export table (CSV/Excel)…</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/classview.py" line="492"/>
+        <location filename="../../writer_app/gui/classview.py" line="485"/>
         <source>导出反馈 PDF…</source>
         <translation>Export feedback as PDF…</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/classview.py" line="493"/>
+        <location filename="../../writer_app/gui/classview.py" line="486"/>
         <source>导出反馈 Word…</source>
         <translation>Export feedback as Word…</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/classview.py" line="494"/>
+        <location filename="../../writer_app/gui/classview.py" line="487"/>
+        <source>用教师分校准点评…</source>
+        <translation>Calibrate with my scores…</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/gui/classview.py" line="488"/>
+        <source>用你在“教师分”一栏打的分（至少 30 篇）校准当前模型的点评总分</source>
+        <translation>Fit the current model's critique total to the scores you entered in the "Teacher's score" column (at least 30)</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/gui/classview.py" line="489"/>
         <source>关闭</source>
         <translation>Close</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/classview.py" line="497"/>
+        <location filename="../../writer_app/gui/classview.py" line="492"/>
         <source>班级：</source>
         <translation>Class:</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/classview.py" line="543"/>
+        <location filename="../../writer_app/gui/classview.py" line="539"/>
         <source>还没有带标签的作文：先用“文件 → 导入学生作文”导入并填写班级标签。</source>
         <translation>No tagged essays yet: import them with File → Import student essays and give a class tag.</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/classview.py" line="553"/>
+        <location filename="../../writer_app/gui/classview.py" line="549"/>
         <source>继续批量点评（还有 {0} 篇）</source>
         <translation>Resume batch critique ({0} left)</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/classview.py" line="565"/>
+        <location filename="../../writer_app/gui/classview.py" line="561"/>
         <source>批量点评准备中…</source>
         <translation>Preparing the batch critique…</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/classview.py" line="569"/>
+        <location filename="../../writer_app/gui/classview.py" line="565"/>
         <source>，约 {0} 分钟后完成</source>
         <translation>, about {0} min left</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/classview.py" line="570"/>
+        <location filename="../../writer_app/gui/classview.py" line="566"/>
         <source>{0}/{1}：{2}</source>
         <translation>{0}/{1}: {2}</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/classview.py" line="588"/>
+        <location filename="../../writer_app/gui/classview.py" line="589"/>
         <source>导出成绩表</source>
         <translation>Export the score table</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/classview.py" line="594"/>
+        <location filename="../../writer_app/gui/classview.py" line="595"/>
         <source>选择保存反馈的文件夹</source>
         <translation>Choose a folder for the feedback sheets</translation>
     </message>
@@ -573,52 +588,52 @@ Suggestion: {2}</translation>
 <context>
     <name>EssayImportDialog</name>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="821"/>
-        <location filename="../../writer_app/gui/dialogs.py" line="822"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="838"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="839"/>
         <source>导入学生作文</source>
         <translation>Import students&apos; essays</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="827"/>
         <location filename="../../writer_app/gui/dialogs.py" line="844"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="861"/>
         <source>班级标签</source>
         <translation>Class tag</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="830"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="847"/>
         <source>如 高三2班</source>
         <translation>e.g. Class 2, Senior 3</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="833"/>
-        <location filename="../../writer_app/gui/dialogs.py" line="845"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="850"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="862"/>
         <source>文件名格式</source>
         <translation>File-name pattern</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="835"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="852"/>
         <source>全班共同的题目（可不填）</source>
         <translation>The prompt the whole class wrote to (optional)</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="836"/>
-        <location filename="../../writer_app/gui/dialogs.py" line="846"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="853"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="863"/>
         <source>共同题目</source>
         <translation>Shared prompt</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="839"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="856"/>
         <source>（不指定）</source>
         <translation>(not set)</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="842"/>
-        <location filename="../../writer_app/gui/dialogs.py" line="847"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="859"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="864"/>
         <source>文体</source>
         <translation>Genre</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="849"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="866"/>
         <source>共 {0} 项（文件或文件夹）。同一学生再次导入时，改动的作文成为新版本。</source>
         <translation>{0} item(s) (files or folders). Importing a student again makes a changed essay a new revision.</translation>
     </message>
@@ -838,17 +853,17 @@ Suggestion: {2}</translation>
     <message>
         <location filename="../../writer_app/gui/classview.py" line="86"/>
         <source>教师分</source>
-        <translation>Teacher's score</translation>
+        <translation>Teacher&apos;s score</translation>
     </message>
     <message>
         <location filename="../../writer_app/gui/classview.py" line="86"/>
         <source>教师评语</source>
-        <translation>Teacher's comment</translation>
+        <translation>Teacher&apos;s comment</translation>
     </message>
     <message>
         <location filename="../../writer_app/gui/classview.py" line="186"/>
         <source>教师评定 {0}；点评估分 {1}/{2}</source>
-        <translation>Teacher's score {0}; critique {1}/{2}</translation>
+        <translation>Teacher&apos;s score {0}; critique {1}/{2}</translation>
     </message>
     <message>
         <location filename="../../writer_app/gui/classview.py" line="190"/>
@@ -1658,32 +1673,32 @@ Suggestion: {2}</translation>
 <context>
     <name>RewriteReview</name>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="800"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="817"/>
         <source>按建议改写</source>
         <translation>Rewrite as suggested</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="802"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="819"/>
         <source>改写前后的差异</source>
         <translation>Before and after the rewrite</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="803"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="820"/>
         <source>（改写结果与原文相同）</source>
         <translation>(the rewrite is the same as the original)</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="805"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="822"/>
         <source>采用改写</source>
         <translation>Use the rewrite</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="806"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="823"/>
         <source>保留原文</source>
         <translation>Keep the original</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="810"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="827"/>
         <source>建议：{0}</source>
         <translation>Suggestion: {0}</translation>
     </message>
@@ -1854,12 +1869,12 @@ Suggestion: {2}</translation>
     <message>
         <location filename="../../writer_app/gui/dialogs.py" line="464"/>
         <source>按服务器的槽数</source>
-        <translation>As many as the server's slots</translation>
+        <translation>As many as the server&apos;s slots</translation>
     </message>
     <message>
         <location filename="../../writer_app/gui/dialogs.py" line="467"/>
         <source>批量点评时同时发送的请求数；0 表示询问服务器（llama-server 的 /props）</source>
-        <translation>Requests sent at once in a batch critique; 0 asks the server (llama-server's /props)</translation>
+        <translation>Requests sent at once in a batch critique; 0 asks the server (llama-server&apos;s /props)</translation>
     </message>
     <message>
         <location filename="../../writer_app/gui/dialogs.py" line="470"/>

@@ -60,3 +60,29 @@ def test_length_check_uses_the_target(analyzer):
 def test_english_text_is_analyzed_without_han_characters(analyzer):
     r = analyzer.analyze("This is an English essay. It costs 3.14 dollars.")
     assert r.han_chars == 0 and r.sentences == 2 and r.words > 5
+
+
+MIXED = [
+    "COIG-Writer 数据集里 query_type 有 50 种，例如 Gaokao 作文、诗歌。3.5%的样本来自 https://huggingface.co/datasets/m-a-p/COIG-Writer 。",
+    "他在iPhone15上用ChatGPT-4o写了800字，花了3.14秒！Ｆｕｌｌ－ｗｉｄｔｈ　ＡＢＣ１２３，日本語のテキスト、한국어 텍스트。",
+    "C++和C#以及.NET、Node.js v20.1；email: a.b@c.com；价格￥1,234.56元；温度-3.5℃；T恤、A股、卡拉OK、B超。",
+    "😀表情符号🎉 和 emoji，tab\t分隔\r\n换行\n\n空行  两个空格 。。。……——他来到了网易杭研大厦",
+    "第1章 第2节：Section 3.2.1 (see Fig. 4-a) and x_y_z = 10**3；<b>HTML</b> &amp; 代码 `print('你好')`",
+]
+
+
+def test_the_index_s_fast_tokens_are_jieba_s_on_the_app_s_own_texts_and_mixed_text(analyzer):
+    """rjieba (jieba-rs) for the search index: the same tokens as jieba, checked on every text in
+    resources/ (prompts, rubrics, genres, samples: 30 k characters) and on Latin-mixed lines."""
+    from rjieba import cut  # the dependency is installed: the fast path is what is tested
+
+    texts = [
+        p.read_text(encoding="utf-8")
+        for p in sorted(resources_dir().rglob("*"))
+        if p.suffix in (".toml", ".md", ".txt")
+    ]
+    texts += MIXED
+    assert sum(map(len, texts)) > 25_000
+    assert cut("query_type") == ["query_type"]  # where the two differ, and the fix is needed
+    for text in texts:
+        assert analyzer.index_tokens(text) == analyzer.tokens(text)

@@ -8,6 +8,9 @@ then ``Workbench.run_batch`` critiques them exactly as ``writer-app critique --t
 window's class view do: on the local model one at a time, on a server (``--server``) as many at
 once as it has slots (``/props``) or ``--parallel`` says. Prints the wall time, the seconds per
 essay, how the ETA shown after the fifth essay compared with the truth, and the totals.
+
+``--gui N``: the same batch for N essays started from the window's class view (offscreen), with
+a 5 ms timer probing how long the window's event loop stalls meanwhile.
 """
 
 from __future__ import annotations
@@ -34,14 +37,59 @@ from writer_app.writing.batch import BatchProgress  # noqa: E402
 DEMO = "qwen2.5-coder-0.5b-instruct-q4_k_m.gguf"
 
 
+def gui_run(essays: list[dict], model: str) -> None:
+    """The batch from the class view's button, the event loop probed throughout."""
+    import os
+
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    os.environ.setdefault("WRITER_APP_NO_FIRST_RUN", "1")
+    from bench_gui import Probe, pump_until
+    from PySide6.QtWidgets import QApplication
+
+    from writer_app.gui.app import create_window
+
+    app = QApplication.instance() or QApplication([])
+    with tempfile.TemporaryDirectory() as tmp:
+        paths = AppPaths(Path(tmp), Path(tmp))
+        w = create_window(paths, Settings(engine=EngineSettings(model=model), author="bench"))
+        w.show()
+        w.start(load_model=True)
+        pump_until(lambda: w.library is not None and w.wb.models.state in ("ready", "error"), 300)
+        assert w.library is not None
+        for e in essays:
+            w.library.projects.import_essay(
+                f"essay:bench:{e['id']}", student=e["id"], title=e["title"], text=e["text"], tags=["bench"]
+            )
+        dialog = w.open_class_view()
+        pump_until(lambda: dialog.model.rowCount() == len(essays), 10)
+        probe = Probe()
+        probe.start()
+        t0 = time.monotonic()
+        dialog.batch_button.click()
+        pump_until(lambda: not w.runner.busy("model"), 3600)
+        wall = time.monotonic() - t0
+        stalls = probe.stop()
+        print(f"class view batch, {len(essays)} essays: {wall:.0f} s; {dialog.status.text().splitlines()[0]}")
+        print(
+            f"| window stall during the batch: max (p99, p95) | {stalls['stall_max_ms']} ms"
+            f" ({stalls['stall_p99_ms']}, {stalls['stall_p95_ms']}) over {stalls['ticks']} ticks |"
+        )
+        w.close()
+    del app
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--essays", type=int, default=45)
     ap.add_argument("--model", default=str(AppPaths.from_env().data_dir / "models" / DEMO))
     ap.add_argument("--server", default="", help="an OpenAI-compatible server's URL (classroom mode)")
     ap.add_argument("--parallel", type=int, default=0, help="requests at once on the server (0: ask it)")
+    ap.add_argument("--gui", type=int, default=0, metavar="N", help="N essays from the window's class view")
     args = ap.parse_args()
     train, _held_out = split(load_essays())
+    if args.gui:
+        gui_run(train[: args.gui], args.model)
+        return
     essays = train[: args.essays]
     if args.server:
         engine = EngineSettings(

@@ -171,3 +171,23 @@ def test_a_stopped_batch_resumes_from_the_window(make_window, qtbot, tmp_path, m
     qtbot.waitUntil(lambda: not w.runner.busy("model"), timeout=60_000)
     assert w.library.marking.unfinished("critique", "高三2班") is None
     assert all(len(w.library.projects.critiques(r.project_id)) == 1 for r in dialog.model.rows)
+
+
+def test_the_teacher_s_totals_calibrate_the_critique_from_the_class_view(make_window, qtbot, tmp_path):
+    from writer_app.gui.dialogs import CalibrateDialog
+
+    w = make_window()
+    ids = _import_class(w, tmp_path, 30)
+    for i, pid in enumerate(ids):
+        w.library.marking.set_mark(pid, 30 + i % 20)
+    dialog = w.open_class_view()
+    scored = dialog.c.scored()
+    assert len(scored) == 30 and scored[0].score == 30.0
+    cal = CalibrateDialog(w.wb, w.runner, dialog, marks=(dialog.c.tag, scored))
+    qtbot.addWidget(cal)
+    assert "高三2班" in cal.source.text() and not cal.source.isEnabled()
+    cal.text_only.setChecked(True)
+    cal.start()
+    qtbot.waitUntil(lambda: not w.runner.busy("model"), timeout=60_000)
+    assert "已校准：30 篇" in cal.status.text()
+    assert "teacher's marks of 高三2班" in w.wb.paths.calibration_file.read_text(encoding="utf-8")

@@ -23,6 +23,18 @@ from typing import Any
 
 from writer_app.llm.loopguard import find_loops
 
+_JIEBA_HAN = re.compile("[\u4e00-\u9fd5]")  # what jieba's own tokenizer takes for Chinese
+
+
+def _rjieba_cut() -> Any:
+    """rjieba's ``cut`` (jieba-rs), or None where the wheel is missing."""
+    try:
+        from rjieba import cut
+    except ImportError:
+        return None
+    return cut
+
+
 GAOKAO_MIN_CHARS = 800
 MATTR_WINDOW = 50
 _SENTENCE_END = re.compile(r"(?:[。！？!?…]+|\.(?=\s|$))[”’」』）)\"']*|\n+")
@@ -126,6 +138,25 @@ class Analyzer:
     def tokens(self, text: str) -> list[str]:
         """jieba's segmentation of all of ``text``: joined, the tokens give the text back (diffs)."""
         return list(self._ensure_loaded().lcut(text))
+
+    def index_tokens(self, text: str) -> list[str]:
+        """The tokens of :meth:`tokens`, ten times faster, for the search index (a teacher's
+        import of 1,665 COIG-Writer records is 3.5 M characters): jieba-rs through ``rjieba``,
+        with jieba's own dictionary and HMM. The two differ only on Latin and digits, where
+        jieba-rs keeps "query_type" or "COIG-Writer" whole; such a token is handed to jieba, so
+        the tokens are jieba's (tests/analysis: identical on 300 essays and on mixed text).
+        Everything else (the analysis, idioms, POS) stays with jieba. Without rjieba: jieba."""
+        tokenizer = self._ensure_loaded()
+        cut = _rjieba_cut()
+        if cut is None:
+            return list(tokenizer.lcut(text))
+        out: list[str] = []
+        for token in cut(text):
+            if len(token) > 1 and not _JIEBA_HAN.search(token):
+                out.extend(tokenizer.lcut(token))
+            else:
+                out.append(token)
+        return out
 
     def search_tokens(self, text: str) -> list[str]:
         """jieba's search mode: long words and the shorter words inside them (for indexing)."""

@@ -326,6 +326,15 @@ class ClassController(QObject):
             return False
         return True
 
+    def scored(self) -> list[Any]:
+        """The class's essays the teacher gave their own total, to calibrate on."""
+        from writer_app.writing.calibrate import scored_from_marks
+
+        lib = self.w.library
+        if lib is None or not self.tag:
+            return []
+        return scored_from_marks(lib.marking.marked(lib.marking.tagged(self.tag)))
+
     def pending_batch(self) -> Batch | None:
         lib = self.w.library
         return lib.marking.unfinished("critique", self.tag) if lib is not None and self.tag else None
@@ -475,6 +484,8 @@ class ClassDialog(QDialog):
         export_table = QPushButton(self.tr("导出表格（CSV/Excel）…"))
         export_pdf = QPushButton(self.tr("导出反馈 PDF…"))
         export_docx = QPushButton(self.tr("导出反馈 Word…"))
+        calibrate = QPushButton(self.tr("用教师分校准点评…"))
+        calibrate.setToolTip(self.tr("用你在“教师分”一栏打的分（至少 30 篇）校准当前模型的点评总分"))
         close = QPushButton(self.tr("关闭"))
 
         top = QHBoxLayout()
@@ -489,7 +500,7 @@ class ClassDialog(QDialog):
         split.setStretchFactor(0, 3)
         split.setStretchFactor(1, 1)
         bottom = QHBoxLayout()
-        for b in (export_table, export_pdf, export_docx):
+        for b in (export_table, export_pdf, export_docx, calibrate):
             bottom.addWidget(b)
         bottom.addStretch(1)
         bottom.addWidget(close)
@@ -508,6 +519,7 @@ class ClassDialog(QDialog):
         export_table.clicked.connect(self._ask_table)
         export_pdf.clicked.connect(lambda: self._ask_feedback("pdf"))
         export_docx.clicked.connect(lambda: self._ask_feedback("docx"))
+        calibrate.clicked.connect(self._calibrate)
         close.clicked.connect(self.close)
         self.c.rows_changed.connect(self._show_rows)
         self.c.progress.connect(self._show_progress)
@@ -566,6 +578,11 @@ class ClassDialog(QDialog):
         if self.c.set_mark(project_id, total, comment):
             self.model.update_mark(project_id, total, comment)
             self.chart.set_data(self.model.rows, self.c.top())
+
+    def _calibrate(self) -> None:
+        from writer_app.gui.dialogs import CalibrateDialog
+
+        CalibrateDialog(self.w.wb, self.w.runner, self, marks=(self.c.tag, self.c.scored())).exec()
 
     def _ask_table(self) -> None:
         path, _ = QFileDialog.getSaveFileName(

@@ -666,9 +666,17 @@ class CalibrateDialog(QDialog):
     """按我的评分校准: the critique's total fitted to essays the teacher scored (≥ 30), for the
     current model; the work is :meth:`Workbench.calibrate`, run as a cancellable job."""
 
-    def __init__(self, wb: Workbench, runner: JobRunner, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        wb: Workbench,
+        runner: JobRunner,
+        parent: QWidget | None = None,
+        marks: tuple[str, list[Any]] | None = None,
+    ) -> None:
+        """``marks``: (a class tag, its essays with the teacher's totals) from the class view,
+        in place of a file or folder."""
         super().__init__(parent)
-        self.wb, self.runner = wb, runner
+        self.wb, self.runner, self.marks = wb, runner, marks
         self.setWindowTitle(self.tr("按我的评分校准点评"))
         self.source = QLineEdit()
         self.source.setAccessibleName(self.tr("打过分的文章"))
@@ -701,6 +709,12 @@ class CalibrateDialog(QDialog):
         row.addWidget(self.source, 1)
         row.addWidget(pick_file)
         row.addWidget(pick_folder)
+        if marks is not None:
+            self.source.setText(
+                self.tr("班级「{0}」里你打过的教师分（{1} 篇）").format(marks[0], len(marks[1]))
+            )
+            for w in (self.source, pick_file, pick_folder):
+                w.setEnabled(False)
         form = QFormLayout()
         form.addRow(self.tr("打过分的文章"), row)
         form.addRow(self.tr("文体（决定评分标准）"), self.genre)
@@ -737,7 +751,10 @@ class CalibrateDialog(QDialog):
         if self.runner.busy("model"):
             self.status.setText(self.tr("模型正在工作，请等它完成。"))
             return
-        source, genre = Path(text), self.wb.genre(self.genre.currentData() or "")
+        genre = self.wb.genre(self.genre.currentData() or "")
+        source: Path | tuple[str, list[Any]] = Path(text)
+        if self.marks is not None:
+            source = (f"the teacher's marks of {self.marks[0]}", self.marks[1])
         use_model, top = not self.text_only.isChecked(), self.max_score.value() or None
         wb = self.wb
 

@@ -43,7 +43,7 @@ class Library:
         return cls(
             database,
             ProjectStore(database, tokenize=analyzer.tokens),
-            SearchIndex(database, analyzer.tokens, analyzer.subwords),
+            SearchIndex(database, analyzer.index_tokens, analyzer.subwords),
             MarkingStore(database),
             warnings,
         )
