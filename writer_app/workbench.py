@@ -693,23 +693,10 @@ class Workbench:
         again: bool = False,
         use_model: bool = True,
     ) -> Batch | None:
-        """The batch critique to run for the essays tagged ``tag`` (or ``project_ids``): the
-        tag's unfinished batch when there is one (it resumes), else a new one over the essays
-        whose current text has no critique yet (``again``: all of them). None when every
-        essay's current text is critiqued already."""
-        marking = library.marking
-        if tag:
-            unfinished = marking.unfinished("critique", tag)
-            if unfinished is not None:
-                return unfinished
-            project_ids = marking.tagged(tag)
-            if not project_ids:
-                raise BadInputError(f"没有标签为「{tag}」且有正文的作文 (no essays tagged {tag})")
-        ids = list(project_ids or [])
-        todo = ids if again else marking.uncritiqued(ids)
-        if not todo:
-            return None
-        return marking.start("critique", tag, todo, {"use_model": use_model})
+        """The batch critique to run for the essays tagged ``tag`` (or ``project_ids``); None
+        when there is nothing to critique (see :meth:`MarkingStore.next_batch`)."""
+        options = {"use_model": use_model}
+        return library.marking.next_batch("critique", tag, project_ids, again=again, options=options)
 
     def gradebook(self, library: Library, tag: str) -> list[GradeRow]:
         """The class's rows (see :mod:`writer_app.writing.gradebook`): what the class view, the

@@ -131,6 +131,30 @@ class MarkingStore:
         return out
 
     # -- the queue ------------------------------------------------------------------------------
+    def next_batch(
+        self,
+        kind: str,
+        tag: str = "",
+        project_ids: list[int] | None = None,
+        *,
+        again: bool = False,
+        options: dict[str, Any] | None = None,
+    ) -> Batch | None:
+        """The batch to run for the essays tagged ``tag`` (or ``project_ids``): the tag's
+        unfinished batch when there is one (it resumes), else a new one over the essays whose
+        current text has no critique yet (``again``: all of them). None when every essay's
+        current text is critiqued already."""
+        if tag:
+            unfinished = self.unfinished(kind, tag)
+            if unfinished is not None:
+                return unfinished
+            project_ids = self.tagged(tag)
+            if not project_ids:
+                raise StorageError(f"没有标签为「{tag}」且有正文的作文 (no essays tagged {tag})")
+        ids = list(project_ids or [])
+        todo = ids if again else self.uncritiqued(ids)
+        return self.start(kind, tag, todo, options or {}) if todo else None
+
     def start(self, kind: str, label: str, project_ids: list[int], options: dict[str, Any]) -> Batch:
         """A new batch over ``project_ids`` (in that order), all pending."""
         if not project_ids:
