@@ -63,6 +63,7 @@ def test_english_text_is_analyzed_without_han_characters(analyzer):
 
 
 MIXED = [
+    "他在iPhone15上用ChatGPT写了abc123和ABC，Python3很好用，GPT4o与Qwen2比较，2024年10月1日。",  # no joiner
     "COIG-Writer 数据集里 query_type 有 50 种，例如 Gaokao 作文、诗歌。3.5%的样本来自 https://huggingface.co/datasets/m-a-p/COIG-Writer 。",
     "他在iPhone15上用ChatGPT-4o写了800字，花了3.14秒！Ｆｕｌｌ－ｗｉｄｔｈ　ＡＢＣ１２３，日本語のテキスト、한국어 텍스트。",
     "C++和C#以及.NET、Node.js v20.1；email: a.b@c.com；价格￥1,234.56元；温度-3.5℃；T恤、A股、卡拉OK、B超。",

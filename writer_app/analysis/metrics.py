@@ -23,7 +23,11 @@ from typing import Any
 
 from writer_app.llm.loopguard import find_loops
 
-_JIEBA_HAN = re.compile("[\u4e00-\u9fd5]")  # what jieba's own tokenizer takes for Chinese
+# a letter or digit beside a joining mark ("query_type", "COIG-Writer", "3.5"): only in such a
+# Latin run do jieba's and jieba-rs's tokens differ (jieba-rs keeps "query_type" whole; plain
+# runs like "abc123" are one token in both)
+_LATIN_RUN = re.compile(r"[a-zA-Z0-9][_+#&.%\-]|[_+#&.%\-][a-zA-Z0-9]")
+SUBWORD_CACHE = 200_000  # words whose subwords are remembered (a few MB)
 
 
 def _rjieba_cut() -> Any:
@@ -78,6 +82,7 @@ class Analyzer:
         self._connective_pairs = [tuple(p) for p in raw["pairs"]]
         self._lock = threading.Lock()
         self._tokenizer: Any = None
+        self._subword_cache: dict[str, tuple[str, ...]] = {}
         self._idioms: frozenset[str] = frozenset()
         self._idf: dict[str, float] = {}
         self._median_idf = 0.0
@@ -150,13 +155,11 @@ class Analyzer:
         cut = _rjieba_cut()
         if cut is None:
             return list(tokenizer.lcut(text))
-        out: list[str] = []
-        for token in cut(text):
-            if len(token) > 1 and not _JIEBA_HAN.search(token):
-                out.extend(tokenizer.lcut(token))
-            else:
-                out.append(token)
-        return out
+        tokens: list[str] = cut(text)
+        if _LATIN_RUN.search(text):  # most Chinese texts have none: nothing to look at
+            for i in reversed([i for i, t in enumerate(tokens) if len(t) > 1 and t.isascii()]):
+                tokens[i : i + 1] = tokenizer.lcut(tokens[i])
+        return tokens
 
     def search_tokens(self, text: str) -> list[str]:
         """jieba's search mode: long words and the shorter words inside them (for indexing)."""
@@ -166,16 +169,19 @@ class Analyzer:
         """The dictionary words of two and three characters inside longer ``words`` ("围棋" in
         "下围棋"): what jieba's search mode adds, without segmenting the text a second time."""
         freq = self._ensure_loaded().FREQ
-        out = []
+        cache = self._subword_cache  # a text repeats its words: each is looked up once
+        out: list[str] = []
         for w in words:
             n = len(w)
             if n <= 2:
                 continue
-            for size in (2, 3) if n > 3 else (2,):
-                for i in range(n - size + 1):
-                    gram = w[i : i + size]
-                    if freq.get(gram):
-                        out.append(gram)
+            grams = cache.get(w)
+            if grams is None:
+                sizes = (2, 3) if n > 3 else (2,)
+                grams = tuple(w[i : i + k] for k in sizes for i in range(n - k + 1) if freq.get(w[i : i + k]))
+                if len(cache) < SUBWORD_CACHE:
+                    cache[w] = grams
+            out.extend(grams)
         return out
 
     def words(self, text: str) -> list[str]:

@@ -48,8 +48,8 @@ class SearchIndex:
 
     def _columns(self, title: str, body: str) -> tuple[str, str, str]:
         """The indexed columns: title words, body words, and search-mode subwords not among them."""
-        t = [w for w in (x.strip() for x in self.segment(title)) if w]
-        b = [w for w in (x.strip() for x in self.segment(body)) if w]
+        t = [w for w in self.segment(title) if w and not w.isspace()]  # a token is all space or none
+        b = [w for w in self.segment(body) if w and not w.isspace()]
         extra = ""
         if self.subwords is not None:
             plain = set(t) | set(b)
