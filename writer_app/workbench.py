@@ -698,9 +698,9 @@ class Workbench:
         options = {"use_model": use_model}
         return library.marking.next_batch("critique", tag, project_ids, again=again, options=options)
 
-    def gradebook(self, library: Library, tag: str) -> list[GradeRow]:
+    def gradebook(self, library: Library, tag: str, only: list[int] | None = None) -> list[GradeRow]:
         """The class's rows (see :mod:`writer_app.writing.gradebook`): what the class view, the
-        ``class`` command and the exports show."""
+        ``class`` command and the exports show; ``only``: just these projects' rows."""
         from writer_app.writing.gradebook import grade_rows
 
         def rubric_for(name: str) -> Rubric | None:
@@ -709,7 +709,8 @@ class Workbench:
             except WriterAppError:
                 return None
 
-        return grade_rows(library.marking.marked(library.marking.tagged(tag)), rubric_for)
+        ids = library.marking.tagged(tag) if only is None else only
+        return grade_rows(library.marking.marked(ids), rubric_for)
 
     def run_batch(
         self,

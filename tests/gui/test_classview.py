@@ -58,6 +58,12 @@ def test_the_gradebook_model_passes_the_model_tester_and_sorts_by_number(qtbot):
     assert model.setData(model.index(0, col), "48.5") and edited[-1] == (1, 48.5, "")
     model.update_mark(1, 48.5, "")
     assert model.data(model.index(0, 2)) == "48.5✎"
+    changed = []
+    model.dataChanged.connect(lambda a, b: changed.append((a.row(), b.row())))
+    fresh = _rows()[2]
+    fresh.total, fresh.teacher_total = 59, None
+    model.update_rows([fresh])  # a batch stored one student's critique: only that row repaints
+    assert changed == [(2, 2)] and model.data(model.index(2, 2)) == "59"
     model.set_rows(_rows(2))
     assert model.rowCount() == 3
 

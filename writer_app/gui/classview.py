@@ -95,6 +95,18 @@ class GradebookModel(QAbstractTableModel):
         self.dims = dimension_names(rows)
         self.endResetModel()
 
+    def update_rows(self, rows: list[GradeRow]) -> None:
+        """Some students' rows changed (a batch stored their critiques): those cells repaint; a
+        new dimension (the class's first critique) resets the table."""
+        if any(d not in self.dims for r in rows for d in r.dimensions):
+            self.set_rows([next((n for n in rows if n.project_id == r.project_id), r) for r in self.rows])
+            return
+        for new in rows:
+            i = self.row_of(new.project_id)
+            if i >= 0:
+                self.rows[i] = new
+                self.dataChanged.emit(self.index(i, 0), self.index(i, self.columnCount() - 1))
+
     def row_of(self, project_id: int) -> int:
         return next((i for i, r in enumerate(self.rows) if r.project_id == project_id), -1)
 
@@ -288,6 +300,7 @@ class ClassController(QObject):
     """The class view's work: the rows, the batch critique, the teacher's marks, the exports."""
 
     rows_changed = Signal()
+    rows_updated = Signal(list)  # some students' new rows (GradeRow), during a batch
     progress = Signal(object)  # BatchProgress, or None when the batch ended
     message = Signal(str)
 
@@ -311,6 +324,16 @@ class ClassController(QObject):
         lib = self.w.library
         self.rows = self.w.wb.gradebook(lib, self.tag) if lib is not None and self.tag else []
         self.rows_changed.emit()
+
+    def update(self, project_ids: list[int]) -> None:
+        """Just these students' rows, re-read (a batch stored their critiques): the table
+        repaints those rows, and nothing else is read or laid out again."""
+        lib = self.w.library
+        if lib is None or not self.tag or not project_ids:
+            return
+        fresh = {r.project_id: r for r in self.w.wb.gradebook(lib, self.tag, project_ids)}
+        self.rows = [fresh.get(r.project_id, r) for r in self.rows]
+        self.rows_updated.emit(list(fresh.values()))
 
     def top(self) -> int:
         return max([r.max_total or 0 for r in self.rows] or [60]) or 60
@@ -372,9 +395,9 @@ class ClassController(QObject):
             finally:
                 library.close()
 
-        def events(items: list[Any]) -> None:
+        def events(items: list[BatchProgress]) -> None:
             self.progress.emit(items[-1])
-            self.refresh()
+            self.update([pid for p in items for pid in p.just_finished])
 
         self.progress.emit(None)
         self.w.runner.start("model", work, on_event=events, on_done=self._done, on_error=self._failed)
@@ -522,6 +545,7 @@ class ClassDialog(QDialog):
         calibrate.clicked.connect(self._calibrate)
         close.clicked.connect(self.close)
         self.c.rows_changed.connect(self._show_rows)
+        self.c.rows_updated.connect(self._update_rows)
         self.c.progress.connect(self._show_progress)
         self.c.message.connect(self.status.setText)
 
@@ -549,6 +573,10 @@ class ClassDialog(QDialog):
             self.batch_button.setText(self.tr("继续批量点评（还有 {0} 篇）").format(pending.pending))
         else:
             self.batch_button.setText(self.tr("批量点评"))
+
+    def _update_rows(self, rows: list[GradeRow]) -> None:
+        self.model.update_rows(rows)
+        self.chart.set_data(self.c.rows, self.c.top())
 
     def _show_progress(self, p: BatchProgress | None) -> None:
         running = self.c.running

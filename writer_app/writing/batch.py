@@ -40,6 +40,7 @@ class BatchProgress:
     failed: int
     current: str  # who is being critiqued now (the student, else the title)
     eta_s: float | None  # None until one essay of this run has finished
+    just_finished: tuple[int, ...] = ()  # the projects stored since the last report
 
     def line(self) -> str:
         eta = "" if self.eta_s is None else f"，约 {_minutes(self.eta_s)} 后完成"
@@ -74,14 +75,14 @@ def run_batch(
     batch = store.batch(batch_id)
     started, finished_here = clock(), 0
 
-    def report(current: str) -> None:
+    def report(current: str, just: tuple[int, ...] = ()) -> None:
         if on_progress is None:
             return
         now = store.batch(batch_id)
         eta = None
         if finished_here:
             eta = (clock() - started) / finished_here * now.pending
-        on_progress(BatchProgress(now.done + now.failed, now.total, now.failed, current, eta))
+        on_progress(BatchProgress(now.done + now.failed, now.total, now.failed, current, eta, just))
 
     if not pending:
         return batch
@@ -98,6 +99,7 @@ def run_batch(
                 if cancel.cancelled:
                     raise CancelledError()
                 done, _ = wait(running, return_when=FIRST_COMPLETED)
+                just: list[int] = []
                 for future in done:
                     project = running.pop(future)
                     try:
@@ -107,7 +109,8 @@ def run_batch(
                     else:
                         store.complete(batch_id, project.id, data, generation)
                     finished_here += 1
-                report(who(next(iter(running.values()))) if running else "")
+                    just.append(project.id)
+                report(who(next(iter(running.values()))) if running else "", tuple(just))
         except CancelledError:
             _settle(store, batch_id, running, cancel)
             store.note_cancelled(batch_id)
