@@ -1,4 +1,5 @@
-"""Essay import bench: a class's .docx essays into the library, indexed (prints figures only).
+"""Essay import bench: a class's .docx essays into the library, indexed; then the class's
+feedback sheets, PDF and Word, after an analysis-only batch critique (prints figures only).
 
 python tests/bench/bench_essays.py [--essays 45] [--chars 900]
 """
@@ -65,10 +66,48 @@ def main() -> None:
         again = lib.import_essays([folder], tag="高三2班", pattern="{学号}-{姓名}", query="坚持")
         second = time.perf_counter() - t
         hits = lib.search.search("坚持", doc_type="project", limit=100)
+        sheets = feedback(Path(tmp), paths, lib)
         lib.close()
     print(f"{args.essays} .docx essays of ~{args.chars} 字, imported and indexed: {first:.2f} s (goal ≤ 5 s)")
     print(f"  added {len(report.added)}, rejected {len(report.rejected)}; found by search: {len(hits)}")
     print(f"  the same files again (unchanged {len(again.unchanged)}): {second:.2f} s")
+    for fmt, (n, pages, took) in sheets.items():
+        print(
+            f"{n} feedback sheets as {fmt}: {took:.1f} s (goal for PDF ≤ 30 s), {pages} page(s) the longest"
+        )
+
+
+def feedback(tmp: Path, paths: AppPaths, lib: Library) -> dict[str, tuple[int, int, float]]:
+    """The class's sheets as the window writes them (Qt prints the PDFs, offscreen)."""
+    from writer_app.config import Settings
+    from writer_app.gui.pdf import printer
+    from writer_app.llm.engine import CancelToken
+    from writer_app.workbench import Workbench
+    from writer_app.writing.feedback import write_sheets
+
+    wb = Workbench.create(paths, Settings(), resources_dir())
+    batch = wb.start_batch(lib, tag="高三2班", use_model=False)
+    assert batch is not None
+    wb.run_batch(lib, batch.id, CancelToken())
+    rows = wb.gradebook(lib, "高三2班")
+    marked = {m.project_id: m for m in lib.marking.marked([r.project_id for r in rows])}
+    print_pdf, family = printer(resources_dir() / "fonts")
+    pages: list[int] = []
+
+    def counting(html_at, path):  # noqa: ANN001, ANN202
+        pages.append(print_pdf(html_at, path))
+        return pages[-1]
+
+    out = {}
+    for fmt in ("pdf", "docx"):
+        folder = tmp / f"sheets-{fmt}"
+        folder.mkdir()
+        t = time.perf_counter()
+        written, _failed = write_sheets(
+            rows, marked, folder, fmt, group="高三2班", font=family, print_pdf=counting
+        )
+        out[fmt] = (len(written), max(pages, default=1), time.perf_counter() - t)
+    return out
 
 
 if __name__ == "__main__":
