@@ -96,5 +96,5 @@ def test_the_english_ui_is_complete(tmp_path):
     ui = json.loads(proc.stdout.strip().splitlines()[-1])
     assert ui["title"] == "Writer Companion"
     assert ui["tabs"] == ["Prompt", "Thought", "Draft", "Critique", "History"]
-    assert ui["menus"] == ["&File", "&Generate", "&View"]
+    assert ui["menus"] == ["&File", "&Generate", "&Class", "&View"]
     assert ui["button"] == "Generate the thought (Ctrl+Enter)"
