@@ -206,7 +206,8 @@ def test_import_a_folder_of_essays_with_the_class_pattern_and_prompt(tmp_path):
     assert len(again["unchanged"]) == 2 and not again["added"]
 
 
-def test_critique_a_class_by_tag_as_one_batch_then_nothing_new(tmp_path):
+def _import_class(tmp_path):
+    """Two students' essays imported as the class 高三2班."""
     folder = tmp_path / "class"
     folder.mkdir()
     (folder / "01-张三.txt").write_text(
@@ -216,6 +217,10 @@ def test_critique_a_class_by_tag_as_one_batch_then_nothing_new(tmp_path):
         "读书\n读书使人明智，我从小就喜欢读书，书里有远方。", encoding="utf-8"
     )
     run("import", str(folder), "--tag", "高三2班", "--pattern", "{学号}-{姓名}")
+
+
+def test_critique_a_class_by_tag_as_one_batch_then_nothing_new(tmp_path):
+    _import_class(tmp_path)
     proc = run("critique", "--tag", "高三2班", "--no-model", "--json")
     assert proc.returncode == 0, proc.stderr
     out = json.loads(proc.stdout)
@@ -235,15 +240,7 @@ def test_critique_a_class_by_tag_as_one_batch_then_nothing_new(tmp_path):
 def test_class_table_exports_feedback_and_the_teacher_s_mark(tmp_path):
     from openpyxl import load_workbook
 
-    folder = tmp_path / "class"
-    folder.mkdir()
-    (folder / "01-张三.txt").write_text(
-        "坚持\n清晨的操场上，我一圈又一圈地奔跑，汗水湿透了衣背。", encoding="utf-8"
-    )
-    (folder / "02-李四.txt").write_text(
-        "读书\n读书使人明智，我从小就喜欢读书，书里有远方。", encoding="utf-8"
-    )
-    run("import", str(folder), "--tag", "高三2班", "--pattern", "{学号}-{姓名}")
+    _import_class(tmp_path)
     run("critique", "--tag", "高三2班", "--no-model")
     marked = json.loads(run("mark", "坚持", "48", "--comment", "立意清楚", "--json").stdout)
     assert marked["total"] == 48 and marked["student"] == "张三"

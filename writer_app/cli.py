@@ -1125,15 +1125,22 @@ def cmd_class(ctx: Context, args: argparse.Namespace) -> int:
     return 0
 
 
-def _write_feedback(ctx: Context, lib: Any, rows: list[Any], tag: str, folder: Path, fmt: str) -> None:
-    from writer_app.writing.feedback import write_sheets
-
+def _make_folder(folder: Path, not_a_folder: str) -> None:
+    """``folder``, made where missing; one line when it is a file or cannot be made."""
     if folder.exists() and not folder.is_dir():
-        raise BadInputError(f"{folder} 不是文件夹 (not a folder)")
+        raise BadInputError(not_a_folder)
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise BadInputError(f"无法创建文件夹 {folder}：{exc} (cannot create the folder)") from None
+        raise BadInputError(
+            f"无法创建文件夹 {folder}：{exc.strerror or exc} (cannot create the folder)"
+        ) from None
+
+
+def _write_feedback(ctx: Context, lib: Any, rows: list[Any], tag: str, folder: Path, fmt: str) -> None:
+    from writer_app.writing.feedback import write_sheets
+
+    _make_folder(folder, f"{folder} 不是文件夹 (not a folder)")
     marked = {m.project_id: m for m in lib.marking.marked([r.project_id for r in rows])}
     print_pdf, family = None, ""
     if fmt == "pdf":
@@ -1483,12 +1490,7 @@ def cmd_export(ctx: Context, args: argparse.Namespace) -> int:
             written.append(write_file(target, data, follow_symlinks=args.follow_symlinks))
         else:
             folder = out or Path.cwd()
-            if folder.exists() and not folder.is_dir():
-                raise BadInputError(f"导出多个项目时 -o 应是文件夹 ({folder} is not a folder)")
-            try:
-                folder.mkdir(parents=True, exist_ok=True)
-            except OSError as exc:
-                raise BadInputError(f"无法创建文件夹 {folder}：{exc.strerror}") from None
+            _make_folder(folder, f"导出多个项目时 -o 应是文件夹 ({folder} is not a folder)")
             for p in projects:
                 written.append(
                     write_file(free_path(folder, default_name(p), SUFFIX[fmt]), lib.export([p.id], fmt))
