@@ -67,14 +67,11 @@ def printer(fonts_dir: Path) -> tuple[Callable[[Callable[[float], str], Path], i
 
     from writer_app.gui.i18n import cjk_family
 
-    if QGuiApplication.instance() is None:
-        _APPS.append(QGuiApplication(["writer-app", "-platform", "offscreen"]))
+    app = QGuiApplication.instance() or QGuiApplication(["writer-app", "-platform", "offscreen"])
     family = cjk_family(fonts_dir) or ""
 
     def print_pdf(html_at: Callable[[float], str], path: Path) -> int:
+        assert app is not None  # held here: the application lives as long as the printer
         return write_pdf(html_at, path, family)
 
     return print_pdf, family
-
-
-_APPS: list[object] = []  # the offscreen application lives as long as the command

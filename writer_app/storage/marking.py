@@ -115,20 +115,8 @@ class MarkingStore:
 
     def uncritiqued(self, project_ids: list[int]) -> list[int]:
         """Those of ``project_ids`` whose current text has no critique yet (none, or an older
-        revision's), in the same order."""
-        out = []
-        for pid in project_ids:
-            row = self._conn.execute(
-                "SELECT (SELECT id FROM revisions WHERE project_id = p.id AND field = 'answer'"
-                "        ORDER BY id DESC LIMIT 1),"
-                " (SELECT revision_id FROM critiques WHERE project_id = p.id ORDER BY id DESC LIMIT 1),"
-                " (SELECT COUNT(*) FROM critiques WHERE project_id = p.id)"
-                " FROM projects p WHERE p.id = ?",
-                (pid,),
-            ).fetchone()
-            if row is not None and (row[2] == 0 or row[0] != row[1]):
-                out.append(pid)
-        return out
+        revision's), in the same order: :meth:`marked`'s ``critique_current``, negated."""
+        return [m.project_id for m in self.marked(project_ids) if not m.critique_current]
 
     # -- the queue ------------------------------------------------------------------------------
     def next_batch(
@@ -262,28 +250,10 @@ class MarkingStore:
             )
             self._close_if_done(conn, batch_id, now)
 
-    def retry_failed(self, batch_id: int) -> int:
-        """Put the failed items back in the queue; returns how many."""
-        with self.database.transaction() as conn:
-            cur = conn.execute(
-                "UPDATE batch_items SET state = 'pending', error = '', finished = NULL"
-                " WHERE batch_id = ? AND state = 'failed'",
-                (batch_id,),
-            )
-            if cur.rowcount:
-                conn.execute("UPDATE batches SET finished = NULL WHERE id = ?", (batch_id,))
-            return cur.rowcount
-
     def note_cancelled(self, batch_id: int) -> None:
         """The user stopped it: it stays unfinished, to resume."""
         with self.database.transaction() as conn:
             conn.execute("UPDATE batches SET cancelled = ? WHERE id = ?", (self.clock(), batch_id))
-
-    def discard(self, batch_id: int) -> None:
-        """Drop an unfinished batch's remaining items (what was done stays done)."""
-        with self.database.transaction() as conn:
-            conn.execute("DELETE FROM batch_items WHERE batch_id = ? AND state = 'pending'", (batch_id,))
-            self._close_if_done(conn, batch_id, self.clock())
 
     @staticmethod
     def _close_if_done(conn: sqlite3.Connection, batch_id: int, now: float) -> None:
