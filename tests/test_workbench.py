@@ -188,6 +188,20 @@ def test_a_class_batch_resumes_its_unfinished_one_and_then_takes_only_new_texts(
     lib.close()
 
 
+def test_a_batch_with_its_text_side_in_a_helper_process_stores_the_same_critiques(small_resources):
+    wb = bench(small_resources)
+    lib = wb.open_library(first=True)
+    ids = _tagged_class(lib, 3)
+    first = wb.start_batch(lib, tag="高三2班", use_model=False)
+    assert wb.run_batch(lib, first.id, CancelToken(), separate_process=True).done == 3
+    again = wb.start_batch(lib, tag="高三2班", again=True, use_model=False)
+    assert wb.run_batch(lib, again.id, CancelToken()).done == 3  # in this process
+    for i in ids:
+        helper, here = (c["data"] for c in lib.projects.critiques(i))
+        assert helper == here and helper["metrics"]["words"] > 0
+    lib.close()
+
+
 def test_a_batch_on_a_server_sends_as_many_at_once_as_it_has_slots(small_resources):
     from openai_stub import Misbehaving
 

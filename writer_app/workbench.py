@@ -7,6 +7,7 @@ it is tested with plain pytest. Nothing here keeps global state.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 import tomllib
@@ -40,6 +41,7 @@ if TYPE_CHECKING:
     from writer_app.writing.evidence import EvidenceRules
     from writer_app.writing.gradebook import GradeRow
     from writer_app.writing.outline import OutlineEvent
+    from writer_app.writing.textside import TextSideProcess
 
 
 @dataclass(frozen=True)
@@ -520,25 +522,30 @@ class Workbench:
         use_model: bool = True,
         thought: str = "",
         on_progress: Callable[[int, int, str], None] | None = None,
+        text_process: TextSideProcess | None = None,
     ) -> CritiqueResult:
         """A CritiqueResult: the model's verdict, or the analysis-only estimate without a model;
         grounded in computed evidence (``thought`` is the 构思 a copy is counted from) and
         calibrated for this model where a calibration exists. The window and the CLI both call
-        this with the model host's engine, so the same text, model and seed give the same verdict."""
-        from writer_app.writing.critique import check_essay, critique, load_feature_model
+        this with the model host's engine, so the same text, model and seed give the same verdict.
+        ``text_process``: where the text side is computed (a batch in the window); else here."""
+        from writer_app.writing.critique import check_essay, critique
 
         prompts = self.prompts("critique")
         check_essay(essay, prompts)
         rubric = self.rubric(genre.rubric)
-        if self._features is None:
-            self._features = load_feature_model(self.resources)
         model = self.models.identity() if use_model else ""
+        grounding = self.grounding(rubric, model, thought)
         common: dict[str, Any] = {
             "query": query,
             "target_chars": target_chars,
-            "features": self._features,
-            "grounding": self.grounding(rubric, model, thought),
+            "features": self.feature_model(),
+            "grounding": grounding,
         }
+        if text_process is not None:
+            common["text"] = text_process.compute(
+                essay, rubric, query=query, target_chars=target_chars, grounding=grounding
+            )
         if not use_model:
             return critique(essay, rubric, self.analyzer, **common)
         return critique(
@@ -568,7 +575,7 @@ class Workbench:
         in the data folder. Returns the Calibration. See :mod:`writer_app.writing.calibrate`."""
         from writer_app.writing.calibrate import AnswerCache, check_scored, read_scored, signals_for
         from writer_app.writing.calibration import fit, fit_for_model, load_calibrations, save_calibrations
-        from writer_app.writing.critique import check_essay, critique, feature_values, load_feature_model
+        from writer_app.writing.critique import check_essay, critique, feature_values
         from writer_app.writing.rubric import split_title
 
         rubric = self.rubric(genre.rubric)
@@ -588,8 +595,7 @@ class Workbench:
                 check_essay(e.text, prompts)
             except WriterAppError as exc:
                 raise type(exc)(f"{e.id}：{exc}") from None
-        if self._features is None:
-            self._features = load_feature_model(self.resources)
+        features = self.feature_model()
         model = self.models.identity() if use_model else ""
 
         def text_signals(e: ScoredEssay) -> dict[str, float]:
@@ -612,7 +618,7 @@ class Workbench:
                     engine=eng,
                     prompts=prompts,
                     params=p,
-                    features=self._features,
+                    features=features,
                     cancel=cancel,
                     suggestions=False,
                 )
@@ -719,18 +725,20 @@ class Workbench:
         cancel: CancelToken,
         *,
         on_progress: Callable[[BatchProgress], None] | None = None,
+        separate_process: bool = False,
     ) -> Batch:
         """Work off a batch critique (see :mod:`writer_app.writing.batch`): each essay with its
         project's prompt, genre and 构思, on this model (or the analysis-only estimate, as the
-        batch was asked for), as many at once as :meth:`ModelHost.parallel` says."""
+        batch was asked for), as many at once as :meth:`ModelHost.parallel` says.
+        ``separate_process``: the text side in a helper process (the window asks for it: see
+        :mod:`writer_app.writing.textside`)."""
         from writer_app.writing.batch import run_batch
+        from writer_app.writing.textside import TextSideProcess
 
         batch = library.marking.batch(batch_id)
         use_model = bool(batch.options.get("use_model", True))
         parallel = self.models.parallel(cancel) if use_model and batch.pending > 1 else 1
-        self.prompts("critique")  # the shared caches are filled before the threads start
-        self.evidence_rules()
-        self.calibrations()
+        self.prepare_critique()  # the shared caches are filled before the threads start
 
         def one(project: Project, token: CancelToken) -> tuple[dict[str, Any], dict[str, Any] | None]:
             genre = self.genre(project.query_type)
@@ -743,18 +751,39 @@ class Workbench:
                 token,
                 use_model=use_model,
                 thought=project.thought,
+                text_process=helper,
             )
             return result.to_dict(), self._critique_log(result, time.monotonic() - started)
 
-        return run_batch(
-            library.marking,
-            batch_id,
-            library.projects.get,
-            one,
-            cancel,
-            parallel=parallel,
-            on_progress=on_progress,
-        )
+        helper = TextSideProcess(self.resources, self.analyzer) if separate_process else None
+        with helper or contextlib.nullcontext():
+            return run_batch(
+                library.marking,
+                batch_id,
+                library.projects.get,
+                one,
+                cancel,
+                parallel=parallel,
+                on_progress=on_progress,
+            )
+
+    def prepare_critique(self) -> None:
+        """Read now what every critique reads (its prompts, the rules, the feature model, the
+        calibrations): a batch's threads then share filled caches, and the class view calls this
+        as it opens, so that the batch's thread parses no files while the window repaints."""
+        self.prompts("critique")
+        self.guard_rules()
+        self.evidence_rules()
+        self.feature_model()
+        self.calibrations()
+
+    def feature_model(self) -> FeatureModel:
+        """The analysis-only estimate's linear model (loaded once)."""
+        from writer_app.writing.critique import load_feature_model
+
+        if self._features is None:
+            self._features = load_feature_model(self.resources)
+        return self._features
 
     def evidence_rules(self) -> EvidenceRules:
         from writer_app.writing.evidence import load_evidence_rules

@@ -19,6 +19,15 @@ ESSAY = (
 )
 
 
+def test_the_warm_up_runs_its_follow_up_once_the_dictionary_is_loaded():
+    a = Analyzer(resources_dir())
+    seen: list[bool] = []
+    thread = a.warm_up_in_background(then=lambda: seen.append(a._tokenizer is not None))
+    assert a.warm_up_in_background(then=lambda: seen.append(False)) is thread  # once only
+    thread.join()
+    assert seen == [True]
+
+
 def test_counts_follow_the_gaokao_grid(analyzer):
     r = analyzer.analyze(ESSAY)
     assert r.chars == sum(1 for c in ESSAY if not c.isspace())

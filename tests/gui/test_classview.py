@@ -92,8 +92,10 @@ def test_a_class_is_critiqued_marked_opened_and_exported(make_window, qtbot, tmp
     assert "批量点评完成：3 篇" in dialog.status.text()
     assert all(dialog.model.rows[i].total is not None for i in range(3))
     assert sum(n for *_, n in dialog.chart.bins) == 3
-    dialog.batch_button.click()  # nothing new: said, nothing run
-    assert "都已点评" in dialog.status.text() and not w.runner.busy("model")
+    dialog.batch_button.click()  # nothing new: said, nothing critiqued
+    qtbot.waitUntil(lambda: not w.runner.busy("model"), timeout=60_000)
+    assert "都已点评" in dialog.status.text()
+    assert all(len(w.library.projects.critiques(i)) == 1 for i in ids)
 
     # the teacher's own total, through the table
     col = dialog.model.teacher_column

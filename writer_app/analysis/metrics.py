@@ -17,6 +17,7 @@ import threading
 import tomllib
 import unicodedata
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -131,12 +132,17 @@ class Analyzer:
             self._tokenizer = tokenizer
             return tokenizer
 
-    def warm_up_in_background(self) -> threading.Thread:
-        """Load jieba's dictionary on a daemon thread so the first analysis is fast."""
+    def warm_up_in_background(self, then: Callable[[], None] | None = None) -> threading.Thread:
+        """Load jieba's dictionary on a daemon thread so the first analysis is fast; ``then``
+        runs on that thread once it is loaded (on the first call only)."""
         if self._warm_thread is None:
-            self._warm_thread = threading.Thread(
-                target=self._ensure_loaded, name="jieba-warm-up", daemon=True
-            )
+
+            def warm() -> None:
+                self._ensure_loaded()
+                if then is not None:
+                    then()
+
+            self._warm_thread = threading.Thread(target=warm, name="jieba-warm-up", daemon=True)
             self._warm_thread.start()
         return self._warm_thread
 

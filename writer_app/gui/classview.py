@@ -43,6 +43,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+# imported with the view: importing it on the batch's thread, as the window repainted for the
+# click, held the GIL 30-40 ms
+import writer_app.writing.textside  # noqa: F401
 from writer_app.errors import WriterAppError
 from writer_app.gui.jobs import Job
 from writer_app.writing.gradebook import (
@@ -72,6 +75,7 @@ class GradebookModel(QAbstractTableModel):
         super().__init__(parent)
         self.rows: list[GradeRow] = []
         self.dims: list[str] = []
+        self._columns = self.columns()  # the view asks for the count on every paint: kept
 
     # -- the columns ----------------------------------------------------------------------------
     def columns(self) -> list[str]:
@@ -93,6 +97,7 @@ class GradebookModel(QAbstractTableModel):
         self.beginResetModel()
         self.rows = rows
         self.dims = dimension_names(rows)
+        self._columns = self.columns()
         self.endResetModel()
 
     def update_rows(self, rows: list[GradeRow]) -> None:
@@ -115,14 +120,13 @@ class GradebookModel(QAbstractTableModel):
         return 0 if parent.isValid() else len(self.rows)
 
     def columnCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008, N802
-        return 0 if parent.isValid() else len(self.columns())
+        return 0 if parent.isValid() else len(self._columns)
 
     def headerData(  # noqa: N802
         self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
     ) -> Any:
         if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
-            cols = self.columns()
-            return cols[section] if 0 <= section < len(cols) else None
+            return self._columns[section] if 0 <= section < len(self._columns) else None
         return None
 
     def flags(self, index: AnyIndex) -> Qt.ItemFlag:
@@ -309,7 +313,7 @@ class ClassController(QObject):
         self.w = window
         self.tag = ""
         self.rows: list[GradeRow] = []
-        self.batch_id = 0
+        self.batching = False  # this view's batch is on the model's job
 
     # -- the rows -------------------------------------------------------------------------------
     def tags(self) -> list[str]:
@@ -319,6 +323,10 @@ class ClassController(QObject):
     def load(self, tag: str) -> None:
         self.tag = tag
         self.refresh()
+        try:
+            self.w.wb.prepare_critique()
+        except WriterAppError:
+            pass  # a batch says what is wrong when it is started
 
     def refresh(self) -> None:
         lib = self.w.library
@@ -365,9 +373,12 @@ class ClassController(QObject):
     # -- the batch ------------------------------------------------------------------------------
     @property
     def running(self) -> bool:
-        return self.batch_id != 0 and self.w.runner.busy("model")
+        return self.batching and self.w.runner.busy("model")
 
     def start_batch(self, again: bool = False) -> None:
+        """Critique the class's essays on the model's job thread. The queue is made there too:
+        writing it is a transaction the window must not wait for (190 ms measured), and the
+        essays' text side runs in a helper process (see :mod:`writer_app.writing.textside`)."""
         lib = self.w.library
         if lib is None or not self.tag:
             return
@@ -375,23 +386,19 @@ class ClassController(QObject):
             self.message.emit(self.tr("模型正在工作，请等它完成或停止后再批量点评。"))
             return
         use_model = bool(self.w.wb.models.configured_name())
-        try:
-            batch = self.w.wb.start_batch(lib, tag=self.tag, again=again, use_model=use_model)
-        except WriterAppError as exc:
-            self.message.emit(str(exc))
-            return
-        if batch is None:
-            self.message.emit(self.tr("这个班的作文都已点评；要重新点评请勾选“全部重新点评”。"))
-            return
         if not use_model:
             self.message.emit(self.tr("未设置模型：批量点评使用文本分析估分。"))
-        self.batch_id = batch.id
-        wb = self.w.wb
+        wb, tag = self.w.wb, self.tag
 
-        def work(job: Job) -> Batch:
+        def work(job: Job) -> Batch | None:
             library = wb.open_library()  # this thread's own connection
             try:
-                return wb.run_batch(library, batch.id, job.cancel, on_progress=job.emit)
+                batch = wb.start_batch(library, tag=tag, again=again, use_model=use_model)
+                if batch is None:
+                    return None
+                return wb.run_batch(
+                    library, batch.id, job.cancel, on_progress=job.emit, separate_process=True
+                )
             finally:
                 library.close()
 
@@ -399,6 +406,7 @@ class ClassController(QObject):
             self.progress.emit(items[-1])
             self.update([pid for p in items for pid in p.just_finished])
 
+        self.batching = True
         self.progress.emit(None)
         self.w.runner.start("model", work, on_event=events, on_done=self._done, on_error=self._failed)
 
@@ -406,16 +414,19 @@ class ClassController(QObject):
         if self.running:
             self.w.runner.cancel("model")
 
-    def _done(self, batch: Batch) -> None:
-        self.batch_id = 0
+    def _done(self, batch: Batch | None) -> None:
+        self.batching = False
         self.refresh()
         self.progress.emit(None)
+        if batch is None:
+            self.message.emit(self.tr("这个班的作文都已点评；要重新点评请勾选“全部重新点评”。"))
+            return
         line = self.tr("批量点评完成：{0} 篇，未能点评 {1} 篇。").format(batch.done, batch.failed)
         failed = self.w.library.marking.items(batch.id, "failed") if self.w.library else []
         self.message.emit(line + "".join(f"\n{i.student or i.title}：{i.error}" for i in failed[:5]))
 
     def _failed(self, message: str) -> None:
-        self.batch_id = 0
+        self.batching = False
         self.refresh()
         self.progress.emit(None)
         self.message.emit(
@@ -482,6 +493,9 @@ class ClassDialog(QDialog):
         self.stop_button = QPushButton(self.tr("停止"))
         self.stop_button.setEnabled(False)
         self.bar = QProgressBar()
+        keep = self.bar.sizePolicy()
+        keep.setRetainSizeWhenHidden(True)  # shown and hidden without moving (and repainting) the table
+        self.bar.setSizePolicy(keep)
         self.bar.setVisible(False)
         self.bar.setTextVisible(True)
         self.status = QLabel()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import gc
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -304,7 +305,10 @@ class MainWindow(QMainWindow):
                 self.tabs.setCurrentIndex(int(tab))
             except (TypeError, ValueError):
                 pass
-        self.wb.analyzer.warm_up_in_background()  # after the window is usable: it takes a second
+        # after the window is usable: it takes a second. Then everything alive (jieba's dictionary
+        # above all) leaves the garbage collector's care: a collection walking those objects held
+        # the GIL 40-50 ms, a stall of the window in the middle of any job (bench_batch --gui).
+        self.wb.analyzer.warm_up_in_background(then=gc.freeze)
         if load_model:
             self.load_model()
 

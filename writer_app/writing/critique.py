@@ -298,6 +298,32 @@ class Grounding:
         )
 
 
+@dataclass
+class TextSide:
+    """What a critique computes from the text alone (no model): its analysis and the evidence.
+    Plain data, so that a batch can compute it in another process (see
+    :mod:`writer_app.writing.textside`)."""
+
+    analysis: Analysis
+    evidence: list[Evidence]
+
+
+def text_side(
+    essay: str,
+    rubric: Rubric,
+    analyzer: Analyzer,
+    *,
+    query: str = "",
+    target_chars: int = 800,
+    grounding: Grounding | None = None,
+) -> TextSide:
+    """The analysis of the essay's body and the evidence found in it."""
+    _title, body = split_title(essay)
+    analysis = analyzer.analyze(body, prompt=query, target_chars=target_chars)
+    evidence = (grounding or Grounding()).evidence(body, rubric, analyzer, query, analysis.loops)
+    return TextSide(analysis, evidence)
+
+
 def critique(
     essay: str,
     rubric: Rubric,
@@ -313,6 +339,7 @@ def critique(
     on_progress: Callable[[int, int, str], None] | None = None,
     suggestions: bool = True,
     grounding: Grounding | None = None,
+    text: TextSide | None = None,
 ) -> CritiqueResult:
     """Model critique when ``engine`` and ``prompts`` are given, else the analysis-only estimate.
 
@@ -320,16 +347,18 @@ def critique(
     total is calibrated where a calibration is given, and there are suggestions with quotes.
     ``suggestions=False`` scores only: the prompt is unchanged and the schema puts the score before
     the suggestions, so the scores are the ones a full critique gives, in a fraction of the time.
+    ``text``: the text side already computed for this essay, rubric, query and grounding.
     """
     check_essay(essay, prompts)
     g = grounding or Grounding()
     title, body = split_title(essay)
-    analysis = analyzer.analyze(body, prompt=query, target_chars=target_chars)
+    if text is None:
+        text = text_side(essay, rubric, analyzer, query=query, target_chars=target_chars, grounding=g)
+    analysis, evidence = text.analysis, text.evidence
     deductions = compute_deductions(rubric, essay, target_chars)
     metrics = analysis.to_dict()
     metrics["title_chars"] = count_chars(title)
     values = feature_values(analysis, body)
-    evidence = g.evidence(body, rubric, analyzer, query, analysis.loops)
     if engine is None or prompts is None:
         if features is None:
             raise BadInputError("没有模型时需要特征模型 (the analysis-only critique needs a feature model)")
