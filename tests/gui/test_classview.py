@@ -181,6 +181,24 @@ def test_a_stopped_batch_resumes_from_the_window(make_window, qtbot, tmp_path, m
     assert all(len(w.library.projects.critiques(r.project_id)) == 1 for r in dialog.model.rows)
 
 
+def test_a_batch_that_cannot_be_made_says_why_in_one_line(make_window, qtbot, tmp_path, monkeypatch):
+    from writer_app.storage.db import StorageError
+
+    w = make_window()
+    ids = _import_class(w, tmp_path, 2)
+    dialog = w.open_class_view()
+
+    def refuse(*args, **kwargs):
+        raise StorageError("没有标签为「高三2班」且有正文的作文 (no essays tagged 高三2班)")
+
+    monkeypatch.setattr(w.wb, "start_batch", refuse)
+    dialog.batch_button.click()
+    qtbot.waitUntil(lambda: not w.runner.busy("model"), timeout=60_000)
+    assert dialog.status.text() == "没有标签为「高三2班」且有正文的作文 (no essays tagged 高三2班)"
+    assert dialog.batch_button.isEnabled() and not dialog.c.running
+    assert all(not w.library.projects.critiques(i) for i in ids)
+
+
 def test_the_teacher_s_totals_calibrate_the_critique_from_the_class_view(make_window, qtbot, tmp_path):
     from writer_app.gui.dialogs import CalibrateDialog
 

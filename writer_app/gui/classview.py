@@ -390,10 +390,14 @@ class ClassController(QObject):
             self.message.emit(self.tr("未设置模型：批量点评使用文本分析估分。"))
         wb, tag = self.w.wb, self.tag
 
-        def work(job: Job) -> Batch | None:
+        def work(job: Job) -> Batch | str | None:
+            """The batch as it ended; None: nothing to critique; a line: why no batch was made."""
             library = wb.open_library()  # this thread's own connection
             try:
-                batch = wb.start_batch(library, tag=tag, again=again, use_model=use_model)
+                try:
+                    batch = wb.start_batch(library, tag=tag, again=again, use_model=use_model)
+                except WriterAppError as exc:
+                    return str(exc)
                 if batch is None:
                     return None
                 return wb.run_batch(
@@ -414,12 +418,15 @@ class ClassController(QObject):
         if self.running:
             self.w.runner.cancel("model")
 
-    def _done(self, batch: Batch | None) -> None:
+    def _done(self, batch: Batch | str | None) -> None:
         self.batching = False
         self.refresh()
         self.progress.emit(None)
         if batch is None:
             self.message.emit(self.tr("这个班的作文都已点评；要重新点评请勾选“全部重新点评”。"))
+            return
+        if isinstance(batch, str):
+            self.message.emit(batch)
             return
         line = self.tr("批量点评完成：{0} 篇，未能点评 {1} 篇。").format(batch.done, batch.failed)
         failed = self.w.library.marking.items(batch.id, "failed") if self.w.library else []
