@@ -757,20 +757,12 @@ class Workbench:
 
         helper = TextSideProcess(self.resources, self.analyzer) if separate_process else None
         with helper or contextlib.nullcontext():
-            return run_batch(
-                library.marking,
-                batch_id,
-                library.projects.get,
-                one,
-                cancel,
-                parallel=parallel,
-                on_progress=on_progress,
-            )
+            marking, load = library.marking, library.projects.get
+            return run_batch(marking, batch_id, load, one, cancel, parallel=parallel, on_progress=on_progress)
 
     def prepare_critique(self) -> None:
-        """Read now what every critique reads (its prompts, the rules, the feature model, the
-        calibrations): a batch's threads then share filled caches, and the class view calls this
-        as it opens, so that the batch's thread parses no files while the window repaints."""
+        """Read what every critique reads (prompts, rules, feature model, calibrations) now: a batch's
+        threads share the caches, and the class view calls it as it opens (no parsing later)."""
         self.prompts("critique")
         self.guard_rules()
         self.evidence_rules()

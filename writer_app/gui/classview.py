@@ -485,6 +485,18 @@ class ClassController(QObject):
         self.message.emit(line + "".join("\n" + f for f in failed[:5]))
 
 
+def _progress_bar() -> QProgressBar:
+    """Hidden until a batch runs; it keeps its room meanwhile, so that showing it neither moves
+    nor repaints the table."""
+    bar = QProgressBar()
+    keep = bar.sizePolicy()
+    keep.setRetainSizeWhenHidden(True)
+    bar.setSizePolicy(keep)
+    bar.setVisible(False)
+    bar.setTextVisible(True)
+    return bar
+
+
 class ClassDialog(QDialog):
     """The class view. Non-modal: the teacher opens a student's essay in the window beside it."""
 
@@ -499,12 +511,7 @@ class ClassDialog(QDialog):
         self.again = QCheckBox(self.tr("全部重新点评"))
         self.stop_button = QPushButton(self.tr("停止"))
         self.stop_button.setEnabled(False)
-        self.bar = QProgressBar()
-        keep = self.bar.sizePolicy()
-        keep.setRetainSizeWhenHidden(True)  # shown and hidden without moving (and repainting) the table
-        self.bar.setSizePolicy(keep)
-        self.bar.setVisible(False)
-        self.bar.setTextVisible(True)
+        self.bar = _progress_bar()
         self.status = QLabel()
         self.status.setWordWrap(True)
         self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)

@@ -347,14 +347,12 @@ def critique(
     total is calibrated where a calibration is given, and there are suggestions with quotes.
     ``suggestions=False`` scores only: the prompt is unchanged and the schema puts the score before
     the suggestions, so the scores are the ones a full critique gives, in a fraction of the time.
-    ``text``: the text side already computed for this essay, rubric, query and grounding.
-    """
+    ``text``: the text side already computed for this essay, rubric, query and grounding."""
     check_essay(essay, prompts)
     g = grounding or Grounding()
     title, body = split_title(essay)
-    if text is None:
-        text = text_side(essay, rubric, analyzer, query=query, target_chars=target_chars, grounding=g)
-    analysis, evidence = text.analysis, text.evidence
+    side = text or text_side(essay, rubric, analyzer, query=query, target_chars=target_chars, grounding=g)
+    analysis, evidence = side.analysis, side.evidence
     deductions = compute_deductions(rubric, essay, target_chars)
     metrics = analysis.to_dict()
     metrics["title_chars"] = count_chars(title)
