@@ -23,6 +23,7 @@ from writer_app.errors import BadInputError, ModelError, WriterAppError
 from writer_app.keys import KeyStore
 from writer_app.llm.engine import CancelToken, Chunk, GenerationParams, LoadableEngine, Message
 from writer_app.resources import Resources
+from writer_app.writing.critique_resources import CritiqueResources
 from writer_app.writing.draft import DraftEvent
 from writer_app.writing.guards import GuardRules, load_guard_rules
 from writer_app.writing.prompts import PromptSet, load_prompts
@@ -37,8 +38,7 @@ if TYPE_CHECKING:
     from writer_app.writing.batch import BatchProgress
     from writer_app.writing.calibrate import ScoredEssay
     from writer_app.writing.calibration import Calibration
-    from writer_app.writing.critique import CritiqueResult, FeatureModel, Grounding
-    from writer_app.writing.evidence import EvidenceRules
+    from writer_app.writing.critique import CritiqueResult
     from writer_app.writing.gradebook import GradeRow
     from writer_app.writing.outline import OutlineEvent
     from writer_app.writing.textside import TextSideProcess
@@ -310,10 +310,8 @@ class Workbench:
     _samples: list[SamplePrompt] | None = None
     _prompts: dict[str, PromptSet] = field(default_factory=dict)
     _rubrics: dict[str, Rubric] = field(default_factory=dict)
-    _features: FeatureModel | None = None
     _guard_rules: GuardRules | None = None
-    _evidence_rules: EvidenceRules | None = None
-    _shipped_calibrations: list[Calibration] | None = None
+    _critique_resources: CritiqueResources | None = None
 
     @classmethod
     def create(
@@ -535,11 +533,11 @@ class Workbench:
         check_essay(essay, prompts)
         rubric = self.rubric(genre.rubric)
         model = self.models.identity() if use_model else ""
-        grounding = self.grounding(rubric, model, thought)
+        grounding = self.critique_resources.grounding(rubric, model, thought)
         common: dict[str, Any] = {
             "query": query,
             "target_chars": target_chars,
-            "features": self.feature_model(),
+            "features": self.critique_resources.feature_model(),
             "grounding": grounding,
         }
         if text_process is not None:
@@ -574,7 +572,7 @@ class Workbench:
         (out of ``max_score``, default the rubric's maximum); keep it for this model and rubric
         in the data folder. Returns the Calibration. See :mod:`writer_app.writing.calibrate`."""
         from writer_app.writing.calibrate import AnswerCache, check_scored, read_scored, signals_for
-        from writer_app.writing.calibration import fit, fit_for_model, load_calibrations, save_calibrations
+        from writer_app.writing.calibration import fit, fit_for_model
         from writer_app.writing.critique import check_essay, critique, feature_values
         from writer_app.writing.rubric import split_title
 
@@ -595,7 +593,7 @@ class Workbench:
                 check_essay(e.text, prompts)
             except WriterAppError as exc:
                 raise type(exc)(f"{e.id}：{exc}") from None
-        features = self.feature_model()
+        features = self.critique_resources.feature_model()
         model = self.models.identity() if use_model else ""
 
         def text_signals(e: ScoredEssay) -> dict[str, float]:
@@ -632,12 +630,7 @@ class Workbench:
             cal = fit_for_model(rows, shares, rubric=rubric.name, model=model, fitted_on=fitted_on)
         else:
             cal = fit(rows, shares, rubric=rubric.name, fitted_on=fitted_on)
-        try:
-            own = load_calibrations(self.paths.calibration_file)
-        except WriterAppError:
-            own = []  # an unreadable file of one's own is replaced by the new calibration
-        keep = [c for c in own if (c.rubric, c.model) != (cal.rubric, cal.model)]
-        save_calibrations(self.paths.calibration_file, [cal, *keep])
+        self.critique_resources.keep(cal)
         return cal
 
     # -- what a model wrote, kept the same way whichever front end asked ------------------------
@@ -764,53 +757,16 @@ class Workbench:
         """Read what every critique reads (prompts, rules, feature model, calibrations) now: a batch's
         threads share the caches, and the class view calls it as it opens (no parsing later)."""
         self.prompts("critique")
-        self.guard_rules()
-        self.evidence_rules()
-        self.feature_model()
-        self.calibrations()
+        self.critique_resources.prepare()
 
-    def feature_model(self) -> FeatureModel:
-        """The analysis-only estimate's linear model (loaded once)."""
-        from writer_app.writing.critique import load_feature_model
-
-        if self._features is None:
-            self._features = load_feature_model(self.resources)
-        return self._features
-
-    def evidence_rules(self) -> EvidenceRules:
-        from writer_app.writing.evidence import load_evidence_rules
-
-        if self._evidence_rules is None:
-            self._evidence_rules = load_evidence_rules(self.resources)
-        return self._evidence_rules
-
-    def calibrations(self) -> tuple[list[Calibration], str]:
-        """(the user's calibrations, then the shipped ones; a one-line notice where the user's
-        file could not be read: it is then ignored, and the shipped calibration is used)."""
-        from writer_app.writing.calibration import load_calibrations
-
-        notice = ""
-        try:
-            own = load_calibrations(self.paths.calibration_file)
-        except WriterAppError as exc:
-            own, notice = [], f"{exc}；改用内置校准 (using the built-in calibration)"
-        if self._shipped_calibrations is None:  # the app's own file is read once; the user's may change
-            self._shipped_calibrations = load_calibrations(self.resources / "rubrics" / "calibration.toml")
-        return own + self._shipped_calibrations, notice
-
-    def grounding(self, rubric: Rubric, model: str, thought: str = "") -> Grounding:
-        """What a critique computes beside the model: evidence rules, the 构思, the calibration."""
-        from writer_app.writing.calibration import choose
-        from writer_app.writing.critique import Grounding
-
-        calibrations, notice = self.calibrations()
-        return Grounding(
-            guard_rules=self.guard_rules(),
-            evidence_rules=self.evidence_rules(),
-            sources=(thought,) if thought.strip() else (),
-            calibration=choose(calibrations, rubric.name, model),
-            notice=notice,
-        )
+    @property
+    def critique_resources(self) -> CritiqueResources:
+        """The critique's rules, feature model and calibrations (each file read once)."""
+        if self._critique_resources is None:
+            self._critique_resources = CritiqueResources(
+                self.resources, self.paths.calibration_file, self.guard_rules
+            )
+        return self._critique_resources
 
 
 def thought_from_text(text: str) -> Thought:
