@@ -12,6 +12,7 @@ from writer_app.llm.engine import GenerationParams
 from writer_app.llm.llama_backend import (
     _LOOSE_CHAR,
     _STRICT_CHAR,
+    CheckedGrammar,
     LlamaBackend,
     PromptTooLong,
     json_grammar,
@@ -97,6 +98,35 @@ def test_a_token_bound_ends_with_length_and_counts_the_tokens(backend):
     assert done["reason"] in ("length", "stop")
     if done["reason"] == "length":
         assert done["stats"]["completion_tokens"] == 5
+
+
+SCHEMA = {
+    "type": "object",
+    "properties": {"a": {"type": "string", "maxLength": 6}, "b": {"type": "integer"}},
+    "required": ["a", "b"],
+    "additionalProperties": False,
+}
+
+
+@pytest.mark.parametrize("likely", [4096, 16, 1])
+def test_the_checked_grammar_draws_what_the_grammar_in_the_chain_draws(backend, monkeypatch, likely):
+    """Greedy, the grammar checked against each drawn token (redrawn among the ``likely`` likeliest
+    first, then the whole vocabulary) picks exactly the tokens of the grammar applied to every
+    candidate; the tiny model's vocabulary is small, so 16 and 1 take the two-step redraw."""
+    params = GenerationParams(max_tokens=60, temperature=0.0, json_schema=SCHEMA, loop_guard=False)
+    monkeypatch.setattr(CheckedGrammar, "fits", staticmethod(lambda _c: False))
+    in_chain, done_a = _run(backend, MESSAGES, params)
+    monkeypatch.undo()
+    monkeypatch.setattr(CheckedGrammar, "LIKELY", likely)
+    redraws: list[int] = []
+    real = CheckedGrammar._redraw
+    monkeypatch.setattr(CheckedGrammar, "_redraw", lambda self, i: redraws.append(i) or real(self, i))
+    checked, done_b = _run(backend, MESSAGES, params)
+    assert checked == in_chain and done_b["reason"] == done_a["reason"]
+    assert redraws, "the random model never wrote a token the grammar refused: nothing was checked"
+    if done_b["reason"] == "stop":
+        assert set(json.loads(checked)) == {"a", "b"}
+    assert backend._checked is None  # freed with its request
 
 
 def test_a_schema_constrained_answer_is_strict_json(backend):

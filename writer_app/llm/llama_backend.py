@@ -147,6 +147,22 @@ def sampler_chain(llm: Any, params: GenerationParams, context: list[int], gramma
         params.frequency_penalty,
         params.presence_penalty,
     )
+    if params.dry_multiplier > 0:
+        _add_dry(llama_cpp, llm, chain, params, context)
+    if grammar is not None:
+        chain.add_grammar(llm._model, grammar)
+    if params.temperature <= 0:
+        chain.add_greedy()
+    else:
+        chain.add_top_k(params.top_k)
+        chain.add_top_p(params.top_p, 1)
+        chain.add_min_p(params.min_p, 1)
+        chain.add_temp(params.temperature)
+        chain.add_dist(llm._seed)
+    return chain
+
+
+def _add_dry(llama_cpp: Any, llm: Any, chain: Any, params: GenerationParams, context: list[int]) -> None:
     breakers = (ctypes.c_char_p * len(DRY_BREAKERS))(*(b.encode("utf-8") for b in DRY_BREAKERS))
     # this llama.cpp's DRY takes no context size: its "-1 = the whole context" looks back over
     # nothing (measured: DRY then changes no token), so the window is given in tokens
@@ -166,17 +182,100 @@ def sampler_chain(llm: Any, params: GenerationParams, context: list[int], gramma
     for token in context[-DRY_PROMPT_TOKENS:]:
         llama_cpp.llama_sampler_accept(dry, token)
     llama_cpp.llama_sampler_chain_add(chain.sampler, dry)
-    if grammar is not None:
-        chain.add_grammar(llm._model, grammar)
-    if params.temperature <= 0:
-        chain.add_greedy()
-    else:
-        chain.add_top_k(params.top_k)
-        chain.add_top_p(params.top_p, 1)
-        chain.add_min_p(params.min_p, 1)
-        chain.add_temp(params.temperature)
-        chain.add_dist(llm._seed)
-    return chain
+
+
+class CheckedGrammar:
+    """Grammar-constrained sampling that consults the grammar only where it must, as llama.cpp's
+    own ``common_sampler`` does: the chain draws a token as if unconstrained; if the grammar
+    accepts it, it is kept; only if the grammar refuses it is the grammar applied to the whole
+    vocabulary and the chain asked again. The result has the constrained distribution (a refused
+    draw is redrawn among the allowed tokens only).
+
+    Why: with the grammar inside the chain, llama.cpp matches every one of the 152k candidates of
+    a Qwen vocabulary against the grammar on every token. On 2 cores that made JSON answers (the
+    critique, a JSON 构思) 17.5 tok/s against 29 tok/s unconstrained; checking one token costs
+    microseconds. ``sample`` takes the place of ``Llama.sample`` for one request."""
+
+    LIKELY = 4096  # a refused draw is redrawn among this many of the likeliest tokens first
+
+    def __init__(self, llama_cpp: Any, llm: Any, chain: Any, grammar: Any) -> None:
+        import numpy as np
+
+        self._c = llama_cpp
+        self._chain = chain.sampler
+        self._grammar = llama_cpp.llama_sampler_init_grammar(
+            llm._model.vocab, grammar._grammar.encode("utf-8"), grammar._root.encode("utf-8")
+        )
+        if not self._grammar:
+            raise NativeError("llama.cpp 无法解析 JSON 语法 (grammar rejected)")
+        self._ctx = llm._ctx.ctx
+        self._n_vocab = llm.n_vocab()
+        dtype = np.dtype([("id", "<i4"), ("logit", "<f4"), ("p", "<f4")])
+        self._data = np.zeros(self._n_vocab, dtype=dtype)
+        self._ids = np.arange(self._n_vocab, dtype=np.int32)
+        self._np = np
+        pointer = ctypes.cast(self._data.ctypes.data, llama_cpp.llama_token_data_p)
+        self._all = llama_cpp.llama_token_data_array(pointer, self._n_vocab, -1, False)
+        self._one_data = (llama_cpp.llama_token_data * 1)()
+        self._one = llama_cpp.llama_token_data_array(self._one_data, 1, -1, False)
+
+    @staticmethod
+    def fits(llama_cpp: Any) -> bool:
+        """The numpy view matches llama.cpp's token record (else the grammar stays in the chain)."""
+        return ctypes.sizeof(llama_cpp.llama_token_data) == 12
+
+    def _fill(self, idx: int) -> None:
+        logits = self._c.llama_get_logits_ith(self._ctx, idx)
+        self._data["id"] = self._ids
+        self._data["logit"] = self._np.ctypeslib.as_array(logits, shape=(self._n_vocab,))
+        self._data["p"] = 0.0
+        self._all.size, self._all.selected, self._all.sorted = self._n_vocab, -1, False
+
+    def _pick(self) -> int:
+        self._c.llama_sampler_apply(self._chain, ctypes.byref(self._all))
+        return int(self._data["id"][self._all.selected])
+
+    def _draw(self, idx: int) -> int:
+        self._fill(idx)
+        return self._pick()
+
+    def _redraw(self, idx: int) -> int:
+        """A draw among the allowed tokens: the grammar is tried on the ``LIKELY`` likeliest
+        tokens first, and on the whole vocabulary only when none of those is allowed (a key the
+        model would never write). The chain keeps at most ``top_k`` (40) of what is allowed, so
+        a token outside the likeliest thousands never had a real chance anyway. Measured on the
+        demo model: a refused draw in 3.6 ms (256 first: 8.2 ms; the whole vocabulary: 21 ms)."""
+        self._fill(idx)
+        n = self.LIKELY
+        if n < self._n_vocab:
+            likely = self._np.argpartition(self._data["logit"], -n)[-n:]
+            self._data[:n] = self._data[likely]
+            self._all.size = n
+            self._c.llama_sampler_apply(self._grammar, ctypes.byref(self._all))
+            if not self._np.isneginf(self._data["logit"][:n]).all():
+                return self._pick()
+            self._fill(idx)
+        self._c.llama_sampler_apply(self._grammar, ctypes.byref(self._all))
+        return self._pick()
+
+    def _allowed(self, token: int) -> bool:
+        self._one_data[0].id, self._one_data[0].logit, self._one_data[0].p = token, 0.0, 0.0
+        self._one.size, self._one.selected, self._one.sorted = 1, -1, False
+        self._c.llama_sampler_apply(self._grammar, ctypes.byref(self._one))
+        return bool(self._one_data[0].logit != float("-inf"))
+
+    def sample(self, idx: int) -> int:
+        token = self._draw(idx)
+        if not self._allowed(token):
+            token = self._redraw(idx)
+        self._c.llama_sampler_accept(self._grammar, token)
+        self._c.llama_sampler_accept(self._chain, token)
+        return token
+
+    def close(self) -> None:
+        if self._grammar:
+            self._c.llama_sampler_free(self._grammar)
+            self._grammar = None
 
 
 def open_llama(
@@ -301,6 +400,7 @@ class LlamaBackend:
         self._abort_flag: Callable[[], bool] = lambda: False
         self._abort_cb = llama_cpp.ggml_abort_callback(lambda _data: bool(self._abort_flag()))
         self._abort_on = False
+        self._checked: CheckedGrammar | None = None  # this request's grammar check, if any
 
     # -- info ---------------------------------------------------------------------------------
     def info(self) -> dict[str, Any]:
@@ -387,11 +487,20 @@ class LlamaBackend:
         seed = params.seed if params.seed >= 0 else random.randrange(2**31)
         self.llm.set_seed(seed)
         stops = [s for s in (*params.stop, *template_stops) if s]
-        if params.dry_multiplier > 0:
+        self._checked = None
+        for name in ("_init_sampler", "sample"):
+            self.llm.__dict__.pop(name, None)
+        if grammar is not None and CheckedGrammar.fits(self._llama_cpp):
+            # the grammar is checked against the token drawn, not applied to the whole vocabulary
+            chain = sampler_chain(self.llm, params, tokens, None)
+            checked = self._checked = CheckedGrammar(self._llama_cpp, self.llm, chain, grammar)
+            llm = self.llm
+            llm._init_sampler = lambda **_kw: chain
+            llm.sample = lambda idx=None, **_kw: checked.sample(-1 if idx is None else idx - llm.n_tokens)
+            grammar = None
+        elif params.dry_multiplier > 0:
             # Llama.generate builds its chain through _init_sampler: this request's chain has DRY
             self.llm._init_sampler = lambda **_kw: sampler_chain(self.llm, params, tokens, grammar)
-        else:
-            self.llm.__dict__.pop("_init_sampler", None)
         return tokens, stops, max_tokens, grammar
 
     def _close_stats(
@@ -470,6 +579,9 @@ class LlamaBackend:
                 message = f"llama.cpp 推理失败 (inference failed): {last_native_error() or exc}"
         finally:
             gen.close()
+            if self._checked is not None:
+                self._checked.close()
+                self._checked = None
             self._set_abort(False)
             self._abort_flag = lambda: False
         rest, thought = text_out.rest()
