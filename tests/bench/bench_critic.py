@@ -19,12 +19,14 @@ Figures, every one computed in this run:
   score ≤ 30/60;
 - critiques without suggestions; seconds per critique; with --seeds, the spread of two seeds.
 
-Model critiques are cached per (model, mode, seed, essay, variant) in --cache, so a run resumes.
+Model critiques are cached per (model, mode, prompt text, seed, essay, variant) in --cache, so a run
+resumes (answers depend on the sampling code too: use a new --cache when that changes).
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import random
 import sys
@@ -131,6 +133,10 @@ class Critic:
         self.prompts = load_prompts(res, "critique")
         if args.mode:
             self.prompts = replace(self.prompts, limits={**self.prompts.limits, "mode": args.mode})
+        # answers are cached per prompt text too: a changed prompt is asked again
+        self.prompt_id = hashlib.sha256(
+            json.dumps(self.prompts.templates, sort_keys=True, ensure_ascii=False).encode("utf-8")
+        ).hexdigest()[:8]
         self.guards = load_guard_rules(res)
         self.evidence = load_evidence_rules(res)
         self.calibrations = load_calibrations(res / "rubrics" / "calibration.toml")
@@ -174,7 +180,7 @@ class Critic:
         """The model's raw dimension scores (cached), with seconds and the suggestion count."""
         seed = self.args.seed if seed is None else seed
         mode = self.prompts.limit("mode", "score")
-        key = f"{self.model}:{mode}:{seed}:{essay_id}:{variant}"
+        key = f"{self.model}:{mode}:{self.prompt_id}:{seed}:{essay_id}:{variant}"
         if key in self.cache:
             return self.cache[key]
         t0 = time.perf_counter()

@@ -205,3 +205,31 @@ def test_band_mode_lists_reasons_first_and_the_points_follow_them(analyzer, rubr
     assert r.mode == "band" and "先列出" in engine.requests[0][0][-1]["content"]
     schema_enum = ["一等", "二等", "三等", "四等"]
     assert all(schema_enum[0] in m[-1]["content"] for m, _ in engine.requests)
+
+
+@pytest.mark.parametrize("mode", ["band", "score"])
+def test_everything_but_the_dimension_comes_before_the_essay(analyzer, rubric, prompts, mode):
+    """A class's essays share the whole prompt up to the essay (every dimension's points and
+    bands, how to answer), and an essay's three requests differ only in a short last line:
+    prefix reuse then processes the rubric once per class and the essay once per essay."""
+    import dataclasses
+
+    asked = dataclasses.replace(prompts, limits={**prompts.limits, "mode": mode})
+    reply = (
+        json.dumps({"strengths": [], "problems": [], "band": "二等", "suggestions": []})
+        if mode == "band"
+        else answer(12)
+    )
+    engine = ScriptedEngine([reply] * 6)
+    for essay in (ESSAY, "另一篇\n" + PARA * 3):
+        critique(essay, rubric, analyzer, engine=engine, prompts=asked, query="坚持")
+    users = [m[-1]["content"] for m, _ in engine.requests]
+    systems = {m[0]["content"] for m, _ in engine.requests}
+    heads = {u[: u.index("【学生文章】")] for u in users}
+    assert len(systems) == 1 and len(heads) == 1  # the same for every essay and dimension
+    head = heads.pop()
+    assert all(c in head for d in rubric.dimensions for c in (d.name, *d.criteria))
+    assert "一等" in head and "JSON" in head
+    tails = [u[u.index("【文章结束】") :] for u in users]
+    assert [d.name in t for t, d in zip(tails, [*rubric.dimensions] * 2, strict=True)] == [True] * 6
+    assert all(len(t) < 60 for t in tails), tails  # only the dimension's own short line is new

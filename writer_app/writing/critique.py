@@ -544,20 +544,32 @@ def _model_dimensions(
 def _dimension_messages(
     prompts: PromptSet, rubric: Rubric, dim: Dimension, essay: str, query: str, banded: bool = False
 ) -> list[Message]:
-    question = prompts.render(
-        "band_question" if banded else "question",
-        dimension=dim.name,
-        max=dim.max,
-        criteria="、".join(dim.criteria),
-        note=f"（{dim.note}）" if dim.note else "",
-        tiers=_tiers_text(rubric, dim),
+    """The request for one dimension. Everything before the essay is the same for every dimension
+    and every essay of a rubric and task (each dimension's points and bands, how to answer), so the
+    engine's prefix reuse processes it once for a class; only the last line names the dimension."""
+    lines = "\n".join(
+        prompts.render(
+            "dimension",
+            dimension=d.name,
+            max=d.max,
+            criteria="、".join(d.criteria),
+            note=f"（{d.note}）" if d.note else "",
+            tiers=_tiers_text(rubric, d),
+        )
+        for d in rubric.dimensions
+    )
+    instructions = prompts.render(
+        "band_instructions" if banded else "instructions",
         bands="、".join(t.name for t in rubric.tiers),
         max_suggestions=prompts.limit("max_suggestions", 5),
     )
+    question = prompts.render("band_question" if banded else "question", dimension=dim.name, max=dim.max)
     user = prompts.render(
         "user",
         rubric_title=rubric.title,
         max_total=rubric.max_total,
+        dimensions=lines,
+        instructions=instructions,
         query=query.strip() or prompts.render("no_query"),
         essay=essay.strip(),
         question=question,
