@@ -81,6 +81,10 @@ def small_resources(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     draft["limits"]["max_context_chars"] = 300  # its vocabulary spends ~3 tokens on a Han character
     (prompts / "draft.toml").write_text(tomli_w.dumps(draft), encoding="utf-8")
     critique = tomllib.loads((prompts / "critique.toml").read_text(encoding="utf-8"))
+    # the rubric block before the essay: ~3 tokens a Han character would take ~1,000 of the tiny
+    # model's 2,048 (the grammar enforces the answer's form whatever the instructions say)
+    critique.update(dimension="「${dimension}」${max}分", instructions="用 JSON 输出。")
+    critique["band_instructions"] = "先列优点和问题，再定等级（${bands}），用 JSON 输出。"
     critique["limits"].update(
         reason_chars=4,
         quote_chars=4,
