@@ -187,9 +187,10 @@ def _add_dry(llama_cpp: Any, llm: Any, chain: Any, params: GenerationParams, con
 class CheckedGrammar:
     """Grammar-constrained sampling that consults the grammar only where it must, as llama.cpp's
     own ``common_sampler`` does: the chain draws a token as if unconstrained; if the grammar
-    accepts it, it is kept; only if the grammar refuses it is the grammar applied to the whole
-    vocabulary and the chain asked again. The result has the constrained distribution (a refused
-    draw is redrawn among the allowed tokens only).
+    accepts it, it is kept; if it refuses it, the chain draws again among the allowed tokens only
+    (see :meth:`_redraw`). Without truncation this is exactly the constrained distribution (a
+    refused draw's share goes to the allowed tokens in proportion); top-k, top-p and min-p on the
+    whole vocabulary can shift it slightly towards the allowed tokens the model likes best.
 
     Why: with the grammar inside the chain, llama.cpp matches every one of the 152k candidates of
     a Qwen vocabulary against the grammar on every token. On 2 cores that made JSON answers (the
