@@ -32,3 +32,23 @@ def test_the_model_label_says_what_runs_where(make_window):
     w2 = make_window(Settings(author="王老师", engine=server))
     assert w2.model_label.text().startswith("服务器：") and "192.168.1.10" in w2.model_label.text()
     assert "课堂模式" in w2.model_label.toolTip()
+
+
+def test_the_status_bar_progress_belongs_to_the_job_that_showed_it(make_window):
+    """A model load ending while a batch runs takes its busy bar away (left, it animated all batch);
+    a job's own progress stays until that job ends."""
+    import threading
+
+    w = make_window()
+    release = threading.Event()
+    w.show_progress("加载模型…", busy=True, slot="load")
+    w.runner.start("model", lambda job: release.wait(10))
+    w.hide_progress("load")  # the load's end, the model's job still running
+    assert w.progress.isHidden()
+
+    w.show_progress("点评中…", busy=True)
+    w.hide_progress("import")  # another job's end
+    assert not w.progress.isHidden() and w.progress.format() == "点评中…"
+    release.set()
+    assert w.runner.wait_idle(10)
+    assert w.progress.isHidden()

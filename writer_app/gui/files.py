@@ -110,7 +110,7 @@ class FilesController(QObject):
                 lib.close()
             return [report.summary(), *(f"{name}：{why}" for name, why in report.rejected[:20])]
 
-        self.w.show_progress(QCoreApplication.translate("MainWindow", "导入作文…"), busy=True)
+        self.w.show_progress(QCoreApplication.translate("MainWindow", "导入作文…"), busy=True, slot="import")
         self.w.runner.start("import", work, on_done=self._imported, on_error=self._import_failed)
 
     def import_paths(self, paths: list[Path]) -> None:
@@ -136,17 +136,17 @@ class FilesController(QObject):
                 lib.close()
             return lines
 
-        self.w.show_progress(QCoreApplication.translate("MainWindow", "导入中…"), busy=True)
+        self.w.show_progress(QCoreApplication.translate("MainWindow", "导入中…"), busy=True, slot="import")
         self.w.runner.start("import", work, on_done=self._imported, on_error=self._import_failed)
 
     def _imported(self, lines: list[str]) -> None:
-        self.w.hide_progress()
+        self.w.hide_progress("import")
         self.w.show_message("\n".join(lines))
         self.w.projects.refresh_tags()
         self.w.projects.refresh_list()
 
     def _import_failed(self, message: str) -> None:
-        self.w.hide_progress()
+        self.w.hide_progress("import")
         self.w.show_message(message)
 
     # -- export and print -------------------------------------------------------------------------
