@@ -34,7 +34,7 @@ def test_the_model_label_says_what_runs_where(make_window):
     assert "课堂模式" in w2.model_label.toolTip()
 
 
-def test_the_status_bar_progress_belongs_to_the_job_that_showed_it(make_window):
+def test_the_status_bar_progress_belongs_to_the_job_that_showed_it(make_window, qtbot):
     """A model load ending while a batch runs takes its busy bar away (left, it animated all batch);
     a job's own progress stays until that job ends."""
     import threading
@@ -42,12 +42,14 @@ def test_the_status_bar_progress_belongs_to_the_job_that_showed_it(make_window):
     w = make_window()
     release = threading.Event()
     w.show_progress("加载模型…", busy=True, slot="load")
+    w.runner.start("load", lambda job: None)
     w.runner.start("model", lambda job: release.wait(10))
-    w.hide_progress("load")  # the load's end, the model's job still running
-    assert w.progress.isHidden()
+    qtbot.waitUntil(lambda: not w.runner.busy("load"), timeout=5000)
+    assert w.runner.busy("model") and w.progress.isHidden()
 
     w.show_progress("点评中…", busy=True)
-    w.hide_progress("import")  # another job's end
+    w.runner.start("import", lambda job: None)
+    qtbot.waitUntil(lambda: not w.runner.busy("import"), timeout=5000)
     assert not w.progress.isHidden() and w.progress.format() == "点评中…"
     release.set()
     assert w.runner.wait_idle(10)

@@ -140,13 +140,11 @@ class FilesController(QObject):
         self.w.runner.start("import", work, on_done=self._imported, on_error=self._import_failed)
 
     def _imported(self, lines: list[str]) -> None:
-        self.w.hide_progress("import")
         self.w.show_message("\n".join(lines))
         self.w.projects.refresh_tags()
         self.w.projects.refresh_list()
 
     def _import_failed(self, message: str) -> None:
-        self.w.hide_progress("import")
         self.w.show_message(message)
 
     # -- export and print -------------------------------------------------------------------------

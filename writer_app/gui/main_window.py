@@ -334,11 +334,9 @@ class MainWindow(QMainWindow):
         )
 
     def _model_loaded(self) -> None:
-        self.hide_progress("load")
         self.update_model_label()
 
     def _model_failed(self, message: str) -> None:
-        self.hide_progress("load")
         self.update_model_label()
         if message:
             self.show_message(message)
@@ -392,10 +390,10 @@ class MainWindow(QMainWindow):
         self.progress.setFormat(fmt)
         self.progress.setTextVisible(True)
 
-    def hide_progress(self, slot: str = "model") -> None:
-        """``slot``'s job has ended: its progress goes. Another job's progress stays, and so does
-        no stale one: a model load that ends while a batch critique runs takes its busy
-        "加载模型…" away (left animating, it also cost the window ~13 % of a core)."""
+    def hide_progress(self, slot: str) -> None:
+        """``slot``'s job has ended (``_busy_changed`` says so for every slot): its progress goes,
+        and another job's stays. A model load that ends while a batch critique runs takes its busy
+        "加载模型…" away (left animating, it cost the window ~13 % of a core)."""
         if self._progress_slot == slot:
             self.progress.setVisible(False)
 
@@ -410,8 +408,7 @@ class MainWindow(QMainWindow):
                 self._speed_timer.start()
             else:
                 self._speed_timer.stop()
-                self.hide_progress("model")
-        elif not busy:
+        if not busy:
             self.hide_progress(slot)
 
     def _update_speed(self) -> None:
