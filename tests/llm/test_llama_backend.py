@@ -140,3 +140,39 @@ def test_a_schema_constrained_answer_is_strict_json(backend):
     text, done = _run(backend, MESSAGES, params)
     if done["reason"] == "stop":  # the random model may use up the bound inside the string
         assert set(json.loads(text)) == {"a"}
+
+
+COMPACT_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "points": {"type": "array", "items": {"type": "string", "maxLength": 4}, "maxItems": 2},
+        "band": {"type": "string", "enum": ["一等", "二等", "三等"]},
+    },
+    "required": ["points", "band"],
+}
+
+
+def test_a_compact_json_answer_writes_what_the_schema_fixes_without_sampling(backend, monkeypatch):
+    """Jump-forward: the keys and brackets are written, not sampled (fewer draws than tokens),
+    and the answer is the compact, valid JSON of the schema; the same seed gives the same answer,
+    with the prompt reused from the cache."""
+    from writer_app.writing.structured import schema_errors
+
+    draws: list[int] = []
+    real = CheckedGrammar.sample
+    monkeypatch.setattr(CheckedGrammar, "sample", lambda self, i: draws.append(i) or real(self, i))
+    answers = []
+    for seed in (1, 2, 2):
+        draws.clear()
+        params = GenerationParams(
+            max_tokens=300, seed=seed, json_schema=COMPACT_SCHEMA, json_compact=True, loop_guard=False
+        )
+        text, done = _run(backend, MESSAGES, params)
+        assert done["reason"] == "stop", text
+        data = json.loads(text)
+        assert schema_errors(data, COMPACT_SCHEMA) == []
+        assert text == json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+        assert 0 < len(draws) < done["stats"]["completion_tokens"]
+        answers.append((text, done["stats"]["prompt_tokens_cached"]))
+    assert answers[2][0] == answers[1][0] and answers[2][1] > 0
+    assert backend._cursor is None and backend._checked is None  # freed with the request

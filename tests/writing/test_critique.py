@@ -73,6 +73,9 @@ def test_the_model_judges_each_dimension_and_deductions_are_computed(analyzer, r
     assert "这句话原文里没有出现过" not in quotes  # the invented quote is dropped, never shown
     assert len(quotes) >= 3  # the computed ones follow the model's
     assert all(q in ESSAY for q in quotes)
+    # the answers are asked for as compact JSON, written by jump-forward (resources: json_compact)
+    assert prompts.limit("json_compact") is True
+    assert all(p.json_compact and p.json_schema for _, p in engine.requests)
     assert d["dimensions"][0]["reason"] == "中心明确，但内容单薄。"  # a cut-off reason ends as a sentence
     assert "内容 12/20" in d["score_text"] and "扣分" in d["score_text"]
     assert d["estimate"]["total"] >= 0 and len(d["estimate"]["dimensions"]) == 3

@@ -59,6 +59,9 @@ class GenerationParams:
     seed: int = -1  # -1: random; fixed seeds repeat exactly
     stop: list[str] = field(default_factory=list)
     json_schema: dict[str, Any] | None = None  # constrain the output to this JSON schema
+    # The JSON without optional whitespace, and what the schema fixes (keys, brackets) written
+    # without sampling: fewer decode steps (local engine; see writer_app/llm/jsonforce.py).
+    json_compact: bool = False
     loop_guard: bool = True
     loop_min_repeats: int = 4
     # Continue the last assistant message instead of starting a new one (drafting from a cursor).

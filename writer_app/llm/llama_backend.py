@@ -14,10 +14,11 @@ import random
 import re
 import time
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from typing import Any, cast
 
 from writer_app.llm.engine import FinishReason, GenerationParams, GenerationStats, with_string_limits
+from writer_app.llm.jsonforce import JsonCursor
 from writer_app.llm.loopguard import LoopGuard
 from writer_app.llm.protocol import DoneEvent, GenerationEvent, TextEvent
 from writer_app.llm.thinking import ONLY_THOUGHT, ThinkSplitter
@@ -99,11 +100,14 @@ _LOOSE_CHAR = 'char ::= [^"\\\\] |'
 _STRICT_CHAR = 'char ::= [^"\\\\\\x7F\\x00-\\x1F] |'
 
 
-def json_grammar(schema: dict[str, Any]) -> Any:
-    """A GBNF grammar for ``schema`` whose output always parses with strict ``json.loads``."""
+def json_grammar(schema: dict[str, Any], compact: bool = False) -> Any:
+    """A GBNF grammar for ``schema`` whose output always parses with strict ``json.loads``.
+    ``compact``: no whitespace between tokens of JSON (what :class:`JsonCursor` follows)."""
     from llama_cpp.llama_grammar import LlamaGrammar, json_schema_to_gbnf
 
     text = json_schema_to_gbnf(json.dumps(with_string_limits(schema), ensure_ascii=False))
+    if compact:
+        text = re.sub(r"^space ::= .*$", 'space ::= ""', text, flags=re.MULTILINE)
     return LlamaGrammar.from_string(text.replace(_LOOSE_CHAR, _STRICT_CHAR), verbose=False)
 
 
@@ -265,6 +269,14 @@ class CheckedGrammar:
         self._c.llama_sampler_apply(self._grammar, ctypes.byref(self._one))
         return bool(self._one_data[0].logit != float("-inf"))
 
+    def force(self, token: int) -> bool:
+        """``token`` written without sampling, if the grammar allows it there (else False)."""
+        if not self._allowed(token):
+            return False
+        self._c.llama_sampler_accept(self._grammar, token)
+        self._c.llama_sampler_accept(self._chain, token)
+        return True
+
     def sample(self, idx: int) -> int:
         token = self._draw(idx)
         if not self._allowed(token):
@@ -402,6 +414,7 @@ class LlamaBackend:
         self._abort_cb = llama_cpp.ggml_abort_callback(lambda _data: bool(self._abort_flag()))
         self._abort_on = False
         self._checked: CheckedGrammar | None = None  # this request's grammar check, if any
+        self._cursor: JsonCursor | None = None  # a compact JSON request's cursor (jump-forward)
 
     # -- info ---------------------------------------------------------------------------------
     def info(self) -> dict[str, Any]:
@@ -484,7 +497,11 @@ class LlamaBackend:
         max_tokens = min(params.max_tokens, self.n_ctx - len(tokens))
         stats.prompt_tokens_cached = self.cached_prefix(tokens)
         stats.prompt_tokens_evaluated = len(tokens) - stats.prompt_tokens_cached
-        grammar = json_grammar(params.json_schema) if params.json_schema is not None else None
+        schema, grammar, self._cursor = params.json_schema, None, None
+        if schema is not None:
+            compact = params.json_compact and CheckedGrammar.fits(self._llama_cpp)
+            grammar = json_grammar(schema, compact)
+            self._cursor = JsonCursor(with_string_limits(schema)) if compact else None
         seed = params.seed if params.seed >= 0 else random.randrange(2**31)
         self.llm.set_seed(seed)
         stops = [s for s in (*params.stop, *template_stops) if s]
@@ -503,6 +520,54 @@ class LlamaBackend:
             # Llama.generate builds its chain through _init_sampler: this request's chain has DRY
             self.llm._init_sampler = lambda **_kw: sampler_chain(self.llm, params, tokens, grammar)
         return tokens, stops, max_tokens, grammar
+
+    def _forward(
+        self, tokens: list[int], checked: CheckedGrammar, cursor: JsonCursor
+    ) -> Generator[int, None, None]:
+        """``Llama.generate`` for a compact JSON answer, with jump-forward: what the schema fixes
+        (keys, brackets, the rest of a band's name) is written without sampling and evaluated in
+        one batch with the token before it, and the answer ends as its last bracket closes (no
+        decode step for the end token). Prefix reuse follows ``Llama.generate``'s rule."""
+        llm = self.llm
+        reuse = min(self.cached_prefix(tokens), len(tokens) - 1)
+        if reuse <= 0 or not llm._ctx.kv_cache_seq_rm(-1, reuse, -1):
+            llm.reset()
+            reuse = 0
+        llm.n_tokens = reuse
+        batch = tokens[reuse:]
+        while True:
+            forced = self._forced(checked, cursor)
+            if cursor.complete:  # the answer ends with what was forced: nothing left to evaluate
+                yield from forced
+                yield llm.token_eos()
+                return
+            llm.eval(batch + forced)
+            yield from forced
+            token = checked.sample(-1)
+            yield token
+            cursor.feed(self._piece(token))
+            batch = [token]
+
+    def _forced(self, checked: CheckedGrammar, cursor: JsonCursor) -> list[int]:
+        """The tokens of what the schema fixes next, accepted by the grammar (the cursor goes
+        quiet at the first the grammar refuses: it never overrules the grammar)."""
+        data = cursor.forced()
+        tokens = self.llm.tokenize(data, add_bos=False, special=False) if data else []
+        if tokens and self._piece(tokens[0]) == b" " and not data.startswith(b" "):
+            tokens = tokens[1:]  # a SentencePiece tokenizer's space before the text
+        if b"".join(self._piece(t) for t in tokens) != data:
+            return []  # tokens that are not exactly the text: nothing is forced this time
+        # the last token is left to the model (the grammar still fixes its text): it may merge
+        # with what comes after it (``":["`` is one token), and a model shown ``":[`` alone
+        # writes an empty list, since in its training text a quote would have merged into it
+        out: list[int] = []
+        for token in tokens[:-1]:
+            if not checked.force(token):
+                cursor.active = False
+                return out
+            out.append(token)
+        cursor.feed(b"".join(self._piece(t) for t in out))
+        return out
 
     def _close_stats(
         self, stats: GenerationStats, reason: FinishReason, t_start: float, t_first: float, t_last: float
@@ -532,7 +597,11 @@ class LlamaBackend:
         t_first = t_last = 0.0
         self._abort_flag = is_cancelled
         self._set_abort(True)
-        gen = self.llm.generate(tokens, grammar=grammar, **sampling_kwargs(params))
+        gen: Generator[int, Any, None]
+        if self._cursor is not None and self._checked is not None:
+            gen = self._forward(tokens, self._checked, self._cursor)
+        else:
+            gen = self.llm.generate(tokens, grammar=grammar, **sampling_kwargs(params))
         try:
             if max_tokens <= 0:
                 reason = FinishReason.LENGTH
@@ -583,6 +652,7 @@ class LlamaBackend:
             if self._checked is not None:
                 self._checked.close()
                 self._checked = None
+            self._cursor = None
             self._set_abort(False)
             self._abort_flag = lambda: False
         rest, thought = text_out.rest()

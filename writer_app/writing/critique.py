@@ -484,6 +484,7 @@ def _model_dimensions(
         params or GenerationParams(),
         max_tokens=int(prompts.limit("max_tokens", 900)),
         temperature=float(prompts.limit("temperature", (params or GenerationParams()).temperature)),
+        json_compact=bool(prompts.limit("json_compact", False)),
     )
     dims: list[dict[str, Any]] = []
     found: list[dict[str, Any]] = []
