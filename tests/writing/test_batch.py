@@ -154,3 +154,25 @@ def test_kill_9_mid_batch_then_resume_critiques_every_essay_exactly_once(lib, tm
     out = run_batch(lib.marking, batch.id, lib.projects.get, _critique, CancelToken())
     assert out.done == 12 and out.finished is not None
     assert _critiques(lib, ids) == [1] * 12
+
+
+def test_each_essay_is_read_as_its_turn_comes(lib):
+    """Not the whole class before the first critique (that held the window's interpreter):
+    a batch cancelled during its second essay has read two."""
+    ids = _class(lib, 5)
+    batch = lib.marking.start("critique", "一班", ids, {})
+    token, read = CancelToken(), []
+
+    def load(pid):
+        read.append(pid)
+        return lib.projects.get(pid)
+
+    def critique(project, cancel):
+        if len(read) == 2:
+            cancel.cancel()
+        return _critique(project, cancel)
+
+    with pytest.raises(CancelledError):
+        run_batch(lib.marking, batch.id, load, critique, token)
+    assert read == ids[:2]
+    assert lib.marking.batch(batch.id).done == 2
