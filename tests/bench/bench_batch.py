@@ -74,6 +74,9 @@ def gui_run(essays: list[dict], model: str) -> None:
             f"| window stall during the batch: max (p99, p95) | {stalls['stall_max_ms']} ms"
             f" ({stalls['stall_p99_ms']}, {stalls['stall_p95_ms']}) over {stalls['ticks']} ticks |"
         )
+        print(
+            f"| longest garbage collection in the window's process (full ones) | {stalls['gc_max_ms']} ms ({stalls['gc_full']}) |"
+        )
         w.close()
     del app
 
@@ -85,6 +88,11 @@ def main() -> None:
     ap.add_argument("--server", default="", help="an OpenAI-compatible server's URL (classroom mode)")
     ap.add_argument("--parallel", type=int, default=0, help="requests at once on the server (0: ask it)")
     ap.add_argument("--gui", type=int, default=0, metavar="N", help="N essays from the window's class view")
+    ap.add_argument(
+        "--json",
+        choices=("compact", "loose"),
+        help="the critique's JSON (default: the resources' json_compact)",
+    )
     args = ap.parse_args()
     train, _held_out = split(load_essays())
     if args.gui:
@@ -100,6 +108,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         paths = AppPaths(Path(tmp) / "data", Path(tmp) / "cfg")
         wb = Workbench.create(paths, Settings(engine=engine), resources_dir())
+        if args.json:  # before/after jump-forward in one session
+            wb.prompts("critique").limits["json_compact"] = args.json == "compact"
+        form = "compact" if wb.prompts("critique").limit("json_compact", False) else "loose"
         lib = wb.open_library(first=True)
         for e in essays:
             lib.projects.import_essay(
@@ -125,7 +136,7 @@ def main() -> None:
         chars = [sum(1 for c in e["text"] if not c.isspace()) for e in essays]
         print(f"model: {info.get('model') or Path(args.model).name} ({'server' if args.server else 'local'})")
         print(f"essays: {len(essays)} (aes-300 training split), {statistics.median(chars):.0f} 字 median")
-        print(f"requests at once: {parallel}; model load {load_s:.1f} s (not in the batch time)")
+        print(f"requests at once: {parallel}; model load {load_s:.1f} s (not in the batch time); JSON {form}")
         print("| figure | value |\n|---|---|")
         print(f"| batch wall time | {wall:.0f} s ({wall / 60:.1f} min) |")
         print(f"| critiqued / failed | {done.done} / {done.failed} |")

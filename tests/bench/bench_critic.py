@@ -133,6 +133,10 @@ class Critic:
         self.prompts = load_prompts(res, "critique")
         if args.mode:
             self.prompts = replace(self.prompts, limits={**self.prompts.limits, "mode": args.mode})
+        if args.json:
+            compact = args.json == "compact"
+            self.prompts = replace(self.prompts, limits={**self.prompts.limits, "json_compact": compact})
+        self.json_form = "compact" if self.prompts.limit("json_compact", False) else "loose"
         # answers are cached per prompt text too: a changed prompt is asked again
         self.prompt_id = hashlib.sha256(
             json.dumps(self.prompts.templates, sort_keys=True, ensure_ascii=False).encode("utf-8")
@@ -161,7 +165,9 @@ class Critic:
         self.params = default_params(settings.engine, seed=self.args.seed)
         self.model = Path(info.path).name  # what the app keeps a calibration under
         print(
-            f"model: {self.model} ({info.path}), mode {self.prompts.limit('mode', 'score')}", file=sys.stderr
+            f"model: {self.model} ({info.path}), mode {self.prompts.limit('mode', 'score')}, "
+            f"JSON {self.json_form}",
+            file=sys.stderr,
         )
 
     def grounding(self, calibrated: bool = True, evidence: bool = True, model: str = "") -> Grounding:
@@ -180,7 +186,7 @@ class Critic:
         """The model's raw dimension scores (cached), with seconds and the suggestion count."""
         seed = self.args.seed if seed is None else seed
         mode = self.prompts.limit("mode", "score")
-        key = f"{self.model}:{mode}:{self.prompt_id}:{seed}:{essay_id}:{variant}"
+        key = f"{self.model}:{mode}:{self.json_form}:{self.prompt_id}:{seed}:{essay_id}:{variant}"
         if key in self.cache:
             return self.cache[key]
         t0 = time.perf_counter()
@@ -326,6 +332,9 @@ def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--model", help="model name or path: add the model's critique (cached)")
     ap.add_argument("--mode", choices=("score", "band"), help="how the model is asked (default: resources)")
+    ap.add_argument(
+        "--json", choices=("compact", "loose"), help="the answer's JSON: compact (jump-forward) or loose"
+    )
     ap.add_argument("--split", choices=("train", "held-out", "both"), default="held-out")
     ap.add_argument("--limit", type=int, default=0, help="only the first N essays of the split")
     ap.add_argument("--cache", type=Path)
@@ -347,6 +356,7 @@ def main() -> int:
         chosen = chosen[: args.limit]
     t0 = time.perf_counter()
     report: dict[str, Any] = {"split": args.split, "n": len(chosen), "model": critic.model}
+    report["json"] = critic.json_form
     report["agreement"] = agreement(critic, chosen, args.split)
     t = time.perf_counter()
     for e in chosen[:20]:

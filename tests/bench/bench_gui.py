@@ -15,6 +15,7 @@ Measured, each on this machine in one run:
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import os
 import statistics
@@ -64,18 +65,31 @@ class Probe(QObject):
 
     def start(self) -> None:
         self.gaps.clear()
+        self.collections: list[tuple[int, float]] = []  # (generation, ms) of the process's GCs
+        self._gc_started = 0.0
+        gc.callbacks.append(self._gc)
         self._clock.start()
         self._timer.start()
 
     def stop(self) -> dict:
         self._timer.stop()
+        gc.callbacks.remove(self._gc)
         stalls = [max(0.0, g - self.interval) for g in self.gaps]
         return {
             "ticks": len(stalls),
             "stall_max_ms": round(max(stalls, default=0.0), 1),
             "stall_p99_ms": round(pct(stalls, 99), 1),
             "stall_p95_ms": round(pct(stalls, 95), 1),
+            # a collection holds the interpreter: any thread's stalls the window
+            "gc_max_ms": round(max((ms for _, ms in self.collections), default=0.0), 1),
+            "gc_full": sum(1 for gen, _ in self.collections if gen == 2),
         }
+
+    def _gc(self, phase: str, info: dict) -> None:
+        if phase == "start":
+            self._gc_started = time.perf_counter()
+        else:
+            self.collections.append((info["generation"], (time.perf_counter() - self._gc_started) * 1000))
 
     def _tick(self) -> None:
         self.gaps.append(self._clock.nsecsElapsed() / 1e6)
