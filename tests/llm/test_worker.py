@@ -276,3 +276,16 @@ def test_dry_sampler_with_refused_text_steers_off_it_and_repeats_for_a_seed(tiny
     assert a.text == b.text and a.text
     assert a.text != plain
     assert collect(tiny_engine.stream("种子", plain_params)).text == plain
+
+
+@pytest.mark.skipif(not hasattr(os, "getpriority"), reason="no process priorities here")
+def test_the_worker_and_its_threads_yield_the_cpu_to_the_window(tiny_engine):
+    """The worker runs below the app's priority, and so do llama.cpp's threads it starts."""
+    from writer_app.llm.worker import WORKER_NICE
+
+    collect(tiny_engine.stream("你好", GenerationParams(max_tokens=4)))
+    pid = tiny_engine.worker_pid
+    mine = os.getpriority(os.PRIO_PROCESS, 0)
+    tasks = Path(f"/proc/{pid}/task")
+    tids = [int(t.name) for t in tasks.iterdir()] if tasks.exists() else [pid]
+    assert {os.getpriority(os.PRIO_PROCESS, tid) for tid in tids} == {min(19, mine + WORKER_NICE)}

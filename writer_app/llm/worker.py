@@ -119,9 +119,25 @@ def probe_backend(log_path: Path | None = None, timeout_s: float = 60.0) -> dict
     return dict(reply["info"])
 
 
+# The worker's niceness: llama.cpp keeps every core busy, and the window's thread then waited for
+# a core. At 10 the window's 5 ms timer was at most 4.6 ms late while the model generated (p99
+# 0.7 ms), against 9.8 ms (p99 1.7 ms) at 0, alternating 75 s phases on 2 cores. Generation loses
+# nothing when nothing else wants the cores.
+WORKER_NICE = 10
+
+
+def _yield_to_the_window() -> None:
+    """Lower this process's priority before llama.cpp starts its threads (they inherit it)."""
+    try:
+        os.nice(WORKER_NICE)
+    except (AttributeError, OSError):  # Windows has no nice; a refusal keeps the default
+        pass
+
+
 def worker_main(conn: Connection, cancel_id: Any, log_path: str | None) -> None:
     """Entry point of the worker process. Serves requests until told to stop or the pipe closes."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    _yield_to_the_window()
     ensure_std_streams()  # a windowed bundle's worker starts without them; llama-cpp-python prints
     _redirect_stderr(log_path)
     backend = None
