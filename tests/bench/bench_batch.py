@@ -37,7 +37,7 @@ from writer_app.writing.batch import BatchProgress  # noqa: E402
 DEMO = "qwen2.5-coder-0.5b-instruct-q4_k_m.gguf"
 
 
-def gui_run(essays: list[dict], model: str) -> None:
+def gui_run(essays: list[dict], model: str, watch_ms: float = 0.0) -> None:
     """The batch from the class view's button, the event loop probed throughout."""
     import os
 
@@ -62,7 +62,7 @@ def gui_run(essays: list[dict], model: str) -> None:
             )
         dialog = w.open_class_view()
         pump_until(lambda: dialog.model.rowCount() == len(essays), 10)
-        probe = Probe()
+        probe = Probe(watch_ms=watch_ms)
         probe.start()
         t0 = time.monotonic()
         dialog.batch_button.click()
@@ -74,6 +74,8 @@ def gui_run(essays: list[dict], model: str) -> None:
             f"| window stall during the batch: max (p99, p95) | {stalls['stall_max_ms']} ms"
             f" ({stalls['stall_p99_ms']}, {stalls['stall_p95_ms']}) over {stalls['ticks']} ticks |"
         )
+        for late, stacks in sorted(probe.late, key=lambda x: x[0], reverse=True)[:5]:
+            print(f"\n### a tick noted {late:.0f} ms late (the watchdog's first look)\n{stacks}")
         print(
             f"| longest garbage collection in the window's process (full ones) | {stalls['gc_max_ms']} ms ({stalls['gc_full']}) |"
         )
@@ -89,6 +91,13 @@ def main() -> None:
     ap.add_argument("--parallel", type=int, default=0, help="requests at once on the server (0: ask it)")
     ap.add_argument("--gui", type=int, default=0, metavar="N", help="N essays from the window's class view")
     ap.add_argument(
+        "--watch",
+        type=float,
+        default=0.0,
+        metavar="MS",
+        help="--gui: note every thread's stack at stalls over MS",
+    )
+    ap.add_argument(
         "--json",
         choices=("compact", "loose"),
         help="the critique's JSON (default: the resources' json_compact)",
@@ -96,7 +105,7 @@ def main() -> None:
     args = ap.parse_args()
     train, _held_out = split(load_essays())
     if args.gui:
-        gui_run(train[: args.gui], args.model)
+        gui_run(train[: args.gui], args.model, args.watch)
         return
     essays = train[: args.essays]
     if args.server:

@@ -22,7 +22,9 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+import traceback
 import uuid
 from pathlib import Path
 
@@ -55,10 +57,16 @@ def pct(values: list[float], q: float) -> float:
 class Probe(QObject):
     """A 5 ms timer: how late each tick fires is how long the event loop was busy elsewhere."""
 
-    def __init__(self, interval_ms: int = 5) -> None:
+    def __init__(self, interval_ms: int = 5, watch_ms: float = 0.0) -> None:
         super().__init__()
         self.interval = interval_ms
         self.gaps: list[float] = []
+        # watch_ms > 0: a thread notes every thread's stack whenever a tick is this late (where
+        # the stall came from; the thread takes the interpreter ~300 times a second)
+        self.watch_ms = watch_ms
+        self.late: list[tuple[float, str]] = []
+        self._last = time.monotonic()
+        self._watching = False
         self._clock = QElapsedTimer()
         self._timer = QTimer(self, interval=interval_ms)
         self._timer.timeout.connect(self._tick)
@@ -70,9 +78,14 @@ class Probe(QObject):
         gc.callbacks.append(self._gc)
         self._clock.start()
         self._timer.start()
+        self._last = time.monotonic()
+        if self.watch_ms:
+            self._watching = True
+            threading.Thread(target=self._watch, daemon=True).start()
 
     def stop(self) -> dict:
         self._timer.stop()
+        self._watching = False
         gc.callbacks.remove(self._gc)
         stalls = [max(0.0, g - self.interval) for g in self.gaps]
         return {
@@ -94,6 +107,23 @@ class Probe(QObject):
     def _tick(self) -> None:
         self.gaps.append(self._clock.nsecsElapsed() / 1e6)
         self._clock.restart()
+        self._last = time.monotonic()
+
+    def _watch(self) -> None:
+        noted = 0.0
+        while self._watching:
+            time.sleep(0.003)
+            beat = self._last
+            late = (time.monotonic() - beat) * 1000
+            if late > self.watch_ms and beat != noted:
+                noted = beat
+                names = {t.ident: t.name for t in threading.enumerate()}
+                stacks = [
+                    f"-- {names.get(tid, tid)}\n" + "".join(traceback.format_stack(frame)[-4:])
+                    for tid, frame in sys._current_frames().items()
+                    if tid != threading.get_ident()
+                ]
+                self.late.append((late, "\n".join(stacks)))
 
 
 def pump_until(cond, timeout: float) -> bool:  # noqa: ANN001
