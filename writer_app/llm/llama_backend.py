@@ -269,20 +269,22 @@ class CheckedGrammar:
         self._c.llama_sampler_apply(self._grammar, ctypes.byref(self._one))
         return bool(self._one_data[0].logit != float("-inf"))
 
+    def _accept(self, token: int) -> None:
+        self._c.llama_sampler_accept(self._grammar, token)
+        self._c.llama_sampler_accept(self._chain, token)
+
     def force(self, token: int) -> bool:
         """``token`` written without sampling, if the grammar allows it there (else False)."""
         if not self._allowed(token):
             return False
-        self._c.llama_sampler_accept(self._grammar, token)
-        self._c.llama_sampler_accept(self._chain, token)
+        self._accept(token)
         return True
 
     def sample(self, idx: int) -> int:
         token = self._draw(idx)
         if not self._allowed(token):
             token = self._redraw(idx)
-        self._c.llama_sampler_accept(self._grammar, token)
-        self._c.llama_sampler_accept(self._chain, token)
+        self._accept(token)
         return token
 
     def close(self) -> None:
@@ -553,9 +555,10 @@ class LlamaBackend:
         quiet at the first the grammar refuses: it never overrules the grammar)."""
         data = cursor.forced()
         tokens = self.llm.tokenize(data, add_bos=False, special=False) if data else []
-        if tokens and self._piece(tokens[0]) == b" " and not data.startswith(b" "):
-            tokens = tokens[1:]  # a SentencePiece tokenizer's space before the text
-        if b"".join(self._piece(t) for t in tokens) != data:
+        pieces = [self._piece(t) for t in tokens]
+        if pieces and pieces[0] == b" " and not data.startswith(b" "):
+            tokens, pieces = tokens[1:], pieces[1:]  # a SentencePiece tokenizer's space before the text
+        if b"".join(pieces) != data:
             return []  # tokens that are not exactly the text: nothing is forced this time
         # the last token is left to the model (the grammar still fixes its text): it may merge
         # with what comes after it (``":["`` is one token), and a model shown ``":[`` alone
@@ -566,7 +569,7 @@ class LlamaBackend:
                 cursor.active = False
                 return out
             out.append(token)
-        cursor.feed(b"".join(self._piece(t) for t in out))
+        cursor.feed(b"".join(pieces[: len(out)]))
         return out
 
     def _close_stats(
