@@ -90,6 +90,16 @@ def _check(schema: dict[str, Any]) -> None:
         _check(schema.get("items", {}))
 
 
+def _key_text(f: _Frame) -> bytes:
+    """What an object writes before its property ``f.index``'s value: ``,"key":``."""
+    return (b"," if f.index else b"") + _literal(f.keys[f.index]) + b":"
+
+
+def _enum_options(f: _Frame) -> list[bytes]:
+    """An enum's values (as JSON) that begin with what was written of it."""
+    return [v for v in map(_literal, f.schema["enum"]) if v.startswith(f.typed)]
+
+
 def _frame(schema: dict[str, Any]) -> _Frame:
     kind = _kind(schema)
     keys = list(schema.get("properties", {})) if kind == "object" else []
@@ -157,7 +167,7 @@ class JsonCursor:
         if f.kind == "integer":
             return None
         # enum: the next byte when every value still possible agrees on it
-        options = [v for v in map(_literal, f.schema["enum"]) if v.startswith(f.typed)]
+        options = _enum_options(f)
         if f.typed in options:
             return None  # complete, yet another value may go on ("2" and "20")
         nexts = {v[len(f.typed)] for v in options}
@@ -167,8 +177,7 @@ class JsonCursor:
         if f.state == "open":
             return ord("{")
         if f.state == "key":
-            text = (b"," if f.index else b"") + _literal(f.keys[f.index]) + b":"
-            return text[len(f.typed)]
+            return _key_text(f)[len(f.typed)]
         if f.state == "after":
             return ord(",") if f.index < len(f.keys) else ord("}")
         return _start(f.schema["properties"][f.keys[f.index]])  # the value's first byte
@@ -216,7 +225,7 @@ class JsonCursor:
                 raise _Unsupported
             f.state, f.typed = "key", b""
         elif f.state == "key":
-            text = (b"," if f.index else b"") + _literal(f.keys[f.index]) + b":"
+            text = _key_text(f)
             if byte != text[len(f.typed)]:
                 raise _Unsupported
             f.typed += bytes([byte])
@@ -276,7 +285,7 @@ class JsonCursor:
                 f.utf8_left = 1
 
     def _enum(self, f: _Frame, byte: int) -> None:
-        options = [v for v in map(_literal, f.schema["enum"]) if v.startswith(f.typed)]
+        options = _enum_options(f)
         grown = f.typed + bytes([byte])
         if any(v.startswith(grown) for v in options):
             f.typed = grown
