@@ -37,7 +37,7 @@ from writer_app.writing.batch import BatchProgress  # noqa: E402
 DEMO = "qwen2.5-coder-0.5b-instruct-q4_k_m.gguf"
 
 
-def gui_run(essays: list[dict], model: str, watch_ms: float = 0.0) -> None:
+def gui_run(essays: list[dict], model: str, watch_ms: float = 0.0, explain_ms: float = 0.0) -> None:
     """The batch from the class view's button, the event loop probed throughout."""
     import os
 
@@ -62,7 +62,7 @@ def gui_run(essays: list[dict], model: str, watch_ms: float = 0.0) -> None:
             )
         dialog = w.open_class_view()
         pump_until(lambda: dialog.model.rowCount() == len(essays), 10)
-        probe = Probe(watch_ms=watch_ms)
+        probe = Probe(watch_ms=watch_ms, explain_ms=explain_ms)
         probe.start()
         t0 = time.monotonic()
         dialog.batch_button.click()
@@ -76,6 +76,10 @@ def gui_run(essays: list[dict], model: str, watch_ms: float = 0.0) -> None:
         )
         for late, stacks in sorted(probe.late, key=lambda x: x[0], reverse=True)[:5]:
             print(f"\n### a tick noted {late:.0f} ms late (the watchdog's first look)\n{stacks}")
+        if explain_ms:
+            print(f"\n### {len(probe.explained)} stalls over {explain_ms:.0f} ms, where their time went")
+            for _gap, line in sorted(probe.explained, reverse=True)[:15]:
+                print(f"- {line}")
         print(
             f"| longest garbage collection in the window's process (full ones) | {stalls['gc_max_ms']} ms ({stalls['gc_full']}) |"
         )
@@ -98,6 +102,13 @@ def main() -> None:
         help="--gui: note every thread's stack at stalls over MS",
     )
     ap.add_argument(
+        "--explain",
+        type=float,
+        default=0.0,
+        metavar="MS",
+        help="--gui: say where each stall over MS went (CPU, waiting for one, asleep, steal)",
+    )
+    ap.add_argument(
         "--json",
         choices=("compact", "loose"),
         help="the critique's JSON (default: the resources' json_compact)",
@@ -105,7 +116,7 @@ def main() -> None:
     args = ap.parse_args()
     train, _held_out = split(load_essays())
     if args.gui:
-        gui_run(train[: args.gui], args.model, args.watch)
+        gui_run(train[: args.gui], args.model, args.watch, args.explain)
         return
     essays = train[: args.essays]
     if args.server:

@@ -54,12 +54,82 @@ def pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(q / 100 * (len(ordered) - 1))))] if ordered else 0.0
 
 
+class Schedstats:
+    """Where a stall's time went, from the kernel's own accounts (Linux): each thread of this
+    process and of its children — time on a CPU and time runnable but waiting for one
+    (/proc/<pid>/task/<tid>/schedstat) — and the machine's stolen time (/proc/stat). A stall whose
+    main thread neither ran nor waited for a CPU was asleep: blocked on a lock (the GIL among
+    them), on I/O, or its virtual CPU was taken by the hypervisor (steal)."""
+
+    def __init__(self) -> None:
+        self.main = threading.get_native_id()
+        self.names: dict[tuple[int, int], str] = {}
+
+    def _pids(self) -> list[int]:
+        pids = [os.getpid()]
+        try:
+            children = Path(f"/proc/{os.getpid()}/task/{os.getpid()}/children").read_text().split()
+            pids += [int(c) for c in children]
+        except OSError:
+            pass
+        return pids
+
+    def snapshot(self) -> dict[tuple[int, int], tuple[int, int]]:
+        """(pid, tid) -> (ns on a CPU, ns waiting for one); (0, 0) -> the machine's steal in ns."""
+        out: dict[tuple[int, int], tuple[int, int]] = {}
+        for pid in self._pids():
+            try:
+                tids = os.listdir(f"/proc/{pid}/task")
+            except OSError:
+                continue
+            for tid in tids:
+                key = (pid, int(tid))
+                try:
+                    run, wait, _ = Path(f"/proc/{pid}/task/{tid}/schedstat").read_text().split()
+                    if key not in self.names:
+                        self.names[key] = Path(f"/proc/{pid}/task/{tid}/comm").read_text().strip()
+                except (OSError, ValueError):
+                    continue
+                out[key] = (int(run), int(wait))
+        fields = Path("/proc/stat").read_text().split("\n", 1)[0].split()
+        out[(0, 0)] = (int(fields[8]) * 10_000_000, 0)  # USER_HZ ticks, summed over the CPUs
+        return out
+
+    def explain(self, before: dict, after: dict, gap_ms: float) -> str:
+        """One line: the main thread's CPU and wait, the steal, the busiest threads meanwhile."""
+        ms = {
+            k: ((after[k][0] - before[k][0]) / 1e6, (after[k][1] - before[k][1]) / 1e6)
+            for k in after
+            if k in before
+        }
+        main_run, main_wait = ms.get((os.getpid(), self.main), (0.0, 0.0))
+        steal = ms.get((0, 0), (0.0, 0.0))[0]
+        asleep = max(0.0, gap_ms - main_run - main_wait)
+        busy = sorted(((v[0], k) for k, v in ms.items() if k != (0, 0) and k[1] != self.main), reverse=True)[
+            :3
+        ]
+        others = ", ".join(
+            f"{self.names.get(k, k)}[{'gui' if k[0] == os.getpid() else 'worker'}] {run:.0f}"
+            for run, k in busy
+        )
+        return (
+            f"{gap_ms:.0f} ms: main thread on a CPU {main_run:.0f}, waiting for one {main_wait:.0f},"
+            f" asleep {asleep:.0f}; steal {steal:.0f}; busiest others (ms on a CPU): {others}"
+        )
+
+
 class Probe(QObject):
     """A 5 ms timer: how late each tick fires is how long the event loop was busy elsewhere."""
 
-    def __init__(self, interval_ms: int = 5, watch_ms: float = 0.0) -> None:
+    def __init__(self, interval_ms: int = 5, watch_ms: float = 0.0, explain_ms: float = 0.0) -> None:
         super().__init__()
         self.interval = interval_ms
+        # explain_ms > 0: each tick also reads the kernel's accounts (Schedstats); every stall over
+        # this is explained in self.explained (costs ~0.2 ms a tick: a diagnosis, not a figure)
+        self.explain_ms = explain_ms
+        self.explained: list[tuple[float, str]] = []
+        self._sched: Schedstats | None = None
+        self._snap: dict = {}
         self.gaps: list[float] = []
         # watch_ms > 0: a thread notes every thread's stack whenever a tick is this late (where
         # the stall came from; the thread takes the interpreter ~300 times a second)
@@ -79,6 +149,9 @@ class Probe(QObject):
         self._clock.start()
         self._timer.start()
         self._last = time.monotonic()
+        if self.explain_ms:
+            self._sched = Schedstats()
+            self._snap = self._sched.snapshot()
         if self.watch_ms:
             self._watching = True
             threading.Thread(target=self._watch, daemon=True).start()
@@ -105,7 +178,13 @@ class Probe(QObject):
             self.collections.append((info["generation"], (time.perf_counter() - self._gc_started) * 1000))
 
     def _tick(self) -> None:
-        self.gaps.append(self._clock.nsecsElapsed() / 1e6)
+        gap = self._clock.nsecsElapsed() / 1e6
+        self.gaps.append(gap)
+        if self._sched is not None:
+            snap = self._sched.snapshot()
+            if gap - self.interval > self.explain_ms:
+                self.explained.append((gap, self._sched.explain(self._snap, snap, gap)))
+            self._snap = snap
         self._clock.restart()
         self._last = time.monotonic()
 
