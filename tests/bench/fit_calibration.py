@@ -29,6 +29,25 @@ from writer_app.writing.critique import feature_values  # noqa: E402
 from writer_app.writing.rubric import split_title  # noqa: E402
 
 
+def cached_answers(cache: Path, model: str, mode: str, seed: int) -> dict[str, dict]:
+    """The cache's answers of ``model`` in ``mode`` with ``seed`` to the original essays, by essay
+    id. bench_critic's keys are ``model:mode:json form:prompt id:seed:essay:variant``; answers to
+    more than one prompt or JSON form in one cache would mix two critics, so that is refused."""
+    forms: dict[str, dict[str, dict]] = {}
+    for line in cache.read_text(encoding="utf-8").splitlines():
+        if not line.strip():
+            continue
+        r = json.loads(line)
+        head, key_seed, essay, variant = r["key"].rsplit(":", 3)
+        if head.startswith(f"{model}:{mode}:") and key_seed == str(seed) and variant == "original":
+            forms.setdefault(head, {})[essay] = r
+    if len(forms) > 1:
+        raise SystemExit(
+            f"{cache}: answers of {len(forms)} prompts or JSON forms ({', '.join(forms)}); use one"
+        )
+    return next(iter(forms.values()), {})
+
+
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--alpha", type=float, default=10.0)
@@ -55,13 +74,10 @@ def main() -> int:
         )
     ]
     if args.cache:
-        cached = {}
-        for line in args.cache.read_text(encoding="utf-8").splitlines():
-            r = json.loads(line)
-            cached[r["key"]] = r
+        cached = cached_answers(args.cache, args.model, args.mode, args.seed)
         rows, ys = [], []
         for e, tr, y in zip(train, text_rows, shares, strict=True):
-            r = cached.get(f"{args.model}:{args.mode}:{args.seed}:{e['id']}:original")
+            r = cached.get(e["id"])
             if r is not None:
                 rows.append(tr | model_signals(r["dims"]))
                 ys.append(y)
