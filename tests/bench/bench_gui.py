@@ -64,6 +64,7 @@ class Schedstats:
     def __init__(self) -> None:
         self.main = threading.get_native_id()
         self.names: dict[tuple[int, int], str] = {}
+        self.hz = os.sysconf("SC_CLK_TCK")  # /proc/stat counts in these
 
     def _pids(self) -> list[int]:
         pids = [os.getpid()]
@@ -92,7 +93,7 @@ class Schedstats:
                     continue
                 out[key] = (int(run), int(wait))
         fields = Path("/proc/stat").read_text().split("\n", 1)[0].split()
-        out[(0, 0)] = (int(fields[8]) * 10_000_000, 0)  # USER_HZ ticks, summed over the CPUs
+        out[(0, 0)] = (int(fields[8]) * 1_000_000_000 // self.hz, 0)  # clock ticks, summed over the CPUs
         return out
 
     def explain(self, before: dict, after: dict, gap_ms: float) -> str:
@@ -105,9 +106,8 @@ class Schedstats:
         main_run, main_wait = ms.get((os.getpid(), self.main), (0.0, 0.0))
         steal = ms.get((0, 0), (0.0, 0.0))[0]
         asleep = max(0.0, gap_ms - main_run - main_wait)
-        busy = sorted(((v[0], k) for k, v in ms.items() if k != (0, 0) and k[1] != self.main), reverse=True)[
-            :3
-        ]
+        others_run = [(v[0], k) for k, v in ms.items() if k != (0, 0) and k[1] != self.main]
+        busy = sorted(others_run, reverse=True)[:3]
         others = ", ".join(
             f"{self.names.get(k, k)}[{'gui' if k[0] == os.getpid() else 'worker'}] {run:.0f}"
             for run, k in busy
