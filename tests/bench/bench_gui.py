@@ -67,12 +67,14 @@ class Schedstats:
         self.hz = os.sysconf("SC_CLK_TCK")  # /proc/stat counts in these
 
     def _pids(self) -> list[int]:
+        """This process and its children: a child is listed under the thread that started it
+        (the model's worker and the text helper are started off the main thread)."""
         pids = [os.getpid()]
-        try:
-            children = Path(f"/proc/{os.getpid()}/task/{os.getpid()}/children").read_text().split()
-            pids += [int(c) for c in children]
-        except OSError:
-            pass
+        for task in Path(f"/proc/{os.getpid()}/task").iterdir():
+            try:
+                pids += [int(c) for c in (task / "children").read_text().split()]
+            except OSError:
+                continue
         return pids
 
     def snapshot(self) -> dict[tuple[int, int], tuple[int, int]]:
