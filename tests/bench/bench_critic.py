@@ -259,20 +259,27 @@ def agreement(critic: Critic, essays: list[dict[str, Any]], name: str) -> dict[s
     }
 
 
-def damaged(critic: Critic, essays: list[dict[str, Any]], everyone: list[dict[str, Any]]) -> dict[str, Any]:
+def damaged(
+    critic: Critic, essays: list[dict[str, Any]], everyone: list[dict[str, Any]], held_ids: set[str]
+) -> dict[str, Any]:
+    """Per kind of damage, the share of essays that score strictly higher than their damaged copy:
+    over all of ``essays``, and over the held-out ones alone (the rules were chosen on the rest)."""
     out = {}
     orig = {e["id"]: critic.text(e["text"]).total for e in essays}
     for kind in DAMAGE:
-        higher = ties = 0
+        higher: dict[str, bool] = {}
+        ties = 0
         for e in essays:
             other = everyone[(everyone.index(e) + 7) % len(everyone)]["text"]
             worse = critic.text(damage(e["text"], kind, zlib.crc32(e["id"].encode()), other)).total
-            higher += orig[e["id"]] > worse
+            higher[e["id"]] = orig[e["id"]] > worse
             ties += orig[e["id"]] == worse
+        held = [v for k, v in higher.items() if k in held_ids]
         out[kind] = {
             "n": len(essays),
-            "original_higher": round(higher / len(essays), 3),
+            "original_higher": round(sum(higher.values()) / len(essays), 3),
             "ties": round(ties / len(essays), 3),
+            "held_out_higher": round(sum(held) / len(held), 3) if held else None,
         }
     return out
 
@@ -387,7 +394,7 @@ def main() -> int:
                 "max_spread_model_raw": max(r for _, r in spread),
             }
     if not args.no_damage:
-        report["damaged_all_300"] = damaged(critic, everyone, everyone)
+        report["damaged_all_300"] = damaged(critic, everyone, everyone, {e["id"] for e in held})
     if args.drafts:
         report["worthless"] = worthless(critic, args.drafts, held[:20])
     report["seconds"] = round(time.perf_counter() - t0, 1)

@@ -98,8 +98,30 @@ def test_a_second_half_about_something_else_is_drift(rubric, guards, rules, anal
     assert sim < rules.kinds["drift"].below and where in other
     ev = kinds(gather_evidence(text, rubric, guards, rules, words=analyzer))["drift"]
     assert 0 < ev.amount <= 1 and ev.points >= 1 and ev.dimension == "content" and ev.quotes[0] in other
-    assert ev.points == int(8 * ev.amount)  # the deeper under the line, the more it costs
+    kind = rules.kinds["drift"]
+    # found at all, it costs the base; the deeper under the line, the more
+    assert ev.points == min(kind.points_max, int(kind.points_base + kind.points_each * ev.amount))
+    assert kind.points_base >= 1 and ev.points >= kind.points_base
     assert drift("\n".join(GOOD), analyzer)[0] > rules.kinds["drift"].below
+
+
+def test_a_later_part_that_returns_to_the_title_is_not_drift(rubric, guards, rules, analyzer):
+    other = [
+        "篮球比赛进入最后一分钟，我们队还落后三分。",
+        "教练叫了暂停，在战术板上画出挡拆配合的路线。",
+        "中锋在篮下卡住位置，后卫运球突破到底线。",
+        "终场哨响的时候，记分牌停在了六十比五十九。",
+    ]
+    text = "\n".join(GOOD[:4] + other)
+    assert rules.kinds["drift"].anchor_weight > 0
+
+    def drift_of(title: str, query: str = "") -> list[str]:
+        found = gather_evidence(text, rubric, guards, rules, words=analyzer, title=title, query=query)
+        return [ev.kind for ev in found if ev.kind == "drift"]
+
+    assert drift_of("外婆的菜园") == ["drift"]  # the basketball half has nothing to do with it
+    assert drift_of("一场篮球比赛的记分牌") == []  # the later part is what the title names
+    assert drift_of("", query="写一场篮球比赛的记分牌") == []  # the prompt counts as the title
 
 
 def test_evidence_lowers_and_caps_the_dimensions(rubric, guards, rules):

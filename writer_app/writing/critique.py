@@ -281,7 +281,7 @@ class Grounding:
     notice: str = ""  # why a calibration could not be used (one line), shown with the verdict
 
     def evidence(
-        self, body: str, rubric: Rubric, words: Analyzer, query: str, loops: list[str]
+        self, body: str, rubric: Rubric, words: Analyzer, query: str, loops: list[str], title: str = ""
     ) -> list[Evidence]:
         """The computed evidence about ``body`` (none without the rules to find it)."""
         if self.guard_rules is None or self.evidence_rules is None:
@@ -295,6 +295,7 @@ class Grounding:
             query=query,
             sources=self.sources,
             loops=loops,
+            title=title,
         )
 
 
@@ -318,9 +319,9 @@ def text_side(
     grounding: Grounding | None = None,
 ) -> TextSide:
     """The analysis of the essay's body and the evidence found in it."""
-    _title, body = split_title(essay)
+    title, body = split_title(essay)
     analysis = analyzer.analyze(body, prompt=query, target_chars=target_chars)
-    evidence = (grounding or Grounding()).evidence(body, rubric, analyzer, query, analysis.loops)
+    evidence = (grounding or Grounding()).evidence(body, rubric, analyzer, query, analysis.loops, title)
     return TextSide(analysis, evidence)
 
 

@@ -56,6 +56,8 @@ class EvidenceKind:
     free: float = 0  # this much costs no points (a refrain repeated once or twice is a device)
     below: float = 0.0  # drift: the similarity under which the halves count as unrelated
     min_paragraphs: int = 3
+    points_base: int = 0  # taken off as soon as it is found, before points_each per unit
+    anchor_weight: float = 0.0  # drift: the title's and prompt's words, added to the text before
 
 
 @dataclass(frozen=True)
@@ -92,6 +94,8 @@ def load_evidence_rules(resources_dir: Path) -> EvidenceRules:
                 float(k.get("free", 0)),
                 float(k.get("below", 0.0)),
                 int(k.get("min_paragraphs", 3)),
+                int(k.get("points_base", 0)),
+                float(k.get("anchor_weight", 0.0)),
             )
         roles = {str(r): {str(a): str(b) for a, b in m.items()} for r, m in raw.get("roles", {}).items()}
         return EvidenceRules(roles, kinds)
@@ -169,11 +173,13 @@ def gather_evidence(
     query: str = "",
     sources: Iterable[str] = (),
     loops: list[str] | None = None,
+    title: str = "",
 ) -> list[Evidence]:
-    """Every kind of evidence found in ``body`` (the text without its title), with its effect.
+    """Every kind of evidence found in ``body`` (the text without its ``title``), with its effect.
 
     ``sources`` are the texts a copy is counted from (the 构思); ``words`` (the analyzer) is needed
-    for drift; ``loops`` are the loop units already found (computed here when None)."""
+    for drift, which also reads the title and the prompt (``query``); ``loops`` are the loop units
+    already found (computed here when None)."""
     from writer_app.llm.loopguard import find_loops
 
     found: list[Evidence] = []
@@ -185,8 +191,9 @@ def gather_evidence(
         ev = Evidence(
             key, kind.label, amount, rules.dimension(rubric, kind.role), _unique(quotes), detail=detail
         )
-        if kind.points_each:
-            ev.points = int(min(kind.points_max or math.inf, kind.points_each * max(0.0, amount - kind.free)))
+        if kind.points_each or kind.points_base:
+            each = kind.points_each * max(0.0, amount - kind.free)
+            ev.points = int(min(kind.points_max or math.inf, kind.points_base + each))
         for cap in kind.caps:
             if amount >= cap.at_least:
                 for role, frac in cap.caps.items():
@@ -210,7 +217,8 @@ def gather_evidence(
     add("loop", len(units), [_loop_quote(body, u) for u in units])
     if words is not None and "drift" in rules.kinds:
         kind = rules.kinds["drift"]
-        sim, after = drift(body, words, kind.min_paragraphs)
+        anchor = "\n".join(t for t in (title.strip(), query.strip()) if t)
+        sim, after = drift(body, words, kind.min_paragraphs, anchor=anchor, anchor_weight=kind.anchor_weight)
         if after and sim < kind.below:
             # how far under the line, 0–1: an essay just under it loses little, an unrelated half much
             depth = round((kind.below - sim) / kind.below, 3)
@@ -239,10 +247,22 @@ def _cosine(a: dict[str, float], b: dict[str, float]) -> float:
     return num / (na * nb) if na and nb else 0.0
 
 
-def drift(body: str, words: Words, min_paragraphs: int = 3, side: float = 0.25) -> tuple[float, str]:
+def drift(
+    body: str,
+    words: Words,
+    min_paragraphs: int = 3,
+    side: float = 0.25,
+    *,
+    anchor: str = "",
+    anchor_weight: float = 0.0,
+) -> tuple[float, str]:
     """(the lowest similarity between the text before and after a paragraph break, the first
     paragraph after that break). Both sides hold at least ``side`` of the text; (1.0, "") where
-    there are fewer than ``min_paragraphs`` paragraphs or no such break."""
+    there are fewer than ``min_paragraphs`` paragraphs or no such break.
+
+    The ``anchor`` (the title and the prompt) counts as part of the text before, its words
+    weighted ``anchor_weight`` times: a later part that returns to the title is on topic even
+    where it shares few words with the paragraphs before it."""
     paras = [p.strip() for p in body.split("\n") if p.strip()]
     if len(paras) < max(2, min_paragraphs):
         return 1.0, ""
@@ -250,11 +270,15 @@ def drift(body: str, words: Words, min_paragraphs: int = 3, side: float = 0.25) 
     total = sum(sizes)
     best, where = 1.0, ""
     before = 0
+    extra = words.weighted_words(anchor) if anchor and anchor_weight else {}
     for k in range(1, len(paras)):
         before += sizes[k - 1]
         if before < side * total or total - before < side * total:
             continue
-        sim = _cosine(words.weighted_words("\n".join(paras[:k])), words.weighted_words("\n".join(paras[k:])))
+        first = words.weighted_words("\n".join(paras[:k]))
+        for w, v in extra.items():
+            first[w] = first.get(w, 0.0) + anchor_weight * v
+        sim = _cosine(first, words.weighted_words("\n".join(paras[k:])))
         if sim < best:
             best, where = sim, paras[k]
     return best, where
