@@ -82,6 +82,23 @@ def test_the_report_counts_every_kind(rules):
     assert [k for k, _m, _s in hygiene_hits(text, rules)] == ["assistant", "label"]
 
 
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "该论文通过合理的论证、论据以及实际操作，探讨了两者的关系。",
+        "最后，本论文还补充了实际人物的介绍。",
+        "本文通过两个事例说明了坚持的意义。",
+        "它总结了全文的观点，并回扣了题目。",
+    ],
+)
+def test_a_text_describing_itself_is_assistant_talk(rules, sentence):
+    assert [k for k, _m, _s in hygiene_hits(sentence, rules, human=True)] == ["assistant"]
+
+
+def test_a_student_naming_a_text_is_not_talk(rules):
+    assert not hygiene_hits("鲁迅的这篇文章写于一九二五年。我读了三遍课文。", rules, human=True)
+
+
 def test_generic_materials_name_nothing(rules):
     assert rules.is_generic("本文需要具体的事例、人物、意象等")
     assert rules.is_generic("相关的名人名言")
