@@ -52,14 +52,18 @@ def load_prompts(which: str) -> list[dict[str, Any]]:
 # the child: one configuration over one tree; prints one JSON line per prompt
 # --------------------------------------------------------------------------------------------
 class Counted:
-    """The engine, counting streamed tokens."""
+    """The engine, counting streamed tokens, and the requests it answered with no text at all."""
 
     def __init__(self, engine: Any) -> None:
-        self.inner, self.tokens = engine, 0
+        self.inner, self.tokens, self.empty = engine, 0, 0
 
     def stream(self, messages: Any, params: Any = None, cancel: Any = None) -> Any:
+        wrote = False
         for chunk in self.inner.stream(messages, params, cancel):
             self.tokens += chunk.tokens
+            wrote = wrote or bool(chunk.text.strip())
+            if chunk.finish_reason is not None and not wrote:
+                self.empty += 1
             yield chunk
 
     def close(self) -> None:
@@ -146,7 +150,7 @@ def child(config: str, model: str | None, seed: int, prompts: list[dict[str, Any
             row["outline_s"] = time.perf_counter() - t
             row["first_section_s"] = first[0] if first else row["outline_s"]
             row["outline_tokens"] = counted.tokens
-            counted.tokens = 0
+            counted.tokens = counted.empty = 0
             t = time.perf_counter()
             kwargs = {"target_chars": pr["target"]}
             if new_api:
@@ -172,6 +176,7 @@ def child(config: str, model: str | None, seed: int, prompts: list[dict[str, Any
                 dropped=getattr(result, "dropped", []),
             )
         row["tokens"] = counted.tokens
+        row["empty_answers"] = counted.empty  # the draft's requests answered with nothing
         row["query"] = pr["query"]
         print(json.dumps(row, ensure_ascii=False), flush=True)
     engine.close()
@@ -229,6 +234,7 @@ def figures(row: dict[str, Any], rules: Any) -> dict[str, Any]:
         "draft_s": row["draft_s"],
         "tokens": row["tokens"],
         "dropped": len(row.get("dropped") or []),
+        "empty": row.get("empty_answers", 0),
         "finish": row["finish_reason"],
         "warned": bool(row.get("warnings")),
     }
@@ -271,8 +277,8 @@ def totals(rows: list[dict[str, Any]], rules: Any) -> str:
     lines = [
         "| config | set | drafts | within ±15 % | max near-dup | total near-dup | max copied | talk+labels "
         "| loops | max draft s | median draft s | 审题 fragments | dup purposes | cut | max generic | missing sections "
-        "| max 构思 s |",
-        "|" + "---|" * 17,
+        "| max 构思 s | min length | empty answers |",
+        "|" + "---|" * 19,
     ]
     keys: dict[tuple[str, str], list[dict[str, Any]]] = {}
     for r in rows:
@@ -290,6 +296,7 @@ def totals(rows: list[dict[str, Any]], rules: Any) -> str:
                 if has_o
                 else "— | — | — | — | — | — |"
             )
+            + f" {min(f['length'] for f in fs):.2f} | {sum(f['empty'] for f in fs)} |"
         )
     return "\n".join(lines)
 

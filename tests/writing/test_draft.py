@@ -545,3 +545,50 @@ def test_a_draft_that_looped_says_so_whatever_its_length():
     assert r.looped and r.to_dict()["looped"] is True and r.finish_reason == "short"
     assert not DraftResult("题", parts[:1], 100, "stop").looped
     assert DraftKind.TEXT == "text"  # a StrEnum: the front ends may compare with plain strings
+
+
+class _RefusesPartOne:
+    """A model whose every answer to part 1 is assistant talk (refused), and whose answers to
+    everything else are new sentences; it records each request's messages."""
+
+    def __init__(self) -> None:
+        self.requests: list[list[dict[str, str]]] = []
+
+    def stream(self, messages, params=None, cancel=None):
+        from writer_app.llm.engine import Chunk, FinishReason, GenerationStats
+
+        self.requests.append([dict(m) for m in messages])
+        users = [m["content"] for m in messages if m["role"] == "user"]
+        text = "以下是这一部分的正文。" if "第 1/3 部分" in users[-1] else sent(30)
+        yield Chunk(text, 1)
+        yield Chunk(finish_reason=FinishReason.STOP, stats=GenerationStats())
+
+    def close(self) -> None:
+        pass
+
+
+def test_a_part_that_came_back_empty_is_not_shown_to_the_model_as_an_empty_answer(prompts, genre, rules):
+    # Shown two empty answers, the demo model answered every later turn with nothing (0 字).
+    engine = _RefusesPartOne()
+    events = list(
+        draft(
+            engine,
+            prompts,
+            QUERY,
+            THOUGHT,
+            genre,
+            GenerationParams(),
+            target_chars=120,
+            with_title=False,
+            rules=rules,
+        )
+    )
+    result = events[-1].result
+    assert result.parts[0].text == "" and result.parts[0].ended_early
+    assert result.parts[1].text and result.parts[2].text
+    later = [r for r in engine.requests if not any("第 1/3 部分" in m["content"] for m in r)]
+    assert later, "the parts after the first were asked"
+    for messages in engine.requests:
+        assert all(m["content"] for m in messages if m["role"] == "assistant")
+    # the turn taken back carried the task: the next part's turn carries it instead
+    assert QUERY in later[0][1]["content"]

@@ -593,8 +593,17 @@ class _Drafting:
             pr.text = f"{pr.text}\n{piece.text}" if pr.text else piece.text
         pr.finish_reason = piece.finish_reason.value
         if not self.so_far:
-            self.conv.append({"role": "assistant", "content": piece.text})
+            self.answered(piece.text)
         return piece
+
+    def answered(self, text: str) -> None:
+        """The answer to the last user turn, into the conversation. An empty answer takes its
+        turn back instead: shown two empty answers, the demo model answered every later turn with
+        nothing (a 记叙文 of 0 字, tuning set, seed 2), so an empty one is never shown."""
+        if text:
+            self.conv.append({"role": "assistant", "content": text})
+        elif len(self.conv) > 1 and self.conv[-1]["role"] == "user":
+            self.conv.pop()
 
     def title(self, with_title: bool | None) -> Generator[DraftEvent, None, bool]:
         """The prompt's own title (a 命题作文), else one asked of the model where the genre has
@@ -624,7 +633,7 @@ class _Drafting:
                 result.title = ""
             guard.accept(result.title)  # a paragraph that restates the title is a repeat
         if not self.so_far:
-            self.conv.append({"role": "assistant", "content": result.title})
+            self.answered(result.title)
         if result.title:
             yield DraftEvent(DraftKind.TEXT, result.title)
         else:
