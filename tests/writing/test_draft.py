@@ -54,6 +54,23 @@ def shown(events) -> str:
     return "".join(e.text for e in events if e.kind == "text")
 
 
+def guarded(engine, prompts, genre, rules, target_chars: int) -> list:
+    """The events of a guarded draft of QUERY from THOUGHT, without a title."""
+    return list(
+        draft(
+            engine,
+            prompts,
+            QUERY,
+            THOUGHT,
+            genre,
+            GenerationParams(),
+            target_chars=target_chars,
+            with_title=False,
+            rules=rules,
+        )
+    )
+
+
 def test_budgets_follow_the_plan_and_add_up_to_the_target(genre):
     parts = plan_parts(THOUGHT, genre, 800)
     assert [p.title for p in parts] == ["开头", "论证", "结尾"]
@@ -198,19 +215,7 @@ def test_a_near_duplicate_sentence_is_dropped_and_resampled_never_shown(prompts,
 
 def test_markdown_marks_are_cleaned_not_refused(prompts, genre, rules):
     engine = ScriptedEngine(["**坚持**是一种可贵的品质。" + sent(30), sent(60), sent(40)])
-    result = collect_draft(
-        draft(
-            engine,
-            prompts,
-            QUERY,
-            THOUGHT,
-            genre,
-            GenerationParams(),
-            target_chars=110,
-            with_title=False,
-            rules=rules,
-        )
-    )
+    result = collect_draft(iter(guarded(engine, prompts, genre, rules, 110)))
     assert result.answer.startswith("坚持是一种可贵的品质。") and not result.dropped
 
 
@@ -262,19 +267,7 @@ def test_assistant_talk_and_plan_labels_never_reach_the_text(prompts, genre, rul
     good = "王羲之临池学书，池水尽黑。"
     # after a refused sentence the rest of that answer is dropped and the answer written again
     engine = ScriptedEngine([bad + "\n" + sent(30), good + sent(30), sent(60), sent(40)])
-    events = list(
-        draft(
-            engine,
-            prompts,
-            QUERY,
-            THOUGHT,
-            genre,
-            GenerationParams(),
-            target_chars=110,
-            with_title=False,
-            rules=rules,
-        )
-    )
+    events = guarded(engine, prompts, genre, rules, 110)
     result = events[-1].result
     assert good in result.answer and result.dropped
     assert result.dropped[0]["reason"] in ("assistant", "label", "noise")
@@ -284,19 +277,7 @@ def test_assistant_talk_and_plan_labels_never_reach_the_text(prompts, genre, rul
 def test_a_model_that_only_repeats_ends_the_part_early_with_a_message(prompts, genre, rules):
     same = "我们要坚持不懈地努力学习。"
     engine = ScriptedEngine([same] + [same + same] * 20)
-    events = list(
-        draft(
-            engine,
-            prompts,
-            QUERY,
-            THOUGHT,
-            genre,
-            GenerationParams(),
-            target_chars=120,
-            with_title=False,
-            rules=rules,
-        )
-    )
+    events = guarded(engine, prompts, genre, rules, 120)
     result = events[-1].result
     assert result.answer.count(same) == 1
     assert any("提前结束" in w for w in result.warnings)
@@ -570,19 +551,7 @@ class _RefusesPartOne:
 def test_a_part_that_came_back_empty_is_not_shown_to_the_model_as_an_empty_answer(prompts, genre, rules):
     # Shown two empty answers, the demo model answered every later turn with nothing (0 字).
     engine = _RefusesPartOne()
-    events = list(
-        draft(
-            engine,
-            prompts,
-            QUERY,
-            THOUGHT,
-            genre,
-            GenerationParams(),
-            target_chars=120,
-            with_title=False,
-            rules=rules,
-        )
-    )
+    events = guarded(engine, prompts, genre, rules, 120)
     result = events[-1].result
     assert result.parts[0].text == "" and result.parts[0].ended_early
     assert result.parts[1].text and result.parts[2].text

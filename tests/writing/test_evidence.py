@@ -27,6 +27,12 @@ GOOD = [
     "她教我分辨黄瓜的雌花和雄花，说只有雌花才会结瓜。",
     "后来我去城里读书，菜园只在电话里出现。",
 ]
+BASKETBALL = [  # a second half about something else
+    "篮球比赛进入最后一分钟，我们队还落后三分。",
+    "教练叫了暂停，在战术板上画出挡拆配合的路线。",
+    "中锋在篮下卡住位置，后卫运球突破到底线。",
+    "终场哨响的时候，记分牌停在了六十比五十九。",
+]
 
 
 @pytest.fixture(scope="module")
@@ -87,12 +93,7 @@ def test_assistant_talk_labels_and_loops_cost_expression(rubric, guards, rules):
 
 
 def test_a_second_half_about_something_else_is_drift(rubric, guards, rules, analyzer):
-    other = [
-        "篮球比赛进入最后一分钟，我们队还落后三分。",
-        "教练叫了暂停，在战术板上画出挡拆配合的路线。",
-        "中锋在篮下卡住位置，后卫运球突破到底线。",
-        "终场哨响的时候，记分牌停在了六十比五十九。",
-    ]
+    other = BASKETBALL
     text = "\n".join(GOOD[:4] + other)
     sim, where = drift(text, analyzer)
     assert sim < rules.kinds["drift"].below and where in other
@@ -106,12 +107,7 @@ def test_a_second_half_about_something_else_is_drift(rubric, guards, rules, anal
 
 
 def test_a_later_part_that_returns_to_the_title_is_not_drift(rubric, guards, rules, analyzer):
-    other = [
-        "篮球比赛进入最后一分钟，我们队还落后三分。",
-        "教练叫了暂停，在战术板上画出挡拆配合的路线。",
-        "中锋在篮下卡住位置，后卫运球突破到底线。",
-        "终场哨响的时候，记分牌停在了六十比五十九。",
-    ]
+    other = BASKETBALL
     text = "\n".join(GOOD[:4] + other)
     assert rules.kinds["drift"].anchor_weight > 0
 
