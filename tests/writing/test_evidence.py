@@ -116,6 +116,8 @@ def test_a_later_part_that_returns_to_the_title_is_not_drift(rubric, guards, rul
         return [ev.kind for ev in found if ev.kind == "drift"]
 
     assert drift_of("外婆的菜园") == ["drift"]  # the basketball half has nothing to do with it
+    found = gather_evidence(text, rubric, guards, rules, words=analyzer, title="外婆的菜园")
+    assert "与前文和题目的用词相似度" in kinds(found)["drift"].message(rubric)
     assert drift_of("一场篮球比赛的记分牌") == []  # the later part is what the title names
     assert drift_of("", query="写一场篮球比赛的记分牌") == []  # the prompt counts as the title
 

@@ -222,7 +222,9 @@ def gather_evidence(
         if after and sim < kind.below:
             # how far under the line, 0–1: an essay just under it loses little, an unrelated half much
             depth = round((kind.below - sim) / kind.below, 3)
-            add("drift", depth, [after], detail=f"（前后两部分的用词相似度 {sim:.3f}，低于 {kind.below:g}）")
+            before = "前文和题目" if anchor and kind.anchor_weight else "前文"
+            detail = f"（这一部分与{before}的用词相似度 {sim:.3f}，低于 {kind.below:g}）"
+            add("drift", depth, [after], detail=detail)
     return found
 
 
