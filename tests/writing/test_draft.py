@@ -54,7 +54,15 @@ def shown(events) -> str:
     return "".join(e.text for e in events if e.kind == "text")
 
 
-def guarded(engine, prompts, genre, rules, target_chars: int) -> list:
+def guarded(
+    engine,
+    prompts,
+    genre,
+    rules,
+    target_chars: int,
+    cancel: CancelToken | None = None,
+    params: GenerationParams | None = None,
+) -> list:
     """The events of a guarded draft of QUERY from THOUGHT, without a title."""
     return list(
         draft(
@@ -63,8 +71,9 @@ def guarded(engine, prompts, genre, rules, target_chars: int) -> list:
             QUERY,
             THOUGHT,
             genre,
-            GenerationParams(),
+            params or GenerationParams(),
             target_chars=target_chars,
+            cancel=cancel,
             with_title=False,
             rules=rules,
         )
@@ -189,19 +198,7 @@ def test_a_near_duplicate_sentence_is_dropped_and_resampled_never_shown(prompts,
     first = "我们要坚持不懈地努力学习，才能取得好成绩。"
     fresh = "屠呦呦的团队失败了一百九十次，仍然没有停下。"
     engine = ScriptedEngine([first + repeat, fresh + sent(30), sent(60), sent(40)])
-    events = list(
-        draft(
-            engine,
-            prompts,
-            QUERY,
-            THOUGHT,
-            genre,
-            GenerationParams(seed=3),
-            target_chars=120,
-            with_title=False,
-            rules=rules,
-        )
-    )
+    events = guarded(engine, prompts, genre, rules, 120, params=GenerationParams(seed=3))
     result = events[-1].result
     assert shown(events) == result.answer  # nothing shown is taken back
     assert result.answer.count("取得好成绩") == 1 and fresh in result.answer
@@ -289,20 +286,7 @@ def test_stop_while_a_sentence_is_held_back_keeps_the_text(prompts, genre, rules
     cancel = CancelToken()
     held = "他还在路上，雨越下越大"  # no sentence end yet: held back when Stop comes
     engine = ScriptedEngine([sent(20), Reply(held + "，" + "甲" * 30, cancel_after=4)])
-    events = list(
-        draft(
-            engine,
-            prompts,
-            QUERY,
-            THOUGHT,
-            genre,
-            GenerationParams(),
-            target_chars=120,
-            cancel=cancel,
-            with_title=False,
-            rules=rules,
-        )
-    )
+    events = guarded(engine, prompts, genre, rules, 120, cancel=cancel)
     result = events[-1].result
     assert result.finish_reason == "cancelled"
     assert result.parts[1].text.startswith("他还在路上") and shown(events) == result.answer
