@@ -56,15 +56,25 @@ class Counted:
 
     def __init__(self, engine: Any) -> None:
         self.inner, self.tokens, self.empty = engine, 0, 0
+        self.requests: list[dict[str, Any]] = []  # per request: the last user turn's start, the answer
 
     def stream(self, messages: Any, params: Any = None, cancel: Any = None) -> Any:
-        wrote = False
-        for chunk in self.inner.stream(messages, params, cancel):
-            self.tokens += chunk.tokens
-            wrote = wrote or bool(chunk.text.strip())
-            if chunk.finish_reason is not None and not wrote:
-                self.empty += 1
-            yield chunk
+        wrote = ""
+        users = [m["content"] for m in messages if m["role"] == "user"]
+        asked = users[-1].split("\n\n")[-1][:50] if users else ""
+        log = {"asked": asked, "resumed": messages[-1]["role"] == "assistant", "wrote": "", "end": ""}
+        self.requests.append(log)
+        try:
+            for chunk in self.inner.stream(messages, params, cancel):
+                self.tokens += chunk.tokens
+                wrote += chunk.text
+                if chunk.finish_reason is not None:
+                    log["end"] = chunk.finish_reason.value
+                    if not wrote.strip():
+                        self.empty += 1
+                yield chunk
+        finally:  # the draft closes a stream early once a sentence is refused or the budget met
+            log.update(wrote=wrote[:60], chars=len(wrote), end=log["end"] or "closed")
 
     def close(self) -> None:
         self.inner.close()
@@ -151,6 +161,7 @@ def child(config: str, model: str | None, seed: int, prompts: list[dict[str, Any
             row["first_section_s"] = first[0] if first else row["outline_s"]
             row["outline_tokens"] = counted.tokens
             counted.tokens = counted.empty = 0
+            counted.requests = []
             t = time.perf_counter()
             kwargs = {"target_chars": pr["target"]}
             if new_api:
@@ -174,6 +185,8 @@ def child(config: str, model: str | None, seed: int, prompts: list[dict[str, Any
                 finish_reason=result.finish_reason,
                 warnings=result.warnings,
                 dropped=getattr(result, "dropped", []),
+                parts=[p.to_dict() for p in result.parts],
+                requests=counted.requests,
             )
         row["tokens"] = counted.tokens
         row["empty_answers"] = counted.empty  # the draft's requests answered with nothing
