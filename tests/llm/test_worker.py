@@ -6,6 +6,7 @@ import json
 import os
 import signal
 import threading
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -289,3 +290,21 @@ def test_the_worker_and_its_threads_yield_the_cpu_to_the_window(tiny_engine):
     tasks = Path(f"/proc/{pid}/task")
     tids = [int(t.name) for t in tasks.iterdir()] if tasks.exists() else [pid]
     assert {os.getpriority(os.PRIO_PROCESS, tid) for tid in tids} == {min(19, mine + WORKER_NICE)}
+
+
+def test_banned_openings_change_the_first_token_only_and_repeat_for_a_seed(tiny_engine):
+    """``ban_first``: the re-sample of a refused opening must open differently (DRY cannot see a
+    repeat at an answer's first token); the ban holds for that position only."""
+    greedy = GenerationParams(max_tokens=12, seed=5, temperature=0.0)
+    plain = collect(tiny_engine.stream("种子", greedy)).text
+    once = replace(greedy, ban_first=[plain])
+    other = collect(tiny_engine.stream("种子", once)).text
+    assert other and other[:1] != plain.lstrip("\n")[:1]
+    assert collect(tiny_engine.stream("种子", once)).text == other
+    twice = collect(tiny_engine.stream("种子", replace(greedy, ban_first=[plain, other]))).text
+    assert twice[:1] not in (plain.lstrip("\n")[:1], other.lstrip("\n")[:1])
+    assert collect(tiny_engine.stream("种子", greedy)).text == plain
+    # a token greedy writes later, banned for the first position, leaves the answer as it was
+    pieces = [c.text for c in tiny_engine.stream("种子", greedy) if c.text and c.tokens == 1]
+    later = next(t for t in pieces[1:] if "\u4e00" <= t[:1] <= "\u9fff" and t[:1] != pieces[0][:1])
+    assert collect(tiny_engine.stream("种子", replace(greedy, ban_first=[later]))).text == plain

@@ -208,6 +208,8 @@ def test_a_near_duplicate_sentence_is_dropped_and_resampled_never_shown(prompts,
     assert again.seed != 3 and again.dry_multiplier > engine.requests[0][1].dry_multiplier
     assert again.presence_penalty > engine.requests[0][1].presence_penalty
     assert any(repeat in a for a in again.avoid)  # the DRY sampler is shown what was refused
+    assert again.ban_first == [repeat]  # and the re-sample may not open the way it did
+    assert engine.requests[0][1].ban_first == [] and engine.requests[2][1].ban_first == []
 
 
 def test_markdown_marks_are_cleaned_not_refused(prompts, genre, rules):
@@ -280,6 +282,8 @@ def test_a_model_that_only_repeats_ends_the_part_early_with_a_message(prompts, g
     assert any("提前结束" in w for w in result.warnings)
     assert result.finish_reason != "stop"  # loop, or short: never a silent stop
     assert len(engine.requests) < 21  # bounded tries, no hang
+    # each re-sample at the same point is barred from every opening refused there so far
+    assert [len(p.ban_first) for _, p in engine.requests[1:6]] == [0, 1, 2, 3, 0]
 
 
 def test_stop_while_a_sentence_is_held_back_keeps_the_text(prompts, genre, rules):

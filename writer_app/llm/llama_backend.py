@@ -10,6 +10,7 @@ from __future__ import annotations
 import codecs
 import ctypes
 import json
+import math
 import random
 import re
 import time
@@ -153,6 +154,8 @@ def sampler_chain(llm: Any, params: GenerationParams, context: list[int], gramma
     )
     if params.dry_multiplier > 0:
         _add_dry(llama_cpp, llm, chain, params, context)
+    if params.ban_first:
+        _ban_openings(llm, chain, params.ban_first, len(context))
     if grammar is not None:
         chain.add_grammar(llm._model, grammar)
     if params.temperature <= 0:
@@ -186,6 +189,54 @@ def _add_dry(llama_cpp: Any, llm: Any, chain: Any, params: GenerationParams, con
     for token in context[-DRY_PROMPT_TOKENS:]:
         llama_cpp.llama_sampler_accept(dry, token)
     llama_cpp.llama_sampler_chain_add(chain.sampler, dry)
+
+
+_BLANK = " \t\r\n\u3000"  # what may come before an answer's opening (str.strip's set is wider)
+
+
+def _visible(piece: bytes) -> bool:
+    return bool(piece.decode("utf-8", "replace").strip(_BLANK))
+
+
+def _ban_openings(llm: Any, chain: Any, openings: list[str], prompt_len: int) -> None:
+    """Ban the first token of each of ``openings``, and the end of the answer, until the answer
+    has its first visible text (line ends before it do not count), and never after: a re-sample
+    must not open the way a refused sentence did, yet may use its words later on."""
+    banned: set[int] = set()
+    for text in openings:
+        for token in llm.tokenize(text.strip(_BLANK).encode("utf-8"), add_bos=False, special=False):
+            if _visible(llm.detokenize([token])):  # a SentencePiece tokenizer's leading space is skipped
+                banned.add(token)
+                break
+    if not banned:
+        return
+    import llama_cpp
+
+    vocab = llm._model.vocab
+    # nor may it end before it opens: with its likeliest opening barred, a small model
+    # resuming a text often ended the answer at once (an empty turn, then another request)
+    banned |= {t for t in (llama_cpp.llama_vocab_eos(vocab), llama_cpp.llama_vocab_eot(vocab)) if t >= 0}
+    begun = [False]
+
+    def apply(cur_p: Any) -> None:
+        if begun[0]:
+            return
+        n = llm.n_tokens
+        if n > prompt_len and _visible(llm.detokenize(llm.input_ids[prompt_len:n].tolist())):
+            begun[0] = True
+            return
+        arr = cur_p.contents
+        data = arr.data
+        for token in banned:  # before any sorting sampler the candidates are in vocabulary order
+            if token < arr.size and data[token].id == token:
+                data[token].logit = -math.inf
+                continue
+            for i in range(arr.size):
+                if data[i].id == token:
+                    data[i].logit = -math.inf
+                    break
+
+    chain.add_custom(apply)
 
 
 class CheckedGrammar:
@@ -518,8 +569,9 @@ class LlamaBackend:
             llm._init_sampler = lambda **_kw: chain
             llm.sample = lambda idx=None, **_kw: checked.sample(-1 if idx is None else idx - llm.n_tokens)
             grammar = None
-        elif params.dry_multiplier > 0:
+        elif params.dry_multiplier > 0 or params.ban_first:
             # Llama.generate builds its chain through _init_sampler: this request's chain has DRY
+            # and the banned openings
             self.llm._init_sampler = lambda **_kw: sampler_chain(self.llm, params, tokens, grammar)
         return tokens, stops, max_tokens, grammar
 

@@ -293,7 +293,9 @@ class _PieceWriter:
     Each sentence is judged by ``guard`` before it is shown. A rejected one is logged in the
     piece's ``dropped`` and the answer is re-sampled from the text accepted so far (the same
     conversation, that text as the unfinished answer: the engine reuses the cached prefix),
-    with a new seed and stronger penalties. After ``max_tries`` rejections in a row, or
+    with a new seed and stronger penalties, and barred from opening the way a sentence refused
+    at that point did (``ban_first``: a small model re-sampled at the same point otherwise wrote
+    the same refused opening four times running). After ``max_tries`` rejections in a row, or
     ``max_drops`` in all, the piece ends early (``gave_up``). The piece ends at the first
     sentence end at or past ``budget`` (in ``measure``'s unit). Nothing shown is taken back;
     on a cancel, the sentence still held back is judged and shown. ``lead``: text already on the
@@ -328,6 +330,7 @@ class _PieceWriter:
         self.tries = 0  # rejections in a row
         self.para = False  # a line end came after the last accepted sentence
         self.avoid: list[str] = []  # refused continuations, shown to the DRY sampler on the re-sample
+        self.openings: list[str] = []  # sentences refused where the text now ends: not begun again
 
     def units(self, sentence: str) -> list[str]:
         """What the guard judges: the sentence, or in verse each line it becomes (a small model
@@ -405,6 +408,7 @@ class _PieceWriter:
             max_tokens=int(room * self.max_ratio * self.tokens_per_unit) + 16,
             continue_last=bool(self.lead or self.text),
             avoid=self.avoid[-8:],
+            ban_first=list(self.openings),
         )
         so_far = self.lead + self.text
         msgs = [*self.messages, Message(role="assistant", content=so_far)] if so_far else self.messages
@@ -448,10 +452,12 @@ class _PieceWriter:
             if verdict is not None:
                 self.piece.dropped.append({"sentence": sentence, **verdict.to_dict()})
                 self.avoid.append((self.lead + self.text)[-40:] + candidate)
+                self.openings.append(candidate)
                 a.rejected = True
                 return
             yield self.accept(sentence)
             self.tries = 0
+            self.openings = []
             if self.measure(self.text) >= self.budget:
                 a.done = True
         elif candidate.strip() and at_start:
