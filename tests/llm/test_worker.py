@@ -308,3 +308,10 @@ def test_banned_openings_change_the_first_token_only_and_repeat_for_a_seed(tiny_
     pieces = [c.text for c in tiny_engine.stream("种子", greedy) if c.text and c.tokens == 1]
     later = next(t for t in pieces[1:] if "\u4e00" <= t[:1] <= "\u9fff" and t[:1] != pieces[0][:1])
     assert collect(tiny_engine.stream("种子", replace(greedy, ban_first=[later]))).text == plain
+    # marks do not open an answer: the first word of a refused "“…" is barred until a word comes
+    plain = collect(tiny_engine.stream("写作", greedy)).text
+    pieces = [c.text for c in tiny_engine.stream("写作", greedy) if c.text and c.tokens == 1]
+    word_at = next(i for i, t in enumerate(pieces) if any(c.isalnum() for c in t))
+    assert word_at > 0  # the synthetic model opens with a control character here, then "里"
+    marked = collect(tiny_engine.stream("写作", replace(greedy, ban_first=["“" + pieces[word_at]]))).text
+    assert marked != plain and marked.startswith("".join(pieces[:word_at]))

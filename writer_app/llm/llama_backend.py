@@ -194,20 +194,26 @@ def _add_dry(llama_cpp: Any, llm: Any, chain: Any, params: GenerationParams, con
 _BLANK = " \t\r\n\u3000"  # what may come before an answer's opening (str.strip's set is wider)
 
 
-def _visible(piece: bytes) -> bool:
-    return bool(piece.decode("utf-8", "replace").strip(_BLANK))
+def _worded(piece: bytes) -> bool:
+    """Whether a text has words yet: a Han character, a letter or a digit, not only line ends,
+    quotes or marks."""
+    return any(c.isalnum() for c in piece.decode("utf-8", "replace"))
 
 
 def _ban_openings(llm: Any, chain: Any, openings: list[str], prompt_len: int) -> None:
-    """Ban the first token of each of ``openings``, and the end of the answer, until the answer
-    has its first visible text (line ends before it do not count), and never after: a re-sample
-    must not open the way a refused sentence did, yet may use its words later on."""
+    """Ban the first token of each of ``openings`` and of its first word (a refused "“文明人物："
+    came back as "### 文明人物："), and the end of the answer, until the answer has its first
+    word, and never after: a re-sample must not open the way a refused sentence did, yet may use
+    its words later on."""
     banned: set[int] = set()
     for text in openings:
-        for token in llm.tokenize(text.strip(_BLANK).encode("utf-8"), add_bos=False, special=False):
-            if _visible(llm.detokenize([token])):  # a SentencePiece tokenizer's leading space is skipped
-                banned.add(token)
-                break
+        text = text.strip(_BLANK)
+        word = next((i for i, c in enumerate(text) if c.isalnum()), 0)
+        for start in {0, word}:
+            for token in llm.tokenize(text[start:].encode("utf-8"), add_bos=False, special=False):
+                if llm.detokenize([token]).strip(b" "):  # a SentencePiece tokenizer's leading space
+                    banned.add(token)
+                    break
     if not banned:
         return
     import llama_cpp
@@ -222,7 +228,7 @@ def _ban_openings(llm: Any, chain: Any, openings: list[str], prompt_len: int) ->
         if begun[0]:
             return
         n = llm.n_tokens
-        if n > prompt_len and _visible(llm.detokenize(llm.input_ids[prompt_len:n].tolist())):
+        if n > prompt_len and _worded(llm.detokenize(llm.input_ids[prompt_len:n].tolist())):
             begun[0] = True
             return
         arr = cur_p.contents
