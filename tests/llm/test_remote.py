@@ -278,11 +278,17 @@ def test_prompt_mode_puts_the_schema_in_the_system_message():
 def test_the_draft_decoding_reaches_the_server_as_llama_servers_fields():
     with Misbehaving("ok") as stub:
         engine = engine_for(stub.url)
-        collect(engine.stream(HELLO, GenerationParams(presence_penalty=0.3, dry_multiplier=0.8, avoid=["x"])))
+        collect(
+            engine.stream(
+                HELLO,
+                GenerationParams(presence_penalty=0.3, dry_multiplier=0.8, avoid=["x"], ban_first=["y"]),
+            )
+        )
         collect(engine.stream(HELLO, GenerationParams()))
     dry, plain = stub.requests
     assert dry["presence_penalty"] == 0.3 and dry["dry_multiplier"] == 0.8 and dry["dry_allowed_length"] == 2
     assert "avoid" not in dry  # the refused text is the local engine's; the guard still refuses it
+    assert "ban_first" not in dry and "logit_bias" not in dry  # no server bias is first-position only
     assert "dry_multiplier" not in plain and plain["presence_penalty"] == 0.0
 
 
