@@ -514,6 +514,13 @@ def test_a_poem_line_repeated_inside_a_prose_sentence_is_refused_as_a_line(promp
     lines = result.body.split("\n")
     assert lines.count("我们走着新生活") == 1
     assert any(d["reason"] == "repeat" and d["detail"] == "我们走着新生活" for d in result.dropped)
+    # the new line before the repeated one is a line of its own: shown, and the answer goes on after it
+    assert "阳光落在跑道上" in lines
+    again = next(m for m, _p in engine.requests if m[-1]["role"] == "assistant")
+    assert again[-1]["content"].endswith("阳光落在跑道上")
+    assert {"sentence": "我们走着新生活。", "reason": "repeat", "detail": "我们走着新生活"} in [
+        {k: d[k] for k in ("sentence", "reason", "detail")} for d in result.dropped
+    ]
 
 
 def test_a_draft_that_looped_says_so_whatever_its_length():

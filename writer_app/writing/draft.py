@@ -340,8 +340,13 @@ class _PieceWriter:
         return [c.strip() for c in _CLAUSE.split(sentence) if c.strip()] or [sentence]
 
     def judge(self, sentence: str) -> Verdict | None:
+        return self.passing(sentence)[1]
+
+    def passing(self, sentence: str) -> tuple[list[str], Verdict | None, str]:
+        """The units of ``sentence`` the guard passes before the first it refuses, why it
+        refuses that one, and that unit."""
         if self.guard is None:
-            return None
+            return self.units(sentence), None, ""
         before = self.lead + self.text
         shown: list[str] = []
         for unit in self.units(sentence):
@@ -349,9 +354,9 @@ class _PieceWriter:
             if verdict is None and shown and self.guard.near_duplicate_within(unit, shown):
                 verdict = Verdict("repeat", unit)
             if verdict is not None:
-                return verdict
+                return shown, verdict, unit
             shown.append(unit)
-        return None
+        return shown, None, ""
 
     def accept(self, sentence: str) -> DraftEvent:
         if self.guard is not None:
@@ -441,7 +446,7 @@ class _PieceWriter:
         """Judge one sentence of the answer: shown, or the attempt is marked rejected."""
         sentence = ((clean_line(candidate) if at_start else candidate.replace("**", "")) or "").strip()
         if sentence:
-            verdict = self.judge(sentence)
+            passed, verdict, refused = self.passing(sentence)
             if (
                 verdict is None
                 and self.prose
@@ -450,6 +455,16 @@ class _PieceWriter:
             ):
                 verdict = Verdict("label", sentence)
             if verdict is not None:
+                if passed and not self.prose:
+                    # in verse each line is judged as a line: the lines before the refused one are
+                    # shown, and the answer is re-sampled from there
+                    yield self.accept("，".join(passed))
+                    self.tries, self.openings = 0, []
+                    if self.measure(self.text) >= self.budget:
+                        a.done = True
+                        return
+                    at = candidate.find(refused)
+                    sentence = candidate = candidate[at:] if at >= 0 else candidate
                 self.piece.dropped.append({"sentence": sentence, **verdict.to_dict()})
                 self.avoid.append((self.lead + self.text)[-40:] + candidate)
                 self.openings.append(candidate)
