@@ -165,19 +165,6 @@ def test_each_part_carries_its_own_materials(prompts, genre):
     assert "屠呦呦" in turns[1] or "屠呦呦" in turns[2]
 
 
-def test_a_materials_category_label_is_left_out_of_the_part_turn(prompts, genre):
-    thought = Thought.from_markdown(
-        THOUGHT.to_markdown() + "\n## 素材\n- 真实人物：屠呦呦；作品：《呦呦鹿鸣》\n- 事件：\n"
-    )
-    engine = ScriptedEngine([sent(30), sent(60), sent(60)])
-    collect_draft(
-        draft(engine, prompts, QUERY, thought, genre, GenerationParams(), target_chars=120, with_title=False)
-    )
-    turn = engine.requests[1][0][-1]["content"]
-    assert "屠呦呦；《呦呦鹿鸣》" in turn  # the model wrote "真实人物：…" back as a label line
-    assert "人物：" not in turn and "作品：" not in turn and "事件" not in turn
-
-
 def test_the_so_far_style_sends_the_text_written_so_far_with_each_part(prompts, genre):
     style = PromptSet(prompts.name, prompts.templates, {**prompts.limits, "part_style": "so_far"})
     first, second = sent(30), sent(60)

@@ -501,17 +501,6 @@ def length_measure(unit: str) -> Callable[[str], int]:
     return count_chars
 
 
-def unlabelled(items: list[str], label: str) -> list[str]:
-    """The 素材 items as a part's turn shows them: without a category label (``label``, a
-    pattern: "实际人物：", "事件：") anywhere in them. Shown "文明人物：李华、王强", the demo model
-    wrote the label line itself, which the guard refuses, four times running."""
-    if not label:
-        return items
-    pattern = re.compile(label)
-    out = [pattern.sub("", item).strip(" ；;，,") for item in items]
-    return [item for item in out if item]
-
-
 def _materials_for(parts: list[Part], materials: list[str]) -> list[list[str]]:
     """Each part's own 素材: the items dealt out in turn to the middle parts (openings and endings
     need them least; with two parts or fewer, to all), so no two parts share one."""
@@ -560,8 +549,7 @@ class _Drafting:
         self.params = _sampled(params, prompts)
         sources = [thought.to_markdown(), _instructions(prompts)] + ([exemplar_text] if exemplar_text else [])
         self.guard = _guard(rules, prompts, sources, q, "")
-        self.items = unlabelled(thought.items("materials"), str(prompts.limit("material_label", "")))
-        self.materials = _materials_for(self.parts, self.items)
+        self.materials = _materials_for(self.parts, thought.items("materials"))
         self.task = prompts.render(
             "task",
             query=q,
@@ -720,7 +708,7 @@ class _Drafting:
         Returns True when cancelled."""
         result, target = self.result, self.target
         used = "".join(p.text for p in result.parts)
-        spare = [m for m in self.items if m[:6] not in used]
+        spare = [m for m in self.thought.items("materials") if m[:6] not in used]
         for k in range(int(self.prompts.limit("max_extensions", 2))):
             missing = target - self.measure(result.body)
             if not result.parts or missing <= target * self.tolerance * 0.6:
