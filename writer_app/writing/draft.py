@@ -458,10 +458,8 @@ class _PieceWriter:
                 if passed and not self.prose:
                     # in verse each line is judged as a line: the lines before the refused one are
                     # shown, and the answer is re-sampled from there
-                    yield self.accept("，".join(passed))
-                    self.tries, self.openings = 0, []
-                    if self.measure(self.text) >= self.budget:
-                        a.done = True
+                    yield from self._show(a, "，".join(passed))
+                    if a.done:
                         return
                     at = candidate.find(refused)
                     sentence = candidate = candidate[at:] if at >= 0 else candidate
@@ -470,15 +468,19 @@ class _PieceWriter:
                 self.openings.append(candidate)
                 a.rejected = True
                 return
-            yield self.accept(sentence)
-            self.tries = 0
-            self.openings = []
-            if self.measure(self.text) >= self.budget:
-                a.done = True
+            yield from self._show(a, sentence)
         elif candidate.strip() and at_start:
             self.piece.dropped.append({"sentence": candidate.strip(), "reason": "label", "detail": ""})
         if ends_line and self.text:
             self.para = True
+
+    def _show(self, a: _Attempt, sentence: str) -> Iterator[DraftEvent]:
+        """Show a sentence the guard passed: the refusals in a row and the barred openings start
+        over, and the attempt is done once the budget is met."""
+        yield self.accept(sentence)
+        self.tries, self.openings = 0, []
+        if self.measure(self.text) >= self.budget:
+            a.done = True
 
     def _held_back(self, a: _Attempt) -> Iterator[DraftEvent]:
         """On a cancel, the sentence still held back is judged and shown."""
