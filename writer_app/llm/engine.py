@@ -57,9 +57,9 @@ class GenerationParams:
     # re-sample is pushed off them as they begin to reappear. Local engine only.
     avoid: list[str] = field(default_factory=list)
     # Openings the answer must not take again (refused sentences at the point it starts from):
-    # the first token of each, and the end of the answer, are banned at the answer's first
-    # position, and there only (after any line ends). DRY cannot see such a repeat: at its first
-    # token nothing is shared yet, so a re-sample of a refused opening wrote it again four times
+    # the first token of each and of its first word, and the end of the answer, are banned until
+    # the answer's first word, and never after. DRY cannot see such a repeat: at its first token
+    # nothing is shared yet, so a re-sample of a refused opening wrote it again four times
     # running. Local engine only.
     ban_first: list[str] = field(default_factory=list)
     seed: int = -1  # -1: random; fixed seeds repeat exactly

@@ -222,14 +222,15 @@ def _ban_openings(llm: Any, chain: Any, openings: list[str], prompt_len: int) ->
     # nor may it end before it opens: with its likeliest opening barred, a small model
     # resuming a text often ended the answer at once (an empty turn, then another request)
     banned |= {t for t in (llama_cpp.llama_vocab_eos(vocab), llama_cpp.llama_vocab_eot(vocab)) if t >= 0}
-    begun = [False]
+    begun = False
 
     def apply(cur_p: Any) -> None:
-        if begun[0]:
+        nonlocal begun
+        if begun:
             return
         n = llm.n_tokens
         if n > prompt_len and _worded(llm.detokenize(llm.input_ids[prompt_len:n].tolist())):
-            begun[0] = True
+            begun = True
             return
         arr = cur_p.contents
         data = arr.data
