@@ -22,6 +22,7 @@ from writer_app.llm.remote import (
     ServerConfig,
     host_label,
     normalize_base_url,
+    opening_grammar,
     same_model,
     server_config,
     strip_repeat,
@@ -289,7 +290,41 @@ def test_the_draft_decoding_reaches_the_server_as_llama_servers_fields():
     assert dry["presence_penalty"] == 0.3 and dry["dry_multiplier"] == 0.8 and dry["dry_allowed_length"] == 2
     assert "avoid" not in dry  # the refused text is the local engine's; the guard still refuses it
     assert "ban_first" not in dry and "logit_bias" not in dry  # no server bias is first-position only
-    assert "dry_multiplier" not in plain and plain["presence_penalty"] == 0.0
+    assert dry["grammar"] == opening_grammar(["y"])  # llama-server's grammar bars the opening instead
+    assert "dry_multiplier" not in plain and plain["presence_penalty"] == 0.0 and "grammar" not in plain
+
+
+def test_barred_openings_leave_json_and_thinking_alone():
+    with Misbehaving("ok") as stub:
+        engine = engine_for(stub.url)
+        collect(engine.stream(HELLO, GenerationParams(ban_first=["y"], thinking=True)))
+        collect(engine.stream(HELLO, GenerationParams(ban_first=["“"])))  # no word to bar
+    assert all("grammar" not in body for body in stub.requests)
+
+
+def test_the_opening_grammar_bars_the_word_in_llama_cpps_own_grammar_engine(tiny_model):
+    """The grammar a classroom server gets, run by llama.cpp's grammar engine (llama-server's) on
+    the tiny model: the barred word's character cannot open the answer, leading marks and control
+    characters do not count as the opening, and an answer cannot end before it opens."""
+    import llama_cpp  # the test process may load it; the app's GUI process never does
+
+    llm = llama_cpp.Llama(str(tiny_model), n_ctx=512, n_threads=2, verbose=False, seed=5)
+
+    def answer(grammar: str = "") -> str:
+        kw = {"grammar": llama_cpp.LlamaGrammar.from_string(grammar, verbose=False)} if grammar else {}
+        out = llm.create_completion("写作", max_tokens=12, temperature=0.0, **kw)
+        return str(out["choices"][0]["text"])
+
+    def first_word(text: str) -> str:
+        return next(c for c in text if c.isalnum())
+
+    plain = answer()
+    barred = answer(opening_grammar(["“" + first_word(plain) + "的"]))
+    assert barred and first_word(barred) != first_word(plain)
+    assert opening_grammar([barred]) and first_word(answer(opening_grammar([plain, barred]))) not in (
+        first_word(plain),
+        first_word(barred),
+    )
 
 
 def _self_signed(tmp_path: Path) -> tuple[Path, Path]:

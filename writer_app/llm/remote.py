@@ -84,6 +84,31 @@ MIN_REPEAT = 6  # a repeated tail of the text so far shorter than this is kept (
 
 MAX_SLOTS = 64  # more requests at once than any classroom server serves
 
+# What may come before an answer's first word: blanks, quotes, brackets, list and heading marks
+# (and control characters, in the grammar below).
+OPENING_MARKS = " \t\r\n\u3000“”‘’\"'「」『』《》〈〉（）()[]【】#*-—_…·、，。,.：:；;！!？?~～/|>"
+
+
+def _gbnf_class(chars: str) -> str:
+    return "".join(
+        f"\\u{ord(c):04x}" if ord(c) <= 0xFFFF else f"\\U{ord(c):08x}" for c in dict.fromkeys(chars)
+    )
+
+
+def opening_grammar(openings: list[str]) -> str:
+    """A GBNF grammar (llama-server's ``grammar`` field) for ``GenerationParams.ban_first``: the
+    answer's first word may not begin with the first word character of any of ``openings``, and
+    the answer may not end before that word. It is the local ban by character instead of by token
+    (no server bias holds for the first position only), so it bars a little more: every opening
+    with that character. After the first word it admits anything. "" when nothing is barred."""
+    banned = ""
+    for text in openings:
+        banned += next((c for c in text if c.isalnum()), "")
+    if not banned:
+        return ""
+    marks = "\\u0001-\\u001f" + _gbnf_class(OPENING_MARKS)
+    return f"root ::= lead* first .*\nlead ::= [{marks}]\nfirst ::= [^{marks}{_gbnf_class(banned)}]\n"
+
 
 class ServerError(WriterAppError):
     """The server could not be reached or answered wrongly. ``retryable``: another try may work."""
@@ -901,6 +926,10 @@ class RemoteEngine:
                 dry_allowed_length=params.dry_allowed_length,
                 dry_penalty_last_n=params.dry_penalty_last_n,
             )
+        if params.ban_first and schema is None and not params.thinking:
+            grammar = opening_grammar(params.ban_first)
+            if grammar:  # llama-server's field; other servers ignore it
+                body["grammar"] = grammar
         if params.seed >= 0:
             body["seed"] = params.seed
         if isinstance(messages, list):  # Qwen3's switch; llama-server and vLLM pass it to the template
