@@ -122,6 +122,21 @@ def test_a_short_sentence_repeats_only_when_its_characters_are_the_same(rules):
     assert not near_duplicates("雨停了。雨停了。", rules)  # under exact_min_han: a refrain may stand
 
 
+def test_a_shortest_sentence_may_stand_twice_and_its_third_time_is_a_repeat(rules):
+    """ "搬不动。" written seven times reached the editor: too short for either rule above."""
+    assert [s for s, _ in near_duplicates("搬不动。我们歇了一会儿。搬不动。搬不动！搬不动。", rules)] == [
+        "搬不动！",
+        "搬不动。",
+    ]
+    assert not near_duplicates("“嗯。”“嗯。”“嗯。”", rules)  # one character: an answer in a dialogue
+    guard = SentenceGuard(rules)
+    for s in ("雨停了。", "雨停了。"):
+        assert guard.check(s) is None
+        guard.accept(s)
+    verdict = guard.check("雨停了！")
+    assert verdict is not None and verdict.reason == "repeat"
+
+
 def test_a_short_sentence_found_whole_in_the_plan_is_a_copy(rules):
     plan = "## 结构\n1. 开头（约150字）：点明题意，引出那盏灯\n## 素材\n- 外婆的油灯"
     src = CopySource([plan], "以“那盏灯”为题，写一篇记叙文", rules.copy_run, rules.whole_min_han)

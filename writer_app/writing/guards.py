@@ -8,7 +8,9 @@ The thresholds and patterns are data (``resources/analysis/guards.toml``).
 Measures, on Han characters (punctuation and spaces do not count):
 - near-duplicate: a sentence of ≥ ``min_han`` Han characters whose character-bigram Jaccard with
   an earlier sentence of the same text is ≥ ``jaccard``; a shorter one (≥ ``exact_min_han``)
-  whose Han characters equal an earlier one's (a repeated verse line);
+  whose Han characters equal an earlier one's (a repeated verse line); a shorter one still
+  (≥ ``short_min_han``) whose Han characters stood as a sentence ``short_times`` times before
+  ("搬不动。" twice is a writer's device, seven times a loop);
 - copied: a ``run``-character stretch (spaces removed) that also stands in the 构思 (or the
   exemplar) but not in the prompt, or a shorter sentence (≥ ``whole_min_han`` Han characters)
   found whole there;
@@ -77,6 +79,8 @@ class GuardRules:
     jaccard: float = 0.6
     copy_run: int = 12
     exact_min_han: int = 4
+    short_min_han: int = 2
+    short_times: int = 2
     whole_min_han: int = 6
     assistant: tuple[re.Pattern[str], ...] = ()
     plan_label: tuple[re.Pattern[str], ...] = ()
@@ -134,6 +138,8 @@ def load_guard_rules(resources_dir: Path) -> GuardRules:
             jaccard=float(nd.get("jaccard", 0.6)),
             copy_run=int(cp.get("run", 12)),
             exact_min_han=int(nd.get("exact_min_han", 4)),
+            short_min_han=int(nd.get("short_min_han", 2)),
+            short_times=int(nd.get("short_times", 2)),
             whole_min_han=int(cp.get("whole_min_han", 6)),
             assistant=patterns("assistant") + draft_only["assistant"],
             plan_label=patterns("plan_label") + draft_only["plan_label"],
@@ -239,6 +245,7 @@ class SentenceGuard:
     copy: CopySource | None = None
     _grams: list[tuple[frozenset[str], str]] = field(default_factory=list)
     _short: dict[str, str] = field(default_factory=dict)
+    _shortest: dict[str, list[str]] = field(default_factory=dict)
 
     def seed(self, text: str) -> None:
         """Sentences already on the page (the text before the cursor, earlier parts)."""
@@ -267,10 +274,16 @@ class SentenceGuard:
 
     def near_duplicate_of(self, sentence: str) -> str:
         """The earlier sentence ``sentence`` repeats ("" when none): by bigram Jaccard, or, for a
-        sentence too short for that, by having the same Han characters."""
+        sentence too short for that, by having the same Han characters (the shortest ones, by
+        having had them ``short_times`` times already)."""
         n = han_count(sentence)
         if n < self.rules.min_han:
-            return self._short.get(han(sentence), "") if n >= self.rules.exact_min_han else ""
+            if n >= self.rules.exact_min_han:
+                return self._short.get(han(sentence), "")
+            if n >= self.rules.short_min_han:
+                seen = self._shortest.get(han(sentence), [])
+                return seen[0] if len(seen) >= self.rules.short_times else ""
+            return ""
         g = bigrams(sentence)
         return next((s for eg, s in self._grams if jaccard(g, eg) >= self.rules.jaccard), "")
 
@@ -287,6 +300,8 @@ class SentenceGuard:
             self._grams.append((bigrams(sentence), sentence))
         elif n >= self.rules.exact_min_han:
             self._short.setdefault(han(sentence), sentence)
+        elif n >= self.rules.short_min_han:
+            self._shortest.setdefault(han(sentence), []).append(sentence)
 
 
 def near_duplicates(text: str, rules: GuardRules) -> list[tuple[str, str]]:
