@@ -165,6 +165,27 @@ def test_each_part_carries_its_own_materials(prompts, genre):
     assert "屠呦呦" in turns[1] or "屠呦呦" in turns[2]
 
 
+def test_turns_leave_out_purposes_and_materials_that_restate_the_thesis(prompts):
+    """A purpose or a 素材 item that is the 立意 again gives the part nothing of its own to say: the
+    turn carries the genre's words for the part instead, and the 构思 itself keeps both."""
+    essay = find_genre(load_genres(resources_dir()), "散文")
+    thought = Thought.from_markdown(
+        "## 立意\n老街的声音，是古老、宁静的旋律。\n\n## 结构\n1. 引入（约20字）：写老街的早晨\n"
+        "2. 展开（约40字）：老街的声音，是古老、宁静的旋律\n3. 收束（约30字）：回扣\n\n"
+        "## 素材\n- 事件：老街的声音，是古老、宁静的旋律\n- 修鞋的王师傅每天六点敲响铁砧\n"
+    )
+    query = "以“老街的声音”为题，写一篇散文，不少于90字。"
+    engine = ScriptedEngine([sent(30), sent(50), sent(40)])
+    collect_draft(
+        draft(engine, prompts, query, thought, essay, GenerationParams(), target_chars=90, with_title=False)
+    )
+    turns = [m[-1]["content"] for m, _ in engine.requests]
+    assert "写老街的早晨" in turns[0]  # a purpose of its own stays
+    assert "材料与感悟层层推进" in turns[1] and "古老、宁静的旋律" not in turns[1]
+    assert "王师傅" in turns[1] and not any("事件" in t for t in turns)
+    assert "古老、宁静的旋律" in thought.to_markdown()  # the 构思 is the writer's, untouched
+
+
 def test_the_so_far_style_sends_the_text_written_so_far_with_each_part(prompts, genre):
     style = PromptSet(prompts.name, prompts.templates, {**prompts.limits, "part_style": "so_far"})
     first, second = sent(30), sent(60)

@@ -33,7 +33,15 @@ from writer_app.llm.engine import (
     collect,
     opened,
 )
-from writer_app.writing.guards import SENTENCE_END, CopySource, GuardRules, SentenceGuard, Verdict
+from writer_app.writing.guards import (
+    SENTENCE_END,
+    CopySource,
+    GuardRules,
+    SentenceGuard,
+    Verdict,
+    han,
+    runs_of,
+)
 from writer_app.writing.outline import check_query
 from writer_app.writing.prompts import PromptSet
 from writer_app.writing.rubric import count_chars
@@ -516,6 +524,28 @@ def _materials_for(parts: list[Part], materials: list[str]) -> list[list[str]]:
     return out
 
 
+RESTATE_RUN = 8
+
+
+def _restating(thought: Thought, query: str) -> Callable[[str], bool]:
+    """Whether a purpose or a 素材 item restates the 审题 or the 立意 (8 Han characters in a row
+    that the prompt does not hold). Such a line, shown in a part's turn, gives the part nothing of
+    its own to say: the demo model writes the 立意 again and the copy guard refuses it, part after
+    part. The turns leave it out; the 构思 keeps it (the writer's, to edit)."""
+    said = han(f"{thought.section_text('requirements')}\n{thought.section_text('intent')}")
+    runs = runs_of(said, RESTATE_RUN) - runs_of(han(query), RESTATE_RUN)
+    return lambda line: bool(runs) and bool(runs_of(han(line), RESTATE_RUN) & runs)
+
+
+def _hint(genre: Genre, title: str) -> str:
+    """The genre's own words for a part (its 结构 line "title：hint"), or the title."""
+    for line in genre.structure:
+        head, _sep, hint = line.partition("：")
+        if head == title and hint:
+            return hint
+    return title
+
+
 class _Drafting:
     """One draft's state and steps: the title, each part (with its continuations), the
     extensions of a short draft, and the verdict on its length. Each step is a generator of
@@ -551,7 +581,9 @@ class _Drafting:
         self.params = _sampled(params, prompts)
         sources = [thought.to_markdown(), _instructions(prompts)] + ([exemplar_text] if exemplar_text else [])
         self.guard = _guard(rules, prompts, sources, q, "")
-        self.materials = _materials_for(self.parts, thought.items("materials"))
+        self.restates = _restating(thought, q)
+        self.spare = [m for m in thought.items("materials") if not self.restates(m)]
+        self.materials = _materials_for(self.parts, self.spare)
         self.task = prompts.render(
             "task",
             query=q,
@@ -682,7 +714,11 @@ class _Drafting:
                     index=i,
                     n_parts=n,
                     part_title=part.title,
-                    part_purpose=part.purpose or part.title,
+                    part_purpose=(
+                        _hint(self.genre, part.title)
+                        if part.purpose and self.restates(part.purpose)
+                        else part.purpose or part.title
+                    ),
                     part_size=f"{budget} {unit}",
                     materials=prompts.render("part_materials", materials="；".join(items)) if items else "",
                     position=prompts.render(where),
@@ -710,7 +746,7 @@ class _Drafting:
         Returns True when cancelled."""
         result, target = self.result, self.target
         used = "".join(p.text for p in result.parts)
-        spare = [m for m in self.thought.items("materials") if m[:6] not in used]
+        spare = [m for m in self.spare if m[:6] not in used]
         for k in range(int(self.prompts.limit("max_extensions", 2))):
             missing = target - self.measure(result.body)
             if not result.parts or missing <= target * self.tolerance * 0.6:
