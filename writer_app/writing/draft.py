@@ -524,17 +524,14 @@ def _materials_for(parts: list[Part], materials: list[str]) -> list[list[str]]:
     return out
 
 
-RESTATE_RUN = 8
-
-
-def _restating(thought: Thought, query: str) -> Callable[[str], bool]:
-    """Whether a purpose or a 素材 item restates the 审题 or the 立意 (8 Han characters in a row
-    that the prompt does not hold). Such a line, shown in a part's turn, gives the part nothing of
+def _restating(thought: Thought, query: str, run: int) -> Callable[[str], bool]:
+    """Whether a purpose or a 素材 item restates the 审题 or the 立意 (``run`` Han characters in a
+    row that the prompt does not hold; the draft prompts' ``restate_run``). Such a line, shown in a part's turn, gives the part nothing of
     its own to say: the demo model writes the 立意 again and the copy guard refuses it, part after
     part. The turns leave it out; the 构思 keeps it (the writer's, to edit)."""
     said = han(f"{thought.section_text('requirements')}\n{thought.section_text('intent')}")
-    runs = runs_of(said, RESTATE_RUN) - runs_of(han(query), RESTATE_RUN)
-    return lambda line: bool(runs) and bool(runs_of(han(line), RESTATE_RUN) & runs)
+    runs = runs_of(said, run) - runs_of(han(query), run)
+    return lambda line: bool(runs) and bool(runs_of(han(line), run) & runs)
 
 
 def _hint(genre: Genre, title: str) -> str:
@@ -581,7 +578,7 @@ class _Drafting:
         self.params = _sampled(params, prompts)
         sources = [thought.to_markdown(), _instructions(prompts)] + ([exemplar_text] if exemplar_text else [])
         self.guard = _guard(rules, prompts, sources, q, "")
-        self.restates = _restating(thought, q)
+        self.restates = _restating(thought, q, int(prompts.limit("restate_run", 8)))
         self.spare = [m for m in thought.items("materials") if not self.restates(m)]
         self.materials = _materials_for(self.parts, self.spare)
         self.task = prompts.render(
