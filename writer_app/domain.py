@@ -37,6 +37,15 @@ class Genre:
     def is_gaokao(self) -> bool:
         return self.group.startswith("Gaokao")
 
+    def part_hints(self) -> list[tuple[str, str]]:
+        """The genre's parts as (title, what the part does): "开头：设置情境或悬念" → ("开头",
+        "设置情境或悬念"); a line without a hint gives its title for both."""
+        out = []
+        for line in self.structure:
+            title, _sep, hint = line.partition("：")
+            out.append((title.strip(), (hint or title).strip()))
+        return out
+
 
 def load_genres(resources_dir: Path) -> list[Genre]:
     raw = tomllib.loads((resources_dir / "genres.toml").read_text(encoding="utf-8"))

@@ -526,21 +526,13 @@ def _materials_for(parts: list[Part], materials: list[str]) -> list[list[str]]:
 
 def _restating(thought: Thought, query: str, run: int) -> Callable[[str], bool]:
     """Whether a purpose or a 素材 item restates the 审题 or the 立意 (``run`` Han characters in a
-    row that the prompt does not hold; the draft prompts' ``restate_run``). Such a line, shown in a part's turn, gives the part nothing of
-    its own to say: the demo model writes the 立意 again and the copy guard refuses it, part after
-    part. The turns leave it out; the 构思 keeps it (the writer's, to edit)."""
+    row that the prompt does not hold; the draft prompts' ``restate_run``). Such a line, shown in
+    a part's turn, gives the part nothing of its own to say: the demo model writes the 立意 again
+    and the copy guard refuses it, part after part. The turns leave it out; the 构思 keeps it (the
+    writer's, to edit)."""
     said = han(f"{thought.section_text('requirements')}\n{thought.section_text('intent')}")
     runs = runs_of(said, run) - runs_of(han(query), run)
     return lambda line: bool(runs) and bool(runs_of(han(line), run) & runs)
-
-
-def _hint(genre: Genre, title: str) -> str:
-    """The genre's own words for a part (its 结构 line "title：hint"), or the title."""
-    for line in genre.structure:
-        head, _sep, hint = line.partition("：")
-        if head == title and hint:
-            return hint
-    return title
 
 
 class _Drafting:
@@ -712,7 +704,7 @@ class _Drafting:
                     n_parts=n,
                     part_title=part.title,
                     part_purpose=(
-                        _hint(self.genre, part.title)
+                        dict(self.genre.part_hints()).get(part.title, part.title)
                         if part.purpose and self.restates(part.purpose)
                         else part.purpose or part.title
                     ),

@@ -406,11 +406,7 @@ def _questions(prompts: PromptSet, genre: Genre, target: int) -> dict[str, str]:
 
 def _hints(genre: Genre) -> list[tuple[str, str]]:
     """The genre's parts as (title, what the part does): "开头：设置情境或悬念" → ("开头", "设置情境或悬念")."""
-    out = []
-    for h in genre.structure or ("开头：引出话题", "展开：写具体内容", "结尾：收束全文"):
-        title, _sep, purpose = h.partition("：")
-        out.append((title.strip(), (purpose or title).strip()))
-    return out
+    return genre.part_hints() or [("开头", "引出话题"), ("展开", "写具体内容"), ("结尾", "收束全文")]
 
 
 def _stream_answer(
