@@ -1252,6 +1252,9 @@ def cmd_calibrate(ctx: Context, args: argparse.Namespace) -> int:
         "rubric": cal.rubric,
         "essays": cal.n,
         "spearman_cv": cal.agreement.get("spearman_cv"),
+        "agreement": cal.agreement,
+        "learning_curve": [{"essays": m, "spearman_cv": r} for m, r in cal.curve],
+        "lexical": cal.lexical,
         "model_weight": round(cal.model_weight, 4),
         "uses_model": cal.uses_model,
         "saved_to": str(ctx.paths.calibration_file),
@@ -1261,6 +1264,10 @@ def cmd_calibrate(ctx: Context, args: argparse.Namespace) -> int:
         return 0
     print(f"已校准 (calibrated)：{cal.n} 篇，评分标准 {cal.rubric}，模型 {cal.model or '（只用文本）'}")
     print(f"与你的评分的一致性 (Spearman, 5-fold cross-validated): {out['spearman_cv']}")
+    from writer_app.writing.calibration import calibration_lines
+
+    for line in calibration_lines(cal):
+        print(line)
     if cal.model and not cal.uses_model:
         print("这个模型的评分与你的评分无关，总分将只根据文本估计 (the model's scores carry no weight)")
     print(f"已保存到 (saved to) {ctx.paths.calibration_file}；之后的点评会使用它")

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from writer_app.analysis.metrics import Analysis, Analyzer
 from writer_app.config import AppPaths, Settings, save_settings
 from writer_app.domain import Exemplar, Genre, Thought, find_genre, load_genres
-from writer_app.errors import BadInputError, ModelError, WriterAppError
+from writer_app.errors import BadInputError, CancelledError, ModelError, WriterAppError
 from writer_app.keys import KeyStore
 from writer_app.llm.engine import CancelToken, Chunk, GenerationParams, LoadableEngine, Message
 from writer_app.resources import Resources
@@ -572,7 +572,7 @@ class Workbench:
         (out of ``max_score``, default the rubric's maximum); keep it for this model and rubric
         in the data folder. Returns the Calibration. See :mod:`writer_app.writing.calibrate`."""
         from writer_app.writing.calibrate import AnswerCache, check_scored, read_scored, signals_for
-        from writer_app.writing.calibration import fit, fit_for_model
+        from writer_app.writing.calibration import fit_stacked
         from writer_app.writing.critique import check_essay, critique, feature_values
         from writer_app.writing.rubric import split_title
 
@@ -626,11 +626,23 @@ class Workbench:
         rows = signals_for(essays, text_signals, model_dims, cache, on_progress)
         shares = [e.score / top for e in essays]
         fitted_on = f"{len(essays)} essays from {origin}, scored out of {top:g} by their teacher"
-        if model:
-            cal = fit_for_model(rows, shares, rubric=rubric.name, model=model, fitted_on=fitted_on)
-        else:
-            cal = fit(rows, shares, rubric=rubric.name, fitted_on=fitted_on)
-        self.critique_resources.keep(cal)
+
+        def step(i: int, n: int, what: str) -> None:
+            if cancel.cancelled:
+                raise CancelledError()
+            if on_progress:
+                on_progress(len(essays) + i, len(essays) + n, what)
+
+        cal, lexical = fit_stacked(
+            [e.text for e in essays],
+            rows,
+            shares,
+            rubric=rubric.name,
+            model=model,
+            fitted_on=fitted_on,
+            on_step=step,
+        )
+        self.critique_resources.keep(cal, lexical)
         return cal
 
     # -- what a model wrote, kept the same way whichever front end asked ------------------------

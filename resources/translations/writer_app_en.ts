@@ -4,32 +4,32 @@
 <context>
     <name>AnnotationPanel</name>
     <message>
-        <location filename="../../writer_app/gui/panels.py" line="816"/>
+        <location filename="../../writer_app/gui/panels.py" line="838"/>
         <source>批注列表</source>
         <translation>Annotation list</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/panels.py" line="819"/>
+        <location filename="../../writer_app/gui/panels.py" line="841"/>
         <source>批注内容</source>
         <translation>Comment</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/panels.py" line="820"/>
+        <location filename="../../writer_app/gui/panels.py" line="842"/>
         <source>先在构思（Markdown 原文）或正文中选中文字，再写批注</source>
         <translation>Select text in the thought (Markdown view) or the draft, then write a comment</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/panels.py" line="822"/>
+        <location filename="../../writer_app/gui/panels.py" line="844"/>
         <source>添加批注</source>
         <translation>Add comment</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/panels.py" line="823"/>
+        <location filename="../../writer_app/gui/panels.py" line="845"/>
         <source>删除批注</source>
         <translation>Delete comment</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/panels.py" line="828"/>
+        <location filename="../../writer_app/gui/panels.py" line="850"/>
         <source>批注（勾选表示已解决）</source>
         <translation>Comments (checked = resolved)</translation>
     </message>
@@ -135,17 +135,42 @@
         <translation>Calibrated on {0} essays; agreement with your marks (Spearman, cross-validated) {1}.</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="793"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="795"/>
+        <source>，</source>
+        <translation>, </translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/gui/dialogs.py" line="795"/>
+        <source>{0} 篇 {1:.2f}</source>
+        <translation>{0} essays {1:.2f}</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/gui/dialogs.py" line="796"/>
+        <source>学习曲线（用更少的文章拟合时的一致性）：{0}。</source>
+        <translation>Learning curve (agreement when fitted on fewer essays): {0}.</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/gui/dialogs.py" line="799"/>
+        <source>曲线仍在上升：多打分一些文章，校准可能会更准。</source>
+        <translation>Still rising: marking more essays would likely make the calibration better.</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/gui/dialogs.py" line="801"/>
+        <source>曲线已趋平：多打分未必更准。</source>
+        <translation>Levelling off: more marked essays may not help much.</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/gui/dialogs.py" line="803"/>
         <source>这个模型的评分与你的评分无关：总分将只根据文本估计，评语仍来自模型。</source>
         <translation>This model&apos;s scores do not follow yours: the total will be estimated from the text; the comments are still the model&apos;s.</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="794"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="804"/>
         <source>之后的点评会使用这次校准。</source>
         <translation>Critiques from now on use this calibration.</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="802"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="812"/>
         <source>已取消：已评过的文章会保留，再次开始从这里继续。</source>
         <translation>Cancelled: essays already critiqued are kept; starting again resumes here.</translation>
     </message>
@@ -153,22 +178,22 @@
 <context>
     <name>ClassChart</name>
     <message>
-        <location filename="../../writer_app/gui/classview.py" line="234"/>
+        <location filename="../../writer_app/gui/classview.py" line="256"/>
         <source>分数分布与常见问题</source>
         <translation>Score distribution and common problems</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/classview.py" line="255"/>
+        <location filename="../../writer_app/gui/classview.py" line="277"/>
         <source>总分分布</source>
         <translation>Totals</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/classview.py" line="269"/>
+        <location filename="../../writer_app/gui/classview.py" line="291"/>
         <source>常见问题（篇数）</source>
         <translation>Common problems (essays)</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/classview.py" line="272"/>
+        <location filename="../../writer_app/gui/classview.py" line="294"/>
         <source>点评后显示</source>
         <translation>Shown after critique</translation>
     </message>
@@ -176,47 +201,47 @@
 <context>
     <name>ClassController</name>
     <message>
-        <location filename="../../writer_app/gui/classview.py" line="352"/>
+        <location filename="../../writer_app/gui/classview.py" line="392"/>
         <source>模型正在工作，请等它完成或停止后再批量点评。</source>
         <translation>The model is busy; wait for it or stop it before a batch critique.</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/classview.py" line="361"/>
+        <location filename="../../writer_app/gui/classview.py" line="432"/>
         <source>这个班的作文都已点评；要重新点评请勾选“全部重新点评”。</source>
         <translation>Every essay of this class is critiqued already; tick &quot;Critique all again&quot; to redo them.</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/classview.py" line="364"/>
+        <location filename="../../writer_app/gui/classview.py" line="396"/>
         <source>未设置模型：批量点评使用文本分析估分。</source>
         <translation>No model set: the batch uses the analysis-only estimate.</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/classview.py" line="390"/>
+        <location filename="../../writer_app/gui/classview.py" line="437"/>
         <source>批量点评完成：{0} 篇，未能点评 {1} 篇。</source>
         <translation>Batch critique done: {0} essays, {1} could not be critiqued.</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/classview.py" line="399"/>
+        <location filename="../../writer_app/gui/classview.py" line="446"/>
         <source>；已点评的已保存，再点“批量点评”从这里继续。</source>
         <translation>; what was critiqued is saved: press &quot;Batch critique&quot; to go on from here.</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/classview.py" line="401"/>
+        <location filename="../../writer_app/gui/classview.py" line="448"/>
         <source>已停止：已点评的已保存，再点“批量点评”从这里继续。</source>
         <translation>Stopped: what was critiqued is saved; press &quot;Batch critique&quot; to go on from here.</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/classview.py" line="413"/>
+        <location filename="../../writer_app/gui/classview.py" line="460"/>
         <source>无法写入 {0}：{1}</source>
         <translation>Cannot write {0}: {1}</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/classview.py" line="415"/>
+        <location filename="../../writer_app/gui/classview.py" line="462"/>
         <source>已导出 {0} 名学生到 {1}</source>
         <translation>Exported {0} students to {1}</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/classview.py" line="441"/>
+        <location filename="../../writer_app/gui/classview.py" line="488"/>
         <source>已导出 {0} 份反馈到 {1}（{2:.1f} 秒）</source>
         <translation>Exported {0} feedback sheets to {1} ({2:.1f} s)</translation>
     </message>
@@ -224,103 +249,103 @@
 <context>
     <name>ClassDialog</name>
     <message>
-        <location filename="../../writer_app/gui/classview.py" line="453"/>
+        <location filename="../../writer_app/gui/classview.py" line="513"/>
         <source>班级视图</source>
         <translation>Class view</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/classview.py" line="456"/>
+        <location filename="../../writer_app/gui/classview.py" line="516"/>
         <source>班级标签</source>
         <translation>Class tag</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/classview.py" line="457"/>
-        <location filename="../../writer_app/gui/classview.py" line="551"/>
+        <location filename="../../writer_app/gui/classview.py" line="517"/>
+        <location filename="../../writer_app/gui/classview.py" line="612"/>
         <source>批量点评</source>
         <translation>Batch critique</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/classview.py" line="458"/>
+        <location filename="../../writer_app/gui/classview.py" line="518"/>
         <source>全部重新点评</source>
         <translation>Critique all again</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/classview.py" line="459"/>
+        <location filename="../../writer_app/gui/classview.py" line="519"/>
         <source>停止</source>
         <translation>Stop</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/classview.py" line="482"/>
+        <location filename="../../writer_app/gui/classview.py" line="542"/>
         <source>学生成绩表</source>
         <translation>Student scores</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/classview.py" line="484"/>
+        <location filename="../../writer_app/gui/classview.py" line="544"/>
         <source>导出表格（CSV/Excel）…</source>
         <translation>Export table (CSV/Excel)…</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/classview.py" line="485"/>
+        <location filename="../../writer_app/gui/classview.py" line="545"/>
         <source>导出反馈 PDF…</source>
         <translation>Export feedback as PDF…</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/classview.py" line="486"/>
+        <location filename="../../writer_app/gui/classview.py" line="546"/>
         <source>导出反馈 Word…</source>
         <translation>Export feedback as Word…</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/classview.py" line="487"/>
+        <location filename="../../writer_app/gui/classview.py" line="547"/>
         <source>用教师分校准点评…</source>
         <translation>Calibrate with my scores…</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/classview.py" line="488"/>
+        <location filename="../../writer_app/gui/classview.py" line="548"/>
         <source>用你在“教师分”一栏打的分（至少 30 篇）校准当前模型的点评总分</source>
-        <translation>Fit the current model's critique total to the scores you entered in the "Teacher's score" column (at least 30)</translation>
+        <translation>Fit the current model&apos;s critique total to the scores you entered in the &quot;Teacher&apos;s score&quot; column (at least 30)</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/classview.py" line="489"/>
+        <location filename="../../writer_app/gui/classview.py" line="549"/>
         <source>关闭</source>
         <translation>Close</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/classview.py" line="492"/>
+        <location filename="../../writer_app/gui/classview.py" line="552"/>
         <source>班级：</source>
         <translation>Class:</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/classview.py" line="539"/>
+        <location filename="../../writer_app/gui/classview.py" line="600"/>
         <source>还没有带标签的作文：先用“文件 → 导入学生作文”导入并填写班级标签。</source>
         <translation>No tagged essays yet: import them with File → Import student essays and give a class tag.</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/classview.py" line="549"/>
+        <location filename="../../writer_app/gui/classview.py" line="610"/>
         <source>继续批量点评（还有 {0} 篇）</source>
         <translation>Resume batch critique ({0} left)</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/classview.py" line="561"/>
+        <location filename="../../writer_app/gui/classview.py" line="641"/>
         <source>批量点评准备中…</source>
         <translation>Preparing the batch critique…</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/classview.py" line="565"/>
+        <location filename="../../writer_app/gui/classview.py" line="645"/>
         <source>，约 {0} 分钟后完成</source>
         <translation>, about {0} min left</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/classview.py" line="566"/>
+        <location filename="../../writer_app/gui/classview.py" line="646"/>
         <source>{0}/{1}：{2}</source>
         <translation>{0}/{1}: {2}</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/classview.py" line="589"/>
+        <location filename="../../writer_app/gui/classview.py" line="669"/>
         <source>导出成绩表</source>
         <translation>Export the score table</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/classview.py" line="595"/>
+        <location filename="../../writer_app/gui/classview.py" line="675"/>
         <source>选择保存反馈的文件夹</source>
         <translation>Choose a folder for the feedback sheets</translation>
     </message>
@@ -462,62 +487,87 @@ Suggestion: {2}</translation>
         <translation>Bands the model chose: </translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/panels.py" line="714"/>
+        <location filename="../../writer_app/gui/panels.py" line="720"/>
+        <source>各项原共 {0} 分，已等比例调整，使各项加扣分等于总分 {1}。</source>
+        <translation>The dimensions had {0} points in all; they were scaled so that they and the deductions add up to the total, {1}.</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/gui/panels.py" line="724"/>
         <source>注意：</source>
         <translation>Note: </translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/panels.py" line="720"/>
+        <location filename="../../writer_app/gui/panels.py" line="730"/>
+        <source>用字用词（从教师评分学得）：比一般作文 {0} 分，占总分偏离平均的 {1}</source>
+        <translation>Wording (learned from teachers' marks): {0} points against an average essay, {1} of the total's distance from the average</translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/gui/panels.py" line="733"/>
+        <source>；加分最多：</source>
+        <translation>; raised it most: </translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/gui/panels.py" line="733"/>
+        <source>；减分最多：</source>
+        <translation>; lowered it most: </translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/gui/panels.py" line="736"/>
+        <source>、</source>
+        <translation>, </translation>
+    </message>
+    <message>
+        <location filename="../../writer_app/gui/panels.py" line="742"/>
         <source>字数</source>
         <translation>Characters</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/panels.py" line="722"/>
+        <location filename="../../writer_app/gui/panels.py" line="744"/>
         <source>（标题 {0} 字不计入）</source>
         <translation> (the title&apos;s {0} characters are not counted)</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/panels.py" line="724"/>
+        <location filename="../../writer_app/gui/panels.py" line="746"/>
         <source>段落</source>
         <translation>Paragraphs</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/panels.py" line="725"/>
+        <location filename="../../writer_app/gui/panels.py" line="747"/>
         <source>句子</source>
         <translation>Sentences</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/panels.py" line="726"/>
+        <location filename="../../writer_app/gui/panels.py" line="748"/>
         <source>平均句长</source>
         <translation>Average sentence length</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/panels.py" line="727"/>
+        <location filename="../../writer_app/gui/panels.py" line="749"/>
         <source>词汇丰富度 (MATTR)</source>
         <translation>Lexical richness (MATTR)</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/panels.py" line="728"/>
+        <location filename="../../writer_app/gui/panels.py" line="750"/>
         <source>关联词 / 百字</source>
         <translation>Connectives per 100 characters</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/panels.py" line="729"/>
+        <location filename="../../writer_app/gui/panels.py" line="751"/>
         <source>成语</source>
         <translation>Idioms</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/panels.py" line="730"/>
+        <location filename="../../writer_app/gui/panels.py" line="752"/>
         <source>关键词</source>
         <translation>Keywords</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/panels.py" line="731"/>
+        <location filename="../../writer_app/gui/panels.py" line="753"/>
         <source>切题度</source>
         <translation>On-topic</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/panels.py" line="733"/>
+        <location filename="../../writer_app/gui/panels.py" line="755"/>
         <source>重复片段</source>
         <translation>Repeated phrases</translation>
     </message>
@@ -588,52 +638,52 @@ Suggestion: {2}</translation>
 <context>
     <name>EssayImportDialog</name>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="838"/>
-        <location filename="../../writer_app/gui/dialogs.py" line="839"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="848"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="849"/>
         <source>导入学生作文</source>
         <translation>Import students&apos; essays</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="844"/>
-        <location filename="../../writer_app/gui/dialogs.py" line="861"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="854"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="871"/>
         <source>班级标签</source>
         <translation>Class tag</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="847"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="857"/>
         <source>如 高三2班</source>
         <translation>e.g. Class 2, Senior 3</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="850"/>
-        <location filename="../../writer_app/gui/dialogs.py" line="862"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="860"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="872"/>
         <source>文件名格式</source>
         <translation>File-name pattern</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="852"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="862"/>
         <source>全班共同的题目（可不填）</source>
         <translation>The prompt the whole class wrote to (optional)</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="853"/>
         <location filename="../../writer_app/gui/dialogs.py" line="863"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="873"/>
         <source>共同题目</source>
         <translation>Shared prompt</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="856"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="866"/>
         <source>（不指定）</source>
         <translation>(not set)</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="859"/>
-        <location filename="../../writer_app/gui/dialogs.py" line="864"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="869"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="874"/>
         <source>文体</source>
         <translation>Genre</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="866"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="876"/>
         <source>共 {0} 项（文件或文件夹）。同一学生再次导入时，改动的作文成为新版本。</source>
         <translation>{0} item(s) (files or folders). Importing a student again makes a changed essay a new revision.</translation>
     </message>
@@ -806,67 +856,67 @@ Suggestion: {2}</translation>
 <context>
     <name>GradebookModel</name>
     <message>
-        <location filename="../../writer_app/gui/classview.py" line="78"/>
+        <location filename="../../writer_app/gui/classview.py" line="86"/>
         <source>学生</source>
         <translation>Student</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/classview.py" line="78"/>
+        <location filename="../../writer_app/gui/classview.py" line="86"/>
         <source>题目</source>
         <translation>Title</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/classview.py" line="78"/>
+        <location filename="../../writer_app/gui/classview.py" line="86"/>
         <source>总分</source>
         <translation>Total</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/classview.py" line="78"/>
+        <location filename="../../writer_app/gui/classview.py" line="86"/>
         <source>等级</source>
         <translation>Band</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/classview.py" line="80"/>
+        <location filename="../../writer_app/gui/classview.py" line="88"/>
         <source>重复句</source>
         <translation>Repeats</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/classview.py" line="81"/>
+        <location filename="../../writer_app/gui/classview.py" line="89"/>
         <source>照抄</source>
         <translation>Copied</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/classview.py" line="82"/>
+        <location filename="../../writer_app/gui/classview.py" line="90"/>
         <source>离题</source>
         <translation>Off-topic</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/classview.py" line="83"/>
+        <location filename="../../writer_app/gui/classview.py" line="91"/>
         <source>助手腔</source>
         <translation>Assistant talk</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/classview.py" line="86"/>
+        <location filename="../../writer_app/gui/classview.py" line="94"/>
         <source>批注</source>
         <translation>Notes</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/classview.py" line="86"/>
+        <location filename="../../writer_app/gui/classview.py" line="94"/>
         <source>教师分</source>
         <translation>Teacher&apos;s score</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/classview.py" line="86"/>
+        <location filename="../../writer_app/gui/classview.py" line="94"/>
         <source>教师评语</source>
         <translation>Teacher&apos;s comment</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/classview.py" line="186"/>
+        <location filename="../../writer_app/gui/classview.py" line="206"/>
         <source>教师评定 {0}；点评估分 {1}/{2}</source>
         <translation>Teacher&apos;s score {0}; critique {1}/{2}</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/classview.py" line="190"/>
+        <location filename="../../writer_app/gui/classview.py" line="210"/>
         <source>这个分数评的是较早的文本，正文已改动</source>
         <translation>This score judged an earlier text; the essay has changed since</translation>
     </message>
@@ -874,37 +924,37 @@ Suggestion: {2}</translation>
 <context>
     <name>HistoryTab</name>
     <message>
-        <location filename="../../writer_app/gui/panels.py" line="753"/>
+        <location filename="../../writer_app/gui/panels.py" line="775"/>
         <source>版本列表</source>
         <translation>Revisions</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/panels.py" line="755"/>
+        <location filename="../../writer_app/gui/panels.py" line="777"/>
         <source>与当前文本的差异</source>
         <translation>Difference from the current text</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/panels.py" line="756"/>
+        <location filename="../../writer_app/gui/panels.py" line="778"/>
         <source>恢复此版本</source>
         <translation>Restore this revision</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/panels.py" line="758"/>
+        <location filename="../../writer_app/gui/panels.py" line="780"/>
         <source>保存快照 (Ctrl+S)</source>
         <translation>Save snapshot (Ctrl+S)</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/panels.py" line="758"/>
+        <location filename="../../writer_app/gui/panels.py" line="780"/>
         <source>保存快照</source>
         <translation>Save snapshot</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/panels.py" line="765"/>
+        <location filename="../../writer_app/gui/panels.py" line="787"/>
         <source>与当前文本相比（绿色：此版本多出的；红色删除线：当前文本多出的）</source>
         <translation>Compared with the current text (green: only in this revision; red strike-through: only in the current text)</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/panels.py" line="787"/>
+        <location filename="../../writer_app/gui/panels.py" line="809"/>
         <source>（与当前文本相同）</source>
         <translation>(same as the current text)</translation>
     </message>
@@ -1079,262 +1129,262 @@ Suggestion: {2}</translation>
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="83"/>
+        <location filename="../../writer_app/gui/main_window.py" line="84"/>
         <location filename="../../writer_app/gui/project.py" line="112"/>
         <location filename="../../writer_app/gui/project.py" line="208"/>
         <source>写作伴侣</source>
         <translation>Writer Companion</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="114"/>
+        <location filename="../../writer_app/gui/main_window.py" line="115"/>
         <source>项目</source>
         <translation>Project</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="115"/>
+        <location filename="../../writer_app/gui/main_window.py" line="116"/>
         <source>题目</source>
         <translation>Prompt</translation>
     </message>
     <message>
         <location filename="../../writer_app/gui/generation.py" line="225"/>
-        <location filename="../../writer_app/gui/main_window.py" line="116"/>
+        <location filename="../../writer_app/gui/main_window.py" line="117"/>
         <source>构思</source>
         <translation>Thought</translation>
     </message>
     <message>
         <location filename="../../writer_app/gui/generation.py" line="396"/>
-        <location filename="../../writer_app/gui/main_window.py" line="117"/>
+        <location filename="../../writer_app/gui/main_window.py" line="118"/>
         <source>正文</source>
         <translation>Draft</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="118"/>
+        <location filename="../../writer_app/gui/main_window.py" line="119"/>
         <source>点评</source>
         <translation>Critique</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="119"/>
+        <location filename="../../writer_app/gui/main_window.py" line="120"/>
         <source>历史</source>
         <translation>History</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="122"/>
+        <location filename="../../writer_app/gui/main_window.py" line="123"/>
         <source>提示信息</source>
         <translation>Notice</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="130"/>
+        <location filename="../../writer_app/gui/main_window.py" line="131"/>
         <source>关闭提示</source>
         <translation>Close the notice</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="149"/>
+        <location filename="../../writer_app/gui/main_window.py" line="150"/>
         <source>批注</source>
         <translation>Annotations</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="157"/>
+        <location filename="../../writer_app/gui/main_window.py" line="158"/>
         <source>模型状态</source>
         <translation>Model status</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="161"/>
+        <location filename="../../writer_app/gui/main_window.py" line="162"/>
         <source>进度</source>
         <translation>Progress</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="163"/>
-        <location filename="../../writer_app/gui/main_window.py" line="208"/>
+        <location filename="../../writer_app/gui/main_window.py" line="165"/>
+        <location filename="../../writer_app/gui/main_window.py" line="210"/>
         <source>停止</source>
         <translation>Stop</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="164"/>
+        <location filename="../../writer_app/gui/main_window.py" line="166"/>
         <source>停止生成</source>
         <translation>Stop generating</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="174"/>
+        <location filename="../../writer_app/gui/main_window.py" line="176"/>
         <source>文件(&amp;F)</source>
         <translation>&amp;File</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="175"/>
+        <location filename="../../writer_app/gui/main_window.py" line="177"/>
         <source>新建项目</source>
         <translation>New project</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="177"/>
+        <location filename="../../writer_app/gui/main_window.py" line="179"/>
         <source>保存快照</source>
         <translation>Save snapshot</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="180"/>
+        <location filename="../../writer_app/gui/main_window.py" line="182"/>
         <source>导入 COIG-Writer JSON/JSONL 或项目包…</source>
         <translation>Import COIG-Writer JSON/JSONL or a project bundle…</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="181"/>
+        <location filename="../../writer_app/gui/main_window.py" line="183"/>
         <source>导入学生作文（.docx/.txt/.md）…</source>
         <translation>Import students&apos; essays (.docx/.txt/.md)…</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="182"/>
+        <location filename="../../writer_app/gui/main_window.py" line="184"/>
         <source>导入一个文件夹的学生作文…</source>
         <translation>Import a folder of students&apos; essays…</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="183"/>
+        <location filename="../../writer_app/gui/main_window.py" line="185"/>
         <source>导出当前项目</source>
         <translation>Export the current project</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="188"/>
+        <location filename="../../writer_app/gui/main_window.py" line="190"/>
         <source>纯文本</source>
         <translation>Plain text</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="190"/>
+        <location filename="../../writer_app/gui/main_window.py" line="192"/>
         <source>项目包 (.wcbundle)</source>
         <translation>Project bundle (.wcbundle)</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="195"/>
+        <location filename="../../writer_app/gui/main_window.py" line="197"/>
         <source>打印…</source>
         <translation>Print…</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="197"/>
+        <location filename="../../writer_app/gui/main_window.py" line="199"/>
         <source>设置…</source>
         <translation>Settings…</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="198"/>
+        <location filename="../../writer_app/gui/main_window.py" line="200"/>
         <source>选择模型…</source>
         <translation>Choose a model…</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="200"/>
+        <location filename="../../writer_app/gui/main_window.py" line="202"/>
         <source>退出</source>
         <translation>Quit</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="201"/>
+        <location filename="../../writer_app/gui/main_window.py" line="203"/>
         <source>生成(&amp;G)</source>
         <translation>&amp;Generate</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="203"/>
+        <location filename="../../writer_app/gui/main_window.py" line="205"/>
         <source>生成（按当前页）</source>
         <translation>Generate (for this page)</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="205"/>
+        <location filename="../../writer_app/gui/main_window.py" line="207"/>
         <source>生成构思</source>
         <translation>Generate the thought</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="206"/>
+        <location filename="../../writer_app/gui/main_window.py" line="208"/>
         <source>按构思生成正文</source>
         <translation>Generate the draft from the thought</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="207"/>
+        <location filename="../../writer_app/gui/main_window.py" line="209"/>
         <source>点评正文</source>
         <translation>Critique the draft</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="209"/>
+        <location filename="../../writer_app/gui/main_window.py" line="211"/>
         <source>班级(&amp;C)</source>
         <translation>&amp;Class</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="210"/>
+        <location filename="../../writer_app/gui/main_window.py" line="212"/>
         <source>班级视图：批量点评、成绩与反馈…</source>
         <translation>Class view: batch critique, scores and feedback…</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="211"/>
+        <location filename="../../writer_app/gui/main_window.py" line="213"/>
         <source>导入学生作文…</source>
         <translation>Import student essays…</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="212"/>
+        <location filename="../../writer_app/gui/main_window.py" line="214"/>
         <source>视图(&amp;V)</source>
         <translation>&amp;View</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="214"/>
+        <location filename="../../writer_app/gui/main_window.py" line="216"/>
         <source>批注面板</source>
         <translation>Annotations panel</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="217"/>
+        <location filename="../../writer_app/gui/main_window.py" line="219"/>
         <source>搜索项目</source>
         <translation>Search projects</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="272"/>
+        <location filename="../../writer_app/gui/main_window.py" line="274"/>
         <source>正在打开项目库…</source>
         <translation>Opening the library…</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="313"/>
+        <location filename="../../writer_app/gui/main_window.py" line="318"/>
         <source>无法打开项目库：</source>
         <translation>Cannot open the library: </translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="323"/>
+        <location filename="../../writer_app/gui/main_window.py" line="328"/>
         <source>加载模型…</source>
         <translation>Loading the model…</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="345"/>
+        <location filename="../../writer_app/gui/main_window.py" line="348"/>
         <source>未设置模型</source>
         <translation>No model set</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="346"/>
+        <location filename="../../writer_app/gui/main_window.py" line="349"/>
         <source>未加载</source>
         <translation>not loaded</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="347"/>
+        <location filename="../../writer_app/gui/main_window.py" line="350"/>
         <source>加载中…</source>
         <translation>loading…</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="348"/>
+        <location filename="../../writer_app/gui/main_window.py" line="351"/>
         <source>就绪</source>
         <translation>ready</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="349"/>
+        <location filename="../../writer_app/gui/main_window.py" line="352"/>
         <source>出错</source>
         <translation>error</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="355"/>
+        <location filename="../../writer_app/gui/main_window.py" line="358"/>
         <source>服务器：{0} · {1}</source>
         <translation>Server: {0} · {1}</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="355"/>
+        <location filename="../../writer_app/gui/main_window.py" line="358"/>
         <source>未设置服务器</source>
         <translation>No server set</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="359"/>
+        <location filename="../../writer_app/gui/main_window.py" line="362"/>
         <source>课堂模式：题目、构思和文章会发送到这台服务器。</source>
         <translation>Classroom mode: prompts, thoughts and drafts are sent to this server.</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="363"/>
+        <location filename="../../writer_app/gui/main_window.py" line="366"/>
         <source>模型：{0} · {1}</source>
         <translation>Model: {0} · {1}</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/main_window.py" line="408"/>
+        <location filename="../../writer_app/gui/main_window.py" line="418"/>
         <source>{0:.1f} 词元/秒</source>
         <translation>{0:.1f} tokens/s</translation>
     </message>
@@ -1556,18 +1606,18 @@ Suggestion: {2}</translation>
         <translation>Importing…</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/files.py" line="163"/>
+        <location filename="../../writer_app/gui/files.py" line="161"/>
         <source>导出</source>
         <translation>Export</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/files.py" line="195"/>
-        <location filename="../../writer_app/gui/files.py" line="243"/>
+        <location filename="../../writer_app/gui/files.py" line="193"/>
+        <location filename="../../writer_app/gui/files.py" line="241"/>
         <source>已导出到 {0}</source>
         <translation>Exported to {0}</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/files.py" line="232"/>
+        <location filename="../../writer_app/gui/files.py" line="230"/>
         <source>无法写入 PDF：{0}</source>
         <translation>Cannot write the PDF: {0}</translation>
     </message>
@@ -1673,32 +1723,32 @@ Suggestion: {2}</translation>
 <context>
     <name>RewriteReview</name>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="817"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="827"/>
         <source>按建议改写</source>
         <translation>Rewrite as suggested</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="819"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="829"/>
         <source>改写前后的差异</source>
         <translation>Before and after the rewrite</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="820"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="830"/>
         <source>（改写结果与原文相同）</source>
         <translation>(the rewrite is the same as the original)</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="822"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="832"/>
         <source>采用改写</source>
         <translation>Use the rewrite</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="823"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="833"/>
         <source>保留原文</source>
         <translation>Keep the original</translation>
     </message>
     <message>
-        <location filename="../../writer_app/gui/dialogs.py" line="827"/>
+        <location filename="../../writer_app/gui/dialogs.py" line="837"/>
         <source>建议：{0}</source>
         <translation>Suggestion: {0}</translation>
     </message>

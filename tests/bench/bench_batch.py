@@ -1,6 +1,6 @@
 """Batch-critique bench: a class's essays critiqued as one queued job (prints figures only).
 
-    .venv/bin/python tests/bench/bench_batch.py [--essays 45] [--model PATH] [--server URL]
+    .venv/bin/python tests/bench/bench_batch.py [--essays 45] [--model PATH] [--server URL] [--no-model]
 
 The essays are the first N of the aes-300 *training* split (real students' essays; nothing is
 tuned on them here, and the held-out split is not touched). They are imported as one class,
@@ -113,6 +113,7 @@ def main() -> None:
         choices=("compact", "loose"),
         help="the critique's JSON (default: the resources' json_compact)",
     )
+    ap.add_argument("--no-model", action="store_true", help="the analysis-only critique (no model loaded)")
     args = ap.parse_args()
     train, _held_out = split(load_essays())
     if args.gui:
@@ -137,11 +138,11 @@ def main() -> None:
                 f"essay:bench:{e['id']}", student=e["id"], title=e["title"], text=e["text"], tags=["bench"]
             )
         t0 = time.monotonic()
-        info = wb.models.load()
+        info = {"model": "none (analysis only)"} if args.no_model else wb.models.load()
         load_s = time.monotonic() - t0
-        batch = wb.start_batch(lib, tag="bench")
+        batch = wb.start_batch(lib, tag="bench", use_model=not args.no_model)
         assert batch is not None
-        parallel = wb.models.parallel()
+        parallel = 1 if args.no_model else wb.models.parallel()
         seen: list[tuple[float, BatchProgress]] = []
         t1 = time.monotonic()
         done = wb.run_batch(

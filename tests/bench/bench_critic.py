@@ -8,8 +8,14 @@ their teachers' scores; the held-out split (100, sha256(id) first) is for report
 
 Figures, every one computed in this run:
 - agreement with teachers (Spearman, and QWK on the 60-point scale with the teacher's score × 0.6)
-  for each ingredient: the analysis-only dimensions, + evidence, the calibrated total, the
+  for each ingredient: the analysis-only dimensions, + evidence, the total calibrated from the
+  text features alone (before the lexical model, refitted here on the training split), the
+  lexical model alone, a stack with fitted weights (tried, not shipped), the shipped stack, the
   model's dimensions (raw), the model with evidence, the calibrated total with the model;
+- one total: critiques whose total differs from their dimensions plus deductions;
+- the learning curve: the whole fit (lexical model and stack) made on the first 30/60/100/200
+  training essays, each scored on the held-out split; and the lexical model with the title's
+  characters left out of every essay's n-grams (does it score topic words?);
 - damaged copies (text path, all 300 essays): the share of pairs where the original scores
   strictly higher than each damaged copy (shuffled paragraphs; 5 sentences repeated elsewhere;
   the second half replaced by another essay's; cut to 40 %; plan labels and assistant talk
@@ -45,10 +51,23 @@ from aes import load_essays, split  # noqa: E402
 
 from writer_app.analysis.metrics import Analyzer  # noqa: E402
 from writer_app.resources import locate, resources_dir  # noqa: E402
-from writer_app.writing.calibration import choose, load_calibrations, spearman  # noqa: E402
-from writer_app.writing.critique import Grounding, critique, load_feature_model  # noqa: E402
+from writer_app.writing.calibration import (  # noqa: E402
+    LEXICAL,
+    choose,
+    fit,
+    fit_stacked,
+    load_calibrations,
+    spearman,
+)
+from writer_app.writing.critique import Grounding, critique, feature_values, load_feature_model  # noqa: E402
 from writer_app.writing.evidence import load_evidence_rules  # noqa: E402
 from writer_app.writing.guards import load_guard_rules, split_sentences  # noqa: E402
+from writer_app.writing.lexical import (  # noqa: E402
+    fit_counts,
+    load_lexical,
+    ngram_counts,
+    out_of_fold,
+)
 from writer_app.writing.prompts import load_prompts  # noqa: E402
 from writer_app.writing.rubric import load_rubric, sentences, split_title  # noqa: E402
 
@@ -144,6 +163,14 @@ class Critic:
         self.guards = load_guard_rules(res)
         self.evidence = load_evidence_rules(res)
         self.calibrations = load_calibrations(res / "rubrics" / "calibration.toml")
+        t = time.perf_counter()
+        self.lexical = {
+            c.lexical: load_lexical(res / "rubrics" / "lexical" / f"{c.lexical}.json")
+            for c in self.calibrations
+            if c.lexical
+        }
+        self.lexical_load_ms = round((time.perf_counter() - t) * 1000, 1)
+        self.override: Any = None  # a calibration to use instead of the shipped one (the "before" rows)
         self.engine = self.params = None
         self.model = ""
         self.cache: dict[str, dict[str, Any]] = {}
@@ -171,10 +198,12 @@ class Critic:
         )
 
     def grounding(self, calibrated: bool = True, evidence: bool = True, model: str = "") -> Grounding:
+        cal = (self.override or choose(self.calibrations, "gaokao", model)) if calibrated else None
         return Grounding(
             self.guards if evidence else None,
             self.evidence if evidence else None,
-            calibration=choose(self.calibrations, "gaokao", model) if calibrated else None,
+            calibration=cal,
+            lexical=self.lexical.get(cal.lexical) if cal is not None else None,
         )
 
     def text(self, essay: str, **kw: Any) -> Any:
@@ -235,28 +264,162 @@ def teacher60(score: float) -> int:
     return int(round(score * 0.6))
 
 
-def agreement(critic: Critic, essays: list[dict[str, Any]], name: str) -> dict[str, Any]:
+def text_rows(critic: Critic, essays: list[dict[str, Any]]) -> list[dict[str, float]]:
+    rows = []
+    for e in essays:
+        body = split_title(e["text"])[1]
+        rows.append(feature_values(critic.analyzer.analyze(body, target_chars=800), body))
+    return rows
+
+
+def alternatives(critic: Critic, train: list[dict[str, Any]]) -> dict[str, Any]:
+    """Calibrations fitted here on the training split, to score beside the shipped one: the text
+    features alone (what shipped before the lexical model) and a stack whose weights are fitted
+    (a ridge on the features and the lexical model's out-of-fold shares: tried, not shipped)."""
+    rows = text_rows(critic, train)
+    shares = [e["score"] / 100 for e in train]
+    shipped = choose(critic.calibrations, "gaokao", "")
+    oof = out_of_fold([ngram_counts(e["text"]) for e in train], shares)
+    stacked_rows = [r | {LEXICAL: float(p)} for r, p in zip(rows, oof, strict=True)]
+    fitted = fit(stacked_rows, shares, rubric="gaokao")
+    return {
+        "calibrated, features only (before)": fit(rows, shares, rubric="gaokao"),
+        "calibrated, fitted-weight stack (not shipped)": replace(
+            fitted, lexical=shipped.lexical if shipped else ""
+        ),
+    }
+
+
+def one_total(r: Any) -> bool:
+    """The total equals the dimensions plus the deductions."""
+    return r.total == sum(d["score"] for d in r.dimensions) + r.deductions.points
+
+
+def agreement(
+    critic: Critic, essays: list[dict[str, Any]], name: str, others: dict[str, Any] | None = None
+) -> dict[str, Any]:
     y = [e["score"] for e in essays]
-    cols: dict[str, list[int]] = {"analysis": [], "analysis+evidence": [], "calibrated (text)": []}
+    cols: dict[str, list[float]] = {"analysis": [], "analysis+evidence": []}
+    for label in others or {}:
+        cols[label] = []
+    cols |= {"lexical model alone (its share)": [], "calibrated (text: the shipped stack)": []}
+    off = 0
+    shipped = choose(critic.calibrations, "gaokao", "")
+    lexical = critic.lexical.get(shipped.lexical) if shipped else None
     for e in essays:
         plain = critic.text(e["text"], calibrated=False, evidence=False)
         cols["analysis"].append(plain.dimension_total)
         cols["analysis+evidence"].append(critic.text(e["text"], calibrated=False).dimension_total)
-        cols["calibrated (text)"].append(critic.text(e["text"]).total)
+        for label, cal in (others or {}).items():
+            critic.override = cal
+            cols[label].append(critic.text(e["text"]).total)
+            critic.override = None
+        if lexical is not None:
+            cols["lexical model alone (its share)"].append(lexical.predict(e["text"]))
+        r = critic.text(e["text"])
+        cols["calibrated (text: the shipped stack)"].append(r.total)
+        off += not one_total(r)
     if critic.engine is not None:
         cols |= {"model": [], "model+evidence": [], "calibrated (text+model)": []}
         for n, e in enumerate(essays, 1):
             row = critic.model_row(e["id"], "original", e["text"])
             cols["model"].append(sum(d["score"] for d in row["dims"]))
             cols["model+evidence"].append(critic.with_model(e["text"], row, calibrated=False).dimension_total)
-            cols["calibrated (text+model)"].append(critic.with_model(e["text"], row).total)
+            r = critic.with_model(e["text"], row)
+            cols["calibrated (text+model)"].append(r.total)
+            off += not one_total(r)
             if n % 10 == 0:
                 print(f"  {name}: {n}/{len(essays)}", file=sys.stderr, flush=True)
     t60 = [teacher60(s) for s in y]
-    return {
-        k: {"n": len(v), "spearman": round(spearman(v, y), 3), "qwk": round(qwk(v, t60), 3)}
+    out: dict[str, Any] = {
+        k: {"n": len(v), "spearman": round(spearman(v, y), 3)}
+        | ({"qwk": round(qwk([int(x) for x in v], t60), 3)} if k != "lexical model alone (its share)" else {})
         for k, v in cols.items()
+        if v
     }
+    out["totals not equal to dimensions + deductions"] = off
+    return out
+
+
+def learning_curve(critic: Critic, train: list[dict[str, Any]], held: list[dict[str, Any]]) -> dict[str, Any]:
+    """The whole fit (lexical model and stack) on the first m training essays, each scored on the
+    held-out split through the app's critique."""
+    rows = text_rows(critic, train)
+    y = [e["score"] for e in held]
+    out = {}
+    for m in (30, 60, 100, 200):
+        t = time.perf_counter()
+        cal, lex = fit_stacked(
+            [e["text"] for e in train[:m]],
+            rows[:m],
+            [e["score"] / 100 for e in train[:m]],
+            rubric="gaokao",
+            curve=False,
+        )
+        critic.lexical[lex.version] = lex
+        critic.override = cal
+        totals = [critic.text(e["text"]).total for e in held]
+        critic.override = None
+        out[str(m)] = {
+            "spearman_held_out": round(spearman(totals, y), 3),
+            "fit_seconds": round(time.perf_counter() - t, 1),
+        }
+    return out
+
+
+def cross_validated(critic: Critic, train: list[dict[str, Any]]) -> dict[str, Any]:
+    """The tuning figure: each training essay critiqued (evidence and all) by a fit (lexical
+    model and stack) made on the other folds of the training split. Choices are made on this;
+    the held-out split only reports them."""
+    from writer_app.writing.calibration import folds_of
+
+    rows = text_rows(critic, train)
+    totals: dict[int, int] = {}
+    lexical_only: dict[int, float] = {}
+    bare: dict[int, int] = {}
+    for test in folds_of(len(train)):
+        part = [i for i in range(len(train)) if i not in set(test)]
+        cal, lex = fit_stacked(
+            [train[i]["text"] for i in part],
+            [rows[i] for i in part],
+            [train[i]["score"] / 100 for i in part],
+            rubric="gaokao",
+            curve=False,
+        )
+        critic.lexical[lex.version] = lex
+        critic.override = cal
+        for i in test:
+            totals[int(i)] = critic.text(train[i]["text"]).total
+            bare[int(i)] = critic.text(train[i]["text"], evidence=False).total
+            lexical_only[int(i)] = lex.predict(train[i]["text"])
+        critic.override = None
+    ids = sorted(totals)
+    y = [train[i]["score"] for i in ids]
+    return {
+        "calibrated (text: the stack)": round(spearman([totals[i] for i in ids], y), 3),
+        "qwk": round(qwk([totals[i] for i in ids], [teacher60(v) for v in y]), 3),
+        "lexical model alone": round(spearman([lexical_only[i] for i in ids], y), 3),
+        "the stack without the evidence": round(spearman([bare[i] for i in ids], y), 3),
+        "totals_sd": round(float(np.std([totals[i] for i in ids])), 2),
+    }
+
+
+def topic_words(train: list[dict[str, Any]], held: list[dict[str, Any]]) -> dict[str, Any]:
+    """The lexical model alone on the held-out split, as fitted, and with every n-gram that holds
+    a character of the essay's own title left out (fitting and scoring): what the topic's words
+    are worth to it."""
+    from writer_app.analysis.metrics import HAN_RE
+
+    def title_chars(e: dict[str, Any]) -> str:
+        return "".join(HAN_RE.findall(e["title"] + split_title(e["text"])[0]))
+
+    out = {}
+    for label, drop in (("as fitted", lambda e: ""), ("title's characters left out", title_chars)):
+        counts = [ngram_counts(e["text"], drop=drop(e)) for e in train]
+        m = fit_counts(counts, [e["score"] / 100 for e in train])
+        pred = [m.predict_counts(ngram_counts(e["text"], drop=drop(e))) for e in held]
+        out[label] = round(spearman(pred, [e["score"] for e in held]), 3)
+    return out
 
 
 def damaged(
@@ -310,11 +473,13 @@ def worthless(critic: Critic, paths: list[Path], essays: list[dict[str, Any]]) -
         texts.append((f"aes:{e['id']} ×3", t, ""))
     rows = []
     for label, text, thought in texts:
+        cal = choose(critic.calibrations, "gaokao", "")
         g = Grounding(
             critic.guards,
             critic.evidence,
             (thought,) if thought else (),
-            choose(critic.calibrations, "gaokao", ""),
+            cal,
+            lexical=critic.lexical.get(cal.lexical) if cal is not None else None,
         )
         r = critique(
             text,
@@ -325,6 +490,7 @@ def worthless(critic: Critic, paths: list[Path], essays: list[dict[str, Any]]) -
             grounding=g,
             target_chars=800,
         )
+        assert r.calibration is not None, r.warnings  # the shipped calibration was used
         rows.append({"text": label, "total": r.total, "suggestions": len(r.suggestions)})
     return {
         "n": len(rows),
@@ -352,6 +518,8 @@ def main() -> int:
     ap.add_argument("--suggestions", action="store_true", help="model critiques write suggestions (slower)")
     ap.add_argument("--drafts", type=Path, nargs="*", default=[], help="bench_quality --out files")
     ap.add_argument("--no-damage", action="store_true")
+    ap.add_argument("--tuning", action="store_true", help="the training split's 5-fold figure too")
+    ap.add_argument("--tuning-only", action="store_true", help="only that (no held-out essay is read)")
     args = ap.parse_args()
     critic = Critic(args)
     if args.model:
@@ -364,7 +532,16 @@ def main() -> int:
     t0 = time.perf_counter()
     report: dict[str, Any] = {"split": args.split, "n": len(chosen), "model": critic.model}
     report["json"] = critic.json_form
-    report["agreement"] = agreement(critic, chosen, args.split)
+    report["lexical_model_load_ms"] = critic.lexical_load_ms
+    if args.tuning:
+        report["tuning_train_cv"] = cross_validated(critic, train)
+        if args.tuning_only:
+            print(json.dumps(report, ensure_ascii=False, indent=1))
+            return 0
+    report["agreement"] = agreement(critic, chosen, args.split, alternatives(critic, train))
+    if args.split == "held-out" and not args.limit:
+        report["learning_curve"] = learning_curve(critic, train, held)
+        report["topic_words"] = topic_words(train, held)
     t = time.perf_counter()
     for e in chosen[:20]:
         critic.text(e["text"])

@@ -1,9 +1,11 @@
-"""Fit the critique's calibration on the aes-300 training split; write resources/rubrics/calibration.toml.
+"""Fit the critique's calibration on the aes-300 training split; write resources/rubrics/calibration.toml
+and the lexical model it stacks (resources/rubrics/lexical/<version>.json).
 
     .venv/bin/python tests/bench/fit_calibration.py [--cache c.jsonl --model NAME --mode score] [--dry-run]
 
-Always: the text-only calibration (the text's features → the teacher's score ÷ 100), on the 200
-training essays. With --cache (bench_critic.py's model critiques): the same plus the model's
+Always: the text-only calibration, on the 200 training essays: the lexical model (character
+1–2-gram TF-IDF + ridge, :mod:`writer_app.writing.lexical`) stacked with a ridge on the text's
+features (→ the teacher's score ÷ 100), see :func:`writer_app.writing.calibration.stack`. With --cache (bench_critic.py's model critiques): the same plus the model's
 dimension scores, on the training essays the cache holds for that model, mode and seed; where the model's scores do not
 improve the cross-validated agreement on those essays, the text-only fit is kept under the
 model's name (its scores then carry no weight). Only the
@@ -24,8 +26,9 @@ from aes import load_essays, split  # noqa: E402
 
 from writer_app.analysis.metrics import Analyzer  # noqa: E402
 from writer_app.resources import resources_dir  # noqa: E402
-from writer_app.writing.calibration import fit, fit_for_model, model_signals, save_calibrations  # noqa: E402
+from writer_app.writing.calibration import fit_stacked, model_signals, save_calibrations  # noqa: E402
 from writer_app.writing.critique import feature_values  # noqa: E402
+from writer_app.writing.lexical import save_lexical  # noqa: E402
 from writer_app.writing.rubric import split_title  # noqa: E402
 
 
@@ -50,7 +53,6 @@ def cached_answers(cache: Path, model: str, mode: str, seed: int) -> dict[str, d
 
 def main() -> int:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--alpha", type=float, default=10.0)
     ap.add_argument("--cache", type=Path, help="bench_critic.py --cache file with model critiques")
     ap.add_argument("--model", default="", help="the model name the cache's keys start with")
     ap.add_argument("--mode", default="score")
@@ -64,33 +66,37 @@ def main() -> int:
         _title, body = split_title(e["text"])
         text_rows.append(feature_values(analyzer.analyze(body, target_chars=800), body))
         shares.append(e["score"] / 100)
-    fits = [
-        fit(
-            text_rows,
-            shares,
-            rubric="gaokao",
-            alpha=args.alpha,
-            fitted_on=f"aes-300 training split ({len(train)} essays), text features, ridge alpha={args.alpha}",
-        )
-    ]
+    texts = [e["text"] for e in train]
+    text_fit, lexical = fit_stacked(
+        texts,
+        text_rows,
+        shares,
+        rubric="gaokao",
+        curve=False,
+        fitted_on=f"aes-300 training split ({len(train)} essays), text features + lexical model, stacked",
+    )
+    fits = [text_fit]
     if args.cache:
         cached = cached_answers(args.cache, args.model, args.mode, args.seed)
-        rows, ys = [], []
+        rows, ys, model_texts = [], [], []
         for e, tr, y in zip(train, text_rows, shares, strict=True):
             r = cached.get(e["id"])
             if r is not None:
                 rows.append(tr | model_signals(r["dims"]))
                 ys.append(y)
-        fits.append(
-            fit_for_model(
-                rows,
-                ys,
-                rubric="gaokao",
-                model=args.model,
-                alpha=args.alpha,
-                fitted_on=f"aes-300 training split ({len(rows)} essays with the model's {args.mode} critique), ridge alpha={args.alpha}",
-            )
+                model_texts.append(e["text"])
+        model_fit, model_lexical = fit_stacked(
+            model_texts,
+            rows,
+            ys,
+            rubric="gaokao",
+            model=args.model,
+            curve=False,
+            fitted_on=f"aes-300 training split ({len(rows)} essays with the model's {args.mode} critique), stacked",
         )
+        if model_lexical.version != lexical.version:
+            raise SystemExit("the model's essays are not the whole training split: refit with all 200")
+        fits.append(model_fit)
     for c in fits:
         print(
             f"{c.model or 'text'}: n={c.n} agreement (5-fold CV, train) {c.agreement}, model weight {c.model_weight:.4f}"
@@ -99,6 +105,11 @@ def main() -> int:
             print(f"  {n:<22} {w:+.4f}")
     if not args.dry_run:
         out = resources_dir() / "rubrics" / "calibration.toml"
+        folder = resources_dir() / "rubrics" / "lexical"
+        for old in folder.glob("*.json"):
+            if old.stem != lexical.version:
+                old.unlink()
+        print(f"wrote {save_lexical(folder, lexical)} ({len(lexical.ngrams)} n-grams)")
         save_calibrations(out, fits)
         print(f"wrote {out}")
     return 0

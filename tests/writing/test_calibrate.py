@@ -111,10 +111,16 @@ def test_calibrating_without_a_model_is_kept_and_used_by_the_critique(tmp_path, 
     wb = Workbench.create(AppPaths.from_env(), Settings(), resources_dir())
     source = jsonl(tmp_path, 40, score=lambda i: 20 + i)
     genre = wb.genre("议论文")
-    cal = wb.calibrate(source, genre, CancelToken(), use_model=False)
+    steps = []
+    cal = wb.calibrate(source, genre, CancelToken(), use_model=False, on_progress=lambda *a: steps.append(a))
     assert cal.n == 40 and cal.model == "" and "spearman_cv" in cal.agreement
+    assert {"spearman_cv_text", "spearman_cv_lexical"} <= set(cal.agreement)
+    assert [m for m, _ in cal.curve] == [32] and steps[-1][:2] == (43, 43)  # 40 essays, then 3 fitting steps
+    assert (wb.paths.calibration_file.parent / "lexical" / f"{cal.lexical}.json").is_file()
     r = wb.critique(essay(3), "", genre, 800, CancelToken(), use_model=False)
     assert r.calibration is not None and "40 essays from scored.jsonl" in r.calibration["fitted_on"]
+    assert r.calibration["lexical"]["version"] == cal.lexical
+    assert r.total == sum(d["score"] for d in r.dimensions) + r.deductions.points
     before = wb.paths.calibration_file.read_bytes()
     with pytest.raises(BadInputError):
         wb.calibrate(jsonl(tmp_path, 40, score=lambda i: 99), genre, CancelToken(), use_model=False)

@@ -4,6 +4,7 @@ import json
 import random
 from pathlib import Path
 
+import numpy as np
 import pytest
 from scripted_engine import ScriptedEngine
 
@@ -12,12 +13,16 @@ from writer_app.errors import BadInputError
 from writer_app.llm.engine import GenerationParams
 from writer_app.resources import resources_dir
 from writer_app.writing.calibration import (
+    LEXICAL,
     Calibration,
     choose,
+    curve_sizes,
     fit,
+    fit_stacked,
     load_calibrations,
     save_calibrations,
     spearman,
+    stack,
 )
 from writer_app.writing.critique import Grounding, band_points, critique, load_feature_model
 from writer_app.writing.evidence import load_evidence_rules
@@ -169,3 +174,77 @@ def test_a_mismatched_calibration_is_not_used_and_says_why(analyzer):
     r = critique(ESSAY, rubric, analyzer, features=features, grounding=_ground(odd))
     assert r.calibration is None and r.total == r.dimension_total
     assert any("未使用校准" in w for w in r.warnings)
+
+
+# --------------------------------------------------------------------------------------------
+# the stack: text features, the lexical model, the model's scores
+# --------------------------------------------------------------------------------------------
+def stack_rows(n, seed=0, model_noise=True):
+    rng = random.Random(seed)
+    out, lex, y = [], [], []
+    for _ in range(n):
+        a, q, m = rng.random(), rng.random(), rng.random()
+        share = 0.4 + 0.2 * a + 0.2 * q + (0 if model_noise else 0.2 * m) + rng.gauss(0, 0.02)
+        row = {"length_ratio": a, "model_content": rng.random() if model_noise else m}
+        out.append(row)
+        lex.append(0.6 + 0.1 * q + rng.gauss(0, 0.01))  # what a lexical model would see
+        y.append(share)
+    return out, lex, y
+
+
+def test_the_stack_is_one_linear_calibration_of_its_ingredients_mean():
+    x, lex, y = stack_rows(100)
+    cal = stack([{"length_ratio": r["length_ratio"]} for r in x], y, lex, rubric="gaokao", lexical="v1")
+    assert cal.lexical == "v1" and set(cal.signals) == {"length_ratio", LEXICAL}
+    w = dict(zip(cal.signals, cal.weights, strict=True))
+    assert w[LEXICAL] > 0 and w["length_ratio"] > 0
+    both = cal.agreement["spearman_cv"]
+    assert both > cal.agreement["spearman_cv_text"] and both > cal.agreement["spearman_cv_lexical"]
+    preds = [cal.predict(r | {LEXICAL: v}) for r, v in zip(x, lex, strict=True)]
+    assert spearman(preds, y) > 0.9
+    # equated: the totals spread as the teacher's do, not shrunk towards the mean
+    assert np.std(preds) == pytest.approx(np.std(y), rel=0.25)
+
+
+def test_the_models_scores_join_the_stack_only_where_they_help():
+    x, lex, y = stack_rows(100, model_noise=True)
+    noise = stack(x, y, lex, rubric="gaokao", model="demo")
+    assert not noise.uses_model and "spearman_cv_with_model" in noise.agreement
+    x, lex, y = stack_rows(100, seed=1, model_noise=False)
+    useful = stack(x, y, lex, rubric="gaokao", model="demo")
+    assert useful.uses_model
+    assert useful.agreement["spearman_cv_with_model"] > useful.agreement["spearman_cv_without_model"]
+
+
+def test_a_stack_is_saved_with_its_lexical_version_and_curve(tmp_path: Path):
+    x, lex, y = stack_rows(40)
+    cal = stack(x, y, lex, rubric="gaokao", lexical="abc")
+    from dataclasses import replace
+
+    cal = replace(cal, curve=((30, 0.41), (32, 0.5)))
+    save_calibrations(tmp_path / "c.toml", [cal])
+    (back,) = load_calibrations(tmp_path / "c.toml")
+    assert back.lexical == "abc" and back.curve == ((30, 0.41), (32, 0.5))
+    assert back.predict(x[0] | {LEXICAL: lex[0]}) == pytest.approx(
+        cal.predict(x[0] | {LEXICAL: lex[0]}), abs=1e-4
+    )
+
+
+def test_fit_stacked_learns_the_words_and_reports_the_curve():
+    rng = random.Random(5)
+    good, plain = "春夏秋冬山水风月花鸟", "的了是在有我他这那就"
+    texts, rows_, shares = [], [], []
+    for _ in range(70):
+        q = rng.random()
+        texts.append("".join(rng.choice(good) if rng.random() < q else rng.choice(plain) for _ in range(200)))
+        rows_.append({"length_ratio": rng.random()})
+        shares.append(0.5 + 0.4 * q)
+    steps = []
+    cal, lexical = fit_stacked(
+        texts, rows_, shares, rubric="gaokao", on_step=lambda i, n, w: steps.append((i, n))
+    )
+    assert cal.lexical == lexical.version and lexical.n == 70
+    assert [m for m, _ in cal.curve] == curve_sizes(70) == [30, 56]
+    assert all(r > 0.5 for _, r in cal.curve) and cal.agreement["spearman_cv_lexical"] > 0.8
+    assert steps[-1] == (4, 4)
+    assert curve_sizes(36) == [] and curve_sizes(40) == [32] and curve_sizes(300) == [30, 60, 100, 200, 240]

@@ -1,13 +1,21 @@
 import json
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from scripted_engine import ScriptedEngine
 
 from writer_app.analysis.metrics import Analyzer
 from writer_app.errors import BadInputError
 from writer_app.llm.engine import GenerationParams
 from writer_app.resources import resources_dir
-from writer_app.writing.critique import Grounding, critique, dimension_schema, load_feature_model
+from writer_app.writing.critique import (
+    Grounding,
+    apportion,
+    critique,
+    dimension_schema,
+    load_feature_model,
+)
 from writer_app.writing.evidence import load_evidence_rules
 from writer_app.writing.guards import load_guard_rules
 from writer_app.writing.prompts import load_prompts
@@ -61,12 +69,15 @@ def test_the_model_judges_each_dimension_and_deductions_are_computed(analyzer, r
         ESSAY, rubric, analyzer, engine=engine, prompts=prompts, params=GenerationParams(), features=features
     )
     d = r.to_dict()
-    assert [x["score"] for x in d["dimensions"]] == [12, 11, 9]
+    assert [x.get("unscaled", x["score"]) for x in d["dimensions"]] == [12, 11, 9]  # the model's verdict
     assert d["max_total"] == 60 and d["source"] == "model" and d["title"] == "坚持的意义"
     # 400-ish characters: 8 points short per 50, and the total is capped at 20 under 400
     assert any("字数不足" in x["rule"] for x in d["deductions"])
     assert any("不足400字" in x["rule"] for x in d["deductions"])
     assert d["total"] == 20  # 32 − 9 = 23, over the cap
+    # one total: the dimensions are scaled to 20 + 9 = 29, in proportion, to whole points
+    assert [x["score"] for x in d["dimensions"]] == [11, 10, 8] and d["scaled"]
+    assert "各项原共 32 分，已等比例调整为 29 分（取整），使各项加扣分等于总分 20" in d["score_text"]
     quotes = [s["quote"] for s in d["suggestions"]]
     assert quotes[0] == "汗水湿透了衣背"
     assert quotes[1] == "汗水湿透了衣背，可我知道，坚持才能看见远方。"  # repaired to the sentence it meant
@@ -77,7 +88,7 @@ def test_the_model_judges_each_dimension_and_deductions_are_computed(analyzer, r
     assert prompts.limit("json_compact") is True
     assert all(p.json_compact and p.json_schema for _, p in engine.requests)
     assert d["dimensions"][0]["reason"] == "中心明确，但内容单薄。"  # a cut-off reason ends as a sentence
-    assert "内容 12/20" in d["score_text"] and "扣分" in d["score_text"]
+    assert "内容 11/20" in d["score_text"] and "扣分" in d["score_text"]
     assert d["estimate"]["total"] >= 0 and len(d["estimate"]["dimensions"]) == 3
     assert set(d) >= {
         "total",
@@ -178,7 +189,7 @@ def test_scores_only_keeps_the_prompt_and_asks_for_no_suggestions(analyzer, rubr
     r = critique(ESSAY, rubric, analyzer, engine=quick, prompts=prompts, suggestions=False)
     assert [m for m, _ in full.requests] == [m for m, _ in quick.requests]
     assert all(p.json_schema["properties"]["suggestions"]["maxItems"] == 0 for _, p in quick.requests)
-    assert [d["score"] for d in r.dimensions] == [10, 10, 10]
+    assert [d.get("unscaled", d["score"]) for d in r.dimensions] == [10, 10, 10]
 
 
 def test_band_mode_lists_reasons_first_and_the_points_follow_them(analyzer, rubric, prompts, features):
@@ -202,7 +213,8 @@ def test_band_mode_lists_reasons_first_and_the_points_follow_them(analyzer, rubr
     r = critique(
         ESSAY, rubric, analyzer, engine=engine, prompts=banded, params=GenerationParams(), features=features
     )
-    assert [d["score"] for d in r.dimensions] == [20, 18, 9]  # problems keep 表达 off the top of 一等
+    # problems keep 表达 off the top of 一等 (the dimensions are then scaled to the capped total)
+    assert [d.get("unscaled", d["score"]) for d in r.dimensions] == [20, 18, 9]
     assert r.dimensions[1]["band"] == "一等" and r.dimensions[1]["problems"] == ["句式单一", "重复"]
     assert r.dimensions[1]["reason"] == "优点：通顺；问题：句式单一，重复"
     assert r.mode == "band" and "先列出" in engine.requests[0][0][-1]["content"]
@@ -236,3 +248,78 @@ def test_everything_but_the_dimension_comes_before_the_essay(analyzer, rubric, p
     tails = [u[u.index("【文章结束】") :] for u in users]
     assert [d.name in t for t, d in zip(tails, [*rubric.dimensions] * 2, strict=True)] == [True] * 6
     assert all(len(t) < 60 for t in tails), tails  # only the dimension's own short line is new
+
+
+# --------------------------------------------------------------------------------------------
+# one total, and the lexical signal explained
+# --------------------------------------------------------------------------------------------
+@given(
+    scores=st.lists(st.integers(0, 20), min_size=1, max_size=5),
+    data=st.data(),
+)
+def test_apportion_shares_out_exactly_the_target_within_bounds(scores, data):
+    bounds = [data.draw(st.integers(s, 20)) for s in scores]
+    target = data.draw(st.integers(0, sum(bounds)))
+    out = apportion(scores, bounds, target)
+    assert sum(out) == target
+    assert all(0 <= v <= b for v, b in zip(out, bounds, strict=True))
+    if sum(scores) and target <= sum(scores):  # shrinking keeps the order of the dimensions
+        assert all(
+            out[i] <= out[j] + 1 for i in range(len(out)) for j in range(len(out)) if scores[i] <= scores[j]
+        )
+
+
+def _shipped_grounding(thought: str = "") -> Grounding:
+    from writer_app.writing.critique_resources import CritiqueResources
+
+    res = resources_dir()
+    cr = CritiqueResources(res, res / "no-such-calibration.toml", lambda: load_guard_rules(res))
+    return cr.grounding(load_rubric(res, "gaokao"), "", thought)
+
+
+STORY = "\n".join(
+    [
+        "那年冬天",
+        "那年冬天，外婆的菜园落满了雪。我趴在窗台上，看她披着旧棉袄，一锹一锹地把雪铲到篱笆边。",
+        "“雪底下有白菜，”她回头笑着说，“冻过的白菜才甜。”我不信，偷偷跑出去扒开雪，冻得直跺脚。",
+        "晚饭时，一碗白菜豆腐汤端上桌，汤色清亮，白菜果然甜得出奇。外婆看着我，眼角的皱纹里都是笑。",
+        "后来我去城里读书，菜园只在电话里出现。每到下雪，我总会想起那碗汤，想起雪地里弯着腰的外婆。",
+    ]
+    * 2
+)
+
+
+def test_the_shipped_calibration_gives_one_total_and_explains_its_lexical_part(analyzer, rubric, features):
+    g = _shipped_grounding()
+    assert g.lexical is not None and g.calibration is not None and g.lexical.version == g.calibration.lexical
+    r = critique(STORY, rubric, analyzer, features=features, grounding=g)
+    assert r.total == sum(d["score"] for d in r.dimensions) + r.deductions.points
+    lex = r.calibration["lexical"]
+    assert lex["version"] == g.lexical.version and 0 <= lex["weight"] <= 1
+    assert all(q["quote"] in STORY for q in lex["raised"] + lex["lowered"])
+    assert set(r.calibration["parts"]) == {"text", "lexical"}
+    text = r.score_text
+    assert "用字用词" in text and "校准：" in text
+    data = r.to_dict()
+    assert data["calibration"]["lexical"]["points"] == lex["points"] and "scaled" in data
+
+
+def test_a_calibration_whose_lexical_model_is_missing_is_not_used_and_says_why(analyzer, rubric, features):
+    from dataclasses import replace
+
+    g = replace(_shipped_grounding(), lexical=None)
+    r = critique(STORY, rubric, analyzer, features=features, grounding=g)
+    assert r.calibration is None and any("词汇模型" in w for w in r.warnings)
+    assert r.total == sum(d["score"] for d in r.dimensions) + r.deductions.points
+
+
+def test_a_short_capped_essay_still_adds_up(analyzer, rubric, features):
+    short = "雪\n" + "外婆在雪地里铲雪，我在窗边看着她。" * 6  # under 200 characters: capped
+    for g in (
+        _shipped_grounding(),
+        Grounding(load_guard_rules(resources_dir()), load_evidence_rules(resources_dir())),
+    ):
+        r = critique(short, rubric, analyzer, features=features, grounding=g)
+        assert r.deductions.cap is not None and r.total <= r.deductions.cap
+        assert r.total == sum(d["score"] for d in r.dimensions) + r.deductions.points
+        assert all(0 <= d["score"] <= d["max"] for d in r.dimensions)

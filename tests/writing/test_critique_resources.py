@@ -52,3 +52,32 @@ def test_an_unreadable_file_of_ones_own_is_one_line_then_replaced(tmp_path):
     cr.keep(_cal("a.gguf"))
     assert [c.model for c in load_calibrations(cr.calibration_file)] == ["a.gguf"]
     assert cr.grounding(load_rubric(resources_dir(), "gaokao"), "a.gguf", "构思").sources == ("构思",)
+
+
+def test_keep_writes_the_lexical_model_first_and_removes_the_ones_no_calibration_names(tmp_path):
+    from dataclasses import replace
+
+    from writer_app.writing.lexical import fit_lexical
+
+    cr = _resources(tmp_path)
+    texts = ["春风又绿江南岸，明月何时照我还。", "的了是在有我他这那就是的了。", "山水之间，风月无边。"] * 4
+    shares = [0.9, 0.5, 0.8] * 4
+    first, second = fit_lexical(texts, shares), fit_lexical(texts[:-1], shares[:-1])
+    cr.keep(replace(_cal("a.gguf"), lexical=first.version), first)
+    folder = tmp_path / "lexical"
+    assert (folder / f"{first.version}.json").is_file()
+    cr.keep(replace(_cal("a.gguf"), lexical=second.version), second)  # supersedes the first
+    assert sorted(p.stem for p in folder.glob("*.json")) == [second.version]
+    fresh = _resources(tmp_path)  # another run finds it on disk
+    g = fresh.grounding(load_rubric(resources_dir(), "gaokao"), "a.gguf")
+    assert g.calibration.lexical == second.version and g.lexical.version == second.version
+    (folder / f"{second.version}.json").write_text("{torn", encoding="utf-8")
+    g = _resources(tmp_path).grounding(load_rubric(resources_dir(), "gaokao"), "a.gguf")
+    assert g.lexical is None  # the critique then says the calibration's lexical model is damaged
+
+
+def test_the_shipped_calibration_comes_with_its_lexical_model(tmp_path):
+    cr = _resources(tmp_path)
+    cr.prepare()
+    g = cr.grounding(load_rubric(resources_dir(), "gaokao"), "")
+    assert g.calibration is not None and g.lexical is not None and g.lexical.version == g.calibration.lexical

@@ -789,6 +789,16 @@ class CalibrateDialog(QDialog):
                 cal.n, cal.agreement.get("spearman_cv", 0)
             )
         ]
+        if cal.curve:
+            from writer_app.writing.calibration import curve_verdict
+
+            points = self.tr("，").join(self.tr("{0} 篇 {1:.2f}").format(m, r) for m, r in cal.curve)
+            lines.append(self.tr("学习曲线（用更少的文章拟合时的一致性）：{0}。").format(points))
+            verdict = curve_verdict(cal.curve)
+            if verdict == "rising":
+                lines.append(self.tr("曲线仍在上升：多打分一些文章，校准可能会更准。"))
+            elif verdict == "flat":
+                lines.append(self.tr("曲线已趋平：多打分未必更准。"))
         if cal.model and not cal.uses_model:
             lines.append(self.tr("这个模型的评分与你的评分无关：总分将只根据文本估计，评语仍来自模型。"))
         lines.append(self.tr("之后的点评会使用这次校准。"))

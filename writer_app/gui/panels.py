@@ -711,8 +711,30 @@ class CritiqueTab(QWidget):
             lines.append(self.tr("模型定的等级：") + "，".join(tiers))
         if cal:
             lines.append(cal.get("note", ""))
+            lex = cal.get("lexical")
+            if lex:
+                lines.append(self._lexical_line(lex))
+        if data.get("scaled"):
+            raw = sum(d.get("unscaled", d.get("score", 0)) for d in data.get("dimensions", []))
+            lines.append(
+                self.tr("各项原共 {0} 分，已等比例调整，使各项加扣分等于总分 {1}。").format(
+                    raw, data.get("total", 0)
+                )
+            )
         lines += [self.tr("注意：") + w for w in data.get("warnings") or []]
         return "\n".join(line for line in lines if line)
+
+    def _lexical_line(self, lex: dict[str, Any]) -> str:
+        """The lexical signal: its points, its share of the total's distance from the average, and
+        the clauses of this essay that raised and lowered it most."""
+        line = self.tr("用字用词（从教师评分学得）：比一般作文 {0} 分，占总分偏离平均的 {1}").format(
+            f"{lex.get('points', 0):+.1f}", f"{lex.get('weight', 0):.0%}"
+        )
+        for key, label in (("raised", self.tr("；加分最多：")), ("lowered", self.tr("；减分最多："))):
+            quotes = lex.get(key) or []
+            if quotes:
+                line += label + self.tr("、").join(f"「{q['quote']}」{q['points']:+.1f}" for q in quotes)
+        return line
 
     def show_metrics(self, m: dict[str, Any]) -> None:
         rows = [

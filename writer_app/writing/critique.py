@@ -15,6 +15,7 @@ essays, see ``tests/bench/fit_features.py``).
 
 from __future__ import annotations
 
+import math
 import tomllib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
@@ -24,7 +25,7 @@ from typing import Any
 from writer_app.analysis.metrics import HAN_RE, Analysis, Analyzer
 from writer_app.errors import BadInputError
 from writer_app.llm.engine import CancelToken, Engine, GenerationParams, Message
-from writer_app.writing.calibration import Calibration, model_signals
+from writer_app.writing.calibration import LEXICAL, MODEL_PREFIX, Calibration, model_signals
 from writer_app.writing.evidence import (
     Evidence,
     EvidenceRules,
@@ -35,6 +36,7 @@ from writer_app.writing.evidence import (
     gather_evidence,
 )
 from writer_app.writing.guards import GuardRules
+from writer_app.writing.lexical import LexicalModel
 from writer_app.writing.prompts import PromptSet
 from writer_app.writing.rubric import (
     Deductions,
@@ -156,6 +158,8 @@ class CritiqueResult:
     evidence: list[Evidence] = field(default_factory=list)
     dimension_total: int = 0  # the dimensions' sum after evidence and deductions (the model's verdict)
     calibration: dict[str, Any] | None = None  # how the total was calibrated, and how far to trust it
+    # where the dimensions were scaled so that they and the deductions add up to the total
+    scaled: bool = False
     mode: str = "score"  # how the model was asked: score (reason → score) or band (reasons → band)
     warnings: list[str] = field(default_factory=list)
 
@@ -163,9 +167,16 @@ class CritiqueResult:
     def score_text(self) -> str:
         lines = [score_text(self.rubric, self.total, self.dimensions, self.deductions)]
         lines += [f"证据：{ev.message(self.rubric)}" for ev in self.evidence]
-        if self.calibration is not None and self.total != self.dimension_total:
+        if self.calibration is not None:
+            lines.append(f"校准：{self.calibration['note']}")
+            lex = self.calibration.get("lexical")
+            if lex:
+                lines.append(lexical_text(lex))
+        if self.scaled:
+            raw = sum(d.get("unscaled", d["score"]) for d in self.dimensions)
             lines.append(
-                f"各项之和 {self.dimension_total}，校准后总分 {self.total}（{self.calibration['note']}）"
+                f"各项原共 {raw} 分，已等比例调整为 {self.total - self.deductions.points} 分"
+                f"（取整），使各项加扣分等于总分 {self.total}"
             )
         return "\n".join(lines)
 
@@ -182,6 +193,7 @@ class CritiqueResult:
             "deductions": self.deductions.items,
             "evidence": [ev.to_dict(self.rubric) for ev in self.evidence],
             "calibration": self.calibration,
+            "scaled": self.scaled,
             "suggestions": self.suggestions,
             "metrics": self.metrics,
             "score_text": self.score_text,
@@ -279,6 +291,7 @@ class Grounding:
     sources: tuple[str, ...] = ()
     calibration: Calibration | None = None
     notice: str = ""  # why a calibration could not be used (one line), shown with the verdict
+    lexical: LexicalModel | None = None  # the lexical model the calibration was stacked with
 
     def evidence(
         self, body: str, rubric: Rubric, words: Analyzer, query: str, loops: list[str], title: str = ""
@@ -377,15 +390,26 @@ def critique(
     warnings = [g.notice] if g.notice else []
     if g.calibration is not None:
         signals = dict(values) | (model_signals(raw_dims) if source == "model" else {})
+        lexical = g.lexical if g.lexical and g.lexical.version == g.calibration.lexical else None
+        if lexical is not None and LEXICAL in g.calibration.signals:
+            signals[LEXICAL] = lexical.predict(essay)
         unknown = g.calibration.unknown_signals(set(signals))
-        if unknown:
+        if unknown == [LEXICAL]:
+            warnings.append(
+                f"校准所用的词汇模型 {g.calibration.lexical or '?'} 找不到或已损坏，未使用校准 "
+                "(the calibration's lexical model is missing or damaged; not used)"
+            )
+        elif unknown:
             warnings.append(_mismatch(unknown))
         else:
             total, calibration = _calibrated(rubric, g.calibration, signals, deductions, evidence, source)
+            if lexical is not None and LEXICAL in signals:
+                calibration["lexical"] = _lexical_part(rubric, g.calibration, lexical, essay, signals)
+    settled = settle(rubric, dims, total, deductions, evidence)
     result = CritiqueResult(
         rubric,
         total,
-        dims,
+        settled,
         deductions,
         [],
         metrics,
@@ -395,6 +419,7 @@ def critique(
         evidence=evidence,
         dimension_total=dimension_total,
         calibration=calibration,
+        scaled=settled != dims,
         mode=mode,
         warnings=warnings,
     )
@@ -420,7 +445,8 @@ def _estimate(
     evidence: list[Evidence],
 ) -> dict[str, Any]:
     est = apply_evidence(rubric, _feature_dimensions(rubric, features, values), evidence)
-    return {"total": _total(rubric, [d["score"] for d in est], deductions, evidence), "dimensions": est}
+    total = _total(rubric, [d["score"] for d in est], deductions, evidence)
+    return {"total": total, "dimensions": settle(rubric, est, total, deductions, evidence)}
 
 
 def _mismatch(unknown: Sequence[str]) -> str:
@@ -429,9 +455,72 @@ def _mismatch(unknown: Sequence[str]) -> str:
 
 
 def _total(rubric: Rubric, scores: Sequence[float], deductions: Deductions, evidence: list[Evidence]) -> int:
-    total = final_total(rubric, scores, deductions)
+    """The dimensions' sum held to the evidence's cap, then the rubric's deductions and caps."""
+    raw = sum(scores)
     cap = evidence_cap(rubric, evidence)
-    return min(total, cap) if cap is not None else total
+    return final_total(rubric, [min(raw, cap) if cap is not None else raw], deductions)
+
+
+def settle(
+    rubric: Rubric,
+    dims: list[dict[str, Any]],
+    total: int,
+    deductions: Deductions,
+    evidence: list[Evidence],
+) -> list[dict[str, Any]]:
+    """The dimensions scaled so that they and the deductions add up to ``total`` (one total
+    everywhere: the CLI's JSON, the window and the feedback sheets show the same sum). Each keeps
+    its share of the points, rounded to whole points by largest remainder, none above its
+    maximum or the evidence's cap on it; a scaled dimension keeps what it had as ``unscaled``."""
+    bounds = []
+    for d in dims:
+        caps = [ev.caps[d["key"]] for ev in evidence if d["key"] in ev.caps]
+        bounds.append(int(min([d["max"], *caps])))
+    target = max(0, min(total - deductions.points, sum(bounds)))
+    scores = [int(d["score"]) for d in dims]
+    if sum(scores) == target:
+        return dims
+    new = apportion(scores, bounds, target)
+    return [
+        dict(d, score=v, unscaled=d["score"]) if v != d["score"] else d
+        for d, v in zip(dims, new, strict=True)
+    ]
+
+
+def apportion(scores: Sequence[int], bounds: Sequence[int], target: int) -> list[int]:
+    """``target`` whole points shared out in proportion to ``scores`` (to ``bounds`` where all
+    are 0), none above its bound; ``target`` must not exceed the bounds' sum."""
+    n = len(scores)
+    weight = [float(s) for s in scores] if sum(scores) > 0 else [float(b) for b in bounds]
+    alloc = [0.0] * n
+    free, left = set(range(n)), float(target)
+    while free and left > 0:
+        tw = sum(weight[i] for i in free)
+        if tw <= 0:  # only empty dimensions have room: share what is left evenly
+            for i in free:
+                weight[i] = 1.0
+            tw = float(len(free))
+        trial = {i: left * weight[i] / tw for i in free}
+        over = [i for i in free if trial[i] > bounds[i]]
+        if not over:
+            for i, v in trial.items():
+                alloc[i] = v
+            break
+        for i in over:
+            alloc[i] = float(bounds[i])
+            left -= bounds[i]
+            free.discard(i)
+    ints = [min(bounds[i], math.floor(alloc[i] + 1e-9)) for i in range(n)]
+    order = sorted(range(n), key=lambda i: -(alloc[i] - ints[i]))
+    while sum(ints) < target:
+        grew = False
+        for i in order:
+            if sum(ints) < target and ints[i] < bounds[i]:
+                ints[i] += 1
+                grew = True
+        if not grew:
+            break
+    return ints
 
 
 def _calibrated(
@@ -457,15 +546,59 @@ def _calibrated(
             "这个模型的评分与教师评分无关，不计入总分：总分是根据文本估计的，评语来自模型 "
             "(this model's scores carry no weight: the total is estimated from the text; the comments are the model's)"
         )
+    parts = {"text": 0.0, "lexical": 0.0, "model": 0.0}
+    for name, c in cal.contributions(signals).items():
+        kind = "lexical" if name == LEXICAL else "model" if name.startswith(MODEL_PREFIX) else "text"
+        parts[kind] += c * rubric.max_total
     return total, {
         "total": total,
         "share": round(share, 4),
+        "parts": {k: round(v, 1) for k, v in parts.items() if k != "model" or weighs},
         "model": cal.model,
         "model_weight": round(cal.model_weight, 4) if weighs else 0.0,
         "fitted_on": cal.fitted_on,
         "agreement": cal.agreement,
         "note": note,
     }
+
+
+def _lexical_part(
+    rubric: Rubric, cal: Calibration, lexical: LexicalModel, essay: str, signals: dict[str, float]
+) -> dict[str, Any]:
+    """What the lexical signal did to this total: its points against an average essay, its share
+    of how far the total moved from the average, and the clauses of this essay that raised and
+    lowered it most (verbatim, with their points)."""
+    i = cal.signals.index(LEXICAL)
+    per_share = cal.weights[i] / cal.scale[i] * rubric.max_total if cal.scale[i] else 0.0
+    contributions = cal.contributions(signals)
+    moved = sum(abs(c) for c in contributions.values())
+    ex = lexical.explain(essay)
+
+    def quotes(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return [{"quote": q["quote"], "points": round(q["share"] * per_share, 1)} for q in items]
+
+    return {
+        "version": lexical.version,
+        "share": round(signals[LEXICAL], 4),
+        "points": round(contributions[LEXICAL] * rubric.max_total, 1),
+        "weight": round(abs(contributions[LEXICAL]) / moved, 2) if moved else 0.0,
+        "raised": quotes(ex["raised"]),
+        "lowered": quotes(ex["lowered"]),
+        "ngrams": [g["ngram"] for g in ex["ngrams"]],
+    }
+
+
+def lexical_text(lex: dict[str, Any]) -> str:
+    """One line on the lexical signal, for the critique's text and the window."""
+    line = (
+        f"用字用词（从教师评分学得）：比一般作文 {lex['points']:+.1f} 分，"
+        f"占总分偏离平均的 {lex['weight']:.0%}"
+    )
+    if lex.get("raised"):
+        line += "；加分最多：" + "、".join(f"「{q['quote']}」{q['points']:+.1f}" for q in lex["raised"])
+    if lex.get("lowered"):
+        line += "；减分最多：" + "、".join(f"「{q['quote']}」{q['points']:+.1f}" for q in lex["lowered"])
+    return line
 
 
 def _model_dimensions(
