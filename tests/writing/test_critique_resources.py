@@ -73,7 +73,8 @@ def test_keep_writes_the_lexical_model_first_and_removes_the_ones_no_calibration
     assert g.calibration.lexical == second.version and g.lexical.version == second.version
     (folder / f"{second.version}.json").write_text("{torn", encoding="utf-8")
     g = _resources(tmp_path).grounding(load_rubric(resources_dir(), "gaokao"), "a.gguf")
-    assert g.lexical is None  # the critique then says the calibration's lexical model is damaged
+    assert "词汇模型" in g.notice and "内置校准" in g.notice  # one line, then the built-in calibration
+    assert g.calibration is not None and g.calibration.model == "" and g.lexical is not None
 
 
 def test_the_shipped_calibration_comes_with_its_lexical_model(tmp_path):

@@ -392,7 +392,7 @@ def critique(
         signals = dict(values) | (model_signals(raw_dims) if source == "model" else {})
         lexical = g.lexical if g.lexical and g.lexical.version == g.calibration.lexical else None
         if lexical is not None and LEXICAL in g.calibration.signals:
-            signals[LEXICAL] = lexical.predict(essay)
+            signals[LEXICAL] = lexical.predict(credited(essay, evidence))
         unknown = g.calibration.unknown_signals(set(signals))
         if unknown == [LEXICAL]:
             warnings.append(
@@ -404,7 +404,9 @@ def critique(
         else:
             total, calibration = _calibrated(rubric, g.calibration, signals, deductions, evidence, source)
             if lexical is not None and LEXICAL in signals:
-                calibration["lexical"] = _lexical_part(rubric, g.calibration, lexical, essay, signals)
+                calibration["lexical"] = _lexical_part(
+                    rubric, g.calibration, lexical, credited(essay, evidence), signals
+                )
     settled = settle(rubric, dims, total, deductions, evidence)
     result = CritiqueResult(
         rubric,
@@ -560,6 +562,29 @@ def _calibrated(
         "agreement": cal.agreement,
         "note": note,
     }
+
+
+def credited(essay: str, evidence: list[Evidence]) -> str:
+    """The text the lexical signal reads: the essay without what the evidence marks. A later
+    part that drifted off the topic is left out from its first paragraph on, and every quoted
+    repeat, copied passage, piece of assistant talk or loop is taken out, so that another essay's
+    half, a pasted plan or filler earns no credit for its wording."""
+    text = essay
+    for ev in evidence:
+        for q in ev.quotes:
+            if not q:
+                continue
+            if ev.kind == "drift":
+                cut = text.find(q)
+                if cut > 0:
+                    text = text[:cut]
+            elif ev.kind == "repeat":  # the quote is the later saying: its last occurrence goes
+                at = text.rfind(q)
+                if at >= 0:
+                    text = text[:at] + text[at + len(q) :]
+            else:
+                text = text.replace(q, "")
+    return text if text.strip() else essay
 
 
 def _lexical_part(

@@ -138,6 +138,18 @@ class CritiqueResources:
 
         calibrations, notice = self.calibrations()
         calibration = choose(calibrations, rubric.name, model)
+        if (
+            calibration is not None
+            and calibration.lexical
+            and self.lexical_model(calibration.lexical) is None
+        ):
+            shipped = self._shipped or []
+            if calibration not in shipped:  # one's own, its lexical model lost: the built-in one
+                notice = (
+                    f"校准所用的词汇模型 {calibration.lexical} 找不到或已损坏；改用内置校准 "
+                    "(the calibration's lexical model is missing or damaged; using the built-in calibration)"
+                )
+                calibration = choose(shipped, rubric.name, model)
         return Grounding(
             guard_rules=self.guard_rules(),
             evidence_rules=self.evidence_rules(),
