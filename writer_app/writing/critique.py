@@ -539,7 +539,9 @@ def _calibrated(
     raw = share * rubric.max_total - evidence_points(evidence)
     total = _total(rubric, [raw], deductions, evidence)
     weighs = source == "model" and cal.uses_model
-    if source != "model":
+    if source != "model" and LEXICAL in cal.signals:
+        note = "根据文本特征和用字用词校准 (calibrated from the text's features and wording)"
+    elif source != "model":
         note = "根据文本特征校准 (calibrated from the text's features)"
     elif weighs:
         note = f"模型评分按教师评分校准，权重 {cal.model_weight:.2f} (the model's scores, calibrated against teachers)"
