@@ -415,8 +415,7 @@ def fit_stacked(
     if on_step:
         on_step(1, steps, "词汇模型 (lexical model)")
     oof = out_of_fold(counts, shares)
-    lex = fit_counts(counts, shares, fitted_on=fitted_on)
-    lex = type(lex).from_dict(lex.to_dict())  # as the file keeps it, with its version
+    lex = fit_counts(counts, shares, fitted_on=fitted_on).as_kept()
     cal = stack(rows, shares, oof, rubric=rubric, model=model, lexical=lex.version, fitted_on=fitted_on)
     points = []
     for i, m in enumerate(sizes, 3):

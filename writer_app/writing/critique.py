@@ -30,6 +30,7 @@ from writer_app.writing.evidence import (
     Evidence,
     EvidenceRules,
     apply_evidence,
+    dimension_caps,
     evidence_cap,
     evidence_points,
     evidence_suggestions,
@@ -391,8 +392,9 @@ def critique(
     if g.calibration is not None:
         signals = dict(values) | (model_signals(raw_dims) if source == "model" else {})
         lexical = g.lexical if g.lexical and g.lexical.version == g.calibration.lexical else None
+        read = credited(essay, evidence)  # what the lexical signal reads
         if lexical is not None and LEXICAL in g.calibration.signals:
-            signals[LEXICAL] = lexical.predict(credited(essay, evidence))
+            signals[LEXICAL] = lexical.predict(read)
         unknown = g.calibration.unknown_signals(set(signals))
         if unknown == [LEXICAL]:
             warnings.append(
@@ -404,9 +406,7 @@ def critique(
         else:
             total, calibration = _calibrated(rubric, g.calibration, signals, deductions, evidence, source)
             if lexical is not None and LEXICAL in signals:
-                calibration["lexical"] = _lexical_part(
-                    rubric, g.calibration, lexical, credited(essay, evidence), signals
-                )
+                calibration["lexical"] = _lexical_part(rubric, g.calibration, lexical, read, signals)
     settled = settle(rubric, dims, total, deductions, evidence)
     result = CritiqueResult(
         rubric,
@@ -474,10 +474,8 @@ def settle(
     everywhere: the CLI's JSON, the window and the feedback sheets show the same sum). Each keeps
     its share of the points, rounded to whole points by largest remainder, none above its
     maximum or the evidence's cap on it; a scaled dimension keeps what it had as ``unscaled``."""
-    bounds = []
-    for d in dims:
-        caps = [ev.caps[d["key"]] for ev in evidence if d["key"] in ev.caps]
-        bounds.append(int(min([d["max"], *caps])))
+    caps = dimension_caps(evidence)
+    bounds = [int(min(d["max"], caps.get(d["key"], d["max"]))) for d in dims]
     target = max(0, min(total - deductions.points, sum(bounds)))
     scores = [int(d["score"]) for d in dims]
     if sum(scores) == target:

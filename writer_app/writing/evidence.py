@@ -312,13 +312,19 @@ def apply_evidence(
     return out
 
 
-def evidence_cap(rubric: Rubric, evidence: list[Evidence]) -> int | None:
-    """The most a text with this evidence may score in total: the sum of each dimension's cap
-    (None where nothing is capped). A calibrated total obeys it as the dimensions do."""
+def dimension_caps(evidence: list[Evidence]) -> dict[str, int]:
+    """Each capped dimension's lowest cap (dimension key → the most it may score)."""
     caps: dict[str, int] = {}
     for ev in evidence:
         for key, cap in ev.caps.items():
             caps[key] = min(caps.get(key, cap), cap)
+    return caps
+
+
+def evidence_cap(rubric: Rubric, evidence: list[Evidence]) -> int | None:
+    """The most a text with this evidence may score in total: the sum of each dimension's cap
+    (None where nothing is capped). A calibrated total obeys it as the dimensions do."""
+    caps = dimension_caps(evidence)
     if not caps:
         return None
     return sum(caps.get(d.key, d.max) for d in rubric.dimensions)

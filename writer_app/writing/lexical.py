@@ -29,7 +29,7 @@ import json
 import math
 import re
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -37,7 +37,7 @@ from typing import Any
 import numpy as np
 
 from writer_app.errors import BadInputError
-from writer_app.writing.calibration import folds_of, spearman
+from writer_app.writing.calibration import folds_of
 
 FORMAT = 1
 NGRAM = (1, 2)
@@ -136,6 +136,10 @@ class LexicalModel:
             "ngrams": [{"ngram": g, "share": round(v, 4)} for g, v in grams[:8]],
         }
 
+    def as_kept(self) -> LexicalModel:
+        """The model as its file keeps it: rounded, and with its version."""
+        return LexicalModel.from_dict(self.to_dict())
+
     def strongest(self, k: int = 15) -> tuple[list[tuple[str, float]], list[tuple[str, float]]]:
         """The n-grams with the largest positive and negative weights (what the model learned)."""
         order = np.argsort(self.weight)
@@ -230,8 +234,7 @@ def fit_lexical(
 ) -> LexicalModel:
     """Fit on ``texts`` and the teacher's scores as shares of the maximum."""
     counts = [ngram_counts(t) for t in texts]
-    model = fit_counts(counts, shares, alpha=alpha, min_df=min_df, fitted_on=fitted_on)
-    return LexicalModel.from_dict(model.to_dict())  # the version, and the rounding a file keeps
+    return fit_counts(counts, shares, alpha=alpha, min_df=min_df, fitted_on=fitted_on).as_kept()
 
 
 def fit_counts(
@@ -317,11 +320,3 @@ def out_of_fold(
         m = fit_counts([counts[i] for i in train], y[train], alpha=alpha)
         pred[test] = [m.predict_counts(counts[i]) for i in test]
     return pred
-
-
-def choose_alpha(
-    counts: Sequence[Counter[str]], shares: Sequence[float], alphas: Iterable[float] = (0.3, 1.0, 3.0)
-) -> float:
-    """The ridge strength whose out-of-fold predictions agree best with ``shares``."""
-    best = max(alphas, key=lambda a: spearman(list(out_of_fold(counts, shares, alpha=a)), list(shares)))
-    return float(best)
